@@ -1,0 +1,237 @@
+"""The `bcb-scaffold` command: parses flags, calls the library, renders output. Nothing else.
+
+Heavy modules (libcst, Jinja2, the stacks) are imported inside the commands, so `--help` and
+`--version` stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from scaffolder import __version__
+from scaffolder.errors import Refused, ScaffoldError
+from scaffolder.exitcodes import ExitCode, describe
+from scaffolder.model import Answers
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EPILOG = "Exit codes: " + "; ".join(f"{code} {meaning}" for code, _, meaning in describe())
+
+
+def _answer_options(func: F) -> F:
+    for name, help_text in reversed(Answers.fields_help()):
+        func = click.option("--" + name.replace("_", "-"), name, metavar="TEXT", help=help_text)(
+            func
+        )
+    return func
+
+
+def _answers(values: dict[str, Any]) -> Answers:
+    return Answers(**{k: values.pop(k) for k, _ in Answers.fields_help()})
+
+
+def _emit_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _fail(
+    kind: str, message: str, code: ExitCode, as_json: bool, file: str | None = None
+) -> NoReturn:
+    if as_json:
+        from scaffolder.documents import error_document
+
+        _emit_json(error_document(kind, message, code, file))
+    click.echo(f"bcb-scaffold: error: {message}", err=True)
+    sys.exit(int(code))
+
+
+def _guarded(as_json: bool, body: Callable[[], int]) -> NoReturn:
+    try:
+        code = body()
+    except ScaffoldError as exc:
+        _fail(exc.code, exc.message, exc.exit_code, as_json, exc.file)
+    except KeyboardInterrupt:
+        _fail("refused", "interrupted; nothing was written", ExitCode.REFUSED, as_json)
+    except Exception as exc:
+        if os.environ.get("BCB_DEBUG"):
+            raise
+        message = f"internal error: {type(exc).__name__}: {exc} (BCB_DEBUG=1 shows the traceback)"
+        _fail("internal-error", message, ExitCode.INTERNAL, as_json)
+    sys.exit(code)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EPILOG,
+)
+@click.version_option(__version__, "-V", "--version", prog_name="bcb-scaffold")
+def cli() -> None:
+    """Wire BestChatBot visitor identity (a signed HS256 JWT) into a web app.
+
+    `inspect` reports the stack, where users sign in and where the widget loads; `apply`
+    writes the signing code. Both work by static analysis and speak JSON with --json.
+    """
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@_answer_options
+def inspect(path: Path, as_json: bool, **values: Any) -> None:
+    """Phase 1: report the stack, the auth library and where the widget loads, with evidence."""
+
+    def body() -> int:
+        from scaffolder import engine
+
+        answers = _answers(values)
+        _, insp = engine.inspect(path, answers)
+        if as_json:
+            from scaffolder.documents import inspect_document
+
+            _emit_json(inspect_document(insp))
+        else:
+            from scaffolder.render import inspection_text
+
+            click.echo(inspection_text(insp), nl=False)
+            if not insp.supported:
+                click.echo(engine.unsupported_message(insp))
+        return int(ExitCode.OK if insp.supported else ExitCode.UNSUPPORTED)
+
+    _guarded(as_json, body)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@_answer_options
+@click.option("--yes", "-y", is_flag=True, help="Write without asking.")
+@click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
+@click.option(
+    "--patch",
+    "patch_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a `git apply`-able patch to FILE instead of changing the project.",
+)
+@click.option("--allow-dirty", is_flag=True, help="Edit files that have uncommitted changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def apply(
+    path: Path,
+    yes: bool,
+    dry_run: bool,
+    patch_file: Path | None,
+    allow_dirty: bool,
+    as_json: bool,
+    **values: Any,
+) -> None:
+    """Phase 2: plan the edits, show the diff, and write them (with --yes or after asking)."""
+
+    def body() -> int:
+        from scaffolder import engine
+        from scaffolder.documents import apply_document
+        from scaffolder.render import colour_diff, inspection_text, plan_summary
+        from scaffolder.writer import write_plan
+
+        answers = _answers(values)
+        result = engine.plan(path, answers)
+        ask = _interactive() and not (as_json or yes or dry_run or patch_file)
+        for _ in range(10):
+            if not (result.inspection.questions and ask):
+                break
+            answers = _prompt(answers, result.inspection.questions)
+            result = engine.plan(path, answers)
+        insp, plan = result.inspection, result.plan
+
+        if insp.questions:
+            if as_json:
+                _emit_json(apply_document(insp, plan, status="questions"))
+            else:
+                click.echo(inspection_text(insp), nl=False)
+                click.echo(
+                    "\nbcb-scaffold: questions left unanswered; nothing was written. "
+                    "Answer them with the flags shown.",
+                    err=True,
+                )
+            return int(ExitCode.QUESTIONS)
+        if plan.empty:
+            if as_json:
+                _emit_json(apply_document(insp, plan, status="nothing-to-do"))
+            else:
+                click.echo("Nothing to do: BestChatBot visitor identity is already wired in.")
+            return int(ExitCode.OK)
+        if not as_json:
+            click.echo(colour_diff(plan.diff()), nl=False)
+            click.echo()
+        if dry_run or patch_file:
+            status = "planned"
+            if patch_file:
+                patch_file.write_text(plan.diff(), encoding="utf-8", newline="")
+                status = "patch-written"
+            if as_json:
+                _emit_json(
+                    apply_document(
+                        insp,
+                        plan,
+                        status=status,
+                        patch_file=str(patch_file) if patch_file else None,
+                    )
+                )
+            else:
+                if patch_file:
+                    click.echo(
+                        f"Patch written to {patch_file} (apply it with: git apply {patch_file})"
+                    )
+                click.echo(plan_summary(plan, written=False), nl=False)
+            return int(ExitCode.OK)
+        if not yes:
+            if not _interactive():
+                raise Refused(
+                    "not a terminal: pass --yes to write the changes, or --dry-run to see them"
+                )
+            if not click.confirm("Write these changes?", default=False):
+                raise Refused("declined; nothing was written")
+        changed = write_plan(insp.root, plan, allow_dirty=allow_dirty)
+        if as_json:
+            _emit_json(apply_document(insp, plan, status="applied", changed=changed))
+        else:
+            click.echo(plan_summary(plan, written=True), nl=False)
+        return int(ExitCode.OK)
+
+    _guarded(as_json, body)
+
+
+def _prompt(answers: Answers, questions: list[Any]) -> Answers:
+    from dataclasses import replace
+
+    from scaffolder.render import question_text
+
+    given: dict[str, str] = {}
+    for q in questions:
+        click.echo(question_text(q), err=True)
+        choice = click.Choice(list(q.choices)) if q.choices and q.id != "layout" else None
+        given[q.id] = click.prompt(f"  {q.flag}", type=choice, err=True)
+    return replace(answers, **given)
+
+
+def main() -> None:
+    """Entry point: click's own usage errors become one line and exit code 2."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("bcb-scaffold: aborted; nothing was written", err=True)
+        sys.exit(int(ExitCode.REFUSED))
+    except click.ClickException as exc:
+        message = exc.format_message()
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            message += f" (see: {exc.ctx.command_path} --help)"
+        _fail("usage", message, ExitCode.USAGE, "--json" in sys.argv)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,79 @@
+"""The signing key's place in env files: an empty `.env.example` entry and a `.gitignore` check.
+
+Never writes a key value anywhere.
+"""
+
+from __future__ import annotations
+
+from scaffolder import gitutil
+from scaffolder.plan import PlanBuilder
+from scaffolder.project import Project
+
+KEY = "BESTCHATBOT_SIGNING_KEY"
+KEY_SOURCE = "the BestChatBot dashboard (widget settings > Security / Identity Verification)"
+REMINDER = (
+    f"Set {KEY} in the app's environment: paste the signing key from {KEY_SOURCE}. "
+    "It is a secret: keep it out of git and out of browser code."
+)
+EXAMPLE_NAMES = (
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    ".env.dist",
+    "example.env",
+    "env.example",
+    ".env.local.example",
+)
+ENV_NAMES = (".env", ".flaskenv", ".env.local", ".env.development", ".env.production")
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory not in ("", ".") else name
+
+
+def env_dir(project: Project, app_root: str) -> str:
+    """Where the project keeps its env files: the app root, else the project root."""
+    for directory in dict.fromkeys([app_root, "."]):
+        for name in (*EXAMPLE_NAMES, *ENV_NAMES):
+            if project.abspath(_join(directory, name)).is_file():
+                return directory
+    return app_root
+
+
+def plan_env_example(project: Project, app_root: str, builder: PlanBuilder) -> None:
+    directory = env_dir(project, app_root)
+    target = next(
+        (
+            _join(directory, n)
+            for n in EXAMPLE_NAMES
+            if project.abspath(_join(directory, n)).is_file()
+        ),
+        _join(directory, ".env.example"),
+    )
+    text = builder.current(target)
+    if text is not None and any(
+        line.split("=", 1)[0].strip().removeprefix("export ").strip() == KEY
+        for line in text.splitlines()
+    ):
+        builder.skip(target, f"{KEY} is already listed")
+        return
+    nl = "\r\n" if text and "\r\n" in text else "\n"
+    entry = nl.join(
+        [
+            "# BestChatBot visitor identity: the signing key from the BestChatBot dashboard",
+            "# (widget settings > Security / Identity Verification). Never commit the real value.",
+            f"{KEY}=",
+            "",
+        ]
+    )
+    if text:
+        if not text.endswith(("\n", "\r")):
+            text += nl
+        new = text + (nl if text.strip() else "") + entry
+    else:
+        new = entry
+    builder.write(target, new, f"list {KEY} (empty) for whoever sets up the app")
+    env = _join(directory, ".env")
+    ignored = gitutil.is_ignored(project.root, env)
+    if not (project.is_ignored(env) if ignored is None else ignored):
+        builder.warn(f"{env} is not git-ignored: add it to .gitignore before you put {KEY} in it.")

@@ -1,0 +1,228 @@
+"""The findings vocabulary shared by every stack: evidence, questions, answers, the report."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Confidence = Literal["high", "medium", "low"]
+Rendering = Literal["server-rendered", "spa", "api"]
+Delivery = Literal["script-attribute", "token-endpoint"]
+
+DELIVERIES: tuple[Delivery, ...] = ("script-attribute", "token-endpoint")
+INSPECT_SCHEMA = "bcb-scaffold/inspect@1"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why something was concluded: a `path:line` and a short reason."""
+
+    file: str
+    line: int
+    why: str
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "why": self.why}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A fact about the project beyond the three headline parts (apps, blueprints, manifests)."""
+
+    kind: str
+    value: str
+    evidence: tuple[Evidence, ...]
+    confidence: Confidence = "high"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "confidence": self.confidence,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class UserExpr:
+    """A server-side expression for one user attribute, and where it is defined."""
+
+    expr: str
+    file: str | None = None
+    line: int | None = None
+    why: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expr": self.expr, "file": self.file, "line": self.line, "why": self.why}
+
+
+@dataclass(frozen=True)
+class Question:
+    """Something detection could not settle. Its id is the `Answers` field that settles it."""
+
+    id: str
+    text: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.id.replace("_", "-")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "flag": self.flag, "choices": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know that does not block the work (a skipped file, a caveat)."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    blocking: bool = False
+    """The analysis needed this file and could not read it: apply refuses until it is fixed."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "blocking": self.blocking,
+        }
+
+
+def _answer(help_text: str) -> Any:
+    return field(default=None, metadata={"help": help_text})
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Answers to questions, given as CLI flags (`--email-expr`) or MCP tool arguments.
+
+    Every field is one question id; the CLI and the MCP server derive their options from here.
+    """
+
+    framework: str | None = _answer("Framework to integrate, when several are found.")
+    app: str | None = _answer("The app to integrate (a module or sub-project path), when several.")
+    auth: str | None = _answer("Auth library id (e.g. flask-login, flask-session).")
+    delivery: str | None = _answer(
+        "script-attribute (data-user-token on server-rendered pages) or token-endpoint."
+    )
+    email_expr: str | None = _answer("Server-side expression for the signed-in user's email.")
+    name_expr: str | None = _answer("Server-side expression for the user's display name.")
+    id_expr: str | None = _answer("Server-side expression for the user's id.")
+    layout: str | None = _answer("Base layout template that should carry the widget tag.")
+    api_key: str | None = _answer(
+        "BestChatBot public API key (data-api-key), if the tag is missing."
+    )
+    api_prefix: str | None = _answer("URL prefix for the token endpoint (default: the app's API).")
+
+    @classmethod
+    def fields_help(cls) -> list[tuple[str, str]]:
+        return [(f.name, f.metadata["help"]) for f in dataclasses.fields(cls)]
+
+    def given(self) -> dict[str, str]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+@dataclass
+class StackReport:
+    language: str | None = None
+    framework: str | None = None
+    rendering: Rendering | None = None
+    app_root: str = "."
+    confidence: Confidence = "high"
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "framework": self.framework,
+            "rendering": self.rendering,
+            "app_root": self.app_root,
+            "confidence": self.confidence,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass
+class AuthReport:
+    library: str | None = None
+    email: UserExpr | None = None
+    name: UserExpr | None = None
+    user_id: UserExpr | None = None
+    confidence: Confidence = "high"
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        def opt(x: UserExpr | None) -> dict[str, Any] | None:
+            return x.to_json() if x else None
+
+        return {
+            "library": self.library,
+            "email": opt(self.email),
+            "name": opt(self.name),
+            "user_id": opt(self.user_id),
+            "confidence": self.confidence,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass
+class WidgetReport:
+    """Where the widget tag loads (`present`) or where it should be added."""
+
+    present: bool = False
+    file: str | None = None
+    line: int | None = None
+    has_user_token: bool = False
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "present": self.present,
+            "file": self.file,
+            "line": self.line,
+            "has_user_token": self.has_user_token,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass
+class Inspection:
+    """The phase-1 report. `facts` is the stack's private detail for planning; never serialized."""
+
+    root: Path
+    stack: StackReport = field(default_factory=StackReport)
+    auth: AuthReport = field(default_factory=AuthReport)
+    widget: WidgetReport = field(default_factory=WidgetReport)
+    delivery: Delivery | None = None
+    findings: list[Finding] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    supported: bool = True
+    answers: Answers = field(default_factory=Answers)
+    facts: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        from scaffolder import __version__
+
+        return {
+            "schema": INSPECT_SCHEMA,
+            "tool": {"name": "bcb-scaffold", "version": __version__},
+            "root": str(self.root),
+            "supported": self.supported,
+            "stack": self.stack.to_json(),
+            "auth": self.auth.to_json(),
+            "widget": self.widget.to_json(),
+            "delivery": self.delivery,
+            "findings": [f.to_json() for f in self.findings],
+            "answers": self.answers.given(),
+            "questions": [q.to_json() for q in self.questions],
+            "notes": [n.to_json() for n in self.notes],
+        }

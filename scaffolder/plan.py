@@ -1,0 +1,146 @@
+"""Plans: what `apply` would change, as data. Generation builds a plan and never writes."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["create", "modify"]
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One file's new text. `before` is None when the file is created."""
+
+    path: str
+    before: str | None
+    after: str
+    reason: str
+    language: str = "text"
+    bom: bool = False
+
+    @property
+    def action(self) -> Action:
+        return "create" if self.before is None else "modify"
+
+    def diff(self) -> str:
+        return unified_diff(self.path, self.before, self.after)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "action": self.action,
+            "reason": self.reason,
+            "language": self.language,
+            "diff": self.diff(),
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A step that needs no change: already integrated, or deliberately left alone."""
+
+    path: str
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "why": self.why}
+
+
+@dataclass
+class Plan:
+    edits: list[FileEdit] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.edits
+
+    def diff(self) -> str:
+        return "".join(e.diff() for e in self.edits)
+
+
+class PlanBuilder:
+    """Accumulates edits; several steps may edit the same file in turn."""
+
+    def __init__(self, read: Callable[[str], tuple[str, bool] | None]) -> None:
+        self._read = read
+        self._original: dict[str, str | None] = {}
+        self._current: dict[str, str] = {}
+        self._reasons: dict[str, list[str]] = {}
+        self._language: dict[str, str] = {}
+        self._bom: dict[str, bool] = {}
+        self.plan = Plan()
+
+    def current(self, path: str) -> str | None:
+        """The file's text as planned so far (None: does not exist and is not planned)."""
+        if path in self._current:
+            return self._current[path]
+        if path not in self._original:
+            found = self._read(path)
+            self._original[path] = found[0] if found else None
+            self._bom[path] = found[1] if found else False
+        return self._original[path]
+
+    def write(self, path: str, text: str, reason: str, language: str = "text") -> None:
+        before = self.current(path)
+        if before == text:
+            return
+        self._current[path] = text
+        self._reasons.setdefault(path, []).append(reason)
+        self._language[path] = language
+
+    def skip(self, path: str, why: str) -> None:
+        self.plan.skipped.append(Skipped(path, why))
+
+    def next_step(self, text: str) -> None:
+        if text not in self.plan.next_steps:
+            self.plan.next_steps.append(text)
+
+    def warn(self, text: str) -> None:
+        if text not in self.plan.warnings:
+            self.plan.warnings.append(text)
+
+    def build(self) -> Plan:
+        self.plan.edits = [
+            FileEdit(
+                path,
+                self._original.get(path),
+                text,
+                "; ".join(self._reasons[path]),
+                self._language[path],
+                self._bom.get(path, False),
+            )
+            for path, text in self._current.items()
+            if text != self._original.get(path)
+        ]
+        return self.plan
+
+
+def unified_diff(path: str, before: str | None, after: str) -> str:
+    """A `git apply`-able unified diff of one file (new files from /dev/null)."""
+    a = (before or "").splitlines(keepends=True)
+    b = after.splitlines(keepends=True)
+    lines = list(
+        difflib.unified_diff(
+            a,
+            b,
+            fromfile="/dev/null" if before is None else f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+    if not lines:
+        return ""
+    out = [f"diff --git a/{path} b/{path}\n"]
+    if before is None:
+        out.append("new file mode 100644\n")
+    for line in lines:
+        if line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)

@@ -1,0 +1,116 @@
+"""Human-readable output: the phase-1 report and the apply summary (colour only on a terminal;
+click strips the styling otherwise)."""
+
+from __future__ import annotations
+
+import click
+
+from scaffolder.envfile import REMINDER
+from scaffolder.model import Evidence, Inspection, Question, UserExpr
+from scaffolder.plan import Plan
+
+_RENDERING = {
+    "server-rendered": "server-rendered pages",
+    "spa": "single-page app over a JSON API",
+    "api": "JSON API (no pages in this project)",
+}
+_DELIVERY = {
+    "script-attribute": "data-user-token on the widget <script> tag, rendered per request",
+    "token-endpoint": "a token endpoint, plus setUserToken / clearUserToken in the browser",
+}
+
+
+def _evidence(lines: list[str], evidence: tuple[Evidence, ...], indent: str = "     ") -> None:
+    for e in evidence:
+        lines.append(f"{indent}{click.style(e.location(), fg='cyan')}  {e.why}")
+
+
+def _expr(label: str, value: UserExpr | None) -> str:
+    if value is None:
+        return f"     {label:<8} {click.style('not found', fg='yellow')}"
+    where = f"  {click.style(f'{value.file}:{value.line}', fg='cyan')}" if value.file else ""
+    return f"     {label:<8} {value.expr}{where}"
+
+
+def inspection_text(insp: Inspection) -> str:
+    lines = [click.style(f"bcb-scaffold inspect: {insp.root}", bold=True), ""]
+    s = insp.stack
+    lines.append(click.style("1. Stack", bold=True))
+    if not insp.supported:
+        lines.append(f"   {s.language or 'unknown language'}: no supported web framework found")
+    else:
+        parts = [p for p in (s.language, s.framework) if p]
+        desc = " / ".join(parts) or "undetermined"
+        if s.rendering:
+            desc += f", {_RENDERING[s.rendering]}"
+        if s.app_root not in (".", ""):
+            desc += f" (in {s.app_root}/)"
+        lines.append(f"   {desc}")
+    _evidence(lines, s.evidence)
+    if insp.supported and s.framework:
+        a = insp.auth
+        lines += ["", click.style("2. Authentication", bold=True)]
+        lines.append(f"   {a.library or click.style('not determined', fg='yellow')}")
+        lines += [_expr("email", a.email), _expr("name", a.name), _expr("user id", a.user_id)]
+        _evidence(lines, a.evidence)
+        w = insp.widget
+        lines += ["", click.style("3. Widget", bold=True)]
+        if w.present:
+            token = "with" if w.has_user_token else "without"
+            lines.append(f"   loads at {w.file}:{w.line} ({token} data-user-token)")
+        elif w.file:
+            lines.append(f"   not present; it belongs in {w.file}:{w.line}")
+        else:
+            lines.append("   not present, and no page of this project should carry it")
+        _evidence(lines, w.evidence)
+        if insp.delivery:
+            lines += ["", f"Delivery: {insp.delivery} ({_DELIVERY[insp.delivery]})"]
+    if insp.questions:
+        lines += ["", click.style("Questions", bold=True, fg="yellow")]
+        lines += [question_text(q) for q in insp.questions]
+    if insp.notes:
+        lines += ["", click.style("Notes", bold=True)]
+        for n in insp.notes:
+            where = f"{n.file}:{n.line}: " if n.file and n.line else f"{n.file}: " if n.file else ""
+            lines.append(f"   {where}{n.message}")
+    return "\n".join(lines) + "\n"
+
+
+def question_text(q: Question) -> str:
+    choices = f" [{', '.join(q.choices)}]" if q.choices else ""
+    return f"   ? {q.text}{choices}\n     answer with {click.style(q.flag, bold=True)}"
+
+
+def colour_diff(diff: str) -> str:
+    out = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith(("+++", "---", "diff --git", "new file")):
+            out.append(click.style(line, bold=True))
+        elif line.startswith("+"):
+            out.append(click.style(line, fg="green"))
+        elif line.startswith("-"):
+            out.append(click.style(line, fg="red"))
+        elif line.startswith("@@"):
+            out.append(click.style(line, fg="cyan"))
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def plan_summary(plan: Plan, *, written: bool) -> str:
+    lines = []
+    verb = "Changed" if written else "Would change"
+    lines.append(click.style(f"{verb} {len(plan.edits)} file(s):", bold=True))
+    for e in plan.edits:
+        lines.append(f"   {e.action:<7} {e.path}  ({e.reason})")
+    if plan.skipped:
+        lines.append("Already in place:")
+        lines += [f"   {s.path}: {s.why}" for s in plan.skipped]
+    if plan.warnings:
+        lines.append(click.style("Warnings:", fg="yellow", bold=True))
+        lines += [f"   ! {w}" for w in plan.warnings]
+    if plan.next_steps:
+        lines.append(click.style("Next steps:", bold=True))
+        lines += [f"   - {s}" for s in plan.next_steps]
+    lines.append(click.style(REMINDER, fg="magenta", bold=True))
+    return "\n".join(lines) + "\n"

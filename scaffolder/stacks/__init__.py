@@ -1,0 +1,1 @@
+"""Stack plugins, one package per framework, discovered automatically (see `registry`)."""

@@ -1,0 +1,528 @@
+"""Flask detection: apps (factory or module-level), blueprints, templates, auth, the widget.
+
+Pure and read-only: everything here reads the project through `Project` / `PythonIndex` and
+returns facts with evidence.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from scaffolder.markup import Layout, Tag, Template, find_layouts, load_templates, widget_tags
+from scaffolder.model import Evidence, Finding, UserExpr
+from scaffolder.project import Project
+from scaffolder.python.models import (
+    Attribute,
+    ModelClass,
+    UserFields,
+    attributes,
+    class_from_expr,
+    find_class,
+    pick_fields,
+)
+from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
+
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing|examples?|docs)/|(^|/)(test_[^/]*|conftest)\.py$")
+
+
+@dataclass
+class FlaskApp:
+    path: str
+    var: str
+    factory: str | None
+    line: int
+    root_dir: str
+    template_dir: str
+    static_dir: str
+    static_url: str
+
+
+@dataclass
+class BlueprintInfo:
+    path: str
+    module: str
+    var: str
+    name: str
+    line: int
+    url_prefix: str | None
+    template_dir: str | None
+
+
+@dataclass
+class AuthFacts:
+    library: str
+    fields: UserFields
+    evidence: list[Evidence]
+    # How the generated module reads the user: imports it needs, and the anonymous check.
+    imports: list[tuple[str, str]]
+    anonymous: str
+    names: frozenset[str]
+
+
+@dataclass
+class FlaskFacts:
+    app: FlaskApp
+    blueprints: list[BlueprintInfo]
+    api_prefixes: list[tuple[str, Evidence]]
+    templates: dict[str, Template]
+    layouts: list[Layout]
+    widget: tuple[str, Tag] | None
+    auth: AuthFacts | None
+    spa_pages: list[str]
+    renders_templates: bool
+    page_cache: list[Evidence] = field(default_factory=list)
+    csp: list[Evidence] = field(default_factory=list)
+    quote: str = '"'
+    endpoint_prefix: str = "/api"
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.endpoint_prefix.rstrip("/") + "/widget-token"
+
+
+def _dir(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+def _join(*parts: str) -> str:
+    return posixpath.normpath(posixpath.join(*[p for p in parts if p])) if any(parts) else "."
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
+
+
+# -- apps and blueprints ----------------------------------------------------------------------
+
+
+def _assignments(tree: ast.Module) -> list[tuple[ast.stmt, str, ast.Call, ast.FunctionDef | None]]:
+    """(statement, target name, call, enclosing top-level function) for `x = Call(...)`."""
+    found = []
+
+    def scan(body: list[ast.stmt], func: ast.FunctionDef | None) -> None:
+        for stmt in body:
+            value: ast.expr | None = None
+            target: ast.expr | None = None
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                value, target = stmt.value, stmt.targets[0]
+            elif isinstance(stmt, ast.AnnAssign):
+                value, target = stmt.value, stmt.target
+            if isinstance(value, ast.Call) and isinstance(target, ast.Name):
+                found.append((stmt, target.id, value, func))
+            if isinstance(stmt, ast.FunctionDef) and func is None:
+                scan(stmt.body, stmt)
+            elif isinstance(stmt, (ast.If, ast.With, ast.Try)):
+                scan(stmt.body, func)
+
+    scan(tree.body, None)
+    return found
+
+
+def find_apps(index: PythonIndex) -> list[FlaskApp]:
+    apps = []
+    for mod in index.modules(containing="Flask"):
+        for stmt, var, call, func in _assignments(mod.tree):
+            if mod.qualified(call.func) != "flask.Flask":
+                continue
+            factory = None
+            if func is not None:
+                returns = [
+                    n
+                    for n in ast.walk(func)
+                    if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)
+                ]
+                if any(r.value.id == var for r in returns if isinstance(r.value, ast.Name)):
+                    factory = func.name
+                else:
+                    continue
+            root = _dir(mod.path)
+            template_dir = string_value(keyword(call, "template_folder")) or "templates"
+            static_dir = string_value(keyword(call, "static_folder")) or "static"
+            static_url = string_value(keyword(call, "static_url_path"))
+            if static_url is None:
+                static_url = "/" + posixpath.basename(static_dir.rstrip("/"))
+            apps.append(
+                FlaskApp(
+                    mod.path,
+                    var,
+                    factory,
+                    stmt.lineno,
+                    root or ".",
+                    _join(root, template_dir),
+                    _join(root, static_dir),
+                    static_url,
+                )
+            )
+    return apps
+
+
+def find_blueprints(index: PythonIndex) -> list[BlueprintInfo]:
+    found = []
+    for mod in index.modules(containing="Blueprint"):
+        for stmt, var, call, _func in _assignments(mod.tree):
+            if mod.qualified(call.func) != "flask.Blueprint":
+                continue
+            name = string_value(call.args[0]) if call.args else None
+            tpl = string_value(keyword(call, "template_folder"))
+            found.append(
+                BlueprintInfo(
+                    mod.path,
+                    mod.name,
+                    var,
+                    name or var,
+                    stmt.lineno,
+                    string_value(keyword(call, "url_prefix")),
+                    _join(_dir(mod.path), tpl) if tpl else None,
+                )
+            )
+    return found
+
+
+def api_prefixes(index: PythonIndex, blueprints: list[BlueprintInfo]) -> list[tuple[str, Evidence]]:
+    """URL prefixes of the app's JSON API blueprints, with where each is set."""
+    by_qualname = {f"{bp.module}.{bp.var}": bp for bp in blueprints}
+    prefixes: dict[str, tuple[str, Evidence]] = {}
+    registered: set[str] = set()
+    for mod in index.modules(containing="register_blueprint"):
+        for node in ast.walk(mod.tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "register_blueprint"
+                and node.args
+            ):
+                continue
+            qual = mod.qualified(node.args[0])
+            bp = by_qualname.get(qual or "")
+            if bp is None and qual:
+                # `from .api import api` binds the blueprint's module attribute of the same name.
+                bp = next((b for b in blueprints if qual.endswith(f".{b.var}")), None)
+            prefix = string_value(keyword(node, "url_prefix"))
+            if bp is not None:
+                registered.add(bp.path + bp.var)
+                prefix = prefix or bp.url_prefix
+            if prefix and _is_api(prefix, bp):
+                why = f"API blueprint registered under {prefix}"
+                prefixes.setdefault(prefix, (prefix, Evidence(mod.path, node.lineno, why)))
+    for bp in blueprints:
+        if bp.path + bp.var not in registered and bp.url_prefix and _is_api(bp.url_prefix, bp):
+            why = f"blueprint {bp.name!r} has url_prefix {bp.url_prefix}"
+            prefixes.setdefault(bp.url_prefix, (bp.url_prefix, Evidence(bp.path, bp.line, why)))
+    return sorted(prefixes.values())
+
+
+def _is_api(prefix: str, bp: BlueprintInfo | None) -> bool:
+    return prefix.strip("/").split("/")[0] == "api" or (bp is not None and bp.name == "api")
+
+
+def common_prefix(prefixes: list[str]) -> str | None:
+    if not prefixes:
+        return None
+    parts = [p.strip("/").split("/") for p in prefixes]
+    common = []
+    for segment in zip(*parts, strict=False):
+        if len(set(segment)) != 1:
+            break
+        common.append(segment[0])
+    return "/" + "/".join(common) if common else None
+
+
+# -- templates and the widget -----------------------------------------------------------------
+
+
+def template_dirs(app: FlaskApp, blueprints: list[BlueprintInfo]) -> list[str]:
+    dirs = [app.template_dir]
+    dirs += [bp.template_dir for bp in blueprints if bp.template_dir]
+    return list(dict.fromkeys(dirs))
+
+
+def renders_templates(index: PythonIndex) -> bool:
+    for mod in index.modules(containing="render_template"):
+        if any(
+            isinstance(n, ast.Call) and (mod.qualified(n.func) or "").startswith("flask.render_")
+            for n in ast.walk(mod.tree)
+        ):
+            return True
+    return False
+
+
+def spa_pages(project: Project, app: FlaskApp) -> list[str]:
+    """Static HTML pages served as a single-page app shell."""
+    pages = project.under(app.static_dir, project.with_suffix(".html", ".htm"))
+    return sorted(pages, key=lambda p: (not p.endswith("index.html"), p.count("/"), p))
+
+
+def find_widget(
+    project: Project, templates: dict[str, Template], pages: list[str]
+) -> tuple[str, Tag] | None:
+    for tpl in templates.values():
+        tags = widget_tags(tpl.text)
+        if tags:
+            return tpl.path, tags[0]
+    for page in pages:
+        text = project.text(page)
+        tags = widget_tags(text) if text else []
+        if tags:
+            return page, tags[0]
+    return None
+
+
+# -- auth -------------------------------------------------------------------------------------
+
+
+def _decorated(func: ast.FunctionDef, suffixes: tuple[str, ...]) -> ast.expr | None:
+    for dec in func.decorator_list:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        if isinstance(target, ast.Attribute) and target.attr in suffixes:
+            return dec
+    return None
+
+
+def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+
+
+def flask_login(index: PythonIndex) -> AuthFacts | None:
+    evidence: list[Evidence] = []
+    model = None
+    for mod in index.modules(containing="flask_login"):
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.Call):
+                name = mod.qualified(node.func) or ""
+                if name == "flask_login.LoginManager":
+                    evidence.append(Evidence(mod.path, node.lineno, "Flask-Login LoginManager"))
+                elif name == "flask_login.login_user":
+                    evidence.append(
+                        Evidence(mod.path, node.lineno, "login_user(): a user becomes signed in")
+                    )
+            if isinstance(node, ast.FunctionDef) and _decorated(node, ("user_loader",)):
+                evidence.append(Evidence(mod.path, node.lineno, "user_loader loads current_user"))
+                for ret in ast.walk(node):
+                    if isinstance(ret, ast.Return) and ret.value is not None and model is None:
+                        model = class_from_expr(index, mod, ret.value)
+    if not evidence:
+        return None
+    if model is None:
+        model = _user_mixin_class(index)
+    fields = UserFields(None, None, None, "low")
+    if model is not None:
+        fields = pick_fields(attributes(index, model), "current_user")
+        if fields.user_id is None:
+            fields = UserFields(
+                fields.email,
+                fields.name,
+                UserExpr(
+                    "current_user.get_id()", model.path, model.node.lineno, "UserMixin.get_id()"
+                ),
+                fields.confidence,
+            )
+        evidence.append(Evidence(model.path, model.node.lineno, f"user model {model.name}"))
+    return AuthFacts(
+        "flask-login",
+        fields,
+        evidence,
+        imports=[("flask_login", "current_user")],
+        anonymous="not current_user.is_authenticated",
+        names=frozenset({"current_user"}),
+    )
+
+
+def _user_mixin_class(index: PythonIndex) -> ModelClass | None:
+    for mod in index.modules(containing="UserMixin"):
+        for node in mod.tree.body:
+            if isinstance(node, ast.ClassDef) and any(
+                (mod.qualified(b) or "") == "flask_login.UserMixin" for b in node.bases
+            ):
+                return find_class(index, mod, node.name)
+    return None
+
+
+def flask_session(index: PythonIndex, project: Project) -> AuthFacts | None:
+    """Hand-rolled auth: `session["user_id"] = ...` at login, `g.<user> = ...` loaded in a
+    `before_request` / `before_app_request` hook."""
+    evidence: list[Evidence] = []
+    loader: tuple[PyModule, ast.FunctionDef, str, ast.expr] | None = None
+    for mod in index.modules(containing="session"):
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if (
+                        isinstance(target, ast.Subscript)
+                        and mod.qualified(target.value) == "flask.session"
+                        and "user" in (string_value(target.slice) or "")
+                    ):
+                        key = string_value(target.slice)
+                        evidence.append(
+                            Evidence(mod.path, node.lineno, f'session["{key}"] set at sign-in')
+                        )
+        for func in _functions(mod.tree):
+            if not _decorated(func, ("before_request", "before_app_request")):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if (
+                            isinstance(target, ast.Attribute)
+                            and mod.qualified(target.value) == "flask.g"
+                            and "user" in target.attr
+                            and not _is_none(node.value)
+                        ):
+                            loader = (mod, func, target.attr, node.value)
+    if not evidence or loader is None:
+        return None
+    mod, func, attr, value = loader
+    evidence.append(Evidence(mod.path, func.lineno, f"{func.name}() loads g.{attr} per request"))
+    accessor = f"g.{attr}"
+    model = class_from_expr(index, mod, value)
+    if model is not None:
+        fields = pick_fields(attributes(index, model), accessor)
+        evidence.append(Evidence(model.path, model.node.lineno, f"user model {model.name}"))
+    else:
+        fields = _row_fields(project, index, mod, value, accessor, evidence)
+    return AuthFacts(
+        "flask-session",
+        fields,
+        evidence,
+        imports=[("flask", "g")],
+        anonymous=f'g.get("{attr}") is None',
+        names=frozenset({"g"}),
+    )
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+_FROM = re.compile(r"\bfrom\s+[\"`\[]?(\w+)", re.IGNORECASE)
+_SELECT = re.compile(r"\bselect\s+(.*?)\s+from\b", re.IGNORECASE | re.DOTALL)
+
+
+def _row_fields(
+    project: Project,
+    index: PythonIndex,
+    mod: PyModule,
+    value: ast.expr,
+    accessor: str,
+    evidence: list[Evidence],
+) -> UserFields:
+    """Fields of a DB-API row (`...execute("SELECT * FROM user ...").fetchone()`), read by key."""
+    sql = next((s for n in ast.walk(value) if (s := string_value(n)) and _FROM.search(s)), None)
+    if sql is None:
+        return UserFields(None, None, None, "low")
+    table = _FROM.search(sql)
+    assert table is not None
+    columns: dict[str, Attribute] = {}
+    selected = _SELECT.search(sql)
+    if selected and selected.group(1).strip() != "*":
+        for col in selected.group(1).split(","):
+            name = col.strip().split()[-1].split(".")[-1].strip('"`')
+            columns[name] = Attribute(name, mod.path, value.lineno)
+    else:
+        columns = _table_columns(project, index, table.group(1))
+    if columns:
+        evidence.append(
+            Evidence(
+                next(iter(columns.values())).path,
+                next(iter(columns.values())).line,
+                f"table {table.group(1)!r} columns",
+            )
+        )
+    return pick_fields(columns, accessor, subscript=True)
+
+
+def _table_columns(project: Project, index: PythonIndex, table: str) -> dict[str, Attribute]:
+
+    create = re.compile(
+        rf"create\s+table\s+(?:if\s+not\s+exists\s+)?[\"`\[]?{re.escape(table)}[\"`\]]?\s*\(",
+        re.IGNORECASE,
+    )
+    sources = [(p, project.text(p)) for p in project.with_suffix(".sql")]
+    sources += [(m.path, m.text) for m in index.modules(containing=table)]
+    for path, text in sources:
+        if not text:
+            continue
+        m = create.search(text)
+        if not m:
+            continue
+        columns: dict[str, Attribute] = {}
+        depth, start = 1, m.end()
+        i = start
+        while i < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            i += 1
+        offset = start
+        for part in _split_columns(text[start : i - 1]):
+            name = part.strip().split()[0].strip('"`[]') if part.strip() else ""
+            if name and name.upper() not in {"PRIMARY", "FOREIGN", "UNIQUE", "CHECK", "CONSTRAINT"}:
+                at = text.index(part, offset)
+                columns[name] = Attribute(
+                    name, path, text.count("\n", 0, at + len(part) - len(part.lstrip())) + 1
+                )
+            offset += len(part) + 1
+        return columns
+    return {}
+
+
+def _split_columns(body: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for c in body:
+        if c == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        current.append(c)
+    parts.append("".join(current))
+    return parts
+
+
+# -- caches and CSP ---------------------------------------------------------------------------
+
+
+def page_cache(index: PythonIndex) -> list[Evidence]:
+    found = []
+    for mod in index.modules(containing="cache"):
+        for func in _functions(mod.tree):
+            dec = _decorated(func, ("cached",))
+            if dec is not None and "flask_caching" in " ".join(mod.imports.values()):
+                found.append(Evidence(mod.path, func.lineno, f"{func.name}() is page-cached"))
+    return found
+
+
+def csp(index: PythonIndex) -> list[Evidence]:
+    found = []
+    for mod in index.modules(containing="Talisman"):
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.Call) and mod.qualified(node.func) == "flask_talisman.Talisman":
+                found.append(Evidence(mod.path, node.lineno, "Flask-Talisman sets a CSP"))
+    return found
+
+
+def layouts_for(project: Project, dirs: list[str]) -> tuple[dict[str, Template], list[Layout]]:
+    templates = load_templates(project, dirs)
+    return templates, find_layouts(templates)
+
+
+def findings(facts: FlaskFacts) -> list[Finding]:
+    out = [
+        Finding("blueprint", bp.name, (Evidence(bp.path, bp.line, f"Blueprint {bp.name!r}"),))
+        for bp in facts.blueprints
+    ]
+    out += [Finding("api-prefix", p, (e,)) for p, e in facts.api_prefixes]
+    out += [
+        Finding(
+            "layout",
+            lay.template.path,
+            (Evidence(lay.template.path, 1, f"extended by {lay.extenders} template(s)"),),
+            "high" if i == 0 else "medium",
+        )
+        for i, lay in enumerate(facts.layouts)
+    ]
+    out += [Finding("page-cache", e.why, (e,)) for e in facts.page_cache]
+    out += [Finding("content-security-policy", e.why, (e,)) for e in facts.csp]
+    return out

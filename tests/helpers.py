@@ -1,0 +1,123 @@
+"""Helpers shared by the tests: fixture copies, the CLI in-process, tree hashes, app imports,
+token verification."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jwt
+from click.testing import CliRunner, Result
+
+from scaffolder.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+TOKEN_ATTR = re.compile(r'data-user-token="([^"]+)"')
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(FIXTURES / name, target, symlinks=True)
+    return target
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    """The CLI in-process, as a script would run it (stdin and stdout are not terminals)."""
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def run_json(*args: str) -> tuple[int, dict[str, Any]]:
+    result = run(*args, "--json")
+    return result.exit_code, json.loads(result.stdout)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under root, with a hash of its bytes and its mode."""
+    digest = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            data = path.read_bytes()
+            digest[str(path.relative_to(root))] = (
+                hashlib.sha256(data).hexdigest() + f":{path.stat().st_mode:o}"
+            )
+    return digest
+
+
+@contextlib.contextmanager
+def imported(root: Path, module: str) -> Iterator[ModuleType]:
+    """Import `module` from a patched fixture copy, isolated from every other copy."""
+
+    def ours(mod: ModuleType) -> bool:
+        file = getattr(mod, "__file__", None) or ""
+        return file.startswith(str(root))
+
+    saved_path = list(sys.path)
+    stale = {name: m for name, m in sys.modules.items() if name.split(".")[0] in _top_levels(root)}
+    for name in stale:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        yield importlib.import_module(module)
+    finally:
+        sys.path[:] = saved_path
+        for name, mod in list(sys.modules.items()):
+            if ours(mod):
+                del sys.modules[name]
+        sys.modules.update(stale)
+
+
+def _top_levels(root: Path) -> set[str]:
+    names = set()
+    for base in (root, root / "src"):
+        if base.is_dir():
+            for child in base.iterdir():
+                if child.suffix == ".py":
+                    names.add(child.stem)
+                elif (child / "__init__.py").exists():
+                    names.add(child.name)
+    return names
+
+
+@dataclass
+class Claims:
+    header: dict[str, Any]
+    payload: dict[str, Any]
+
+
+def verify(token: str) -> Claims:
+    """Verify a widget token the way BestChatBot would: HS256, the key from the environment."""
+    key = os.environ["BESTCHATBOT_SIGNING_KEY"]
+    payload = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["exp", "email"]})
+    return Claims(jwt.get_unverified_header(token), payload)
+
+
+def assert_contract(claims: Claims, *, email: str, name: str | None, user_id: str | None) -> None:
+    now = time.time()
+    assert claims.header["alg"] == "HS256"
+    assert claims.payload["email"] == email
+    assert claims.payload["email"] == claims.payload["email"].lower()
+    assert now < claims.payload["exp"] <= now + 3600 + 5
+    assert claims.payload.get("name") == name
+    assert claims.payload.get("user_id") == user_id
+    assert set(claims.payload) <= {"email", "exp", "name", "user_id"}
+
+
+def token_in(html: str) -> str | None:
+    found = TOKEN_ATTR.findall(html)
+    assert len(found) <= 1, "more than one data-user-token on the page"
+    return found[0] if found else None

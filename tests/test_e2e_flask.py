@@ -1,0 +1,239 @@
+"""End to end on the Flask fixtures: apply, run the patched app with Flask's test client, sign
+in through the app's own login, verify the token with PyJWT and the key from the environment."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import (
+    assert_contract,
+    copy_fixture,
+    imported,
+    run,
+    token_in,
+    tree_digest,
+    verify,
+)
+
+pytestmark = pytest.mark.e2e
+WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
+
+
+def apply_twice(root: Path, *flags: str) -> None:
+    """Apply; then a second apply plans nothing and a --dry-run leaves every byte alone."""
+    first = run("apply", root, "--yes", *flags)
+    assert first.exit_code == 0, first.output
+    assert "BESTCHATBOT_SIGNING_KEY" in first.output
+    after = tree_digest(root)
+    again = run("apply", root, "--yes", *flags)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to do" in again.output
+    assert run("apply", root, "--dry-run", *flags).exit_code == 0
+    assert tree_digest(root) == after
+
+
+def test_dry_run_changes_nothing(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    before = tree_digest(root)
+    result = run("apply", root, "--dry-run", "--api-key", "pk_test")
+    assert result.exit_code == 0, result.output
+    assert "+++ b/app/bestchatbot.py" in result.output
+    assert tree_digest(root) == before
+
+
+def test_flask_login(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    apply_twice(root, "--api-key", "pk_test_bookclub")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bookclub.db'}")
+    with imported(root, "app") as pkg:
+        from app.extensions import db  # type: ignore[import-not-found]
+        from app.models import User  # type: ignore[import-not-found]
+
+        app = pkg.create_app()
+        with app.app_context():
+            db.create_all()
+            ada = User(
+                username="ada", email="Ada.Lovelace@Example.COM", display_name="Ada Lovelace"
+            )
+            ada.set_password("analytical-engine")
+            bob = User(username="bob", email="bob@example.com")
+            bob.set_password("hunter22")
+            db.session.add_all([ada, bob])
+            db.session.commit()
+            ada_id = ada.id
+        client = app.test_client()
+
+        anonymous = client.get("/").text
+        assert WIDGET in anonymous and 'data-api-key="pk_test_bookclub"' in anonymous
+        assert token_in(anonymous) is None
+
+        response = client.post(
+            "/auth/login",
+            data={"email": "ADA.lovelace@example.com", "password": "analytical-engine"},
+        )
+        assert response.status_code == 302
+        page = client.get("/").text
+        token = token_in(page)
+        assert token is not None
+        assert_contract(
+            verify(token),
+            email="ada.lovelace@example.com",
+            name="Ada Lovelace",
+            user_id=str(ada_id),
+        )
+        # A profile page of another member still identifies the signed-in user, not `user`.
+        client.get("/auth/logout")
+        client.post("/auth/login", data={"email": "bob@example.com", "password": "hunter22"})
+        other = token_in(client.get("/members/ada").text)
+        assert other is not None
+        assert verify(other).payload["email"] == "bob@example.com"
+        assert "name" not in verify(other).payload  # no display name: no null claim
+
+        client.get("/auth/logout")
+        assert token_in(client.get("/").text) is None
+
+
+def test_flask_session(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("flask-session", tmp_path)
+    apply_twice(root, "--api-key", "pk_journal")
+    generated = (root / "journal" / "bestchatbot.py").read_text()
+    assert "g.user['email']" in generated and '"' not in generated.replace('"""', "")
+    with imported(root, "journal") as journal:
+        from journal.db import init_db  # type: ignore[import-not-found]
+
+        app = journal.create_app({"TESTING": True, "DATABASE": str(tmp_path / "journal.sqlite")})
+        with app.app_context():
+            init_db()
+        client = app.test_client()
+        assert token_in(client.get("/").text) is None
+        client.post(
+            "/auth/register",
+            data={"username": "grace", "email": "Grace.Hopper@Navy.MIL", "password": "cobol"},
+        )
+        client.post("/auth/login", data={"username": "grace", "password": "cobol"})
+        token = token_in(client.get("/").text)
+        assert token is not None
+        assert_contract(verify(token), email="grace.hopper@navy.mil", name="grace", user_id="1")
+        client.get("/auth/logout")
+        assert token_in(client.get("/").text) is None
+
+
+def test_flask_noemail_asks_then_uses_the_answer(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("flask-noemail", tmp_path)
+    before = tree_digest(root)
+    asked = run("apply", root, "--yes", "--api-key", "pk_wiki")
+    assert asked.exit_code == 3
+    assert "--email-expr" in asked.output
+    assert tree_digest(root) == before
+
+    expr = 'current_user.username + "@Corp.Example"'
+    apply_twice(root, "--api-key", "pk_wiki", "--email-expr", expr)
+    with imported(root, "app") as module:
+        client = module.app.test_client()
+        assert token_in(client.get("/").text) is None
+        client.post("/login", data={"username": "ghopper", "password": "cobol"})
+        token = token_in(client.get("/").text)
+        assert token is not None
+        assert_contract(
+            verify(token), email="ghopper@corp.example", name="Grace Hopper", user_id="1"
+        )
+
+
+def test_flask_api_spa(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("flask-api", tmp_path)
+    apply_twice(root, "--api-key", "pk_taskboard")
+    with imported(root / "src", "taskboard") as taskboard:
+        from taskboard.extensions import db  # type: ignore[import-not-found]
+        from taskboard.models import Account  # type: ignore[import-not-found]
+
+        app = taskboard.create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tb.db'}"}
+        )
+        with app.app_context():
+            db.create_all()
+            lin = Account(email="Lin.Chen@Example.org", full_name="Lin Chen")
+            lin.set_password("s3cret")
+            db.session.add(lin)
+            db.session.commit()
+        client = app.test_client()
+
+        with client.get("/") as response:  # static files: close what send_file opened
+            shell = response.text
+        assert WIDGET in shell and "/assets/js/bestchatbot-identity.js" in shell
+        with client.get("/assets/js/bestchatbot-identity.js") as response:
+            assert response.status_code == 200
+
+        anonymous = client.get("/api/widget-token")
+        assert anonymous.status_code == 401
+        assert anonymous.json == {"token": None}
+        assert anonymous.headers["Cache-Control"] == "no-store"
+
+        assert (
+            client.post(
+                "/api/session", json={"email": "lin.chen@example.org", "password": "s3cret"}
+            ).status_code
+            == 200
+        )
+        signed_in = client.get("/api/widget-token")
+        assert signed_in.status_code == 200
+        assert signed_in.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(signed_in.json["token"]),
+            email="lin.chen@example.org",
+            name="Lin Chen",
+            user_id="1",
+        )
+
+        client.delete("/api/session")
+        assert client.get("/api/widget-token").status_code == 401
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_identity_script_sets_and_clears_the_user(tmp_path: Path, signing_key: str) -> None:
+    """The generated browser script, run under node against a fake page and endpoint."""
+    root = copy_fixture("flask-api", tmp_path)
+    assert run("apply", root, "--yes", "--api-key", "pk").exit_code == 0
+    script = root / "src/taskboard/static/js/bestchatbot-identity.js"
+    harness = tmp_path / "harness.js"
+    harness.write_text(HARNESS.replace("SCRIPT", str(script)))
+    out = subprocess.run(["node", str(harness)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["set:header.eyJleHAiOjk5OTk5OTk5OTl9.sig", "clear"]
+
+
+HARNESS = r"""
+const fs = require("fs");
+const vm = require("vm");
+const calls = [];
+let answer = { ok: true, json: async () => ({ token: "header.eyJleHAiOjk5OTk5OTk5OTl9.sig" }) };
+const listeners = {};
+const context = {
+  window: {},
+  document: {
+    visibilityState: "visible",
+    querySelector: () => ({ addEventListener: () => {} }),
+    addEventListener: (name, fn) => { listeners[name] = fn; },
+  },
+  fetch: async (url, init) => {
+    if (url !== "/api/widget-token" || init.cache !== "no-store") throw new Error(url);
+    return answer;
+  },
+  atob: (s) => Buffer.from(s, "base64").toString("binary"),
+  setTimeout: () => 0, clearTimeout: () => {}, Date, JSON, Math,
+};
+context.window.BestChatBot = {
+  setUserToken: (t) => calls.push("set:" + t),
+  clearUserToken: () => calls.push("clear"),
+};
+vm.runInNewContext(fs.readFileSync("SCRIPT", "utf8"), context);
+(async () => {
+  await new Promise((r) => setImmediate(r));
+  answer = { ok: false, json: async () => ({ token: null }) };
+  await context.window.BestChatBotIdentity.refresh();
+  console.log(calls.join("\n"));
+})();
+"""
