@@ -77,3 +77,16 @@ def _toml(text: str) -> str | None:
     except ParseError as exc:
         return str(exc)
     return None
+
+
+def _tree_sitter(language: str) -> Validator:
+    def check_syntax(text: str) -> str | None:
+        from scaffolder import treesitter
+
+        return treesitter.syntax_error(text, language)
+
+    return check_syntax
+
+
+for _language in ("javascript", "typescript", "tsx", "php"):
+    validator(_language)(_tree_sitter(_language))

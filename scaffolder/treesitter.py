@@ -1,0 +1,93 @@
+"""tree-sitter for JavaScript, TypeScript (TSX) and PHP: parse, find nodes, splice bytes.
+
+Stacks locate their anchors (imports, calls, JSX elements, hooks) on the syntax tree, then
+splice text at exact byte ranges so every other byte of the file stays as it was; the result is
+parsed again and must have no ERROR or MISSING node (see `validate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+
+from tree_sitter import Language, Node, Parser, Tree
+
+_SUFFIXES = {
+    ".js": "javascript",
+    ".jsx": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "tsx",
+    ".php": "php",
+}
+
+
+def language_for(path: str) -> str | None:
+    """The tree-sitter language of a file, by its suffix (JSX parses as JavaScript)."""
+    dot = path.rfind(".")
+    return _SUFFIXES.get(path[dot:].lower()) if dot >= 0 else None
+
+
+@cache
+def _language(name: str) -> Language:
+    if name == "javascript":
+        import tree_sitter_javascript as grammar
+
+        return Language(grammar.language())
+    if name in ("typescript", "tsx"):
+        import tree_sitter_typescript as ts
+
+        return Language(ts.language_tsx() if name == "tsx" else ts.language_typescript())
+    if name == "php":
+        import tree_sitter_php as php
+
+        return Language(php.language_php())
+    raise ValueError(f"no tree-sitter grammar for {name!r}")
+
+
+def parse(text: str, language: str) -> Tree:
+    return Parser(_language(language)).parse(text.encode("utf-8"))
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under `node`, depth first, in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def syntax_error(text: str, language: str) -> str | None:
+    """None when `text` parses cleanly; else where the first ERROR / MISSING node is."""
+    tree = parse(text, language)
+    if not tree.root_node.has_error:
+        return None
+    for node in walk(tree.root_node):
+        if node.type == "ERROR" or node.is_missing:
+            row, col = node.start_point
+            what = f"missing {node.type}" if node.is_missing else "syntax error"
+            return f"line {row + 1}, column {col + 1}: {what}"
+    return "syntax error"
+
+
+def text_of(node: Node) -> str:
+    return (node.text or b"").decode("utf-8")
+
+
+def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """Replace byte ranges [start, end) of `text` (UTF-8) with new text; ranges must not overlap."""
+    data = text.encode("utf-8")
+    out = []
+    pos = 0
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1])):
+        if start < pos:
+            raise ValueError("overlapping splices")
+        out.append(data[pos:start])
+        out.append(new.encode("utf-8"))
+        pos = end
+    out.append(data[pos:])
+    return b"".join(out).decode("utf-8")
