@@ -3,7 +3,6 @@ in through the app's own login, verify the token with PyJWT and the key from the
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -192,7 +191,6 @@ def test_flask_api_spa(tmp_path: Path, signing_key: str) -> None:
         assert client.get("/api/widget-token").status_code == 401
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_identity_script_sets_and_clears_the_user(tmp_path: Path, signing_key: str) -> None:
     """The generated browser script, run under node against a fake page and endpoint."""
     root = copy_fixture("flask-api", tmp_path)
