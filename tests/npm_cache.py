@@ -35,7 +35,7 @@ def npm_env(packages: dict[str, str], *, timeout: int = 1200) -> Path:
             (target / "package.json").write_text(json.dumps(manifest, indent=2))
             npm = shutil.which("npm")
             if npm is None:
-                raise RuntimeError("npm is required by the JS end-to-end tests (.ci/run installs it)")
+                raise RuntimeError("npm is needed by the JS end-to-end tests (see .ci/run)")
             result = subprocess.run(
                 [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
                 cwd=target,
