@@ -123,6 +123,9 @@ def inspect(path: Path, as_json: bool, **values: Any) -> None:
     help="Write a `git apply`-able patch to FILE instead of changing the project.",
 )
 @click.option("--allow-dirty", is_flag=True, help="Edit files that have uncommitted changes.")
+@click.option(
+    "--install", is_flag=True, help="After writing, run the printed dependency install commands."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def apply(
     path: Path,
@@ -130,6 +133,7 @@ def apply(
     dry_run: bool,
     patch_file: Path | None,
     allow_dirty: bool,
+    install: bool,
     as_json: bool,
     **values: Any,
 ) -> None:
@@ -200,6 +204,8 @@ def apply(
             if not click.confirm("Write these changes?", default=False):
                 raise Refused("declined; nothing was written")
         changed = write_plan(insp.root, plan, allow_dirty=allow_dirty)
+        if install:
+            _run_commands(insp.root, plan, quiet=as_json)
         if as_json:
             _emit_json(apply_document(insp, plan, status="applied", changed=changed))
         else:
@@ -207,6 +213,24 @@ def apply(
         return int(ExitCode.OK)
 
     _guarded(as_json, body)
+
+
+def _run_commands(root: Path, plan: Any, *, quiet: bool) -> None:
+    """Run install commands; a failure becomes a warning (the edits are already written)."""
+    import subprocess
+
+    for cmd in plan.commands:
+        if not quiet:
+            click.echo(f"$ {cmd.display}", err=True)
+        try:
+            done = subprocess.run(
+                list(cmd.argv), cwd=root / cmd.cwd, capture_output=quiet, check=False
+            )
+            ok = done.returncode == 0
+        except OSError:
+            ok = False
+        if not ok:
+            plan.warnings.append(f"`{cmd.display}` failed: run it yourself")
 
 
 def _prompt(answers: Answers, questions: list[Any]) -> Answers:

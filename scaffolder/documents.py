@@ -45,6 +45,7 @@ def apply_document(
         "changed_files": changed or [],
         "patch_file": patch_file,
         "next_steps": plan.next_steps,
+        "commands": [c.to_json() for c in plan.commands],
         "warnings": plan.warnings,
         "reminder": REMINDER if status != "questions" else None,
     }

@@ -49,12 +49,33 @@ class Skipped:
         return {"path": self.path, "why": self.why}
 
 
+@dataclass(frozen=True)
+class Command:
+    """A command the user should run after the edits (installing a new dependency);
+    `apply --install` runs it."""
+
+    argv: tuple[str, ...]
+    cwd: str
+    why: str
+
+    @property
+    def display(self) -> str:
+        import shlex
+
+        where = f"cd {self.cwd} && " if self.cwd not in ("", ".") else ""
+        return where + shlex.join(self.argv)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"argv": list(self.argv), "cwd": self.cwd, "why": self.why}
+
+
 @dataclass
 class Plan:
     edits: list[FileEdit] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -100,6 +121,13 @@ class PlanBuilder:
     def next_step(self, text: str) -> None:
         if text not in self.plan.next_steps:
             self.plan.next_steps.append(text)
+
+    def command(self, argv: list[str], cwd: str, why: str) -> None:
+        """A command to run after writing (printed as a next step; run by `apply --install`)."""
+        cmd = Command(tuple(argv), cwd, why)
+        if cmd not in self.plan.commands:
+            self.plan.commands.append(cmd)
+            self.next_step(f"{why}: {cmd.display}")
 
     def warn(self, text: str) -> None:
         if text not in self.plan.warnings:
