@@ -71,7 +71,26 @@ def _guarded(as_json: bool, body: Callable[[], int]) -> NoReturn:
     sys.exit(code)
 
 
+class _Group(click.Group):
+    """Click's own usage errors become one line (and an error document with --json)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.update(prog_name="bcb-scaffold", standalone_mode=False)
+        as_json = "--json" in (kwargs.get("args") or (args[0] if args else None) or sys.argv)
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            _fail("refused", "aborted; nothing was written", ExitCode.REFUSED, as_json)
+        except click.ClickException as exc:
+            message = exc.format_message()
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                message += f" (see: {exc.ctx.command_path} --help)"
+            _fail("usage", message, ExitCode.USAGE, as_json)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
@@ -247,15 +266,5 @@ def _prompt(answers: Answers, questions: list[Any]) -> Answers:
 
 
 def main() -> None:
-    """Entry point: click's own usage errors become one line and exit code 2."""
-    try:
-        code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("bcb-scaffold: aborted; nothing was written", err=True)
-        sys.exit(int(ExitCode.REFUSED))
-    except click.ClickException as exc:
-        message = exc.format_message()
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            message += f" (see: {exc.ctx.command_path} --help)"
-        _fail("usage", message, ExitCode.USAGE, "--json" in sys.argv)
-    sys.exit(code if isinstance(code, int) else 0)
+    """The console script."""
+    cli()

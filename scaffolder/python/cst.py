@@ -12,6 +12,8 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+_BLANK = cst.EmptyLine(indent=False)
+
 
 class CannotEdit(Exception):
     """The code is not in a shape this edit handles."""
@@ -33,6 +35,12 @@ def add_import(code: str, module: str, obj: str, *, relative: int = 0) -> str:
         imp = stmt.body[0]
         level = len(imp.relative)
         name = (cst.helpers.get_full_name_for_node(imp.module) or "") if imp.module else ""
+        if (
+            "." * level + name == key
+            and not isinstance(imp.names, cst.ImportStar)
+            and any(alias.evaluated_name == obj for alias in imp.names)
+        ):
+            return code  # already imported
         if (relative and level) or (not relative and not level and name.split(".")[0] == package):
             group.append((i, "." * level + (name or "")))
     imports = [
@@ -44,9 +52,7 @@ def add_import(code: str, module: str, obj: str, *, relative: int = 0) -> str:
     if not group and imports:
         # A first-party import in a section of its own, after the last import.
         at = imports[-1] + 1
-        new = cst.parse_statement(f"from {key} import {obj}").with_changes(
-            leading_lines=[cst.EmptyLine()]
-        )
+        new = cst.parse_statement(f"from {key} import {obj}").with_changes(leading_lines=[_BLANK])
         body.insert(at, new)
         return tree.with_changes(body=body).code
     if not group:
@@ -136,9 +142,9 @@ def insert_in_factory(
                 stmt = new_stmt
                 if at and not isinstance(body[at - 1], cst.SimpleStatementLine):
                     # after a nested def / with / if block: keep a blank line between them
-                    stmt = new_stmt.with_changes(leading_lines=[cst.EmptyLine()])
+                    stmt = new_stmt.with_changes(leading_lines=[_BLANK])
                     if not _leading(body[at]):
-                        body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine()])
+                        body[at] = body[at].with_changes(leading_lines=[_BLANK])
                 body.insert(at, stmt)
             done = True
             return updated.with_changes(body=updated.body.with_changes(body=body))
@@ -178,7 +184,7 @@ def append_statements(code: str, statements: str) -> str:
     lines after the last statement as PEP 8 wants."""
     module = cst.parse_module(code)
     added = cst.parse_module(statements).body
-    first = added[0].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    first = added[0].with_changes(leading_lines=[_BLANK, _BLANK])
     return module.with_changes(body=[*module.body, first, *added[1:]]).code
 
 

@@ -1,0 +1,121 @@
+"""File discovery: .gitignore, skipped trees, symlinks, unreadable files as notes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scaffolder.errors import BadInput
+from scaffolder.project import Project
+
+
+def make(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def test_skips_dependencies_build_output_and_virtualenvs(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "app.py": "",
+            "node_modules/x/index.js": "",
+            ".venv/lib/site.py": "",
+            "env2/pyvenv.cfg": "",
+            "env2/lib/x.py": "",
+            "build/out.js": "",
+            "pkg.egg-info/PKG-INFO": "",
+            ".git/config": "",
+            "src/app/__init__.py": "",
+        },
+    )
+    assert Project(tmp_path).files == ("app.py", "src/app/__init__.py")
+
+
+def test_respects_gitignore_files_nested_and_negated(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            ".gitignore": "*.log\n/secret/\n!keep.log\n",
+            "a.log": "",
+            "keep.log": "",
+            "secret/x.py": "",
+            "sub/.gitignore": "generated.py\n",
+            "sub/generated.py": "",
+            "sub/kept.py": "",
+            "sub/secret/y.py": "",
+        },
+    )
+    assert set(Project(tmp_path).files) == {
+        ".gitignore",
+        "keep.log",
+        "sub/.gitignore",
+        "sub/kept.py",
+        "sub/secret/y.py",
+    }
+
+
+def test_git_info_exclude(tmp_path: Path) -> None:
+    make(tmp_path, {".git/info/exclude": "local.py\n", "local.py": "", "app.py": ""})
+    assert Project(tmp_path).files == ("app.py",)
+
+
+def test_is_ignored_for_paths_that_do_not_exist(tmp_path: Path) -> None:
+    make(tmp_path, {".gitignore": ".env\nlogs/\n"})
+    project = Project(tmp_path)
+    assert project.is_ignored(".env")
+    assert project.is_ignored("logs/today.txt")
+    assert not project.is_ignored(".env.example")
+
+
+def test_never_follows_a_symlink_out_of_the_project(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    make(outside, {"leak.py": ""})
+    root = tmp_path / "project"
+    make(root, {"app.py": "", "inside/x.py": ""})
+    os.symlink(outside, root / "linked-out")
+    os.symlink(outside / "leak.py", root / "leak.py")
+    os.symlink(root / "inside", root / "linked-in")
+    os.symlink(root, root / "inside" / "loop")
+    files = Project(root).files
+    assert "leak.py" not in files and not any(f.startswith("linked-out") for f in files)
+    assert "inside/x.py" in files
+    assert len(files) < 10  # the loop is not walked forever
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"caf\xe9 = 1\n", "not valid UTF-8", id="latin-1"),
+        pytest.param(b"\x00\x01binary", "binary file", id="binary"),
+    ],
+)
+def test_unreadable_text_is_a_blocking_note(tmp_path: Path, content: bytes, message: str) -> None:
+    make(tmp_path, {"bad.py": content})
+    project = Project(tmp_path)
+    assert project.text("bad.py") is None
+    assert [(n.file, n.blocking) for n in project.notes] == [("bad.py", True)]
+    assert message in project.notes[0].message
+    with pytest.raises(BadInput, match=message):
+        project.read("bad.py")
+
+
+def test_huge_files_are_a_plain_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("scaffolder.project.MAX_TEXT_BYTES", 10)
+    make(tmp_path, {"big.py": "x = 1234567890\n"})
+    project = Project(tmp_path)
+    assert project.text("big.py") is None
+    assert project.notes[0].blocking is False
+
+
+def test_bom_is_remembered(tmp_path: Path) -> None:
+    make(tmp_path, {"a.py": "\ufeffx = 1\n".encode()})
+    source = Project(tmp_path).read("a.py")
+    assert source.bom and source.text == "x = 1\n"
