@@ -254,6 +254,7 @@ def test_insert_in_factory_needs_the_return() -> None:
             app = Flask(__name__)
             app.secret_key = "x"
             login = LoginManager(app)
+            login.login_view = "login"
 
             @app.route("/")
             def index():
@@ -264,6 +265,7 @@ def test_insert_in_factory_needs_the_return() -> None:
             app = Flask(__name__)
             app.secret_key = "x"
             login = LoginManager(app)
+            login.login_view = "login"
             app.context_processor(inject)
 
             @app.route("/")
@@ -295,13 +297,13 @@ def test_insert_after_line(before: str, line: int, after: str) -> None:
     check(
         before,
         after,
-        lambda code: cst.insert_after_line(code, line, "app", "app.context_processor(inject)"),
+        lambda code: cst.insert_after_line(code, line, "app.context_processor(inject)"),
     )
 
 
 def test_insert_after_line_outside_any_statement() -> None:
     with pytest.raises(cst.CannotEdit):
-        cst.insert_after_line("x = 1\n", 10, "app", "y()")
+        cst.insert_after_line("x = 1\n", 10, "y()")
 
 
 def test_append_statements() -> None:

@@ -155,9 +155,9 @@ def insert_in_factory(
     return result.code
 
 
-def insert_after_line(code: str, line: int, variable: str, statement: str) -> str:
-    """Insert a module-level `statement` after the top-level statement starting on `line`,
-    and after the set-up statements right below it that use `variable` (`app.config...`)."""
+def insert_after_line(code: str, line: int, statement: str) -> str:
+    """Insert a module-level `statement` after the top-level statement on `line` and the
+    set-up statements right below it (up to the next blank line or block)."""
     wrapper = MetadataWrapper(cst.parse_module(code))
     positions = wrapper.resolve(PositionProvider)
     module = wrapper.module
@@ -171,7 +171,6 @@ def insert_after_line(code: str, line: int, variable: str, statement: str) -> st
     while (
         index + 1 < len(body)
         and isinstance(body[index + 1], cst.SimpleStatementLine)
-        and variable in _names_in(body[index + 1])
         and not _leading(body[index + 1])
     ):
         index += 1

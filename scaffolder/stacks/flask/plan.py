@@ -117,7 +117,7 @@ def _register(project: Project, facts: FlaskFacts, endpoint: bool, builder: Plan
                 code, app.factory, app.var, statement, ("register_blueprint", "context_processor")
             )
         else:
-            code = cst.insert_after_line(code, app.line, app.var, statement)
+            code = cst.insert_after_line(code, app.line, statement)
         code = cst.add_import(code, module, symbol, relative=relative)
     except cst.CannotEdit as exc:
         raise BadInput(f"{app.path}: {exc}; add `{statement}` where the app is set up") from None

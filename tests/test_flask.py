@@ -1,0 +1,318 @@
+"""Flask detection and planning on project shapes beyond the fixtures, and the fixtures'
+reviewed dry-run snapshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from scaffolder import engine
+from scaffolder.model import Answers
+from tests.helpers import FIXTURES, SNAPSHOTS, copy_fixture, run
+
+LOGIN_MODEL = """\
+from flask_login import LoginManager, UserMixin
+from .db import db
+
+login_manager = LoginManager()
+
+class User(UserMixin, db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String)
+    first_name = db.Column(db.String)
+    last_name = db.Column(db.String)
+
+@login_manager.user_loader
+def load(uid):
+    return User.query.get(int(uid))
+"""
+BASE = "<html><body>{% block content %}{% endblock %}</body></html>\n"
+PAGE = '{% extends "base.html" %}\n'
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text))
+    return tmp_path
+
+
+def inspect(root: Path, **answers: str):  # type: ignore[no-untyped-def]
+    return engine.inspect(root, Answers(**answers))[1]
+
+
+def test_module_app_under_another_name_and_view_functions(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "wsgi.py": """\
+                import flask
+                from models import login_manager
+                application = flask.Flask(__name__, template_folder="views")
+                login_manager.init_app(application)
+
+                @application.route("/")
+                def home():
+                    return flask.render_template("home.html")
+                """,
+            "models.py": LOGIN_MODEL.replace("from .db import db", "from db import db"),
+            "db.py": "db = None\n",
+            "views/base.html": BASE,
+            "views/home.html": PAGE,
+        },
+    )
+    insp = inspect(root)
+    assert insp.stack.framework == "flask" and insp.stack.rendering == "server-rendered"
+    assert insp.facts.app.var == "application" and insp.facts.app.factory is None
+    assert insp.widget.file == "views/base.html"
+    assert insp.auth.name is not None
+    assert insp.auth.name.expr == (
+        '" ".join(filter(None, [current_user.first_name, current_user.last_name]))'
+    )
+    result = engine.plan(root, Answers(api_key="pk"))
+    wsgi = next(e for e in result.plan.edits if e.path == "wsgi.py").after
+    assert "application.context_processor(inject_widget_token)\n" in wsgi
+    assert "from bestchatbot import inject_widget_token" in wsgi
+
+
+def test_factory_with_another_name_in_a_monorepo_backend(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "frontend/package.json": "{}",
+            "backend/requirements.txt": "flask\nflask-login\n",
+            "backend/shop/__init__.py": """\
+                from flask import Flask, render_template
+                from .models import login_manager
+
+                def make_app(settings=None):
+                    web = Flask(__name__)
+                    login_manager.init_app(web)
+                    return web
+                """,
+            "backend/shop/models.py": LOGIN_MODEL,
+            "backend/shop/db.py": "db = None\n",
+            "backend/shop/views.py": (
+                "from flask import render_template\n"
+                "def x():\n    return render_template('a.html')\n"
+            ),
+            "backend/shop/templates/base.html": BASE,
+            "backend/shop/templates/a.html": PAGE,
+        },
+    )
+    insp = inspect(root)
+    assert insp.stack.app_root == "backend"
+    assert (insp.facts.app.factory, insp.facts.app.var) == ("make_app", "web")
+    result = engine.plan(root, Answers(api_key="pk"))
+    paths = [e.path for e in result.plan.edits]
+    assert paths == [
+        "backend/shop/bestchatbot.py",
+        "backend/shop/__init__.py",
+        "backend/shop/templates/base.html",
+        "backend/requirements.txt",
+        "backend/.env.example",
+    ]
+
+
+def test_apps_in_tests_do_not_count_but_two_real_apps_are_a_question(tmp_path: Path) -> None:
+    files = {
+        "site/app.py": "from flask import Flask\napp = Flask(__name__)\n",
+        "tests/conftest.py": "from flask import Flask\napp = Flask('test')\n",
+    }
+    root = project(tmp_path, files)
+    assert inspect(root).facts.app.path == "site/app.py"
+    project(tmp_path, {"admin/app.py": "from flask import Flask\nadmin = Flask(__name__)\n"})
+    insp = inspect(root)
+    assert [(q.id, q.choices) for q in insp.questions] == [
+        ("app", ("admin/app.py:admin", "site/app.py:app"))
+    ]
+    assert inspect(root, app="site/app.py").facts.app.var == "app"
+
+
+def test_hand_rolled_session_with_an_orm_model(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "app.py": """\
+                from flask import Flask, g, session, render_template
+                from models import Person
+
+                app = Flask(__name__)
+
+                @app.before_request
+                def load_user():
+                    uid = session.get("uid")
+                    g.current_user = Person.get(uid) if uid else None
+
+                @app.post("/login")
+                def login():
+                    session["user_id"] = 1
+                    return render_template("base.html")
+                """,
+            "models.py": """\
+                from dataclasses import dataclass
+
+                @dataclass
+                class Person:
+                    id: int
+                    email_address: str
+                    display_name: str
+                """,
+            "templates/base.html": BASE,
+            "templates/x.html": PAGE,
+        },
+    )
+    insp = inspect(root)
+    assert insp.auth.library == "flask-session"
+    assert insp.auth.email is not None and insp.auth.email.expr == "g.current_user.email_address"
+    assert insp.auth.confidence == "medium"
+    assert insp.facts.auth.anonymous == 'g.get("current_user") is None'
+
+
+def test_page_cache_prefers_the_endpoint(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "app.py": """\
+                from flask import Flask, render_template
+                from flask_caching import Cache
+                from flask_login import LoginManager, login_user
+                from models import User
+
+                app = Flask(__name__)
+                cache = Cache(app)
+                lm = LoginManager(app)
+
+                @lm.user_loader
+                def load(uid):
+                    return User.get(uid)
+
+                @app.route("/")
+                @cache.cached(timeout=60)
+                def index():
+                    return render_template("page.html")
+                """,
+            "models.py": "class User:\n    id = 1\n    email = ''\n",
+            "templates/base.html": BASE,
+            "templates/page.html": PAGE,
+        },
+    )
+    insp = inspect(root)
+    assert insp.delivery == "token-endpoint"
+    assert any("page cache" in n.message for n in insp.notes)
+
+
+def test_flask_bootstrap_layout_gets_the_scripts_block(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    base = root / "app/templates/base.html"
+    base.write_text(
+        '{% extends "bootstrap/base.html" %}\n{% block content %}{% endblock %}\n'
+        '{% block scripts %}\n  {{ super() }}\n  <script src="/static/x.js"></script>\n'
+        "{% endblock %}\n"
+    )
+    result = engine.plan(root, Answers(api_key="pk"))
+    after = next(e.after for e in result.plan.edits if e.path.endswith("base.html"))
+    assert after.endswith(
+        '  <script src="/static/x.js"></script>\n'
+        '  <script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk"'
+        '{% if bestchatbot_token %} data-user-token="{{ bestchatbot_token }}"{% endif %}>'
+        "</script>\n{% endblock %}\n"
+    )
+
+
+def test_existing_widget_tag_gets_the_attribute_only(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    base = root / "app/templates/base.html"
+    tag = '<script async src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="k">'
+    base.write_text(base.read_text().replace("</body>", tag + "</script>\n  </body>"))
+    insp = inspect(root)
+    assert insp.widget.present and insp.widget.line == 24 and insp.questions == []
+    result = engine.plan(root, Answers())
+    after = next(e.after for e in result.plan.edits if e.path.endswith("base.html"))
+    assert (
+        tag[:-1] + ' {% if bestchatbot_token %}data-user-token="{{ bestchatbot_token }}"'
+        "{% endif %}></script>" in after
+    )
+
+
+def test_two_layouts_are_a_question_and_layout_answers_it(tmp_path: Path) -> None:
+    root = copy_fixture("flask-noemail", tmp_path)
+    (root / "templates/admin.html").write_text("<html><body>{% block x %}{% endblock %}</body>")
+    for page in ("users", "audit", "settings"):
+        (root / f"templates/{page}.html").write_text("{% extends 'admin.html' %}")
+    insp = inspect(root, email_expr="current_user.username")
+    assert [(q.id, q.choices) for q in insp.questions] == [
+        ("layout", ("templates/admin.html", "templates/layout.html"))
+    ]
+    chosen = inspect(root, email_expr="current_user.username", layout="admin.html")
+    assert chosen.widget.file == "templates/admin.html"
+
+
+def test_talisman_csp_is_a_warning(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    init = root / "app/__init__.py"
+    init.write_text(
+        init.read_text()
+        .replace(
+            "from config import Config",
+            "from config import Config\nfrom flask_talisman import Talisman",
+        )
+        .replace("    db.init_app(app)", "    Talisman(app)\n    db.init_app(app)")
+    )
+    result = engine.plan(root, Answers(api_key="pk"))
+    assert any("widget.bestchatbot.io" in w and "script-src" in w for w in result.plan.warnings)
+
+
+def test_noop_on_an_integrated_project(tmp_path: Path) -> None:
+    root = copy_fixture("flask-session", tmp_path)
+    assert run("apply", root, "--yes", "--api-key", "pk").exit_code == 0
+    insp = inspect(root)
+    assert insp.widget.present and insp.widget.has_user_token
+    result = engine.plan(root, Answers())
+    assert result.plan.edits == []
+    assert {s.path for s in result.plan.skipped} >= {
+        "journal/bestchatbot.py",
+        "journal/__init__.py",
+        "journal/templates/base.html",
+        "pyproject.toml",
+        ".env.example",
+    }
+
+
+def test_crlf_project_stays_crlf(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    for path in root.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".html", ".txt"):
+            path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    result = engine.plan(root, Answers(api_key="pk"))
+    for edit in result.plan.edits:
+        if edit.path != ".env.example":
+            assert "\n" not in edit.after.replace("\r\n", ""), edit.path
+
+
+@pytest.mark.parametrize(
+    ("fixture", "flags"),
+    [
+        pytest.param("flask-login", ["--api-key", "pk_demo"], id="flask-login"),
+        pytest.param("flask-session", ["--api-key", "pk_demo"], id="flask-session"),
+        pytest.param(
+            "flask-noemail",
+            ["--api-key", "pk_demo", "--email-expr", 'current_user.username + "@corp.example"'],
+            id="flask-noemail",
+        ),
+        pytest.param("flask-api", ["--api-key", "pk_demo"], id="flask-api"),
+    ],
+)
+def test_dry_run_snapshot(fixture: str, flags: list[str]) -> None:
+    """The reviewed dry-run diff of each fixture (BCB_UPDATE_SNAPSHOTS=1 rewrites them)."""
+    result = run("apply", FIXTURES / fixture, "--dry-run", *flags)
+    assert result.exit_code == 0, result.output
+    diff = result.output[: result.output.index("\nWould change")]
+    snapshot = SNAPSHOTS / f"{fixture}.diff"
+    if os.environ.get("BCB_UPDATE_SNAPSHOTS"):
+        snapshot.write_text(diff)
+    assert diff == snapshot.read_text()
