@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pathspec
 
@@ -32,6 +33,7 @@ SKIP_DIRS = frozenset(
     }
 )  # fmt: skip
 MAX_TEXT_BYTES = 2 * 1024 * 1024
+T = TypeVar("T")
 BOM = "\ufeff"
 
 
@@ -69,6 +71,13 @@ class Project:
         self.notes: list[Note] = []
         self._texts: dict[str, SourceFile | None] = {}
         self._noted: set[str] = set()
+        self._shared: dict[str, Any] = {}
+
+    def shared(self, key: str, build: Callable[[], T]) -> T:
+        """A per-run cache for indexes several stacks build (parsed modules, syntax trees)."""
+        if key not in self._shared:
+            self._shared[key] = build()
+        return self._shared[key]  # type: ignore[no-any-return]
 
     # -- discovery ---------------------------------------------------------------------------
 

@@ -72,6 +72,11 @@ class PythonIndex:
     project: Project
     _modules: dict[str, PyModule | None] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, project: Project) -> PythonIndex:
+        """The project's shared index: every stack reads the same parsed modules."""
+        return project.shared(cls.__name__, lambda: cls(project))
+
     @cached_property
     def paths(self) -> list[str]:
         return self.project.with_suffix(".py")

@@ -47,7 +47,7 @@ class FlaskStack(Stack):
     auth_ids = AUTH_IDS
 
     def detect(self, project: Project) -> Detection | None:
-        index = PythonIndex(project)
+        index = PythonIndex.of(project)
         apps = d.find_apps(index)
         if not apps:
             return None
@@ -64,7 +64,7 @@ class FlaskStack(Stack):
         return Detection(self.id, "high", evidence)
 
     def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
-        index = PythonIndex(project)
+        index = PythonIndex.of(project)
         insp = Inspection(root=project.root)
         apps = d.find_apps(index)
         app = _choose_app(apps, answers, insp)

@@ -127,7 +127,7 @@ def _register(project: Project, facts: FlaskFacts, endpoint: bool, builder: Plan
 
 def _import_target(project: Project, facts: FlaskFacts) -> tuple[str, int]:
     """(module, relative level) to import the token module from the app's module."""
-    index = PythonIndex(project)
+    index = PythonIndex.of(project)
     mod = index.module(facts.app.path)
     if mod is None:
         raise BadInput(f"{facts.app.path}: cannot parse the app module")
