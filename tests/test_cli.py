@@ -125,6 +125,13 @@ def test_apply_json(tmp_path: Path) -> None:
     assert (code, doc["status"], doc["edits"]) == (0, "nothing-to-do", [])
 
 
+def test_no_colour_off_a_terminal(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    result = run("apply", root, "--dry-run", "--api-key", "pk")
+    assert result.exit_code == 0 and "+++ b/app/bestchatbot.py" in result.output
+    assert "\x1b[" not in result.output
+
+
 def test_patch_applies_with_git(tmp_path: Path) -> None:
     root = copy_fixture("flask-login", tmp_path / "a")
     patch = tmp_path / "widget.patch"

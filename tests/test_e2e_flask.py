@@ -23,7 +23,10 @@ WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
 
 
 def apply_twice(root: Path, *flags: str) -> None:
-    """Apply; then a second apply plans nothing and a --dry-run leaves every byte alone."""
+    """--dry-run leaves every byte alone; apply; then a second apply plans nothing."""
+    pristine = tree_digest(root)
+    assert run("apply", root, "--dry-run", *flags).exit_code == 0
+    assert tree_digest(root) == pristine
     first = run("apply", root, "--yes", *flags)
     assert first.exit_code == 0, first.output
     assert "BESTCHATBOT_SIGNING_KEY" in first.output
