@@ -15,9 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-CACHE = Path(
-    os.environ.get("BCB_NPM_CACHE", Path.home() / ".cache" / "bcb-scaffold-tests" / "npm")
-)
+CACHE = Path(os.environ.get("BCB_NPM_CACHE", Path.home() / ".cache" / "bcb-scaffold-tests" / "npm"))
 
 
 def npm_env(packages: dict[str, str], *, timeout: int = 1200) -> Path:
