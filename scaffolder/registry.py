@@ -60,11 +60,17 @@ def register(cls: type[Stack]) -> type[Stack]:
     return cls
 
 
+_discovered = False
+
+
 def stacks() -> dict[str, Stack]:
-    """Every registered stack, importing the plugin packages on first use."""
-    if not _STACKS:
+    """Every registered stack, importing the plugin packages on first use (a stack module
+    imported directly before that, e.g. by a test, must not hide the others)."""
+    global _discovered
+    if not _discovered:
         import scaffolder.stacks as pkg
 
         for info in pkgutil.iter_modules(pkg.__path__):
             importlib.import_module(f"{pkg.__name__}.{info.name}")
+        _discovered = True
     return _STACKS

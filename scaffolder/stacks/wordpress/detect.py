@@ -1,0 +1,409 @@
+"""WordPress detection: themes, plugins, whole sites, Composer, page caches, the widget tag.
+
+Pure and read-only. Themes are known by their `style.css` header (`Theme Name:`), plugins by the
+header comment of their main file (`Plugin Name:`), sites by `wp-config.php`, a `wp-content/`
+directory or a Composer manifest that installs WordPress core (Bedrock). Files that a site
+git-ignores (its `wp-config.php`, Composer-installed plugins) still count for detection: they are
+what runs in production.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from scaffolder.errors import BadInput
+from scaffolder.markup import Tag, widget_tags
+from scaffolder.model import Evidence
+from scaffolder.project import Project
+from scaffolder.stacks.wordpress import php
+
+HomeKind = Literal["theme", "plugin", "site"]
+TagContext = Literal["template", "static", "code"]
+
+MU_PLUGIN = "bestchatbot.php"
+SCRIPT = "bestchatbot-identity.js"
+TOKEN_FUNCTION = "bestchatbot_widget_token"
+ATTRIBUTE_FUNCTION = "bestchatbot_user_token_attribute"
+ROUTE_FUNCTION = "bestchatbot_widget_token_response"
+
+CORE_PACKAGES = (
+    "roots/wordpress",
+    "roots/wordpress-no-content",
+    "roots/wordpress-full",
+    "johnpbloch/wordpress",
+    "johnpbloch/wordpress-core",
+    "wordpress/wordpress",
+)
+PLUGIN_VENDORS = ("wpackagist-plugin/", "wp-plugin/")
+# Page-cache plugins by their wordpress.org slug (or the directory premium ones install to).
+CACHE_PLUGINS = {
+    "wp-super-cache": "WP Super Cache",
+    "w3-total-cache": "W3 Total Cache",
+    "wp-rocket": "WP Rocket",
+    "litespeed-cache": "LiteSpeed Cache",
+    "wp-fastest-cache": "WP Fastest Cache",
+    "cache-enabler": "Cache Enabler",
+    "comet-cache": "Comet Cache",
+    "hummingbird-performance": "Hummingbird",
+    "breeze": "Breeze",
+    "sg-cachepress": "SiteGround Speed Optimizer",
+    "wp-optimize": "WP-Optimize",
+    "swift-performance-lite": "Swift Performance",
+    "powered-cache": "Powered Cache",
+    "nitropack": "NitroPack",
+    "wp-cloudflare-page-cache": "Super Page Cache for Cloudflare",
+    "cachify": "Cachify",
+    "simple-cache": "Simple Cache",
+    "varnish-http-purge": "Proxy Cache Purge (Varnish)",
+    "nginx-helper": "Nginx Helper (FastCGI cache)",
+}
+
+
+@dataclass
+class Unit:
+    """A theme or a plugin of the project."""
+
+    kind: Literal["theme", "plugin"]
+    root: str
+    main: str
+    """The plugin's main file; the theme's `style.css`."""
+    name: str
+    line: int
+    block: bool = False
+    parent: str | None = None
+    sage: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.root if self.root not in ("", ".") else self.main
+
+
+@dataclass
+class Site:
+    root: str
+    content_dir: str
+    config: str | None
+    evidence: list[Evidence]
+    bedrock: bool = False
+
+
+@dataclass
+class Composer:
+    manifest: str
+    data: dict[str, Any]
+    autoload: Evidence | None
+
+    @property
+    def requires(self) -> dict[str, Any]:
+        req = self.data.get("require")
+        return req if isinstance(req, dict) else {}
+
+    @property
+    def has_jwt(self) -> bool:
+        return "firebase/php-jwt" in self.requires
+
+
+@dataclass
+class WidgetTag:
+    path: str
+    line: int
+    context: TagContext
+    tag: Tag
+
+    @property
+    def has_user_token(self) -> bool:
+        return self.tag.has_user_token or ATTRIBUTE_FUNCTION in self.tag.text
+
+
+@dataclass
+class Home:
+    """Where the integration lives: a theme's functions.php, a plugin's main file, a mu-plugin."""
+
+    kind: HomeKind
+    root: str
+    file: str
+    name: str
+    evidence: list[Evidence]
+    unit: Unit | None = None
+    site: Site | None = None
+
+    @property
+    def script_path(self) -> str:
+        if self.kind == "site":
+            return join(posixpath.dirname(self.file), SCRIPT)
+        return join(self.root, "assets/js/" + SCRIPT)
+
+
+@dataclass
+class WordPressFacts:
+    home: Home
+    composer: Composer | None
+    page_cache: list[Evidence]
+    widgets: list[WidgetTag]
+    style: php.Style
+    integrated: str | None = None
+    """The delivery of an integration already in the home file (None: not integrated)."""
+    env_file: bool = False
+    litespeed: bool = False
+    notes: list[tuple[str, str | None, int | None]] = field(default_factory=list)
+
+
+def join(*parts: str) -> str:
+    kept = [p for p in parts if p not in ("", ".")]
+    return posixpath.normpath(posixpath.join(*kept)) if kept else "."
+
+
+def _dir(path: str) -> str:
+    return posixpath.dirname(path) or "."
+
+
+# -- themes and plugins -----------------------------------------------------------------------
+
+
+def themes(project: Project) -> list[Unit]:
+    found = []
+    for style in project.named("style.css"):
+        text = project.text(style)
+        if text is None:
+            continue
+        name = php.header(text, "Theme Name")
+        if name is None:
+            continue
+        root = _dir(style)
+        block = any(
+            project.exists(join(root, d, "index.html")) for d in ("templates", "block-templates")
+        )
+        parent = php.header(text, "Template")
+        sage = any(f.endswith(".blade.php") for f in project.under(join(root, "resources/views")))
+        found.append(
+            Unit("theme", root, style, name[0], name[1], block, parent[0] if parent else None, sage)
+        )
+    return found
+
+
+def plugins(project: Project) -> list[Unit]:
+    found: dict[str, Unit] = {}
+    for path in project.with_suffix(".php"):
+        if path.endswith(".blade.php") or "/mu-plugins/" in f"/{path}":
+            continue
+        try:
+            head = project.read(path).text[: php.HEADER_BYTES]
+        except BadInput:  # unreadable: Project.text reports it where the file matters
+            continue
+        if "plugin name" not in head.lower():
+            continue
+        name = php.header(head, "Plugin Name")
+        if name is None:
+            continue
+        root = _dir(path)
+        current = found.get(root)
+        # Several headers in one directory: the file named after the directory is the main one.
+        if current is None or posixpath.basename(path) == posixpath.basename(root) + ".php":
+            found[root] = Unit("plugin", root, path, name[0], name[1])
+    return list(found.values())
+
+
+def _inside(path: str, root: str) -> bool:
+    return root in ("", ".") or path == root or path.startswith(root.rstrip("/") + "/")
+
+
+# -- sites ------------------------------------------------------------------------------------
+
+
+def composer_data(project: Project, path: str) -> dict[str, Any] | None:
+    if not project.abspath(path).is_file():
+        return None
+    text = project.text(path)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        project.note("composer.json is not valid JSON; skipped", path)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _installs_wordpress(data: dict[str, Any]) -> bool:
+    require = data.get("require")
+    if not isinstance(require, dict):
+        return False
+    return any(
+        name in CORE_PACKAGES or name.startswith(("wpackagist-", "wp-plugin/", "wp-theme/"))
+        for name in require
+    )
+
+
+def find_site(project: Project, units: list[Unit]) -> Site | None:
+    root_composer = composer_data(project, "composer.json")
+    configs = [
+        p
+        for p in ("wp-config.php", "web/wp-config.php", "public/wp-config.php", "wp/wp-config.php")
+        if project.abspath(p).is_file()
+    ] + [p for p in project.named("wp-config.php") if "wp-content/" not in p]
+    configs = list(dict.fromkeys(configs))
+    evidence: list[Evidence] = []
+    bedrock = False
+    if configs:
+        evidence.append(Evidence(configs[0], 1, "WordPress site configuration (wp-config.php)"))
+    if root_composer is not None and _installs_wordpress(root_composer):
+        core = next((n for n in root_composer.get("require", {}) if n in CORE_PACKAGES), None)
+        why = f"Composer installs WordPress ({core})" if core else "Composer installs WP plugins"
+        evidence.append(Evidence("composer.json", _line_of_key(project, "composer.json"), why))
+        bedrock = project.abspath("config/application.php").is_file()
+        if bedrock:
+            evidence.append(Evidence("config/application.php", 1, "Bedrock-style configuration"))
+    content = _content_dir(project, configs, root_composer, units)
+    if content is None and not evidence:
+        return None
+    if content is None:
+        base = _dir(configs[0]) if configs else "."
+        content = join(base, "app") if bedrock else join(base, "wp-content")
+    elif not evidence:
+        evidence.append(Evidence(content, 1, "WordPress content directory (themes, plugins)"))
+    root = "."
+    return Site(root, content, configs[0] if configs else None, evidence, bedrock)
+
+
+def _line_of_key(project: Project, path: str, key: str = '"require"') -> int:
+    text = project.text(path) or ""
+    at = text.find(key)
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
+
+
+def _content_dir(
+    project: Project, configs: list[str], composer: dict[str, Any] | None, units: list[Unit]
+) -> str | None:
+    paths = (composer or {}).get("extra", {}).get("installer-paths", {})
+    if isinstance(paths, dict):
+        for target in paths:
+            if "/mu-plugins/" in f"/{target}":
+                return join(target.split("mu-plugins/")[0].rstrip("/") or ".")
+    bases = [_dir(c) for c in configs] + ["."]
+    for base in dict.fromkeys(bases):
+        for name in ("wp-content", "app"):
+            candidate = join(base, name)
+            if name == "app" and not project.abspath(join(base, "wp-config.php")).is_file():
+                continue
+            if project.abspath(candidate).is_dir() and any(
+                project.abspath(join(candidate, d)).is_dir()
+                for d in ("themes", "plugins", "mu-plugins")
+            ):
+                return candidate
+    # A repository of wp-content itself: its themes and plugins sit in themes/ and plugins/.
+    if any(u.root.count("/") == 1 and u.root.startswith(("themes/", "plugins/")) for u in units):
+        return "."
+    return None
+
+
+def site_composer(project: Project, site: Site) -> Composer | None:
+    data = composer_data(project, "composer.json")
+    if data is None:
+        return None
+    candidates = [
+        c
+        for c in (site.config, "wp-config.php", "web/wp-config.php", "config/application.php")
+        if c
+    ]
+    for path in dict.fromkeys(candidates):
+        if project.abspath(path).is_file():
+            text = project.text(path) or ""
+            line = php.requires_autoloader(text)
+            if line is not None:
+                return Composer(
+                    "composer.json", data, Evidence(path, line, "loads Composer's autoloader")
+                )
+    return Composer("composer.json", data, None)
+
+
+def unit_composer(project: Project, unit: Unit, home_file: str) -> Composer | None:
+    manifest = join(unit.root, "composer.json")
+    data = composer_data(project, manifest)
+    if data is None:
+        return None
+    for path in dict.fromkeys(
+        [home_file, *[f for f in project.under(unit.root) if f.endswith(".php")]]
+    ):
+        if _dir(path) != _dir(home_file) or not project.abspath(path).is_file():
+            continue
+        line = php.requires_autoloader(project.text(path) or "")
+        if line is not None:
+            return Composer(manifest, data, Evidence(path, line, "loads Composer's autoloader"))
+    return Composer(manifest, data, None)
+
+
+# -- page caches ------------------------------------------------------------------------------
+
+
+def page_caches(project: Project, site: Site, composer: Composer | None) -> list[Evidence]:
+    found: list[Evidence] = []
+    configs = [site.config, "config/application.php"]
+    configs += [f for f in project.under("config") if f.endswith(".php")]
+    for path in dict.fromkeys(c for c in configs if c):
+        if not project.abspath(path).is_file():
+            continue
+        text = project.text(path) or ""
+        if "WP_CACHE" not in text:
+            continue
+        for call in php.calls(text, "define", "Config::define"):
+            if len(call.args) >= 2 and php.string_value(call.args[0]) == "WP_CACHE":
+                value = call.args[1].strip().lower()
+                if value not in ("false", "0", "''", '""', "null"):
+                    found.append(Evidence(path, call.line, f"WP_CACHE is defined ({call.args[1]})"))
+    drop_in = join(site.content_dir, "advanced-cache.php")
+    if project.abspath(drop_in).is_file():
+        found.append(Evidence(drop_in, 1, "page-cache drop-in (advanced-cache.php)"))
+    for slug, name in CACHE_PLUGINS.items():
+        directory = join(site.content_dir, "plugins", slug)
+        if project.abspath(directory).is_dir():
+            found.append(Evidence(directory, 1, f"page-cache plugin installed: {name}"))
+            continue
+        for vendor in PLUGIN_VENDORS:
+            if composer is not None and vendor + slug in composer.requires:
+                found.append(
+                    Evidence(
+                        composer.manifest,
+                        _line_of_key(project, composer.manifest, f'"{vendor}{slug}"'),
+                        f"page-cache plugin required: {name}",
+                    )
+                )
+    return found
+
+
+# -- the widget tag ---------------------------------------------------------------------------
+
+_TEMPLATE_SUFFIXES = (".php", ".html", ".htm", ".twig")
+
+
+def find_widgets(project: Project, scope: list[str], skip: set[str]) -> list[WidgetTag]:
+    found = []
+    for path in project.with_suffix(*_TEMPLATE_SUFFIXES):
+        if path in skip or not any(_inside(path, d) for d in scope):
+            continue
+        text = project.text(path)
+        if text is None or "widget.bestchatbot.io" not in text:
+            continue
+        for tag in widget_tags(text):
+            line = text.count("\n", 0, tag.start) + 1
+            context: TagContext = "static"
+            if path.endswith(".php") and not path.endswith(".blade.php"):
+                context = "template" if php.in_html(text, tag.start) else "code"
+            found.append(WidgetTag(path, line, context, tag))
+    return found
+
+
+def integrated(text: str | None) -> str | None:
+    """The delivery an existing integration in `text` uses, or None when there is none."""
+    if not text or TOKEN_FUNCTION not in text:
+        return None
+    functions = php.defined_functions(text)
+    if TOKEN_FUNCTION not in functions:
+        return None
+    return "token-endpoint" if ROUTE_FUNCTION in functions else "script-attribute"
+
+
+def read_if_file(project: Project, path: str) -> str | None:
+    return project.text(path) if project.abspath(path).is_file() else None

@@ -1,0 +1,227 @@
+"""WordPress plan: the token code in its home, the widget tag, the identity script, php-jwt."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from scaffolder import envfile
+from scaffolder.errors import Refused
+from scaffolder.markup import newline_of
+from scaffolder.model import Inspection
+from scaffolder.plan import PlanBuilder
+from scaffolder.project import Project
+from scaffolder.stacks.wordpress import composer as comp
+from scaffolder.stacks.wordpress import detect as d
+from scaffolder.stacks.wordpress import php
+from scaffolder.templating import render
+
+CALLBACKS = {
+    "token": "bestchatbot_widget_token",
+    "print_widget": "bestchatbot_print_widget",
+    "response": "bestchatbot_widget_token_response",
+    "register_route": "bestchatbot_register_widget_token_route",
+    "enqueue": "bestchatbot_enqueue_identity_script",
+}
+
+
+def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
+    facts: d.WordPressFacts = insp.facts
+    endpoint = insp.delivery == "token-endpoint"
+    home = facts.home
+    if facts.integrated:
+        if facts.integrated != insp.delivery:
+            raise Refused(
+                f"{home.file} already integrates BestChatBot with {facts.integrated}; remove "
+                f"that code first to switch to {insp.delivery}"
+            )
+        builder.skip(home.file, "BestChatBot visitor identity is already wired in")
+    else:
+        _home_code(insp, facts, endpoint, builder)
+    if endpoint:
+        _identity_script(facts, builder)
+    else:
+        _widget_attributes(facts, builder)
+    if facts.composer is not None:
+        _php_jwt(facts.composer, builder)
+    if facts.env_file:
+        envfile.plan_env_example(project, ".", builder)
+    _footer_check(project, facts, endpoint, builder)
+    for edit_path in (home.file, home.script_path):
+        if builder.current(edit_path) is not None and project.is_ignored(edit_path):
+            builder.warn(f"{edit_path} is git-ignored: make sure your deploy ships it")
+    builder.next_step(
+        "Give PHP the key: PHP-FPM hides the server's environment unless the pool passes it "
+        "(env[BESTCHATBOT_SIGNING_KEY] = ...; Apache: SetEnv), or define BESTCHATBOT_SIGNING_KEY "
+        "in wp-config.php from your secret store"
+        if not facts.env_file
+        else "Put BESTCHATBOT_SIGNING_KEY in the site's .env (it is loaded into the environment)"
+    )
+
+
+def _namespace(text: str | None) -> php.Namespace | None:
+    ns = php.namespace_of(text) if text else None
+    return ns if ns is not None and not ns.braced else None
+
+
+def _home_code(
+    insp: Inspection, facts: d.WordPressFacts, endpoint: bool, builder: PlanBuilder
+) -> None:
+    home = facts.home
+    existing = builder.current(home.file)
+    ns = _namespace(existing)
+    fn = {
+        key: (f"__NAMESPACE__ . '\\{name}'" if ns else f"'{name}'")
+        for key, name in CALLBACKS.items()
+    }
+    code = render(
+        "php/wordpress/bestchatbot.php.j2",
+        standalone=existing is None and home.kind == "site",
+        endpoint=endpoint,
+        composer=facts.composer is not None,
+        print_widget=not facts.widgets,
+        api_key=(insp.answers.api_key or "").replace("\\", "\\\\").replace("'", "\\'"),
+        litespeed=facts.litespeed,
+        script_url=_script_url(home),
+        email=_operand(insp.auth.email.expr if insp.auth.email else "$user->user_email"),
+        name=_operand(insp.auth.name.expr) if insp.auth.name else None,
+        user_id=_operand(insp.auth.user_id.expr) if insp.auth.user_id else None,
+        fn=fn,
+        g="\\" if ns else "",
+    )
+    code = php.restyle(code, facts.style)
+    nl = facts.style.newline
+    if existing is None:
+        if home.kind == "theme":
+            code = _new_functions_file(home, nl) + code
+        builder.write(home.file, code, _reason(home, facts, endpoint, new=True), "php")
+        return
+    new = php.append_code(existing, code, newline_of(existing))
+    builder.write(home.file, new, _reason(home, facts, endpoint, new=False), "php")
+
+
+def _operand(expr: str) -> str:
+    """An expression made safe to follow a `(string)` cast."""
+    return expr if re.fullmatch(r"\$\w+(->\w+)*", expr) else f"( {expr} )"
+
+
+def _new_functions_file(home: d.Home, nl: str) -> str:
+    package = posixpath.basename(home.root.rstrip("/")) if home.root not in ("", ".") else "theme"
+    return nl.join(
+        [
+            "<?php",
+            "/**",
+            f" * {home.name} functions.",
+            " *",
+            f" * @package {package}",
+            " */",
+            "",
+            "",
+        ]
+    )
+
+
+def _reason(home: d.Home, facts: d.WordPressFacts, endpoint: bool, *, new: bool) -> str:
+    if endpoint:
+        what = "REST route bestchatbot/v1/widget-token + identity script"
+    elif facts.widgets:
+        what = "signs the token that the widget tag's data-user-token carries"
+    else:
+        what = "wp_footer widget tag with data-user-token for logged-in users"
+    where = {"theme": "theme functions", "plugin": "plugin", "site": "must-use plugin"}[home.kind]
+    return f"{'new ' if new else ''}{where}: {what}"
+
+
+def _script_url(home: d.Home) -> str:
+    if home.kind == "theme":
+        return f"get_theme_file_uri( 'assets/js/{d.SCRIPT}' )"
+    if home.kind == "plugin":
+        rel = posixpath.relpath(home.script_path, posixpath.dirname(home.file) or ".")
+        return f"plugins_url( '{rel}', __FILE__ )"
+    return f"plugins_url( '{d.SCRIPT}', __FILE__ )"
+
+
+def _identity_script(facts: d.WordPressFacts, builder: PlanBuilder) -> None:
+    path = facts.home.script_path
+    text = render("php/wordpress/bestchatbot-identity.js.j2")
+    existing = builder.current(path)
+    if existing is not None:
+        if "bestchatbotIdentity" in existing:
+            builder.skip(path, "identity script already present")
+            return
+        raise Refused(f"{path} already exists and is not bcb-scaffold's identity script")
+    builder.write(
+        path,
+        text,
+        "new: fetches the widget token and calls setUserToken / clearUserToken",
+        "javascript",
+    )
+
+
+def _widget_attributes(facts: d.WordPressFacts, builder: PlanBuilder) -> None:
+    home = facts.home
+    ns = _namespace(builder.current(home.file)) if home.kind == "plugin" else None
+    call = f"\\{ns.name}\\{d.ATTRIBUTE_FUNCTION}" if ns else d.ATTRIBUTE_FUNCTION
+    by_file: dict[str, list[d.WidgetTag]] = {}
+    for w in facts.widgets:
+        if w.context == "template":
+            by_file.setdefault(w.path, []).append(w)
+    for path, tags in by_file.items():
+        text = builder.current(path)
+        assert text is not None
+        pending = [w for w in tags if not w.has_user_token]
+        if not pending:
+            builder.skip(path, "widget tag already carries data-user-token")
+            continue
+        for w in sorted(pending, key=lambda w: w.tag.start, reverse=True):
+            text = insert_attribute_call(text, w.tag.start, w.tag.end, call)
+        builder.write(path, text, "widget tag: data-user-token for logged-in users", "php")
+
+
+def insert_attribute_call(text: str, start: int, end: int, function: str) -> str:
+    """Splice `<?php function(); ?>` just before the tag's closing `>` (the function prints the
+    attribute with its leading space, or nothing)."""
+    close = end - 1
+    if text[close - 1] == "/":
+        close -= 1
+    while close > start and text[close - 1] in " \t":
+        close -= 1
+    return text[:close] + f"<?php {function}(); ?>" + text[close:]
+
+
+def _php_jwt(composer: d.Composer, builder: PlanBuilder) -> None:
+    if composer.has_jwt:
+        builder.skip(composer.manifest, f"{comp.JWT_PACKAGE} is already required")
+        return
+    text = builder.current(composer.manifest)
+    assert text is not None
+    constraint = comp.jwt_constraint(composer.data)
+    builder.write(
+        composer.manifest,
+        comp.add_require(text, comp.JWT_PACKAGE, constraint),
+        f"require {comp.JWT_PACKAGE} (signs the widget token)",
+        "json",
+    )
+    builder.command(
+        ["composer", "update", comp.JWT_PACKAGE],
+        posixpath.dirname(composer.manifest) or ".",
+        f"Install {comp.JWT_PACKAGE}",
+    )
+
+
+def _footer_check(
+    project: Project, facts: d.WordPressFacts, endpoint: bool, builder: PlanBuilder
+) -> None:
+    """Classic themes must call wp_footer() for the hook (and footer scripts) to run at all."""
+    home = facts.home
+    if home.kind != "theme" or home.unit is None or home.unit.block or home.unit.sage:
+        return
+    if not (endpoint or not facts.widgets):
+        return
+    for path in project.under(home.root):
+        if path.endswith(".php") and "wp_footer" in (project.text(path) or ""):
+            return
+    builder.warn(
+        f"no template of {home.root} calls wp_footer(): add <?php wp_footer(); ?> before </body> "
+        "in its footer template, or the widget never prints"
+    )

@@ -1,0 +1,336 @@
+"""End to end on the WordPress fixtures: apply, `php -l` every PHP file written, then run the
+patched theme / plugin / must-use plugin under the php CLI with stand-ins for the WordPress
+functions it calls (tests/php/wordpress.php), as a visitor and as a logged-in user, and verify
+the token with PyJWT and the key from the environment.
+
+The Composer site signs with firebase/php-jwt. Packagist cannot be reached here and Debian
+bookworm does not package the library, so its autoloader maps `Firebase\\JWT\\` to a stand-in
+with the real v7 `JWT::encode()` signature (tests/php/firebase-php-jwt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import (
+    assert_contract,
+    copy_fixture,
+    run,
+    token_in,
+    tree_digest,
+    verify,
+)
+
+pytestmark = pytest.mark.e2e
+PHP_DIR = Path(__file__).resolve().parent / "php"
+WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
+ADA = {
+    "ID": 7,
+    "user_login": "ada",
+    "user_email": "Ada.Lovelace@Example.COM",
+    "display_name": "Ada Lovelace",
+}
+ROUTE = "/bestchatbot/v1/widget-token"
+
+
+def apply_twice(root: Path, *flags: str) -> list[str]:
+    """Apply; a second apply plans nothing; --dry-run leaves every byte alone. Returns the
+    files the first apply created or changed, each checked with `php -l` when it is PHP."""
+    before = tree_digest(root)
+    first = run("apply", root, "--yes", *flags)
+    assert first.exit_code == 0, first.output
+    assert "BESTCHATBOT_SIGNING_KEY" in first.output
+    after = tree_digest(root)
+    changed = sorted(p for p in after if before.get(p) != after[p])
+    again = run("apply", root, "--yes", *flags)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to do" in again.output
+    assert run("apply", root, "--dry-run", *flags).exit_code == 0
+    assert tree_digest(root) == after
+    for path in changed:
+        if path.endswith(".php"):
+            lint = subprocess.run(
+                ["php", "-l", str(root / path)], capture_output=True, text=True, timeout=60
+            )
+            assert lint.returncode == 0, lint.stdout + lint.stderr
+    return changed
+
+
+def php(
+    scenario: dict[str, Any], *, env: dict[str, str] | None = None, theme_dir: Path | None = None
+) -> dict[str, Any]:
+    environ = dict(os.environ if env is None else env)
+    if theme_dir is not None:
+        environ["WP_STUB_THEME_DIR"] = str(theme_dir)
+    done = subprocess.run(
+        ["php", str(PHP_DIR / "run.php")],
+        input=json.dumps(scenario),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environ,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out: dict[str, Any] = json.loads(done.stdout)
+    assert out["errors"] == [], out["errors"]
+    return out
+
+
+def widget_tags(html: str) -> list[str]:
+    return [line for line in html.splitlines() if WIDGET in line]
+
+
+def test_classic_theme_token_on_the_existing_footer_tag(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("wp-classic-theme", tmp_path)
+    changed = apply_twice(root)
+    assert changed == ["footer.php", "functions.php"]
+    page = {"require": [str(root / "functions.php")], "page": True}
+    page["template"] = str(root / "footer.php")
+
+    anonymous = php({**page, "user": None}, theme_dir=root)["html"]
+    assert len(widget_tags(anonymous)) == 1
+    assert 'data-api-key="pk_live_lighthouse"' in anonymous
+    assert token_in(anonymous) is None
+
+    signed_in = php({**page, "user": ADA}, theme_dir=root)["html"]
+    assert len(widget_tags(signed_in)) == 1, "the theme's own tag only: no second widget"
+    token = token_in(signed_in)
+    assert token is not None
+    assert_contract(
+        verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7"
+    )
+
+
+def test_block_theme_wp_footer_prints_the_widget(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("wp-block-theme", tmp_path)
+    assert run("apply", root, "--dry-run").exit_code == 3  # the API key is asked for
+    changed = apply_twice(root, "--api-key", "pk_meadow")
+    assert changed == ["functions.php"]
+    page = {"require": [str(root / "functions.php")], "page": True}
+
+    anonymous = php({**page, "user": None})["html"]
+    assert widget_tags(anonymous) == [f'<script src="{WIDGET}" data-api-key="pk_meadow"></script>']
+    signed_in = php({**page, "user": {**ADA, "display_name": ""}})["html"]
+    token = token_in(signed_in)
+    assert token is not None
+    # No display name: the claim is left out rather than sent empty.
+    assert_contract(verify(token), email="ada.lovelace@example.com", name=None, user_id="7")
+
+
+def test_namespaced_plugin(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("wp-plugin", tmp_path)
+    changed = apply_twice(root, "--api-key", "pk_rowing")
+    assert changed == ["member-directory.php"]
+    page = {"require": [str(root / "member-directory.php")], "page": True}
+    assert token_in(php({**page, "user": None})["html"]) is None
+    html = php({**page, "user": ADA})["html"]
+    assert len(widget_tags(html)) == 1
+    token = token_in(html)
+    assert token is not None
+    assert_contract(
+        verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7"
+    )
+
+
+def test_missing_signing_key_renders_the_page_without_a_token(tmp_path: Path) -> None:
+    root = copy_fixture("wp-plugin", tmp_path)
+    assert run("apply", root, "--yes", "--api-key", "pk_rowing").exit_code == 0
+    env = {k: v for k, v in os.environ.items() if k != "BESTCHATBOT_SIGNING_KEY"}
+    out = php({"require": [str(root / "member-directory.php")], "page": True, "user": ADA}, env=env)
+    assert len(widget_tags(out["html"])) == 1
+    assert token_in(out["html"]) is None
+
+
+def _write_autoloader(root: Path) -> None:
+    """vendor/autoload.php as `composer install` would leave it, for firebase/php-jwt only."""
+    vendor = root / "vendor"
+    vendor.mkdir()
+    source = PHP_DIR / "firebase-php-jwt" / "src"
+    (vendor / "autoload.php").write_text(
+        "<?php\nspl_autoload_register(function ($class) {\n"
+        "    $prefix = 'Firebase\\\\JWT\\\\';\n"
+        "    if (strncmp($class, $prefix, strlen($prefix)) === 0) {\n"
+        f"        require '{source}/' . substr($class, strlen($prefix)) . '.php';\n"
+        "    }\n});\n"
+    )
+
+
+def test_composer_site_signs_with_php_jwt(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("wp-composer-site", tmp_path)
+    changed = apply_twice(root, "--api-key", "pk_ridge")
+    assert changed == [".env.example", "composer.json", "web/app/mu-plugins/bestchatbot.php"]
+    manifest = json.loads((root / "composer.json").read_text())
+    assert manifest["require"]["firebase/php-jwt"] == "^7.0"
+    assert list(manifest["require"]) == sorted(manifest["require"], key=lambda n: (n != "php", n))
+    assert "BESTCHATBOT_SIGNING_KEY=\n" in (root / ".env.example").read_text()
+    plugin = (root / "web/app/mu-plugins/bestchatbot.php").read_text()
+    assert "\\Firebase\\JWT\\JWT::encode($claims, $key, 'HS256')" in plugin
+
+    _write_autoloader(root)
+    mu = root / "web/app/mu-plugins"
+    # As web/wp-config.php does: Composer's autoloader first, then WordPress loads mu-plugins.
+    requires = [str(root / "vendor/autoload.php"), *sorted(str(p) for p in mu.glob("*.php"))]
+    page = {"require": requires, "page": True}
+    assert token_in(php({**page, "user": None})["html"]) is None
+    html = php({**page, "user": ADA})["html"]
+    assert len(widget_tags(html)) == 1
+    token = token_in(html)
+    assert token is not None
+    claims = verify(token)
+    assert claims.header == {"typ": "JWT", "alg": "HS256"}
+    assert_contract(claims, email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7")
+
+
+def test_cached_site_serves_the_token_from_the_rest_api(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("wp-cached-site", tmp_path)
+    changed = apply_twice(root, "--api-key", "pk_harbor")
+    assert changed == [
+        "wp-content/mu-plugins/bestchatbot-identity.js",
+        "wp-content/mu-plugins/bestchatbot.php",
+    ]
+    mu = root / "wp-content/mu-plugins"
+    requires = sorted(str(p) for p in mu.glob("*.php"))
+    page = {"require": requires, "page": True}
+
+    # The cached page is the same for everyone: the widget tag without a token, the script,
+    # and the REST settings it needs.
+    anonymous = php({**page, "user": None})
+    assert widget_tags(anonymous["html"]) == [
+        f'<script src="{WIDGET}" data-api-key="pk_harbor"></script>'
+    ]
+    assert token_in(anonymous["html"]) is None
+    script = anonymous["scripts"]["bestchatbot-identity"]
+    assert script == {
+        "src": "https://example.test/wp-content/mu-plugins/bestchatbot-identity.js",
+        "footer": True,
+    }
+    settings = anonymous["localized"]["bestchatbot-identity"]["bestchatbotIdentity"]
+    assert settings["endpoint"] == "https://example.test/wp-json/bestchatbot/v1/widget-token"
+    assert settings["nonceUrl"].endswith("admin-ajax.php?action=rest-nonce")
+    signed_in_page = php({**page, "user": ADA})
+    assert token_in(signed_in_page["html"]) is None  # nothing personal in the page itself
+
+    visitor = php({"require": requires, "user": None, "rest": ["GET", ROUTE, None]})["rest"]
+    # The permission_callback turns visitors away before the callback runs: WordPress's 401.
+    assert visitor["status"] == 401
+    assert visitor["body"] == {"code": "rest_forbidden"}
+
+    nonce = signed_in_page["nonce"]
+    answer = php({"require": requires, "user": ADA, "rest": ["GET", ROUTE, nonce]})["rest"]
+    assert answer["status"] == 200
+    assert "no-store" in answer["headers"]["Cache-Control"]
+    assert_contract(
+        verify(answer["body"]["token"]),
+        email="ada.lovelace@example.com",
+        name="Ada Lovelace",
+        user_id="7",
+    )
+
+    # The nonce of the cached anonymous page is not the user's: WordPress refuses it (the
+    # script then fetches a fresh one); without any nonce the request runs as a visitor.
+    stale = php({"require": requires, "user": ADA, "rest": ["GET", ROUTE, settings["nonce"]]})
+    assert stale["rest"]["status"] == 403
+    unsent = php({"require": requires, "user": ADA, "rest": ["GET", ROUTE, None]})
+    assert unsent["rest"]["status"] == 401
+
+
+def test_identity_script_renews_a_stale_nonce_and_clears_on_logout(
+    tmp_path: Path, signing_key: str
+) -> None:
+    """The generated browser script, under node, against a fake page and REST API."""
+    root = copy_fixture("wp-cached-site", tmp_path)
+    assert run("apply", root, "--yes", "--api-key", "pk_harbor").exit_code == 0
+    script = root / "wp-content/mu-plugins/bestchatbot-identity.js"
+    harness = tmp_path / "harness.js"
+    harness.write_text(HARNESS.replace("SCRIPT", str(script)))
+    out = subprocess.run(["node", str(harness)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [
+        "GET:/wp-json/bestchatbot/v1/widget-token:stale-nonce",
+        "GET:/wp-admin/admin-ajax.php?action=rest-nonce",
+        "GET:/wp-json/bestchatbot/v1/widget-token:fresh-nonce",
+        "set:header.eyJleHAiOjk5OTk5OTk5OTl9.sig",
+        "GET:/wp-json/bestchatbot/v1/widget-token:fresh-nonce",
+        "clear",
+    ]
+
+
+HARNESS = r"""
+const fs = require("fs");
+const vm = require("vm");
+const log = [];
+let signedIn = true;
+const response = (status, body) => ({
+  ok: status >= 200 && status < 300,
+  status,
+  json: async () => body,
+  text: async () => String(body),
+});
+const context = {
+  window: {
+    bestchatbotIdentity: {
+      endpoint: "/wp-json/bestchatbot/v1/widget-token",
+      nonce: "stale-nonce",
+      nonceUrl: "/wp-admin/admin-ajax.php?action=rest-nonce",
+    },
+  },
+  document: {
+    visibilityState: "visible",
+    querySelector: () => ({ addEventListener: () => {} }),
+    addEventListener: () => {},
+  },
+  fetch: async (url, init) => {
+    if (init.credentials !== "same-origin" || init.cache !== "no-store") throw new Error(url);
+    const nonce = (init.headers || {})["X-WP-Nonce"];
+    log.push("GET:" + url + (nonce ? ":" + nonce : ""));
+    if (url.includes("admin-ajax")) {
+      return signedIn ? response(200, "fresh-nonce") : response(400, "0");
+    }
+    if (!signedIn) return response(401, { code: "rest_forbidden" });
+    if (nonce !== "fresh-nonce") return response(403, { code: "rest_cookie_invalid_nonce" });
+    return response(200, { token: "header.eyJleHAiOjk5OTk5OTk5OTl9.sig" });
+  },
+  atob: (s) => Buffer.from(s, "base64").toString("binary"),
+  setTimeout: () => 0, clearTimeout: () => {}, Date, JSON, Math,
+};
+context.window.BestChatBot = {
+  setUserToken: (t) => log.push("set:" + t),
+  clearUserToken: () => log.push("clear"),
+};
+vm.runInNewContext(fs.readFileSync("SCRIPT", "utf8"), context);
+(async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  signedIn = false;
+  await context.window.BestChatBotIdentity.refresh();
+  console.log(log.join("\n"));
+})();
+"""
+
+
+def test_namespaced_plugin_endpoint(tmp_path: Path, signing_key: str) -> None:
+    """--delivery token-endpoint in a namespaced file: callbacks and core classes resolve."""
+    root = copy_fixture("wp-plugin", tmp_path)
+    flags = ("--api-key", "pk_rowing", "--delivery", "token-endpoint")
+    changed = apply_twice(root, *flags)
+    assert changed == ["assets/js/bestchatbot-identity.js", "member-directory.php"]
+    requires = [str(root / "member-directory.php")]
+    page = php({"require": requires, "page": True, "user": ADA})
+    assert page["scripts"]["bestchatbot-identity"]["src"] == (
+        f"https://example.test/wp-content/plugins/{root.name}/assets/js/bestchatbot-identity.js"
+    )
+    answer = php({"require": requires, "user": ADA, "rest": ["GET", ROUTE, page["nonce"]]})
+    assert answer["rest"]["status"] == 200
+    assert_contract(
+        verify(answer["rest"]["body"]["token"]),
+        email="ada.lovelace@example.com",
+        name="Ada Lovelace",
+        user_id="7",
+    )
+    visitor = php({"require": requires, "user": None, "rest": ["GET", ROUTE, None]})
+    assert visitor["rest"]["status"] == 401
