@@ -100,6 +100,8 @@ def cli() -> None:
 
     `inspect` reports the stack, where users sign in and where the widget loads; `apply`
     writes the signing code. Both work by static analysis and speak JSON with --json.
+    `prompt` prints an AI-assistant prompt with phase 1 answered, for stacks it cannot
+    rewrite; `mcp` serves inspect / plan / apply / prompt to editor agents.
     """
 
 
@@ -232,6 +234,68 @@ def apply(
         return int(ExitCode.OK)
 
     _guarded(as_json, body)
+
+
+@cli.command("prompt", epilog=EPILOG)
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@_answer_options
+def prompt_command(path: Path, as_json: bool, **values: Any) -> None:
+    """Print the two-phase prompt for an AI assistant, phase 1 answered from the inspection.
+
+    For stacks bcb-scaffold does not rewrite (Rails, Laravel, Go, Spring, ...) and cases it
+    declined: hand the text to your assistant (Cursor, Claude Code, Copilot, ...).
+    """
+
+    def body() -> int:
+        from scaffolder import prompt
+
+        result = prompt.build(path, _answers(values))
+        if as_json:
+            _emit_json(result.to_json())
+        else:
+            click.echo(result.text, nl=False)
+            if result.supported:
+                import shlex
+
+                where = shlex.quote(str(path))
+                click.echo(
+                    f"\nbcb-scaffold can write this itself: bcb-scaffold apply {where}", err=True
+                )
+        return int(ExitCode.OK)
+
+    _guarded(as_json, body)
+
+
+@cli.command(epilog=EPILOG)
+@click.option(
+    "--print-config",
+    "client",
+    type=click.Choice(["claude-code", "cursor", "vscode"]),
+    metavar="CLIENT",
+    help="Print the MCP configuration for CLIENT (claude-code, cursor, vscode); do not serve.",
+)
+def mcp(client: str | None) -> None:
+    """Serve the MCP tools inspect / plan / apply / prompt over stdio, for editor agents."""
+    from scaffolder.mcp import INSTALL_HINT
+
+    if client:
+        from scaffolder.mcp.config import CLIENTS
+
+        config = CLIENTS[client]
+        click.echo(config.text, nl=False)
+        click.echo(f"{config.client}: save it as {config.file} ({config.how})", err=True)
+        return
+    try:
+        from scaffolder.mcp.server import serve
+    except ImportError:
+        _fail("usage", INSTALL_HINT, ExitCode.USAGE, False)
+    if sys.stdin.isatty():
+        click.echo("bcb-scaffold: MCP server on stdio; stop it with Ctrl-D", err=True)
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):
+        serve()
 
 
 def _run_commands(root: Path, plan: Any, *, quiet: bool) -> None:

@@ -106,9 +106,12 @@ def plan(root: Path, answers: Answers) -> Result:
 def unsupported_message(inspection: Inspection) -> str:
     names = ", ".join(sorted(stacks()))
     found = inspection.stack.evidence[0].why if inspection.stack.evidence else "no web framework"
+    import shlex
+
     return (
-        f"unsupported stack: found {found}; bcb-scaffold rewrites {names} apps "
-        "(for other stacks, hand the vendor's prompt to your AI assistant)"
+        f"unsupported stack: found {found}; bcb-scaffold rewrites {names} apps. For this one, "
+        f"`bcb-scaffold prompt {shlex.quote(str(inspection.root))}` (MCP: the `prompt` tool) "
+        "prints the assistant prompt with phase 1 already answered"
     )
 
 

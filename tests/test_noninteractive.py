@@ -1,0 +1,133 @@
+"""Headless use: every question can be answered by a flag or an MCP tool argument, and nothing
+ever waits on stdin when it is not a terminal (subprocesses whose stdin is a pipe held open)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scaffolder.cli import cli
+from scaffolder.mcp.tools import TOOLS, input_schema
+from scaffolder.model import Answers
+from tests.helpers import FIXTURES, copy_fixture, run_json, tree_digest
+
+FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+ANSWERS = [f.name for f in dataclasses.fields(Answers)]
+
+
+def headless(
+    root: Path, *args: str, stdout: int | None = None, tmp_path: Path
+) -> tuple[int, str, str]:
+    """Run bcb-scaffold with stdin a pipe that stays open: a prompt would hang until timeout."""
+    out_path, err_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scaffolder", *args, str(root)],
+            stdin=subprocess.PIPE,
+            stdout=out if stdout is None else stdout,
+            stderr=err,
+        )
+        try:
+            code = proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"bcb-scaffold {' '.join(args)} waited on stdin")
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+    return code, out_path.read_text(), err_path.read_text()
+
+
+def test_apply_without_yes_refuses_at_once(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    before = tree_digest(root)
+    code, out, err = headless(root, "apply", "--api-key", "pk", tmp_path=tmp_path)
+    assert code == 5, err
+    assert "not a terminal: pass --yes" in err
+    assert "+++ b/app/bestchatbot.py" in out  # the diff was shown, then refused
+    assert tree_digest(root) == before
+
+
+def test_apply_with_questions_exits_3_without_prompting(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    before = tree_digest(root)
+    code, out, err = headless(root, "apply", tmp_path=tmp_path)
+    assert code == 3, err
+    assert "questions left unanswered" in err
+    assert "answer with --api-key" in out
+    assert tree_digest(root) == before
+
+
+def test_apply_json_without_yes_is_a_refusal_document(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    code, out, _ = headless(root, "apply", "--json", "--api-key", "pk", tmp_path=tmp_path)
+    assert code == 5
+    assert json.loads(out)["error"]["code"] == "refused"
+
+
+def test_a_terminal_stdout_is_not_enough(tmp_path: Path) -> None:
+    """stdout on a terminal but stdin a pipe (as under an agent's pty): still no prompt."""
+    root = copy_fixture("flask-login", tmp_path)
+    primary, secondary = pty.openpty()
+    try:
+        code, _, err = headless(
+            root, "apply", "--api-key", "pk", stdout=secondary, tmp_path=tmp_path
+        )
+    finally:
+        os.close(secondary)
+        os.close(primary)
+    assert code == 5, err
+    assert "not a terminal" in err
+
+
+@pytest.mark.parametrize("command", ["inspect", "prompt"])
+def test_read_only_commands_never_read_stdin(tmp_path: Path, command: str) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    code, out, err = headless(root, command, tmp_path=tmp_path)
+    assert code == 0, err
+    assert out
+
+
+# -- every question has a flag and a tool argument ------------------------------------------
+
+
+def test_every_answer_is_a_flag_and_a_tool_argument() -> None:
+    for name in ("inspect", "apply", "prompt"):
+        params = {p.name for p in cli.commands[name].params}
+        assert set(ANSWERS) <= params, name
+        flags = {opt for p in cli.commands[name].params for opt in getattr(p, "opts", [])}
+        assert {"--" + a.replace("_", "-") for a in ANSWERS} <= flags
+    for spec in TOOLS:
+        assert set(ANSWERS) <= set(input_schema(spec)["properties"]), spec.name
+
+
+def _answer(question: dict[str, Any]) -> str | None:
+    if question["choices"]:
+        return str(question["choices"][0])
+    return "pk_test" if question["id"] == "api_key" else None
+
+
+@pytest.mark.parametrize("fixture", FIXTURE_NAMES)
+def test_every_question_is_answerable_by_its_flag(fixture: str) -> None:
+    _, doc = run_json("inspect", FIXTURES / fixture)
+    questions = doc.get("questions", [])
+    for q in questions:
+        assert q["id"] in ANSWERS, q
+        assert q["flag"] == "--" + q["id"].replace("_", "-")
+    for q in questions:
+        value = _answer(q)
+        if value is None:
+            continue
+        _, answered = run_json("inspect", FIXTURES / fixture, q["flag"], value)
+        if answered["schema"] == "bcb-scaffold/inspect@1":
+            assert answered["answers"][q["id"]] == value
+            assert q["id"] not in [left["id"] for left in answered["questions"]], q
