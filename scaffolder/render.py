@@ -60,6 +60,8 @@ def inspection_text(insp: Inspection) -> str:
             lines.append(f"   loads at {w.file}:{w.line} ({token} data-user-token)")
         elif w.file:
             lines.append(f"   not present; it belongs in {w.file}:{w.line}")
+        elif any(q.id == "layout" for q in insp.questions):
+            lines.append("   not present; which template should carry it is a question below")
         else:
             lines.append("   not present, and no page of this project should carry it")
         _evidence(lines, w.evidence)

@@ -316,3 +316,27 @@ def test_dry_run_snapshot(fixture: str, flags: list[str]) -> None:
     if os.environ.get("BCB_UPDATE_SNAPSHOTS"):
         snapshot.write_text(diff)
     assert diff == snapshot.read_text()
+
+
+def test_a_lone_full_page_template_is_the_layout(tmp_path: Path) -> None:
+    files = {
+        "app.py": """\
+            from flask import Flask, render_template
+            from models import login_manager
+            app = Flask(__name__)
+            login_manager.init_app(app)
+
+            @app.route("/")
+            def index():
+                return render_template("index.html")
+            """,
+        "models.py": LOGIN_MODEL.replace("from .db import db", "db = None"),
+        "templates/index.html": "<html><body><h1>Hi</h1></body></html>\n",
+    }
+    root = project(tmp_path, files)
+    insp = inspect(root, api_key="pk")
+    assert (insp.widget.file, insp.questions) == ("templates/index.html", [])
+    project(tmp_path, {"templates/about.html": "<html><body>About</body></html>\n"})
+    insp = inspect(root, api_key="pk")
+    assert [q.id for q in insp.questions] == ["layout"]
+    assert "question below" in run("inspect", root).output

@@ -338,6 +338,13 @@ def _widget_target(
             chosen = [Layout(tpl, mode, 0)]
         facts.layouts = layouts = chosen
     if not layouts:
+        # No template inherits from another: a lone full page (holding </body>) is the layout.
+        pages = [t for t in facts.templates.values() if t.has_body_close and not t.extends]
+        if len(pages) == 1:
+            from scaffolder.markup import Layout
+
+            facts.layouts = layouts = [Layout(pages[0], "body", 0)]
+    if not layouts:
         insp.questions.append(
             Question(
                 "layout",
