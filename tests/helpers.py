@@ -114,7 +114,9 @@ def assert_contract(claims: Claims, *, email: str, name: str | None, user_id: st
     assert now < claims.payload["exp"] <= now + 3600 + 5
     assert claims.payload.get("name") == name
     assert claims.payload.get("user_id") == user_id
-    assert set(claims.payload) <= {"email", "exp", "name", "user_id"}
+    # The contract's claims, plus at most the standard issued-at that JWT libraries add.
+    assert set(claims.payload) <= {"email", "exp", "name", "user_id", "iat"}
+    assert claims.payload.get("iat", now) <= now + 5
 
 
 def token_in(html: str) -> str | None:

@@ -1,0 +1,456 @@
+"""Express detection: the package, its app (`express()`), the middleware it mounts, the view
+engine and views directory, static files, API prefixes, page caches and CSP.
+
+Pure and read-only: reads the project through `Project` / `JsIndex`, returns facts with
+evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from scaffolder.js.packages import PackageJson, manifests
+from scaffolder.js.syntax import (
+    FUNCTION_TYPES,
+    call_arguments,
+    callee_name,
+    enclosing,
+    string_value,
+)
+from scaffolder.model import Evidence
+from scaffolder.project import Project
+from scaffolder.stacks.express.auth import AuthFacts
+from scaffolder.stacks.express.index import JsIndex, Module
+from scaffolder.stacks.express.views import Targets
+from scaffolder.treesitter import walk
+
+SESSION_PACKAGES = ("express-session", "cookie-session")
+PAGE_CACHES = ("apicache", "route-cache", "express-cache-middleware", "express-expeditious")
+# `app.set("view engine", x)` / registered extension -> the template language.
+ENGINES = {
+    "ejs": "ejs",
+    "pug": "pug",
+    "jade": "pug",
+    "hbs": "handlebars",
+    "handlebars": "handlebars",
+    "njk": "nunjucks",
+    "nunjucks": "nunjucks",
+}
+ENGINE_PACKAGES = {
+    "ejs": "ejs",
+    "pug": "pug",
+    "jade": "pug",
+    "express-handlebars": "handlebars",
+    "hbs": "handlebars",
+    "handlebars": "handlebars",
+    "nunjucks": "nunjucks",
+}
+
+
+@dataclass
+class ExpressApp:
+    """Where `express()` creates the app: its module, variable and enclosing function."""
+
+    module: Module
+    var: str
+    line: int
+    factory: str | None
+    statement: Node
+    scope: Node
+
+    @property
+    def path(self) -> str:
+        return self.module.path
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}:{self.var}"
+
+
+@dataclass
+class Use:
+    """An `x.use(...)` (or `x.get(...)`) call statement."""
+
+    module: Module
+    receiver: str
+    kind: str  # session, passport, cookies, layouts, static, router, other
+    statement: Node
+    path: str | None = None  # the mount path argument, when given
+    static_dir: str | None = None
+
+    @property
+    def line(self) -> int:
+        return self.module.line(self.statement)
+
+
+@dataclass
+class ViewConfig:
+    engine: str | None = None  # ejs, pug, handlebars, nunjucks
+    ext: str | None = None  # the view file extension, without the dot
+    dirs: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    layouts_dir: str | None = None  # express-handlebars
+    default_layout: str | None = "main"
+    ejs_layouts: str | None = None  # express-ejs-layouts: the layout view name
+
+
+@dataclass
+class ExpressFacts:
+    package: PackageJson
+    index: JsIndex
+    app: ExpressApp
+    uses: list[Use]
+    views: ViewConfig
+    statics: list[tuple[str, str]]  # (directory, URL prefix)
+    api_prefixes: list[tuple[str, Evidence]]
+    page_cache: list[Evidence]
+    csp: list[Evidence]
+    ts: bool
+    endpoint_prefix: str = "/api"
+    auth: AuthFacts | None = None
+    template_paths: list[str] = field(default_factory=list)
+    spa_pages: list[str] = field(default_factory=list)
+    targets: Targets | None = None
+
+    @property
+    def root(self) -> str:
+        return self.package.directory
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.endpoint_prefix.rstrip("/") + "/widget-token"
+
+
+# -- the package and the app ------------------------------------------------------------------
+
+
+def express_packages(project: Project) -> list[PackageJson]:
+    return [m for m in manifests(project) if m.has("express")]
+
+
+def find_apps(index: JsIndex) -> list[ExpressApp]:
+    apps = []
+    for mod in index.modules(containing="express"):
+        names = set(mod.local_for("express"))
+        for node in walk(mod.source.root):
+            if node.type != "call_expression":
+                continue
+            fn = node.child_by_field_name("function")
+            if fn is None:
+                continue
+            direct = fn.type == "identifier" and mod.text_of(fn) in names
+            inline = (
+                fn.type == "call_expression"
+                and callee_name(mod.source, fn) == "require"
+                and (
+                    string_value(mod.source, call_arguments(fn)[0] if call_arguments(fn) else None)
+                    == "express"
+                )
+            )
+            if not (direct or inline):
+                continue
+            declarator = node.parent
+            if declarator is None or declarator.type != "variable_declarator":
+                continue
+            name = declarator.child_by_field_name("name")
+            if name is None or name.type != "identifier":
+                continue
+            statement = declarator.parent
+            assert statement is not None
+            if statement.parent is not None and statement.parent.type == "export_statement":
+                statement = statement.parent
+            func = enclosing(node, *FUNCTION_TYPES, "method_definition")
+            apps.append(
+                ExpressApp(
+                    mod,
+                    mod.text_of(name),
+                    mod.line(node),
+                    _function_name(mod, func) if func is not None else None,
+                    statement,
+                    func if func is not None else mod.source.root,
+                )
+            )
+    return apps
+
+
+def _function_name(mod: Module, func: Node) -> str:
+    name = func.child_by_field_name("name")
+    if name is not None:
+        return mod.text_of(name)
+    parent = func.parent
+    if parent is not None and parent.type == "variable_declarator":
+        return mod.text_of(parent.child_by_field_name("name"))
+    return "<anonymous function>"
+
+
+def is_exported(app: ExpressApp) -> bool:
+    text = app.module.text
+    return (
+        f"module.exports = {app.var}" in text
+        or f"export default {app.var}" in text
+        or app.statement.type == "export_statement"
+        or f"return {app.var}" in text
+    )
+
+
+# -- middleware -------------------------------------------------------------------------------
+
+
+def find_uses(index: JsIndex) -> list[Use]:
+    """Every `<x>.use(...)` statement of the package, classified."""
+    out = []
+    for mod in index.modules(containing=".use("):
+        session_fns = set(mod.local_for(*SESSION_PACKAGES))
+        passports = set(mod.local_for("passport"))
+        cookie_parsers = set(mod.local_for("cookie-parser"))
+        layouts = set(mod.local_for("express-ejs-layouts"))
+        expresses = set(mod.local_for("express"))
+        statics = {n for n, spec in mod.bindings.items() if spec in ("serve-static",)}
+        for node in walk(mod.source.root):
+            if node.type != "call_expression":
+                continue
+            callee = callee_name(mod.source, node)
+            if not callee.endswith(".use") or callee.count(".") != 1:
+                continue
+            statement = node.parent
+            if statement is None or statement.type != "expression_statement":
+                continue
+            args = call_arguments(node)
+            mount = string_value(mod.source, args[0]) if args else None
+            kind, static_dir = "other", None
+            for arg in args:
+                text = mod.text_of(arg)
+                head = text.split("(")[0].split(".")[0]
+                if arg.type == "call_expression":
+                    inner = callee_name(mod.source, arg)
+                    if inner in session_fns:
+                        kind = "session"
+                    elif inner.split(".")[0] in passports and inner.endswith(
+                        (".initialize", ".session", ".authenticate")
+                    ):
+                        if not inner.endswith(".authenticate") or "session" in text:
+                            kind = "passport"
+                    elif inner in cookie_parsers:
+                        kind = "cookies"
+                    elif (inner.split(".")[0] in expresses and inner.endswith(".static")) or (
+                        inner in statics
+                    ):
+                        kind = "static"
+                        sargs = call_arguments(arg)
+                        static_dir = index.directory(mod, sargs[0]) if sargs else None
+                elif head in layouts:
+                    kind = "layouts"
+                elif arg.type == "identifier" and mount is not None:
+                    kind = "router"
+            out.append(
+                Use(
+                    mod,
+                    callee.split(".")[0],
+                    kind,
+                    statement,
+                    mount,
+                    static_dir,
+                )
+            )
+    return out
+
+
+def anchor(app: ExpressApp, uses: list[Use], kinds: tuple[str, ...]) -> Use | None:
+    """The last statement mounting middleware of `kinds`: in the app's own scope first, else
+    wherever the package mounts it (a `configure(app)` helper)."""
+    mine = [
+        u
+        for u in uses
+        if u.kind in kinds
+        and u.module.path == app.path
+        and u.receiver == app.var
+        and app.scope.start_byte <= u.statement.start_byte < app.scope.end_byte
+    ]
+    if mine:
+        return mine[-1]
+    others = [u for u in uses if u.kind in kinds]
+    return others[-1] if others else None
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def view_config(index: JsIndex, uses: list[Use]) -> ViewConfig:
+    config = ViewConfig()
+    registered: dict[str, str] = {}
+    for mod in index.modules(containing=".set("):
+        for call in _method_calls(mod, "set"):
+            args = call_arguments(call)
+            key = string_value(mod.source, args[0]) if args else None
+            if key == "view engine" and len(args) > 1:
+                value = string_value(mod.source, args[1])
+                if value:
+                    config.ext = value.lstrip(".")
+                    config.evidence.append(
+                        Evidence(mod.path, mod.line(call), f"view engine {value!r}")
+                    )
+            elif key == "views" and len(args) > 1:
+                values = args[1].named_children if args[1].type == "array" else [args[1]]
+                dirs = [d for v in values if (d := index.directory(mod, v))]
+                config.dirs += dirs
+            elif key == "layout" and len(args) > 1:
+                config.ejs_layouts = string_value(mod.source, args[1]) or config.ejs_layouts
+    for mod in index.modules(containing=".engine("):
+        for call in _method_calls(mod, "engine"):
+            args = call_arguments(call)
+            ext = string_value(mod.source, args[0]) if args else None
+            if ext is None or len(args) < 2:
+                continue
+            head = callee_name(mod.source, args[1]) if args[1].type == "call_expression" else ""
+            root = (head or mod.text_of(args[1])).split(".")[0]
+            package = mod.bindings.get(root, "").split("#")[0]
+            engine = ENGINE_PACKAGES.get(package) or ENGINES.get(ext.lstrip("."))
+            if engine:
+                registered[ext.lstrip(".")] = engine
+            if engine == "handlebars" and args[1].type == "call_expression":
+                _handlebars_options(index, mod, args[1], config)
+    for mod in index.modules(containing="configure"):
+        for name in mod.local_for("nunjucks"):
+            for node in walk(mod.source.root):
+                if node.type == "call_expression" and callee_name(mod.source, node) == (
+                    f"{name}.configure"
+                ):
+                    args = call_arguments(node)
+                    registered.setdefault(config.ext or "njk", "nunjucks")
+                    if args:
+                        values = args[0].named_children if args[0].type == "array" else args[:1]
+                        config.dirs += [d for v in values if (d := index.directory(mod, v))]
+                    config.evidence.append(
+                        Evidence(mod.path, mod.line(node), "nunjucks.configure(...)")
+                    )
+    if config.ext:
+        config.engine = registered.get(config.ext) or ENGINES.get(config.ext)
+    elif registered:
+        config.ext, config.engine = next(iter(registered.items()))
+    if config.engine and not config.dirs:
+        config.dirs = [_join(index.root, "views")]  # Express's default: <cwd>/views
+    if config.engine == "handlebars" and config.layouts_dir is None and config.dirs:
+        config.layouts_dir = _join(config.dirs[0], "layouts")
+    if config.ejs_layouts is None and any(u.kind == "layouts" for u in uses):
+        config.ejs_layouts = "layout"
+    config.dirs = list(dict.fromkeys(config.dirs))
+    return config
+
+
+def _handlebars_options(index: JsIndex, mod: Module, call: Node, config: ViewConfig) -> None:
+    args = call_arguments(call)
+    if not args or args[0].type != "object":
+        return
+    for pair in args[0].named_children:
+        if pair.type != "pair":
+            continue
+        key = mod.text_of(pair.child_by_field_name("key")).strip("'\"")
+        value = pair.child_by_field_name("value")
+        if key == "defaultLayout":
+            literal = string_value(mod.source, value)
+            config.default_layout = literal if literal else None
+        elif key == "layoutsDir":
+            config.layouts_dir = index.directory(mod, value)
+        elif key == "extname":
+            literal = string_value(mod.source, value)
+            if literal:
+                config.ext = config.ext or literal.lstrip(".")
+
+
+def _method_calls(mod: Module, method: str) -> list[Node]:
+    out = []
+    for node in walk(mod.source.root):
+        if node.type == "call_expression":
+            callee = callee_name(mod.source, node)
+            if callee.endswith("." + method) and callee.count(".") == 1:
+                out.append(node)
+    return out
+
+
+# -- API, caches, CSP -------------------------------------------------------------------------
+
+
+def api_prefixes(uses: list[Use], index: JsIndex) -> list[tuple[str, Evidence]]:
+    found: dict[str, tuple[str, Evidence]] = {}
+    for use in uses:
+        if use.path and use.path.strip("/").split("/")[0] == "api":
+            found.setdefault(
+                use.path,
+                (
+                    use.path,
+                    Evidence(use.module.path, use.line, f"API routes mounted at {use.path}"),
+                ),
+            )
+    if not found:
+        for mod in index.modules(containing="/api/"):
+            for method in ("get", "post", "put", "delete", "patch"):
+                for call in _method_calls(mod, method):
+                    args = call_arguments(call)
+                    route = string_value(mod.source, args[0]) if args else None
+                    if route and route.startswith("/api/"):
+                        found.setdefault(
+                            "/api", ("/api", Evidence(mod.path, mod.line(call), f"route {route}"))
+                        )
+    return sorted(found.values())
+
+
+def common_prefix(prefixes: list[str]) -> str | None:
+    if not prefixes:
+        return None
+    parts = [p.strip("/").split("/") for p in prefixes]
+    common = []
+    for segment in zip(*parts, strict=False):
+        if len(set(segment)) != 1:
+            break
+        common.append(segment[0])
+    return "/" + "/".join(common) if common else None
+
+
+def page_cache(package: PackageJson, index: JsIndex) -> list[Evidence]:
+    found = []
+    for name in PAGE_CACHES:
+        if not package.has(name):
+            continue
+        for mod in index.modules(containing=name):
+            if mod.local_for(name) or any(s.startswith(name + "#") for s in mod.bindings.values()):
+                found.append(Evidence(mod.path, 1, f"{name} caches responses"))
+                break
+    return found
+
+
+def csp(index: JsIndex) -> list[Evidence]:
+    found = []
+    for mod in index.modules(containing="helmet"):
+        names = set(mod.local_for("helmet"))
+        for node in walk(mod.source.root):
+            if node.type == "call_expression" and callee_name(mod.source, node).split(".")[0] in (
+                names
+            ):
+                found.append(
+                    Evidence(mod.path, mod.line(node), "helmet sets a Content-Security-Policy")
+                )
+                break
+    return found
+
+
+def spa_pages(project: Project, statics: list[tuple[str, str]]) -> list[str]:
+    pages: list[str] = []
+    for directory, _url in statics:
+        pages += project.under(directory, project.with_suffix(".html", ".htm"))
+    return sorted(
+        dict.fromkeys(pages), key=lambda p: (not p.endswith("index.html"), p.count("/"), p)
+    )
+
+
+def statics(uses: list[Use]) -> list[tuple[str, str]]:
+    out = []
+    for use in uses:
+        if use.kind == "static" and use.static_dir:
+            out.append((use.static_dir, use.path or "/"))
+    return list(dict.fromkeys(out))
+
+
+def _join(directory: str, name: str) -> str:
+    return name if directory in ("", ".") else f"{directory}/{name}"

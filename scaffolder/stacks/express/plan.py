@@ -1,0 +1,420 @@
+"""Express plan: the token module, its mount after the session middleware, jsonwebtoken in
+package.json, and the widget tag in the views (or the endpoint's browser script)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+from scaffolder.errors import Refused
+from scaffolder.js import packages, style
+from scaffolder.js.imports import ensure_import, find_imports
+from scaffolder.js.syntax import Source, call_arguments, callee_name, checked_splice
+from scaffolder.markup import append_lines, widget_tags
+from scaffolder.model import Inspection
+from scaffolder.plan import PlanBuilder
+from scaffolder.project import Project
+from scaffolder.stacks.express import views as v
+from scaffolder.stacks.express.auth import AuthFacts
+from scaffolder.stacks.express.detect import ExpressFacts, Use, anchor
+from scaffolder.templating import render
+from scaffolder.treesitter import walk
+
+MODULE = "bestchatbot"
+SCRIPT = "bestchatbot-identity.js"
+MIDDLEWARE = "bestchatbotToken"
+HANDLER = "widgetTokenHandler"
+JWT_VERSION = "^9.0.2"
+TYPES_VERSION = "^9.0.7"
+_MIDDLEWARE_DIRS = ("middleware", "middlewares")
+
+
+def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
+    facts: ExpressFacts = insp.facts
+    endpoint = insp.delivery == "token-endpoint"
+    path = module_path(project, facts)
+    _token_module(project, facts, insp, path, endpoint, builder)
+    _mount(facts, path, endpoint, builder)
+    _dependencies(project, facts, builder)
+    if endpoint:
+        _browser(project, facts, insp, builder)
+    else:
+        _views(facts, insp, builder)
+    for e in facts.csp:
+        builder.warn(
+            f"{e.location()}: {e.why}; allow https://widget.bestchatbot.io in its script-src "
+            "and connect-src directives, or the browser will block the widget."
+        )
+
+
+def module_path(project: Project, facts: ExpressFacts) -> str:
+    """`bestchatbot.<ext>` in the app's `middleware/` directory when it has one, else beside
+    the app module; the extension follows the app module's."""
+    app = facts.app
+    directory = app.module.directory
+    for name in _MIDDLEWARE_DIRS:
+        candidate = name if directory == "." else f"{directory}/{name}"
+        if project.under(candidate):
+            directory = candidate
+            break
+    ext = posixpath.splitext(app.path)[1]
+    ext = {".mts": ".mts", ".cts": ".cts", ".ts": ".ts", ".mjs": ".mjs", ".cjs": ".cjs"}.get(
+        ext, ".js"
+    )
+    return f"{MODULE}{ext}" if directory == "." else f"{directory}/{MODULE}{ext}"
+
+
+def _language(path: str) -> str:
+    return "typescript" if path.endswith((".ts", ".mts", ".cts")) else "javascript"
+
+
+def _style(project: Project, facts: ExpressFacts) -> style.Style:
+    found = style.project_style(project, facts.root, [facts.app.path])
+    return style.with_file_newline(found, facts.app.module.text)
+
+
+def _token_module(
+    project: Project,
+    facts: ExpressFacts,
+    insp: Inspection,
+    path: str,
+    endpoint: bool,
+    builder: PlanBuilder,
+) -> None:
+    auth = facts.auth
+    assert auth is not None
+    fields = auth.fields
+    assert fields.email is not None
+    ts = _language(path) == "typescript"
+    options = facts.index.config.options
+    module_option = str(options.get("module", "")).lower()
+    jwt_default = (
+        not ts
+        or options.get("esModuleInterop") is True
+        or options.get("allowSyntheticDefaultImports") is True
+        or module_option in ("node16", "node18", "nodenext", "preserve")
+    )
+    code = render(
+        "js/express/bestchatbot.js.j2",
+        ts=ts,
+        esm=ts or facts.app.module.system == "esm",
+        jwt_default=jwt_default,
+        firebase=auth.firebase,
+        cookie=_cookie_expr(auth),
+        accessor=_accessor(auth, ts),
+        email=fields.email.expr,
+        name=fields.name.expr if fields.name else None,
+        user_id=fields.user_id.expr if fields.user_id else None,
+        middleware=not endpoint,
+        endpoint=facts.endpoint_url if endpoint else None,
+    )
+    code = style.restyle(code, _style(project, facts), _language(path))
+    existing = builder.current(path)
+    if existing is None:
+        builder.write(
+            path, code, "new: mints the widget token for the signed-in user", _language(path)
+        )
+        return
+    needed = ["function widgetToken(", HANDLER if endpoint else MIDDLEWARE]
+    if all(n in existing for n in needed):
+        builder.skip(path, "token module already present")
+        return
+    raise Refused(
+        f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
+        "other delivery); move it aside and run apply again"
+    )
+
+
+def _accessor(auth: AuthFacts, ts: bool) -> str:
+    """How the module reads the user; in TypeScript without a declared user type (no
+    `Express.User` / `SessionData` augmentation), loosely typed."""
+    if not ts or auth.typed:
+        return auth.accessor
+    if auth.accessor == "req.user":
+        return "req.user as Record<string, any> | undefined"
+    key = auth.accessor.rsplit(".", 1)[-1]
+    return f"(req.session as unknown as Record<string, any>).{key}"
+
+
+def _cookie_expr(auth: AuthFacts) -> str | None:
+    if auth.firebase is None or auth.firebase.cookie is None:
+        return None
+    name = auth.firebase.cookie
+    if re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+        return f"req.cookies?.{name}"
+    return f"req.cookies?.[{json.dumps(name)}]"
+
+
+# -- mounting ---------------------------------------------------------------------------------
+
+
+def _mounted(facts: ExpressFacts, symbol: str) -> bool:
+    for mod in facts.index.modules(containing=symbol):
+        for node in walk(mod.source.root):
+            if node.type != "call_expression":
+                continue
+            if callee_name(mod.source, node).rsplit(".", 1)[-1] not in ("use", "get", "all"):
+                continue
+            if any(mod.text_of(arg) == symbol for arg in call_arguments(node)):
+                return True
+    return False
+
+
+def mount_statement(receiver: str, symbol: str, url: str | None, st: style.Style) -> str:
+    if url is None:
+        return f"{receiver}.use({symbol}){st.semi}"
+    return f"{receiver}.get({st.string(url)}, {symbol}){st.semi}"
+
+
+def insert_after(source: Source, end: int, statement: str) -> str:
+    """`statement` on a line of its own after the statement ending at byte `end` (after a
+    trailing comment on that line), indented like the line it follows."""
+    data = source.data
+    line_end = data.find(b"\n", end)
+    line_end = len(data) if line_end < 0 else line_end
+    rest = data[end:line_end].decode("utf-8")
+    at = end
+    if not rest.strip() or rest.strip().startswith(("//", "/*")):
+        at = line_end - 1 if data[line_end - 1 : line_end] == b"\r" else line_end
+    nl = "\r\n" if "\r\n" in source.text else "\n"
+    indent = source.indent_at(end - 1)
+    return checked_splice(
+        source.text, [(at, at, nl + indent + statement)], source.language, source.path
+    )
+
+
+def import_specifier(importer: str, target: str, text: str, system: str) -> str:
+    """How `importer` names the token module: relative, with the extension where the module
+    system needs one (Node ESM) or the file's own relative imports carry one (TS NodeNext)."""
+    stem, ext = posixpath.splitext(target)
+    relative = posixpath.relpath(stem, posixpath.dirname(importer) or ".")
+    if not relative.startswith("."):
+        relative = "./" + relative
+    if importer.endswith((".ts", ".mts", ".cts")):
+        source = Source.of(importer, text)
+        local = [i.source for i in find_imports(source) if i.source.startswith(".")]
+        if any(s.endswith(".js") for s in local):
+            return relative + {".mts": ".mjs", ".cts": ".cjs"}.get(ext, ".js")
+        return relative
+    if system == "esm":
+        return relative + ext
+    return relative
+
+
+def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder) -> None:
+    symbol = HANDLER if endpoint else MIDDLEWARE
+    auth = facts.auth
+    assert auth is not None
+    if _mounted(facts, symbol):
+        builder.skip(facts.app.path, f"{symbol} is already mounted")
+        return
+    kinds = ("session", "passport") if auth.library != "firebase" else ("cookies", "session")
+    found: Use | None = anchor(facts.app, facts.uses, kinds)
+    url = facts.endpoint_url if endpoint else None
+    if found is not None:
+        mod, receiver, end = found.module, found.receiver, found.statement.end_byte
+        where = f"after the {found.kind} middleware"
+    elif auth.library == "firebase":
+        mod, receiver, end = facts.app.module, facts.app.var, facts.app.statement.end_byte
+        where = "right after the app is created"
+    else:
+        mod, receiver, end = facts.app.module, facts.app.var, -1
+        where = ""
+    text = builder.current(mod.path)
+    if end < 0 or text != mod.text:
+        st = _style_of(mod.text, mod.source.language)
+        builder.warn(
+            f"{facts.app.path}: no session or passport middleware found to mount the BestChatBot "
+            f"{'endpoint' if endpoint else 'middleware'} after; mount it yourself (next steps)"
+        )
+        builder.next_step(
+            f"Import {symbol} from {path} and mount it after your session middleware: "
+            f"{mount_statement(receiver, symbol, url, st)}"
+        )
+        return
+    source = Source(text, mod.source.language, mod.path)
+    st = _style_of(text, source.language)
+    new = insert_after(source, end, mount_statement(receiver, symbol, url, st))
+    spec = import_specifier(mod.path, path, text, mod.system)
+    system = "esm" if mod.source.language != "javascript" else mod.system
+    new = ensure_import(
+        Source(new, source.language, mod.path), spec, system, names=(symbol,), style=st
+    )
+    if system == "commonjs" and _declares_with_var(source):
+        added = f"const {{ {symbol} }} = require("
+        if added not in text:
+            new = new.replace(added, f"var {{ {symbol} }} = require(", 1)
+    what = f"GET {url}" if endpoint else "the widget-token middleware"
+    builder.write(mod.path, new, f"mount {what} {where}", source.language)
+
+
+def _declares_with_var(source: Source) -> bool:
+    """Whether the file's top-level requires are `var` declarations (express-generator)."""
+    kinds = [
+        stmt.type
+        for stmt in source.root.named_children
+        if stmt.type in ("variable_declaration", "lexical_declaration")
+        and "require(" in source.text_of(stmt)
+    ]
+    return kinds.count("variable_declaration") > len(kinds) / 2
+
+
+def _style_of(text: str, language: str) -> style.Style:
+    return style.detect(text, language)
+
+
+# -- dependencies -----------------------------------------------------------------------------
+
+
+def _dependencies(project: Project, facts: ExpressFacts, builder: PlanBuilder) -> None:
+    root = facts.root
+    packages.plan_dependency(
+        project, builder, root, "jsonwebtoken", JWT_VERSION, why="signs the widget token"
+    )
+    if facts.ts and not facts.package.has("@types/jsonwebtoken"):
+        packages.plan_dependency(
+            project,
+            builder,
+            root,
+            "@types/jsonwebtoken",
+            TYPES_VERSION,
+            section="devDependencies",
+            why="types for jsonwebtoken",
+        )
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def _views(facts: ExpressFacts, insp: Inspection, builder: PlanBuilder) -> None:
+    targets = facts.targets
+    assert targets is not None
+    engine = targets.engine
+    if targets.tags:
+        for path in dict.fromkeys(p for p, _ in targets.tags):
+            text = builder.current(path) or ""
+            new = text
+            for tag in reversed(v.find_tags(engine, text)):
+                if not tag.has_user_token:
+                    new = v.add_token(engine, new, tag)
+            if new == text:
+                builder.skip(path, "widget tag already carries data-user-token")
+            else:
+                builder.write(path, new, "widget tag: data-user-token for signed-in users", engine)
+        return
+    for view in targets.views:
+        text = builder.current(view.path) or ""
+        added = v.insert_tag(engine, text, insp.answers.api_key or "")
+        if added is None:
+            continue
+        builder.write(
+            view.path, added, "add the widget tag, with data-user-token for signed-in users", engine
+        )
+
+
+# -- endpoint delivery ------------------------------------------------------------------------
+
+_SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.IGNORECASE)
+_PUG_SRC = re.compile(r"""^\s*script\([^)]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.MULTILINE)
+_SIGN_CALL = re.compile(
+    r"""(fetch|axios\.\w+|\$\.\w+)\s*\(\s*[`'"][^`'"]*(login|logout|signin|signout|sign-in|sign-out|session)""",
+    re.IGNORECASE,
+)
+
+
+def _browser(project: Project, facts: ExpressFacts, insp: Inspection, builder: PlanBuilder) -> None:
+    url = facts.endpoint_url
+    auth = facts.auth
+    assert auth is not None
+    if auth.firebase is not None and auth.firebase.source == "bearer":
+        builder.next_step(
+            f"Your pages send Firebase ID tokens, not cookies: after sign-in, sign-out and on "
+            f"page load, run: const idToken = await auth.currentUser?.getIdToken(); "
+            f'fetch("{url}", {{ headers: idToken ? {{ Authorization: `Bearer ${{idToken}}` }} '
+            "} : {} }).then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => "
+            "token ? window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
+        )
+        return
+    targets = facts.targets
+    assert targets is not None
+    engine = targets.engine
+    pages: list[tuple[str, str]] = []  # (path, engine or "html")
+    if facts.spa_pages:
+        pages = [(facts.spa_pages[0], "html")]
+    elif targets.views:
+        pages = [(x.path, engine) for x in targets.views]
+    if not pages or not facts.statics:
+        builder.next_step(
+            "Load the widget in your frontend and, after sign-in, sign-out and on page load, "
+            f'run: fetch("{url}", {{ credentials: "include" }})'
+            ".then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => token ? "
+            "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
+        )
+        return
+    script_path, script_url = _script_location(
+        facts, pages[0][0], builder.current(pages[0][0]) or ""
+    )
+    if builder.current(script_path) is None:
+        builder.write(
+            script_path,
+            render("browser/bestchatbot-identity.js.j2", endpoint=url),
+            "new: syncs the widget's user with sign-in (setUserToken / clearUserToken)",
+            "javascript",
+        )
+    for page, kind in pages:
+        text = builder.current(page) or ""
+        if SCRIPT in text:
+            builder.skip(page, "identity script already loaded")
+            continue
+        key = insp.answers.api_key or ""
+        if kind == "pug":
+            new = (
+                text
+                if v.find_tags("pug", text)
+                else (v.insert_tag("pug", text, key, token=False) or text)
+            )
+            q = "'" if "'" in new else '"'
+            new = v._pug_insert(new, f"script(src={q}{script_url}{q})") or new
+        else:
+            lines = [] if widget_tags(text) else [v.plain_tag(key)]
+            lines.append(f'<script src="{script_url}"></script>')
+            new = v.insert_html(text, lines) or append_lines(text, lines)
+        builder.write(page, new, "load the widget and the identity script", kind)
+    calls = []
+    for directory, _ in facts.statics:
+        for js in project.under(directory, project.with_suffix(".js", ".mjs", ".ts")):
+            if js == script_path:
+                continue
+            body = project.text(js) or ""
+            calls += [
+                f"{js}:{body.count(chr(10), 0, m.start()) + 1}" for m in _SIGN_CALL.finditer(body)
+            ]
+    where = f" (sign-in / sign-out calls: {', '.join(calls[:6])})" if calls else ""
+    builder.next_step(
+        "Call window.BestChatBotIdentity.refresh() right after your app signs a user in or out"
+        + where
+    )
+
+
+def _script_location(facts: ExpressFacts, page: str, text: str) -> tuple[str, str]:
+    """Beside the page's own scripts, referenced the way the page references them."""
+    for m in list(_SRC.finditer(text)) + list(_PUG_SRC.finditer(text)):
+        src = m.group("src").split("?")[0]
+        if "//" in src or src.startswith("data:"):
+            continue
+        if src.startswith("/"):
+            for directory, url in facts.statics:
+                base = "/" + url.strip("/")
+                base = "" if base == "/" else base
+                if src.startswith(base + "/"):
+                    rel_dir = posixpath.dirname(src[len(base) + 1 :])
+                    folder = posixpath.join(directory, rel_dir) if rel_dir else directory
+                    return f"{folder}/{SCRIPT}", posixpath.join(posixpath.dirname(src), SCRIPT)
+        elif page.endswith(".html"):
+            rel_dir = posixpath.dirname(src)
+            folder = posixpath.normpath(posixpath.join(posixpath.dirname(page), rel_dir))
+            return f"{folder}/{SCRIPT}", f"{rel_dir}/{SCRIPT}" if rel_dir else SCRIPT
+    directory, url = facts.statics[0]
+    base = "/" + url.strip("/")
+    return f"{directory}/{SCRIPT}", (base.rstrip("/") + "/" + SCRIPT)

@@ -1,0 +1,311 @@
+"""Express views per template language (EJS, Pug, Handlebars, Nunjucks): the templates that close
+the document body (a layout, an EJS footer partial, or each full page), the widget tag in them,
+and the splices that add `data-user-token` (rendered only when there is a token) or the tag.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from scaffolder.markup import (
+    WIDGET_HOST,
+    WIDGET_SRC,
+    insert_before_body_close,
+    newline_of,
+    widget_tags,
+)
+from scaffolder.project import Project
+
+TOKEN = "bestchatbotToken"
+SUFFIXES = {
+    "ejs": (".ejs",),
+    "pug": (".pug", ".jade"),
+    "handlebars": (".hbs", ".handlebars"),
+    "nunjucks": (".njk", ".nunjucks", ".html"),
+}
+# The attribute, rendered only when the view has a token (leading space inside the condition).
+ATTRIBUTES = {
+    "ejs": f'<% if (locals.{TOKEN}) {{ %> data-user-token="<%= locals.{TOKEN} %>"<% }} %>',
+    "handlebars": f'{{{{#if {TOKEN}}}}} data-user-token="{{{{{TOKEN}}}}}"{{{{/if}}}}',
+    "nunjucks": f'{{% if {TOKEN} %}} data-user-token="{{{{ {TOKEN} }}}}"{{% endif %}}',
+}
+_MAIL_DIR = re.compile(r"(^|/)(emails?|mails?|mailers?|newsletters?)/", re.IGNORECASE)
+_BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
+_PUG_BODY = re.compile(r"^(?P<indent>[ \t]*)body(?=$|[\s.#(&])", re.MULTILINE)
+_EJS_INCLUDE = re.compile(r"""include\s*\(?\s*(['"]?)(?P<name>[\w./-]+)\1""")
+_PUG_REF = re.compile(r"^\s*(?:extends|include)\s+(?P<name>\S+)", re.MULTILINE)
+_HBS_PARTIAL = re.compile(r"\{\{>\s*(?P<name>[\w./-]+)")
+_NJK_REF = re.compile(r"""\{%-?\s*(?:extends|include|import)\s+(['"])(?P<name>[^'"]+)\1""")
+
+
+@dataclass
+class View:
+    path: str
+    text: str
+    closes_body: bool
+    users: int = 0  # how many views extend / include it
+
+
+def view_files(project: Project, engine: str, dirs: list[str], ext: str | None) -> list[str]:
+    suffixes = SUFFIXES[engine]
+    if ext and "." + ext not in suffixes:
+        suffixes = (*suffixes, "." + ext)
+    out: list[str] = []
+    for directory in dirs:
+        out += project.under(directory, project.with_suffix(*suffixes))
+    return [p for p in dict.fromkeys(out) if not _MAIL_DIR.search(p)]
+
+
+def load(project: Project, engine: str, files: list[str], layout: str | None = None) -> list[View]:
+    """The views, with how many others use each (`layout`: express-ejs-layouts' layout view,
+    which wraps every view without being referenced)."""
+    views = []
+    for path in files:
+        text = project.text(path)
+        if text is None:
+            continue
+        closes = bool(_PUG_BODY.search(text)) if engine == "pug" else bool(_BODY_CLOSE.search(text))
+        views.append(View(path, text, closes))
+    by_path = {v.path: v for v in views}
+    for view in views:
+        for target in _references(engine, view, by_path):
+            by_path[target].users += 1
+        if layout and posixpath.splitext(view.path)[0].endswith("/" + layout):
+            view.users = max(view.users, len(views) - 1)
+    return views
+
+
+def _references(engine: str, view: View, by_path: dict[str, View]) -> set[str]:
+    here = posixpath.dirname(view.path)
+    if engine == "ejs":
+        names = [m.group("name") for m in _EJS_INCLUDE.finditer(view.text)]
+    elif engine == "pug":
+        names = [m.group("name") for m in _PUG_REF.finditer(view.text)]
+    elif engine == "handlebars":
+        names = [m.group("name") for m in _HBS_PARTIAL.finditer(view.text)]
+    else:
+        names = [m.group("name") for m in _NJK_REF.finditer(view.text)]
+    found = set()
+    for name in names:
+        for candidate in _candidates(engine, here, name, by_path):
+            if candidate in by_path and candidate != view.path:
+                found.add(candidate)
+                break
+    return found
+
+
+def _candidates(engine: str, here: str, name: str, by_path: dict[str, View]) -> list[str]:
+    stems = [posixpath.normpath(posixpath.join(here, name))]
+    # Names relative to a views root (Nunjucks, Handlebars partials, EJS `views` option).
+    stems += [
+        p[: len(p) - len(name) - len(posixpath.splitext(p)[1])].rstrip("/") + "/" + name
+        for p in by_path
+        if posixpath.splitext(p)[0].endswith("/" + name)
+    ]
+    out = []
+    for stem in stems:
+        out.append(stem)
+        out += [stem + s for s in SUFFIXES[engine]]
+    return out
+
+
+def body_line(engine: str, text: str) -> int:
+    """The line where the tag goes: the last `</body>` (Pug: the `body` tag)."""
+    if engine == "pug":
+        m = _PUG_BODY.search(text)
+        return text.count("\n", 0, m.start()) + 1 if m else 1
+    found = list(_BODY_CLOSE.finditer(text))
+    return text.count("\n", 0, found[-1].start()) + 1 if found else 1
+
+
+def targets(views: list[View]) -> list[View]:
+    """The views that close the document body, most used first: a layout or footer partial
+    covers every view that uses it; a full page covers itself."""
+    closing = [v for v in views if v.closes_body]
+    return sorted(closing, key=lambda v: (-v.users, v.path))
+
+
+@dataclass
+class Targets:
+    """What gets the widget: the views closing the body, and the widget tags already there."""
+
+    engine: str
+    views: list[View]
+    tags: list[tuple[str, Found]]
+
+
+# -- the widget tag ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    """A widget tag in a view: its text range and whether it already carries the token."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def has_user_token(self) -> bool:
+        return "data-user-token" in self.text
+
+
+def find_tags(engine: str, text: str) -> list[Found]:
+    if engine == "pug":
+        return _pug_tags(text)
+    return [Found(t.start, t.end, t.text) for t in widget_tags(text)]
+
+
+def add_token(engine: str, text: str, tag: Found) -> str:
+    """The view with the conditional `data-user-token` added to an existing widget tag."""
+    if engine == "pug":
+        close = _pug_attrs_close(text, tag.start)
+        attribute = f"data-user-token={TOKEN}"
+        line_start = text.rfind("\n", 0, close) + 1
+        if not text[line_start:close].strip():  # `)` on its own line: one attribute a line
+            previous = text.rfind("\n", 0, line_start - 1) + 1
+            indent = re.match(r"[ \t]*", text[previous:]).group(0)  # type: ignore[union-attr]
+            at = line_start - 1 - (text[line_start - 2 : line_start - 1] == "\r")
+            return text[:at] + newline_of(text) + indent + attribute + text[at:]
+        inner = text[text.index("(", tag.start) + 1 : close]
+        sep = ", " if "," in inner else " "
+        return text[:close] + sep + attribute + text[close:]
+    close = tag.end - 1
+    if text[close - 1] == "/":
+        close -= 1
+    while close > tag.start and text[close - 1] in " \t":
+        close -= 1
+    return text[:close] + ATTRIBUTES[engine] + text[close:]
+
+
+def html_tag(engine: str, api_key: str) -> str:
+    return f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"{ATTRIBUTES[engine]}></script>'
+
+
+def insert_tag(engine: str, text: str, api_key: str, *, token: bool = True) -> str | None:
+    """The view with the widget tag added as the body's last child; None when it has no body."""
+    if engine == "pug":
+        return _pug_insert(text, _pug_tag(text, api_key, token))
+    tag = html_tag(engine, api_key) if token else plain_tag(api_key)
+    return insert_html(text, [tag])
+
+
+def plain_tag(api_key: str) -> str:
+    return f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"></script>'
+
+
+def insert_html(text: str, lines: list[str]) -> str | None:
+    """Lines inserted just before the last `</body>`, indented like the body's last child
+    (the line before it); where that tells nothing, one level deeper than `</body>`."""
+    matches = list(_BODY_CLOSE.finditer(text))
+    if not matches:
+        return None
+    pos = matches[-1].start()
+    line_start = text.rfind("\n", 0, pos) + 1
+    own = text[line_start:pos]
+    if own.strip():
+        return insert_before_body_close(text, lines)
+    previous = text[:line_start].rstrip("\r\n").rsplit("\n", 1)[-1]
+    indent = previous[: len(previous) - len(previous.lstrip(" \t"))]
+    if not previous.strip() or "<body" in previous.lower() or len(indent) < len(own):
+        return insert_before_body_close(text, lines)
+    nl = newline_of(text)
+    return text[:line_start] + "".join(indent + s + nl for s in lines) + text[line_start:]
+
+
+# -- Pug --------------------------------------------------------------------------------------
+
+
+def _pug_tags(text: str) -> list[Found]:
+    out = []
+    for m in re.finditer(r"^[ \t]*script\(", text, re.MULTILINE):
+        close = _pug_attrs_close(text, m.start())
+        segment = text[m.start() : close + 1]
+        if WIDGET_HOST in segment and "chat.js" in segment:
+            out.append(Found(m.start(), close + 1, segment))
+    return out
+
+
+def _pug_attrs_close(text: str, start: int) -> int:
+    """Offset of the `)` closing the attribute list of the tag at `start`."""
+    i = text.index("(", start) + 1
+    depth, quote = 1, None
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "'\"`":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(text) - 1
+
+
+def _pug_style(text: str) -> tuple[str, str]:
+    """(quote, attribute separator) the file's attribute lists use."""
+    quotes = Counter(m.group(1) for m in re.finditer(r"""=\s*(['"])""", text))
+    quote = quotes.most_common(1)[0][0] if quotes else "'"
+    commas = len(re.findall(r"""=\s*(['"])[^'"\n]*\1\s*,""", text))
+    spaces = len(re.findall(r"""=\s*(['"])[^'"\n]*\1[ \t]+[\w-]+\s*=""", text))
+    return quote, (", " if commas >= spaces else " ")
+
+
+def _pug_tag(text: str, api_key: str, token: bool) -> str:
+    q, sep = _pug_style(text)
+    attrs = [f"src={q}{WIDGET_SRC}{q}", f"data-api-key={q}{api_key}{q}"]
+    if token:
+        attrs.append(f"data-user-token={TOKEN}")
+    return "script(" + sep.join(attrs) + ")"
+
+
+def _pug_insert(text: str, line: str) -> str | None:
+    m = _PUG_BODY.search(text)
+    if m is None:
+        return None
+    nl = newline_of(text)
+    body_indent = m.group("indent")
+    lines = text.split("\n")
+    body_row = text.count("\n", 0, m.start())
+    last = body_row
+    child_indent = None
+    for row in range(body_row + 1, len(lines)):
+        raw = lines[row].rstrip("\r")
+        if not raw.strip():
+            continue
+        indent = raw[: len(raw) - len(raw.lstrip(" \t"))]
+        if len(indent) <= len(body_indent):
+            break
+        if child_indent is None:
+            child_indent = indent
+        last = row
+    if child_indent is None:
+        unit = _pug_unit(text)
+        child_indent = body_indent + unit
+    new_line = child_indent + line
+    if last == len(lines) - 1 or (last == len(lines) - 2 and lines[-1] == ""):
+        # the body block ends the file
+        if text.endswith("\n"):
+            return text + new_line + nl
+        return text + nl + new_line
+    lines.insert(last + 1, new_line + ("\r" if nl == "\r\n" else ""))
+    return "\n".join(lines)
+
+
+def _pug_unit(text: str) -> str:
+    widths = sorted(
+        {len(ln) - len(ln.lstrip(" ")) for ln in text.splitlines() if ln.startswith(" ")}
+    )
+    if "\n\t" in text and not widths:
+        return "\t"
+    return " " * (widths[0] if widths else 2)

@@ -1,0 +1,84 @@
+"""The Express fixtures planned in-process (fast; the end-to-end tests run them): which files
+each apply touches, and that a second plan on the result is empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaffolder import engine
+from scaffolder.model import Answers
+from scaffolder.writer import write_plan
+from tests.helpers import copy_fixture
+
+CASES = [
+    pytest.param(
+        "express-passport-ejs",
+        {"api_key": "pk"},
+        {
+            "bestchatbot.js", "app.js", "package.json", ".env.example",
+            "views/index.ejs", "views/recipe.ejs", "views/account.ejs", "views/login.ejs",
+            "views/signup.ejs", "views/not-found.ejs",
+        },
+        id="passport-ejs-full-pages",
+    ),
+    pytest.param(
+        "express-passport-pug",
+        {"api_key": "pk"},
+        {"bestchatbot.js", "app.js", "package.json", ".env.example", "views/layout.pug"},
+        id="passport-pug-layout",
+    ),
+    pytest.param(
+        "express-session-hbs",
+        {},
+        {
+            "src/bestchatbot.js", "src/app.js", "package.json", ".env.example",
+            "src/views/layouts/main.hbs",
+        },
+        id="session-handlebars",
+    ),
+    pytest.param(
+        "express-firebase",
+        {"api_key": "pk"},
+        {
+            "middleware/bestchatbot.js", "app.js", "package.json", ".env.example",
+            "public/index.html", "public/js/bestchatbot-identity.js",
+        },
+        id="firebase-spa",
+    ),
+    pytest.param(
+        "express-ts",
+        {"api_key": "pk"},
+        {
+            "src/bestchatbot.ts", "src/app.ts", "package.json", ".env.example",
+            "views/partials/footer.ejs",
+        },
+        id="typescript-footer-partial",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fixture", "answers", "files"), CASES)
+def test_plan_then_noop(
+    tmp_path: Path, fixture: str, answers: dict[str, str], files: set[str]
+) -> None:
+    root = copy_fixture(fixture, tmp_path)
+    result = engine.plan(root, Answers(**answers))
+    assert not result.inspection.questions
+    assert {e.path for e in result.plan.edits} == files
+    write_plan(root, result.plan)
+    again = engine.plan(root, Answers(**answers))
+    assert again.plan.edits == []
+
+
+def test_generated_module_reads_like_the_project(tmp_path: Path) -> None:
+    """Quotes, semicolons and indentation follow each app module."""
+    plans = {}
+    for name in ("express-session-hbs", "express-ts"):
+        result = engine.plan(copy_fixture(name, tmp_path), Answers(api_key="pk"))
+        plans[name] = {e.path: e.after for e in result.plan.edits}
+    hbs = plans["express-session-hbs"]["src/bestchatbot.js"]
+    assert "import jwt from 'jsonwebtoken'\n" in hbs and ";" not in hbs.replace("; ", "")
+    ts = plans["express-ts"]["src/bestchatbot.ts"]
+    assert 'import jwt from "jsonwebtoken";' in ts and "\n    const user = req.user;" in ts
