@@ -98,16 +98,21 @@ def newline_of(text: str) -> str:
 
 
 def insert_before_body_close(text: str, snippet_lines: list[str]) -> str | None:
-    """Insert lines just before the last `</body>`, one level deeper than it. None: no </body>."""
+    """Insert lines just before the last `</body>`, indented like the body's last line (one
+    level deeper than `</body>` when that line is not). None: no </body>."""
     matches = list(_BODY_CLOSE.finditer(text))
     if not matches:
         return None
     pos = matches[-1].start()
     nl = newline_of(text)
     indent = indent_at(text, pos)
-    unit = _indent_unit(text)
     line_start = text.rfind("\n", 0, pos) + 1
-    inner = indent + unit
+    inner = indent + _indent_unit(text)
+    previous = text[:line_start].rstrip("\r\n").rsplit("\n", 1)[-1]
+    if previous.strip() and not previous.strip().lower().startswith("<body"):
+        above = previous[: len(previous) - len(previous.lstrip())]
+        if len(above) >= len(indent) and above.startswith(indent):
+            inner = above
     if text[line_start:pos].strip():
         # `</body>` shares its line with other markup: open a line of our own before it.
         block = nl.join(inner + s for s in snippet_lines) + nl + indent

@@ -70,6 +70,16 @@ def test_add_attribute(before: str, after: str) -> None:
             id="crlf-tabs",
         ),
         pytest.param(
+            "<%- include('nav') %>\n<main></main>\n</body>\n</html>\n",
+            "<%- include('nav') %>\n<main></main>\nTAG\n</body>\n</html>\n",
+            id="flush-left-partial",
+        ),
+        pytest.param(
+            "<body>\n</body>\n",
+            "<body>\n  TAG\n</body>\n",
+            id="empty-body-goes-one-level-deeper",
+        ),
+        pytest.param(
             "<body><p>x</p></body>",
             "<body><p>x</p>\n  TAG\n</body>",
             id="same-line",
