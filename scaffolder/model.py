@@ -121,6 +121,14 @@ class Answers:
         "BestChatBot public API key (data-api-key), if the tag is missing."
     )
     api_prefix: str | None = _answer("URL prefix for the token endpoint (default: the app's API).")
+    settings: str | None = _answer("Django settings module (dotted, e.g. config.settings.dev).")
+    user_dependency: str | None = _answer(
+        "FastAPI: the current-user dependency identifying visitors (module:function)."
+    )
+    spa_token: str | None = _answer(
+        "JavaScript expression reading the SPA's bearer token (e.g. "
+        'localStorage.getItem("access_token")).'
+    )
 
     @classmethod
     def fields_help(cls) -> list[tuple[str, str]]:

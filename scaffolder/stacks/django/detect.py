@@ -1,0 +1,564 @@
+"""Django detection: the facts planning needs, each with evidence. Pure and read-only."""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from scaffolder.markup import Layout, Tag, widget_tags
+from scaffolder.model import Evidence, Finding
+from scaffolder.project import Project
+from scaffolder.python.source import PythonIndex
+from scaffolder.stacks.django.discover import AppInfo, DjangoProject, dirname, is_test_path, join
+from scaffolder.stacks.django.routes import Include, UrlConf, analyse
+from scaffolder.stacks.django.settings import ProjPath, Settings, resolve_module
+from scaffolder.stacks.django.templates import Backend, layouts
+from scaffolder.stacks.django.users import UserFields, UserModel
+
+CACHE_MIDDLEWARE = (
+    "django.middleware.cache.UpdateCacheMiddleware",
+    "django.middleware.cache.FetchFromCacheMiddleware",
+    "django.middleware.cache.CacheMiddleware",
+)
+CSP_MIDDLEWARE = (
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+_RENDERERS = (
+    "django.shortcuts.render",
+    "django.shortcuts.render_to_response",
+    "django.template.loader.render_to_string",
+    "django.template.loader.get_template",
+    "django.template.response.TemplateResponse",
+)
+
+
+@dataclass
+class Frontend:
+    """A single-page app in the repository: its own package.json and HTML shell."""
+
+    root: str
+    page: str
+    script_path: str
+    script_url: str
+    sources: list[str]
+    body_line: int = 1
+    """The line of `</body>` in the shell (where the tags go)."""
+
+
+@dataclass
+class DjangoFacts:
+    project: DjangoProject
+    settings: Settings
+    all_settings: list[Settings]
+    package: str  # the project package holding the settings ("config"); "" at top level
+    package_dir: str
+    apps: list[AppInfo]
+    backends: list[Backend]
+    layout_backend: Backend | None = None
+    layouts: list[Layout] = field(default_factory=list)
+    widget: tuple[str, Tag] | None = None
+    urlconf: UrlConf | None = None
+    drf: bool = False
+    drf_auth: list[str] = field(default_factory=list)
+    view_authentication: list[str] = field(default_factory=list)
+    ninja: list[Evidence] = field(default_factory=list)
+    frontend: Frontend | None = None
+    page_cache: list[Evidence] = field(default_factory=list)
+    csp: list[Evidence] = field(default_factory=list)
+    renders_templates: bool = False
+    auth_middleware: bool = True
+    user: UserModel | None = None
+    fields: UserFields | None = None
+    library: str | None = None
+    quote: str = '"'
+    endpoint_prefix: str = "/api"
+    wire_into: str | None = None  # the URL conf module to add the route to
+    wire_route: str = "api/widget-token"
+    wire_before: int | None = None  # line of the include the route goes before (root conf)
+    literals: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Where each string literal of the settings first appears: evidence for INSTALLED_APPS."""
+
+    def at(self, literal: str, setting: str, why: str) -> Evidence:
+        """Evidence at the line of `literal` in the settings, else at the setting."""
+        found = self.literals.get(literal)
+        if found is not None:
+            return Evidence(found[0], found[1], why)
+        where = self.settings.where(setting)
+        return Evidence(
+            where.path if where else self.settings.path, where.line if where else 1, why
+        )
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.endpoint_prefix.rstrip("/") + "/widget-token"
+
+    @property
+    def module_path(self) -> str:
+        return join(self.package_dir, "bestchatbot.py")
+
+    @property
+    def module_dotted(self) -> str:
+        return f"{self.package}.bestchatbot" if self.package else "bestchatbot"
+
+
+def settings_literals(index: PythonIndex, settings: Settings) -> dict[str, tuple[str, int]]:
+    found: dict[str, tuple[str, int]] = {}
+    for path in settings.modules:
+        mod = index.module(path)
+        for node in ast.walk(mod.tree) if mod else ():
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.setdefault(node.value, (path, node.lineno))
+    return found
+
+
+def project_package(settings: Settings, root: str) -> tuple[str, str]:
+    """("config", "config") for config.settings.dev: the package the settings live in."""
+    top = settings.dotted.split(".")[0]
+    if "." not in settings.dotted:
+        return "", root
+    return top, join(root, top)
+
+
+def template_targets(facts: DjangoFacts) -> dict[str, list[int]]:
+    """Settings files that define TEMPLATES -> indexes of the backends to extend there."""
+    layout = facts.layout_backend
+    if layout is None:
+        return {}
+    out: dict[str, list[int]] = {}
+    primary = facts.settings.where("TEMPLATES")
+    if primary is not None:
+        out[primary.path] = [layout.index]
+    for settings in facts.all_settings[1:]:
+        where = settings.where("TEMPLATES")
+        if where is None or where.path in out:
+            continue
+        value = settings.get("TEMPLATES")
+        if isinstance(value, (list, tuple)):
+            same = [
+                i
+                for i, b in enumerate(value)
+                if isinstance(b, dict) and b.get("BACKEND") == _backend_path(facts, layout)
+            ]
+            if same:
+                out[where.path] = same[:1]
+    return out
+
+
+def _backend_path(facts: DjangoFacts, backend: Backend) -> object:
+    value = facts.settings.get("TEMPLATES")
+    return value[backend.index].get("BACKEND") if isinstance(value, (list, tuple)) else None
+
+
+# -- templates and the widget ------------------------------------------------------------------
+
+
+def choose_layouts(backends: list[Backend]) -> tuple[Backend | None, list[Layout]]:
+    """The backend whose templates have the best layout, and that backend's candidates."""
+    best: tuple[Backend, list[Layout]] | None = None
+    rank = {"body": 0, "block": 1, "append": 2}
+    for backend in backends:
+        found = layouts(backend)
+        if not found:
+            continue
+        key = (rank[found[0].mode], -found[0].extenders)
+        if best is None or key < (rank[best[1][0].mode], -best[1][0].extenders):
+            best = (backend, found)
+    if best is None:
+        pages = next((b for b in backends if b.templates and b.engine == "django"), None)
+        return pages or next((b for b in backends if b.templates), None), []
+    return best
+
+
+_SCRIPT_BLOCKS = ("extra_body", "scripts", "extra_js", "javascript", "js", "extrajs", "footer")
+PARENT_BLOCKS = {"admin/base.html": "footer", "allauth/layouts/base.html": "extra_body"}
+
+
+def block_for(layout: Layout) -> str | None:
+    """The block of a layout extending an installed package's template that renders last."""
+    for name in _SCRIPT_BLOCKS:
+        if name in layout.template.blocks:
+            return name
+    return PARENT_BLOCKS.get(layout.template.extends or "")
+
+
+def find_widget(
+    project: Project, backends: list[Backend], frontend: Frontend | None
+) -> tuple[str, Tag] | None:
+    for backend in backends:
+        for tpl in backend.templates.values():
+            tags = widget_tags(tpl.text)
+            if tags:
+                return tpl.path, tags[0]
+    if frontend is not None:
+        text = project.text(frontend.page) or ""
+        tags = widget_tags(text)
+        if tags:
+            return frontend.page, tags[0]
+    return None
+
+
+def renders_templates(index: PythonIndex, root: str) -> bool:
+    prefix = "" if root in (".", "") else root + "/"
+    for mod in index.modules():
+        if not mod.path.startswith(prefix) or is_test_path(mod.path):
+            continue
+        if "template" not in mod.text and "render" not in mod.text and "generic" not in mod.text:
+            continue
+        for node in ast.walk(mod.tree):
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                name = mod.qualified(node) or ""
+                if name in _RENDERERS or name.startswith("django.views.generic."):
+                    return True
+            elif (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "template_name" for t in node.targets)
+            ) or (isinstance(node, ast.Constant) and node.value == "django.contrib.auth.urls"):
+                return True
+    return False
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+
+_SIGN_IN_CALLS = {
+    "django.contrib.auth.login": "login(): a user becomes signed in",
+    "django.contrib.auth.views.LoginView": "LoginView: the sign-in page",
+}
+_SIGN_IN_URLS = {
+    "django.contrib.auth.urls": "django.contrib.auth's LoginView / LogoutView",
+    "allauth.urls": "allauth's login / signup / logout views",
+}
+
+
+def sign_in_evidence(index: PythonIndex, root: str) -> list[Evidence]:
+    """Where users sign in: login() calls, LoginView, the auth URL includes."""
+    prefix = "" if root in (".", "") else root + "/"
+    found: list[Evidence] = []
+    for mod in index.modules(containing="login"):
+        if not mod.path.startswith(prefix) or is_test_path(mod.path):
+            continue
+        for node in ast.walk(mod.tree):
+            why = None
+            if isinstance(node, ast.Call):
+                why = _SIGN_IN_CALLS.get(mod.qualified(node.func) or "")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                why = _SIGN_IN_URLS.get(node.value)
+            elif isinstance(node, ast.ClassDef) and any(
+                (mod.qualified(b) or "") == "django.contrib.auth.views.LoginView"
+                for b in node.bases
+            ):
+                why = f"{node.name}: the sign-in view"
+            if why is not None:
+                found.append(Evidence(mod.path, getattr(node, "lineno", 1), why))
+    return sorted(set(found), key=lambda e: (e.file, e.line))[:4]
+
+
+# -- URLs and the API --------------------------------------------------------------------------
+
+
+def urlconf(index: PythonIndex, root: str, settings: Settings) -> UrlConf | None:
+    dotted = settings.get("ROOT_URLCONF")
+    if not isinstance(dotted, str):
+        return None
+    mod = resolve_module(index, root, dotted)
+    return analyse(index, root, mod) if mod is not None else None
+
+
+def api_includes(conf: UrlConf) -> list[Include]:
+    found = [i for i in conf.includes if i.is_api]
+    own = [i for i in found if i.kind in ("module", "router", "ninja")]
+    return own or found
+
+
+def common_route(routes: list[str]) -> str:
+    parts = [r.strip("/").split("/") for r in routes]
+    common: list[str] = []
+    for segment in zip(*parts, strict=False):
+        if len(set(segment)) != 1:
+            break
+        common.append(segment[0])
+    return "/".join(common) + "/" if common else ""
+
+
+def plan_route(index: PythonIndex, facts: DjangoFacts, prefix: str | None) -> None:
+    """Where `widget-token` goes: in the included API URL conf, or in the root conf under the
+    API prefix (before the include), or at `api/widget-token`."""
+    conf = facts.urlconf
+    if conf is None:
+        return
+    facts.wire_into = conf.module.path
+    if prefix is not None:
+        route = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        facts.wire_route = route + "widget-token"
+        facts.endpoint_prefix = "/" + route.rstrip("/")
+        return
+    includes = api_includes(conf)
+    if not includes:
+        facts.wire_route = "api/widget-token"
+        facts.endpoint_prefix = "/api"
+        return
+    route = common_route([i.route for i in includes])
+    facts.endpoint_prefix = "/" + route.rstrip("/")
+    first = includes[0]
+    targets = {i.target for i in includes}
+    if len(includes) == 1 and first.kind == "module" and len(targets) == 1 and first.target:
+        target = resolve_module(index, facts.project.root, first.target)
+        if target is not None and analyse(index, facts.project.root, target).has_patterns:
+            facts.wire_into = target.path
+            facts.wire_route = "widget-token"
+            return
+    facts.wire_route = route + "widget-token"
+    facts.wire_before = first.line
+
+
+# -- DRF, django-ninja, caches, CSP ------------------------------------------------------------
+
+
+def drf_authentication(settings: Settings) -> list[str]:
+    value = settings.get("REST_FRAMEWORK")
+    if not isinstance(value, dict):
+        return []
+    classes = value.get("DEFAULT_AUTHENTICATION_CLASSES")
+    if isinstance(classes, (list, tuple)):
+        return [c for c in classes if isinstance(c, str)]
+    return []
+
+
+def views_authentication(index: PythonIndex, root: str) -> list[str]:
+    """The `authentication_classes` every API view of the project sets, when they agree
+    (qualified names); empty when they differ or none is set."""
+    prefix = "" if root in (".", "") else root + "/"
+    seen: set[tuple[str, ...]] = set()
+    for mod in index.modules(containing="authentication_classes"):
+        if not mod.path.startswith(prefix) or is_test_path(mod.path):
+            continue
+        for node in ast.walk(mod.tree):
+            if not (
+                isinstance(node, ast.Assign)
+                and any(
+                    isinstance(t, ast.Name) and t.id == "authentication_classes"
+                    for t in node.targets
+                )
+                and isinstance(node.value, (ast.List, ast.Tuple))
+            ):
+                continue
+            names = tuple(mod.qualified(e) or "" for e in node.value.elts)
+            if all("." in n for n in names):
+                seen.add(names)
+            else:
+                return []
+    return list(next(iter(seen))) if len(seen) == 1 else []
+
+
+def static_dir(facts: DjangoFacts) -> str | None:
+    """Where a static file of ours goes: the first STATICFILES_DIRS entry, else the `static/`
+    of the app whose templates hold the base template."""
+    if "django.contrib.staticfiles" not in facts.settings.strings("INSTALLED_APPS"):
+        return None
+    dirs = facts.settings.get("STATICFILES_DIRS")
+    for item in dirs if isinstance(dirs, (list, tuple)) else []:
+        if isinstance(item, ProjPath) and item.rel is not None:
+            return item.rel
+        if isinstance(item, str) and not item.startswith("/"):
+            return ProjPath.of(join(facts.project.root, item)).rel
+    if facts.layouts:
+        layout = facts.layouts[0].template.path
+        for app in facts.apps:
+            if layout.startswith(app.directory.rstrip("/") + "/"):
+                return join(app.directory, "static")
+    return None
+
+
+def ninja_apis(index: PythonIndex) -> list[Evidence]:
+    found = []
+    for mod in index.modules(containing="NinjaAPI"):
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.Call) and (mod.qualified(node.func) or "") == "ninja.NinjaAPI":
+                found.append(Evidence(mod.path, node.lineno, "django-ninja API"))
+    return found
+
+
+def page_cache(index: PythonIndex, settings: Settings) -> list[Evidence]:
+    found = []
+    middleware = settings.strings("MIDDLEWARE")
+    where = settings.where("MIDDLEWARE")
+    for name in CACHE_MIDDLEWARE:
+        if name in middleware and where is not None:
+            found.append(Evidence(where.path, where.line, f"{name.rsplit('.', 1)[-1]}: site cache"))
+            break
+    for mod in index.modules(containing="cache_page"):
+        if is_test_path(mod.path):
+            continue
+        for node in ast.walk(mod.tree):
+            if (
+                isinstance(node, ast.Call)
+                and (mod.qualified(node.func) or "") == "django.views.decorators.cache.cache_page"
+            ):
+                found.append(Evidence(mod.path, node.lineno, "cache_page(): a cached page"))
+    return found
+
+
+def csp(settings: Settings) -> list[Evidence]:
+    where = settings.where("MIDDLEWARE")
+    return [
+        Evidence(where.path, where.line, f"{name.rsplit('.', 1)[-1]} sets a CSP")
+        for name in CSP_MIDDLEWARE
+        if where is not None and name in settings.strings("MIDDLEWARE")
+    ]
+
+
+# -- a single-page frontend ------------------------------------------------------------------ -
+
+SCRIPT = "bestchatbot-identity.js"
+_VITE_BASE = re.compile(r"""\bbase\s*:\s*(['"`])([^'"`]+)\1""")
+_SHELLS = ("index.html", "public/index.html", "src/index.html")
+
+
+def find_frontend(project: Project) -> Frontend | None:
+    """A directory with its own package.json and an HTML shell (Vite, Create React App...)."""
+    candidates = []
+    for manifest in project.named("package.json"):
+        directory = dirname(manifest)
+        for shell in _SHELLS:
+            page = join(directory, shell)
+            if project.exists(page):
+                candidates.append((directory.count("/"), directory, page))
+                break
+    if not candidates:
+        return None
+    _, directory, page = min(candidates)
+    frontend = _frontend(project, directory, page)
+    text = project.text(page) or ""
+    close = text.lower().rfind("</body")
+    if close >= 0:
+        frontend.body_line = text.count("\n", 0, close) + 1
+    return frontend
+
+
+def _frontend(project: Project, directory: str, page: str) -> Frontend:
+    sources = [
+        f
+        for f in project.under(directory)
+        if f.endswith((".js", ".jsx", ".ts", ".tsx", ".vue", ".svelte", ".mjs"))
+        and "/public/" not in f
+    ]
+    if page.endswith("public/index.html"):
+        public = posixpath.dirname(page)
+        return Frontend(directory, page, f"{public}/{SCRIPT}", f"%PUBLIC_URL%/{SCRIPT}", sources)
+    if page == join(directory, "index.html"):
+        base = "/"
+        for config in ("vite.config.js", "vite.config.ts", "vite.config.mjs", "vite.config.mts"):
+            text = (
+                project.text(join(directory, config))
+                if project.exists(join(directory, config))
+                else None
+            )
+            m = _VITE_BASE.search(text or "")
+            if m and m.group(2).startswith("/"):
+                base = m.group(2) if m.group(2).endswith("/") else m.group(2) + "/"
+        return Frontend(directory, page, join(directory, "public", SCRIPT), base + SCRIPT, sources)
+    return Frontend(directory, page, join(posixpath.dirname(page), SCRIPT), SCRIPT, sources)
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def findings(facts: DjangoFacts) -> list[Finding]:
+    out = [
+        Finding(
+            "settings",
+            s.dotted,
+            tuple(
+                Evidence(e.path, e.line, f"DJANGO_SETTINGS_MODULE = {e.dotted}")
+                for e in facts.project.entries
+                if e.dotted == s.dotted
+            )
+            or (Evidence(s.path, 1, "settings module"),),
+        )
+        for s in facts.all_settings
+    ]
+    templates = facts.settings.where("TEMPLATES")
+    if templates is not None and templates.path != facts.settings.path:
+        out.append(
+            Finding(
+                "settings-base",
+                templates.path,
+                (Evidence(templates.path, templates.line, "TEMPLATES is defined here"),),
+            )
+        )
+    out += [
+        Finding(
+            "app",
+            app.module,
+            (facts.at(app.entry, "INSTALLED_APPS", "INSTALLED_APPS: an app of this project"),),
+        )
+        for app in facts.apps
+    ]
+    root_conf = facts.settings.where("ROOT_URLCONF")
+    if facts.urlconf is not None and root_conf is not None:
+        out.append(
+            Finding(
+                "root-urlconf",
+                facts.urlconf.module.path,
+                (Evidence(root_conf.path, root_conf.line, "ROOT_URLCONF"),),
+            )
+        )
+        out += [
+            Finding(
+                "api-prefix",
+                "/" + inc.route,
+                (Evidence(inc.path, inc.line, f"API URLs included under {inc.route}"),),
+            )
+            for inc in api_includes(facts.urlconf)
+        ]
+    for backend in facts.backends:
+        where = f"TEMPLATES[{backend.index}]"
+        out += [
+            Finding("template-dir", d, (facts.at(d, "TEMPLATES", f"{where} DIRS"),))
+            for d in backend.dirs
+        ]
+        out += [
+            Finding(
+                "template-dir",
+                d,
+                (facts.at("APP_DIRS", "TEMPLATES", f"{where} APP_DIRS: an app's templates"),),
+            )
+            for d in backend.app_template_dirs
+        ]
+    out += [
+        Finding(
+            "layout",
+            lay.template.path,
+            (Evidence(lay.template.path, 1, f"extended by {lay.extenders} template(s)"),),
+            "high" if i == 0 else "medium",
+        )
+        for i, lay in enumerate(facts.layouts)
+    ]
+    if facts.drf:
+        why = "rest_framework in INSTALLED_APPS"
+        out.append(
+            Finding(
+                "api-framework",
+                "django-rest-framework",
+                (facts.at("rest_framework", "INSTALLED_APPS", why),),
+            )
+        )
+    out += [Finding("api-framework", "django-ninja", (e,)) for e in facts.ninja[:1]]
+    if facts.frontend is not None:
+        out.append(
+            Finding(
+                "frontend",
+                facts.frontend.root,
+                (
+                    Evidence(
+                        facts.frontend.page, 1, "single-page app shell with its own package.json"
+                    ),
+                ),
+            )
+        )
+    out += [Finding("page-cache", e.why, (e,)) for e in facts.page_cache]
+    out += [Finding("content-security-policy", e.why, (e,)) for e in facts.csp]
+    return out

@@ -1,0 +1,692 @@
+"""Django detection and planning on project shapes beyond the fixtures, and the fixtures'
+reviewed snapshots (`inspect --json` and the dry-run diff)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from scaffolder import engine
+from scaffolder.errors import Refused, UsageError
+from scaffolder.model import Answers
+from scaffolder.project import Project
+from scaffolder.python.source import PythonIndex
+from scaffolder.stacks.django.settings import ProjPath, load
+from scaffolder.stacks.django.templates import check_django_template
+from tests.helpers import FIXTURES, SNAPSHOTS, run
+
+MANAGE = """\
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{settings}")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+"""
+
+SETTINGS = """\
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    {apps}
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+ROOT_URLCONF = "site_conf.urls"
+TEMPLATES = [
+    {{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {{"context_processors": ["django.contrib.auth.context_processors.auth"]}},
+    }},
+]
+{extra}
+"""
+
+URLS = """\
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/", include("django.contrib.auth.urls")),
+]
+"""
+
+BASE = """\
+<!doctype html>
+<html><body>
+{% block content %}{% endblock %}
+</body></html>
+"""
+
+PAGE = '{% extends "base.html" %}{% block content %}hi{% endblock %}\n'
+VIEWS = """\
+from django.shortcuts import render
+
+
+def home(request):
+    return render(request, "home.html")
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text))
+    return root
+
+
+def site(
+    root: Path, *, apps: str = "", extra: str = "", files: dict[str, str] | None = None
+) -> Path:
+    """A small Django project: manage.py, site_conf/ settings and urls, one page app."""
+    base = {
+        "manage.py": MANAGE.format(settings="site_conf.settings"),
+        "site_conf/__init__.py": "",
+        "site_conf/settings.py": SETTINGS.format(apps=apps, extra=extra),
+        "site_conf/urls.py": URLS,
+        "pages/__init__.py": "",
+        "pages/views.py": VIEWS,
+        "templates/base.html": BASE,
+        "templates/home.html": PAGE,
+    }
+    base.update(files or {})
+    return write(root, base)
+
+
+def inspect(root: Path, **answers: str) -> engine.Inspection:
+    return engine.inspect(root, Answers(**answers))[1]
+
+
+def plan(root: Path, **answers: str) -> engine.Result:
+    return engine.plan(root, Answers(**answers))
+
+
+def edit(result: engine.Result, path: str) -> str:
+    return next(e.after for e in result.plan.edits if e.path == path)
+
+
+# -- static settings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("base_dir", "dirs"),
+    [
+        pytest.param(
+            "Path(__file__).resolve().parent.parent", 'BASE_DIR / "templates"', id="pathlib"
+        ),
+        pytest.param(
+            "Path(__file__).resolve().parents[1]", '"templates"', id="parents[1], relative"
+        ),
+        pytest.param(
+            "os.path.dirname(os.path.dirname(os.path.abspath(__file__)))",
+            'os.path.join(BASE_DIR, "templates")',
+            id="os.path",
+        ),
+        pytest.param("Path(__file__).parent.parent", 'str(BASE_DIR / "templates")', id="str()"),
+        pytest.param("Path(__file__).parent.parent", 'f"{BASE_DIR}/templates"', id="f-string"),
+        pytest.param(
+            "Path(__file__).parent.parent", 'BASE_DIR.joinpath("templates")', id="joinpath"
+        ),
+    ],
+)
+def test_template_dirs_resolve(tmp_path: Path, base_dir: str, dirs: str) -> None:
+    write(
+        tmp_path,
+        {
+            "proj/settings.py": f"""\
+                import os
+                from pathlib import Path
+
+                BASE_DIR = {base_dir}
+                TEMPLATES = [{{"BACKEND": "x", "DIRS": [{dirs}]}}]
+                """,
+            "proj/__init__.py": "",
+        },
+    )
+    settings = load(PythonIndex(Project(tmp_path)), ".", "proj.settings")
+    assert settings is not None
+    value = settings.get("TEMPLATES")[0]["DIRS"][0]
+    assert value == ProjPath(("templates",)) or value == "templates"
+
+
+def test_split_settings_follow_star_imports(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "config/__init__.py": "",
+            "config/settings/__init__.py": "",
+            "config/settings/base.py": """\
+                DJANGO_APPS = ["django.contrib.auth"]
+                LOCAL_APPS = ["shop"]
+                INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
+                TEMPLATES = []
+                """,
+            "config/settings/dev.py": """\
+                from .base import *  # noqa
+
+                INSTALLED_APPS += ["debug_toolbar"]
+                INSTALLED_APPS.append("django_extensions")
+                if DEBUG:
+                    MIDDLEWARE = ["debug_toolbar.middleware.DebugToolbarMiddleware"]
+                """,
+        },
+    )
+    settings = load(PythonIndex(Project(tmp_path)), ".", "config.settings.dev")
+    assert settings is not None
+    assert settings.strings("INSTALLED_APPS") == [
+        "django.contrib.auth",
+        "shop",
+        "debug_toolbar",
+        "django_extensions",
+    ]
+    assert settings.where("TEMPLATES").path == "config/settings/base.py"  # type: ignore[union-attr]
+    assert settings.strings("MIDDLEWARE") == ["debug_toolbar.middleware.DebugToolbarMiddleware"]
+    assert settings.modules == ["config/settings/dev.py", "config/settings/base.py"]
+
+
+# -- which project, which settings ---------------------------------------------------------------
+
+
+def test_several_settings_modules_without_a_pointer_ask(tmp_path: Path) -> None:
+    site(tmp_path)
+    (tmp_path / "manage.py").write_text(
+        "from django.core.management import execute_from_command_line\n"
+    )
+    other = (tmp_path / "site_conf/settings.py").read_text()
+    (tmp_path / "site_conf/settings_staging.py").write_text(other)
+    insp = inspect(tmp_path, api_key="pk")
+    question = next(q for q in insp.questions if q.id == "settings")
+    assert question.flag == "--settings"
+    assert question.choices == ("site_conf.settings", "site_conf.settings_staging")
+    assert inspect(tmp_path, api_key="pk", settings="site_conf.settings_staging").questions == []
+    with pytest.raises(UsageError, match=r"--settings nowhere\.settings"):
+        inspect(tmp_path, settings="nowhere.settings")
+
+
+def test_split_settings_package_without_a_pointer_asks_for_the_leaf(tmp_path: Path) -> None:
+    site(tmp_path)
+    (tmp_path / "manage.py").write_text(
+        "from django.core.management import execute_from_command_line\n"
+    )
+    settings = (tmp_path / "site_conf/settings.py").read_text()
+    (tmp_path / "site_conf/settings.py").unlink()
+    write(
+        tmp_path,
+        {
+            "site_conf/settings/__init__.py": "",
+            "site_conf/settings/base.py": settings.replace("parent.parent", "parent.parent.parent"),
+            "site_conf/settings/local.py": "from .base import *\nDEBUG = True\n",
+            "site_conf/settings/production.py": "from .base import *\nDEBUG = False\n",
+        },
+    )
+    question = next(q for q in inspect(tmp_path).questions if q.id == "settings")
+    assert question.choices == ("site_conf.settings.local", "site_conf.settings.production")
+    result = plan(tmp_path, settings="site_conf.settings.local", api_key="pk")
+    assert "site_conf.bestchatbot.widget_token_context" in edit(
+        result, "site_conf/settings/base.py"
+    )
+
+
+def test_several_projects_ask_which(tmp_path: Path) -> None:
+    site(tmp_path / "shop")
+    site(tmp_path / "blog")
+    question = next(q for q in inspect(tmp_path).questions if q.id == "app")
+    assert question.choices == ("blog", "shop")
+    chosen = plan(tmp_path, app="shop", api_key="pk")
+    assert {e.path for e in chosen.plan.edits} >= {"shop/site_conf/bestchatbot.py"}
+
+
+def test_templates_defined_in_two_settings_modules_are_both_extended(tmp_path: Path) -> None:
+    site(tmp_path)
+    prod = (tmp_path / "site_conf/settings.py").read_text().replace("APP_DIRS", "'APP_DIRS'")
+    (tmp_path / "site_conf/prod.py").write_text(prod.replace("'APP_DIRS'", "APP_DIRS"))
+    write(
+        tmp_path,
+        {
+            "site_conf/wsgi.py": """\
+                import os
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.prod")
+                """
+        },
+    )
+    result = plan(tmp_path, api_key="pk")
+    for path in ("site_conf/settings.py", "site_conf/prod.py"):
+        assert edit(result, path).count("site_conf.bestchatbot.widget_token_context") == 1
+
+
+# -- the user ------------------------------------------------------------------------------------
+
+
+def test_cookiecutter_user_name_field_and_removed_first_name(tmp_path: Path) -> None:
+    site(
+        tmp_path,
+        apps='"users",',
+        extra='AUTH_USER_MODEL = "users.User"',
+        files={
+            "users/__init__.py": "",
+            "users/models.py": """\
+                from django.contrib.auth.models import AbstractUser
+                from django.db import models
+
+
+                class User(AbstractUser):
+                    name = models.CharField(blank=True, max_length=255)
+                    first_name = None
+                    last_name = None
+                """,
+        },
+    )
+    auth = inspect(tmp_path, api_key="pk").auth
+    assert auth.email is not None and auth.email.expr == "user.email"
+    assert auth.name is not None and auth.name.expr == "user.name"
+    assert auth.user_id is not None and auth.user_id.expr == "user.pk"
+
+
+@pytest.mark.parametrize(
+    ("model", "email", "name"),
+    [
+        pytest.param(
+            """\
+            class Member(AbstractBaseUser):
+                email_address = models.EmailField(unique=True)
+                display_name = models.CharField(max_length=80)
+                EMAIL_FIELD = "email_address"
+                USERNAME_FIELD = "email_address"
+            """,
+            "user.email_address",
+            "user.display_name",
+            id="EMAIL_FIELD",
+        ),
+        pytest.param(
+            """\
+            class Member(AbstractBaseUser):
+                login = models.EmailField(unique=True)
+                handle = models.CharField(max_length=30)
+                USERNAME_FIELD = "login"
+            """,
+            "user.login",
+            None,
+            id="USERNAME_FIELD is an EmailField",
+        ),
+        pytest.param(
+            """\
+            class Person(AbstractBaseUser):
+                email = models.EmailField()
+                given_name = models.CharField(max_length=30)
+                family_name = models.CharField(max_length=30)
+                USERNAME_FIELD = "email"
+
+                def get_full_name(self):
+                    return f"{self.given_name} {self.family_name}"
+
+
+            class Member(Person):
+                pass
+            """,
+            "user.email",
+            "user.get_full_name()",
+            id="inherited from a project base",
+        ),
+        pytest.param(
+            """\
+            class Member(AbstractUser):
+                pass
+            """,
+            "user.email",
+            "user.get_full_name() or user.get_username()",
+            id="AbstractUser",
+        ),
+    ],
+)
+def test_custom_user_fields(tmp_path: Path, model: str, email: str, name: str | None) -> None:
+    site(
+        tmp_path,
+        apps='"members.apps.MembersConfig",',
+        extra='AUTH_USER_MODEL = "crew.Member"',
+        files={
+            "members/__init__.py": "",
+            "members/apps.py": """\
+                from django.apps import AppConfig
+
+
+                class MembersConfig(AppConfig):
+                    name = "members"
+                    label = "crew"
+                """,
+            "members/models.py": "from django.contrib.auth.models import AbstractBaseUser, "
+            "AbstractUser\nfrom django.db import models\n\n\n" + dedent(model),
+        },
+    )
+    auth = inspect(tmp_path, api_key="pk").auth
+    assert auth.email is not None and auth.email.expr == email
+    assert (auth.name.expr if auth.name else None) == name
+
+
+def test_no_email_field_asks_then_uses_the_answer(tmp_path: Path) -> None:
+    site(
+        tmp_path,
+        apps='"members",',
+        extra='AUTH_USER_MODEL = "members.Member"',
+        files={
+            "members/__init__.py": "",
+            "members/models.py": """\
+                from django.contrib.auth.base_user import AbstractBaseUser
+                from django.db import models
+
+
+                class Member(AbstractBaseUser):
+                    handle = models.CharField(max_length=30, unique=True)
+                    USERNAME_FIELD = "handle"
+                """,
+        },
+    )
+    question = next(q for q in inspect(tmp_path, api_key="pk").questions if q.id == "email_expr")
+    assert "Member" in question.text and question.flag == "--email-expr"
+    result = plan(tmp_path, api_key="pk", email_expr='user.handle + "@crew.example"')
+    module = edit(result, "site_conf/bestchatbot.py")
+    assert 'email = user.handle + "@crew.example"' in module
+    assert "name = user.handle" in module
+    with pytest.raises(UsageError, match="may only use `user`"):
+        inspect(tmp_path, email_expr="request.POST['email']")
+
+
+def test_allauth_without_an_email_field_on_the_user(tmp_path: Path) -> None:
+    site(
+        tmp_path,
+        apps='"allauth", "allauth.account",',
+        extra="ACCOUNT_USER_MODEL_EMAIL_FIELD = None",
+    )
+    insp = inspect(tmp_path, api_key="pk")
+    assert insp.auth.library == "django-allauth"
+    assert insp.auth.email is not None
+    assert insp.auth.email.expr == "EmailAddress.objects.get_primary_email(user)"
+    module = edit(plan(tmp_path, api_key="pk"), "site_conf/bestchatbot.py")
+    assert "from allauth.account.models import EmailAddress\n" in module
+
+
+# -- templates -----------------------------------------------------------------------------------
+
+
+def test_no_base_template_asks_for_one(tmp_path: Path) -> None:
+    site(tmp_path)
+    (tmp_path / "templates/base.html").write_text(
+        "<main>{% block content %}{% endblock %}</main>\n"
+    )
+    (tmp_path / "templates/home.html").write_text("<html><body>plain</body></html>\n")
+    question = next(q for q in inspect(tmp_path, api_key="pk").questions if q.id == "layout")
+    assert "templates/home.html" in question.choices
+    result = plan(tmp_path, api_key="pk", layout="home.html")
+    assert "data-user-token" in edit(result, "templates/home.html")
+
+
+def test_jinja2_backend_layout_gets_the_processor_in_its_backend(tmp_path: Path) -> None:
+    site(tmp_path)
+    settings = tmp_path / "site_conf/settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            "TEMPLATES = [\n",
+            'TEMPLATES = [\n    {"BACKEND": "django.template.backends.jinja2.Jinja2",'
+            ' "DIRS": [BASE_DIR / "jinja2"]},\n',
+        )
+    )
+    write(
+        tmp_path,
+        {
+            "jinja2/layout.html": "<html><body>{% block main %}{% endblock %}</body></html>\n",
+            "jinja2/shop.html": '{% extends "layout.html" %}{% block main %}{% endblock %}\n',
+            "jinja2/cart.html": '{% extends "layout.html" %}{% block main %}{% endblock %}\n',
+        },
+    )
+    result = plan(tmp_path, api_key="pk")
+    settings_after = edit(result, "site_conf/settings.py")
+    assert '"DIRS": [BASE_DIR / "jinja2"], "OPTIONS": {"context_processors": [' in settings_after
+    assert settings_after.count("widget_token_context") == 1
+    layout = next(e for e in result.plan.edits if e.path == "jinja2/layout.html")
+    assert layout.language == "jinja"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("{% block a %}{% if x %}y{% endif %}{% endblock %}", None, id="nested"),
+        pytest.param("{% comment %}{% if %}{% endcomment %}", None, id="comment"),
+        pytest.param("{% for x in y %}{% empty %}{% endfor %}", None, id="inner tags"),
+        pytest.param("{% load static %}{% static 'a.js' %}", None, id="simple tags"),
+        pytest.param("{% block a %}{% if x %}{% endblock %}{% endif %}", "line 1", id="crossed"),
+        pytest.param("{% block a %}\n{% if x %}{% endif %}", "is never closed", id="unclosed"),
+        pytest.param("{% endif %}", "closes nothing", id="stray end"),
+    ],
+)
+def test_django_template_check(text: str, problem: str | None) -> None:
+    found = check_django_template(text)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
+
+
+# -- APIs -----------------------------------------------------------------------------------------
+
+
+def test_django_ninja_gets_a_plain_view_under_its_prefix(tmp_path: Path) -> None:
+    site(
+        tmp_path,
+        files={
+            "site_conf/api.py": "from ninja import NinjaAPI\n\napi = NinjaAPI()\n",
+            "site_conf/urls.py": """\
+                from django.urls import path
+
+                from .api import api
+
+                urlpatterns = [
+                    path("api/", api.urls),
+                ]
+                """,
+            "pages/views.py": "def nothing(request):\n    return None\n",
+        },
+    )
+    result = plan(tmp_path)
+    assert result.inspection.delivery == "token-endpoint"
+    urls = edit(result, "site_conf/urls.py")
+    assert urls == dedent(
+        """\
+        from django.urls import path
+
+        from .api import api
+        from .bestchatbot import widget_token_view
+
+        urlpatterns = [
+            path("api/widget-token", widget_token_view, name="widget-token"),
+            path("api/", api.urls),
+        ]
+        """
+    )
+    module = edit(result, "site_conf/bestchatbot.py")
+    assert "@never_cache\n@require_GET\ndef widget_token_view(" in module
+    assert any('fetch("/api/widget-token"' in s for s in result.plan.next_steps)
+
+
+def test_drf_views_authentication_classes_are_reused(tmp_path: Path) -> None:
+    site(
+        tmp_path,
+        apps='"rest_framework", "rest_framework.authtoken", "api",',
+        files={
+            "api/__init__.py": "",
+            "api/views.py": """\
+                from rest_framework.authentication import TokenAuthentication
+                from rest_framework.views import APIView
+
+
+                class Items(APIView):
+                    authentication_classes = [TokenAuthentication]
+                """,
+            "api/urls.py": """\
+                from django.urls import re_path
+
+                from . import views
+
+                urlpatterns = [
+                    re_path(r"^items/$", views.Items.as_view()),
+                ]
+                """,
+            "site_conf/urls.py": """\
+                from django.urls import include, path
+
+                urlpatterns = [
+                    path("api/", include("api.urls")),
+                ]
+                """,
+            "pages/views.py": "def nothing(request):\n    return None\n",
+        },
+    )
+    result = plan(tmp_path)
+    module = edit(result, "site_conf/bestchatbot.py")
+    assert "    authentication_classes = [TokenAuthentication]\n" in module
+    assert "from rest_framework.authentication import TokenAuthentication\n" in module
+    urls = edit(result, "api/urls.py")
+    assert 're_path(r"^widget-token$", WidgetTokenView.as_view(), name="widget-token"),' in urls
+    assert "from site_conf.bestchatbot import WidgetTokenView\n\nfrom . import views" in urls
+
+
+def test_an_existing_bestchatbot_module_is_not_overwritten(tmp_path: Path) -> None:
+    site(tmp_path, files={"site_conf/bestchatbot.py": "BOT_NAME = 'Ada'\n"})
+    with pytest.raises(Refused, match=r"site_conf/bestchatbot\.py already exists"):
+        plan(tmp_path, api_key="pk")
+
+
+def test_unparseable_settings_are_reported_not_guessed(tmp_path: Path) -> None:
+    site(tmp_path)
+    settings = tmp_path / "site_conf/settings.py"
+    settings.write_text(settings.read_text() + "\nTEMPLATES = load_templates(\n")
+    result = run("apply", tmp_path, "--yes", "--api-key", "pk")
+    assert result.exit_code == 6
+    assert "site_conf/settings.py" in result.output
+
+
+# -- snapshots of the fixtures ---------------------------------------------------------------------
+
+FIXTURE_FLAGS = {
+    "django-auth": ["--api-key", "pk_demo"],
+    "django-custom-user": ["--api-key", "pk_demo"],
+    "django-allauth": [],
+    "django-drf-spa": ["--api-key", "pk_demo"],
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURE_FLAGS))
+def test_inspect_snapshot(fixture: str) -> None:
+    """The reviewed `inspect --json` document (BCB_UPDATE_SNAPSHOTS=1 rewrites them)."""
+    result = run("inspect", FIXTURES / fixture, "--json", *FIXTURE_FLAGS[fixture])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["root"] == str((FIXTURES / fixture).resolve())
+    document["root"] = "<fixture>"
+    text = json.dumps(document, indent=2) + "\n"
+    snapshot = SNAPSHOTS / f"{fixture}.inspect.json"
+    if os.environ.get("BCB_UPDATE_SNAPSHOTS"):
+        snapshot.write_text(text)
+    assert text == snapshot.read_text()
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURE_FLAGS))
+def test_dry_run_snapshot(fixture: str) -> None:
+    """The reviewed dry-run diff of each fixture (BCB_UPDATE_SNAPSHOTS=1 rewrites them)."""
+    result = run("apply", FIXTURES / fixture, "--dry-run", *FIXTURE_FLAGS[fixture])
+    assert result.exit_code == 0, result.output
+    diff = result.output[: result.output.index("\nWould change")]
+    snapshot = SNAPSHOTS / f"{fixture}.diff"
+    if os.environ.get("BCB_UPDATE_SNAPSHOTS"):
+        snapshot.write_text(diff)
+    assert diff == snapshot.read_text()
+
+
+# -- layouts of installed packages, line endings ---------------------------------------------------
+
+
+def test_base_template_extending_a_package_template_uses_its_script_block(tmp_path: Path) -> None:
+    site(
+        tmp_path,
+        files={
+            "templates/base.html": """\
+                {% extends "theme/skeleton.html" %}
+                {% block extra_js %}
+                  <script src="/static/app.js"></script>
+                {% endblock %}
+                """,
+            "templates/about.html": '{% extends "base.html" %}\n',
+        },
+    )
+    result = plan(tmp_path, api_key="pk")
+    tag = (
+        '<script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk"'
+        '{% if bestchatbot_token %} data-user-token="{{ bestchatbot_token }}"{% endif %}></script>'
+    )
+    assert edit(result, "templates/base.html") == dedent(
+        """\
+        {% extends "theme/skeleton.html" %}
+        {% block extra_js %}
+          <script src="/static/app.js"></script>
+          TAG
+        {% endblock %}
+        """
+    ).replace("TAG", tag)
+
+
+def test_base_template_extending_an_unknown_package_template_asks(tmp_path: Path) -> None:
+    site(
+        tmp_path,
+        files={
+            "templates/base.html": '{% extends "theme/skeleton.html" %}\n',
+            "templates/about.html": '{% extends "base.html" %}\n',
+        },
+    )
+    question = next(q for q in inspect(tmp_path, api_key="pk").questions if q.id == "layout")
+    assert "theme/skeleton.html" in question.text
+
+
+def test_crlf_files_stay_crlf(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "django-auth", root)
+    for path in root.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".html", ".txt"):
+            path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    result = plan(root, api_key="pk")
+    assert {e.path for e in result.plan.edits} >= {
+        "recipebox/bestchatbot.py",
+        "recipebox/settings.py",
+        "kitchen/templates/kitchen/base.html",
+    }
+    for e in result.plan.edits:
+        if e.path != ".env.example":
+            assert "\n" not in e.after.replace("\r\n", ""), e.path
+
+
+def test_drf_spa_without_session_authentication_warns(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(FIXTURES / "django-drf-spa", root)
+    settings = root / "backend/server/settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            '        "rest_framework.authentication.SessionAuthentication",\n', ""
+        )
+    )
+    result = plan(root, api_key="pk")
+    assert any("TokenAuthentication" in w and "Authorization" in w for w in result.plan.warnings)
+    with_session = plan(FIXTURES / "django-drf-spa", api_key="pk")
+    assert not any("Authorization" in w for w in with_session.plan.warnings)

@@ -1,0 +1,354 @@
+"""End to end on the Django fixtures: apply, then run the patched project for real with Django's
+test client, sign in through the app's own login view, verify the token with PyJWT and the key
+from the environment; anonymous visitors get none.
+
+Django's settings are process-wide, so each project runs in a subprocess of its own: this
+module is also the driver (`python -m tests.test_django_e2e ROOT SETTINGS SCENARIO TMP`), which
+migrates a throwaway SQLite database, runs one scenario and prints what it saw as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import ROOT, assert_contract, copy_fixture, run, token_in, tree_digest, verify
+
+pytestmark = pytest.mark.e2e
+WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
+
+
+def apply_twice(root: Path, *flags: str) -> None:
+    """Apply; then a second apply plans nothing and a --dry-run leaves every byte alone."""
+    first = run("apply", root, "--yes", *flags)
+    assert first.exit_code == 0, first.output
+    assert "BESTCHATBOT_SIGNING_KEY" in first.output
+    after = tree_digest(root)
+    again = run("apply", root, "--yes", *flags)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to do" in again.output
+    assert run("apply", root, "--dry-run", *flags).exit_code == 0
+    assert tree_digest(root) == after
+
+
+def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, Any]:
+    """Run one scenario against the patched project in a fresh interpreter."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.test_django_e2e", str(project), settings, scenario, str(tmp)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_django_auth(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("django-auth", tmp_path)
+    apply_twice(root, "--api-key", "pk_test_recipes")
+    seen = drive(root, "recipebox.settings", "auth", tmp_path)
+
+    assert WIDGET in seen["anonymous"] and 'data-api-key="pk_test_recipes"' in seen["anonymous"]
+    assert token_in(seen["anonymous"]) is None
+    assert seen["login"] == 302
+    ada = token_in(seen["ada"])
+    assert ada is not None
+    assert_contract(
+        verify(ada), email="ada.lovelace@example.com", name="Ada Lovelace", user_id=seen["ada_id"]
+    )
+    # Another member's recipe page still identifies the signed-in user.
+    other = token_in(seen["ada_on_bobs_recipe"])
+    assert other is not None and verify(other).payload["user_id"] == seen["ada_id"]
+    assert token_in(seen["after_logout"]) is None
+    bob = token_in(seen["bob"])
+    assert bob is not None
+    assert_contract(verify(bob), email="bob@example.com", name="bob", user_id=seen["bob_id"])
+
+
+def test_django_custom_user_split_settings(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("django-custom-user", tmp_path)
+    apply_twice(root, "--api-key", "pk_studio")
+    assert "widget_token_context" in (root / "config/settings/base.py").read_text()
+    assert "bestchatbot" not in (root / "config/settings/dev.py").read_text()
+    seen = drive(root, "config.settings.dev", "custom_user", tmp_path)
+
+    assert token_in(seen["anonymous"]) is None and WIDGET in seen["anonymous"]
+    assert seen["login"] == 302
+    token = token_in(seen["dashboard"])
+    assert token is not None
+    assert_contract(
+        verify(token), email="noor.haddad@example.com", name="Noor Haddad", user_id=seen["id"]
+    )
+    assert token_in(seen["after_logout"]) is None
+
+
+def test_django_allauth(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("django-allauth", tmp_path)
+    before = (root / "templates/base.html").read_text()
+    apply_twice(root)  # the widget tag is already there: no API key needed
+    assert "pk_live_meetups_4f2a" in (root / "templates/base.html").read_text()
+    assert before.count("<script") == (root / "templates/base.html").read_text().count("<script")
+    seen = drive(root, "meetups.settings", "allauth", tmp_path)
+
+    assert token_in(seen["anonymous"]) is None and WIDGET in seen["anonymous"]
+    assert seen["signup"] == 302
+    assert token_in(seen["login_page"]) is None
+    assert seen["login"] == 302, seen.get("login_page_after")
+    token = token_in(seen["home"])
+    assert token is not None
+    assert_contract(
+        verify(token), email="grace.hopper@navy.mil", name="Grace Hopper", user_id=seen["id"]
+    )
+    # allauth's own pages extend the project's base template: they carry the token too.
+    account_page = token_in(seen["email_page"])
+    assert account_page is not None and verify(account_page).payload["user_id"] == seen["id"]
+    assert token_in(seen["after_logout"]) is None
+
+
+def test_django_drf_spa(tmp_path: Path, signing_key: str) -> None:
+    root = copy_fixture("django-drf-spa", tmp_path)
+    apply_twice(root, "--api-key", "pk_taskflow")
+    page = (root / "frontend/index.html").read_text()
+    assert WIDGET in page and '<script src="/bestchatbot-identity.js"></script>' in page
+    script = (root / "frontend/public/bestchatbot-identity.js").read_text()
+    assert '"/api/v1/widget-token"' in script
+    seen = drive(root / "backend", "server.settings", "drf", tmp_path)
+
+    assert seen["anonymous"] == {"status": 401, "json": {"token": None}, "no_store": True}
+    assert seen["login"] == 200
+    session = seen["session"]
+    assert session["status"] == 200 and session["no_store"]
+    assert_contract(
+        verify(session["json"]["token"]),
+        email="lin.chen@example.org",
+        name="Lin Chen",
+        user_id=seen["id"],
+    )
+    # The project's TokenAuthentication works for the endpoint too (a mobile client).
+    api_token = seen["api_token"]
+    assert api_token["status"] == 200
+    assert verify(api_token["json"]["token"]).payload["email"] == "lin.chen@example.org"
+    assert seen["after_logout"]["status"] == 401
+
+
+def test_django_page_cache_prefers_the_endpoint(tmp_path: Path, signing_key: str) -> None:
+    """A cached page must not carry a token: the endpoint serves it, the page loads a script."""
+    root = copy_fixture("django-auth", tmp_path)
+    urls = root / "kitchen/urls.py"
+    urls.write_text(
+        urls.read_text()
+        .replace(
+            "from django.urls import path\n",
+            "from django.urls import path\nfrom django.views.decorators.cache import cache_page\n",
+        )
+        .replace(
+            "views.RecipeListView.as_view()", "cache_page(60 * 15)(views.RecipeListView.as_view())"
+        )
+    )
+    inspected = run("inspect", root, "--api-key", "pk")
+    assert "page cache in play" in inspected.output
+    apply_twice(root, "--api-key", "pk_cached")
+    assert (root / "kitchen/static/bestchatbot-identity.js").is_file()
+    seen = drive(root, "recipebox.settings", "cached", tmp_path)
+
+    for page in (seen["anonymous"], seen["signed_in_page"]):
+        assert WIDGET in page and token_in(page) is None
+        assert "/static/bestchatbot-identity.js" in page
+    assert seen["anonymous_token"] == {"status": 401, "json": {"token": None}, "no_store": True}
+    assert seen["token"]["status"] == 200 and seen["token"]["no_store"]
+    assert_contract(
+        verify(seen["token"]["json"]["token"]),
+        email="ada.lovelace@example.com",
+        name="Ada Lovelace",
+        user_id=seen["id"],
+    )
+
+
+# -- the driver: runs inside the subprocess --------------------------------------------------------
+
+
+def _json(response: Any) -> dict[str, Any]:
+    return {
+        "status": response.status_code,
+        "json": json.loads(response.content),
+        "no_store": "no-store" in response.headers.get("Cache-Control", ""),
+    }
+
+
+def _scenario_auth() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from kitchen.models import Recipe  # type: ignore[import-not-found]
+
+    users = get_user_model().objects
+    ada = users.create_user(
+        "ada",
+        "Ada.Lovelace@Example.COM",
+        "analytical-engine",
+        first_name="Ada",
+        last_name="Lovelace",
+    )
+    bob = users.create_user("bob", "bob@example.com", "hunter22")
+    Recipe.objects.create(
+        title="Soda bread", slug="soda-bread", ingredients="flour", method="bake", author=bob
+    )
+    client = Client()
+    seen: dict[str, Any] = {"ada_id": str(ada.pk), "bob_id": str(bob.pk)}
+    seen["anonymous"] = client.get("/").text
+    seen["login"] = client.post(
+        "/accounts/login/", {"username": "ada", "password": "analytical-engine"}
+    ).status_code
+    seen["ada"] = client.get("/").text
+    seen["ada_on_bobs_recipe"] = client.get("/recipes/soda-bread/").text
+    client.post("/accounts/logout/")
+    seen["after_logout"] = client.get("/").text
+    client.post("/accounts/login/", {"username": "bob", "password": "hunter22"})
+    seen["bob"] = client.get("/mine/").text
+    return seen
+
+
+def _scenario_custom_user() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    noor = get_user_model().objects.create_user(
+        "Noor.Haddad@Example.com", "studio-time", full_name="Noor Haddad"
+    )
+    client = Client()
+    seen: dict[str, Any] = {"id": str(noor.pk), "anonymous": client.get("/").text}
+    seen["login"] = client.post(
+        "/account/sign-in/", {"email": "Noor.Haddad@example.com", "password": "studio-time"}
+    ).status_code
+    seen["dashboard"] = client.get("/dashboard/").text
+    client.post("/account/sign-out/")
+    seen["after_logout"] = client.get("/").text
+    return seen
+
+
+def _scenario_allauth() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    seen: dict[str, Any] = {"anonymous": client.get("/").text}
+    # Sign up through allauth (it stores the address lowercased), then sign in again.
+    signup = client.post(
+        "/accounts/signup/",
+        {
+            "email": "Grace.Hopper@Navy.MIL",
+            "password1": "cobol-rules-1959",
+            "password2": "cobol-rules-1959",
+        },
+    )
+    seen["signup"] = signup.status_code
+    client.post("/accounts/logout/")
+    grace = get_user_model().objects.get()
+    grace.first_name, grace.last_name = "Grace", "Hopper"
+    grace.save()
+    seen["id"] = str(grace.pk)
+    seen["login_page"] = client.get("/accounts/login/").text
+    response = client.post(
+        "/accounts/login/", {"login": "GRACE.hopper@navy.mil", "password": "cobol-rules-1959"}
+    )
+    seen["login"] = response.status_code
+    if response.status_code != 302:
+        seen["login_page_after"] = response.text[-3000:]
+    seen["home"] = client.get("/").text
+    seen["email_page"] = client.get("/accounts/email/").text
+    client.post("/accounts/logout/")
+    seen["after_logout"] = client.get("/").text
+    return seen
+
+
+def _scenario_drf() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    lin = get_user_model().objects.create_user(
+        "lin", "Lin.Chen@Example.org", "s3cret-pass", first_name="Lin", last_name="Chen"
+    )
+    client = Client()
+    seen: dict[str, Any] = {"id": str(lin.pk)}
+    seen["anonymous"] = _json(client.get("/api/v1/widget-token"))
+    login = client.post(
+        "/api/v1/auth/login/",
+        {"username": "lin", "password": "s3cret-pass"},
+        content_type="application/json",
+    )
+    seen["login"] = login.status_code
+    seen["session"] = _json(client.get("/api/v1/widget-token"))
+    key = json.loads(login.content)["token"]
+    seen["api_token"] = _json(
+        Client().get("/api/v1/widget-token", HTTP_AUTHORIZATION=f"Token {key}")
+    )
+    client.post("/api/v1/auth/logout/")
+    seen["after_logout"] = _json(client.get("/api/v1/widget-token"))
+    return seen
+
+
+def _scenario_cached() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    ada = get_user_model().objects.create_user(
+        "ada",
+        "ada.lovelace@example.com",
+        "analytical-engine",
+        first_name="Ada",
+        last_name="Lovelace",
+    )
+    client = Client()
+    seen: dict[str, Any] = {"id": str(ada.pk), "anonymous": client.get("/").text}
+    seen["anonymous_token"] = _json(client.get("/api/widget-token"))
+    client.post("/accounts/login/", {"username": "ada", "password": "analytical-engine"})
+    seen["signed_in_page"] = client.get("/").text
+    seen["token"] = _json(client.get("/api/widget-token"))
+    return seen
+
+
+SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
+    "auth": _scenario_auth,
+    "custom_user": _scenario_custom_user,
+    "allauth": _scenario_allauth,
+    "drf": _scenario_drf,
+    "cached": _scenario_cached,
+}
+
+OVERLAY = """\
+from {settings} import *  # noqa: F403
+
+DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {database!r}}}}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["testserver"]
+"""
+
+
+def _main(project: str, settings: str, scenario: str, tmp: str) -> None:
+    """Run `scenario` against the project with its own settings, over a throwaway database."""
+    import django
+    from django.core.management import call_command
+
+    overlay = Path(tmp) / "bcb_e2e_settings.py"
+    overlay.write_text(OVERLAY.format(settings=settings, database=str(Path(tmp) / "e2e.sqlite3")))
+    sys.path[:0] = [project, tmp]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bcb_e2e_settings"
+    django.setup()
+    call_command("migrate", verbosity=0)
+    print(json.dumps(SCENARIOS[scenario]()))
+
+
+if __name__ == "__main__":
+    _main(*sys.argv[1:])
