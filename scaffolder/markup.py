@@ -77,14 +77,16 @@ def widget_tags(text: str) -> list[Tag]:
     return tags
 
 
-def add_attribute(text: str, tag: Tag, attribute: str) -> str:
-    """Insert ` attribute` before the tag's closing '>' (or '/>')."""
+def add_attribute(text: str, tag: Tag, attribute: str, separator: str = " ") -> str:
+    """Insert `separator + attribute` right after the tag's last attribute, before its closing
+    '>' (or '/>'). A conditional attribute carries its own leading space and passes
+    `separator=""`, so the tag renders exactly as before when the condition is false."""
     close = tag.end - 1
     if text[close - 1] == "/":
         close -= 1
     while close > tag.start and text[close - 1] in " \t":
         close -= 1
-    return text[:close] + " " + attribute + text[close:]
+    return text[:close] + separator + attribute + text[close:]
 
 
 def indent_at(text: str, offset: int) -> str:

@@ -234,7 +234,7 @@ def test_existing_widget_tag_gets_the_attribute_only(tmp_path: Path) -> None:
     result = engine.plan(root, Answers())
     after = next(e.after for e in result.plan.edits if e.path.endswith("base.html"))
     assert (
-        tag[:-1] + ' {% if bestchatbot_token %}data-user-token="{{ bestchatbot_token }}"'
+        tag[:-1] + '{% if bestchatbot_token %} data-user-token="{{ bestchatbot_token }}"'
         "{% endif %}></script>" in after
     )
 

@@ -148,7 +148,7 @@ def _tag(api_key: str) -> str:
 
 
 def _layout_tag(facts: FlaskFacts, insp: Inspection, builder: PlanBuilder) -> None:
-    attribute = f'{{% if {TOKEN_VAR} %}}data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
+    attribute = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
     template_paths = {t.path for t in facts.templates.values()}
     if facts.widget is not None:
         path, _ = facts.widget
@@ -159,7 +159,7 @@ def _layout_tag(facts: FlaskFacts, insp: Inspection, builder: PlanBuilder) -> No
         elif path in template_paths:
             builder.write(
                 path,
-                add_attribute(text, tag, attribute),
+                add_attribute(text, tag, attribute, separator=""),
                 "widget tag: data-user-token for signed-in users",
                 "jinja",
             )
