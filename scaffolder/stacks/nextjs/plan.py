@@ -1,0 +1,499 @@
+"""Next.js plan: the token route handler, the identity client component, the `window.BestChatBot`
+declaration, the mount in the root layout (or `_app`) with the widget `<Script>`, and `jose`."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from scaffolder.errors import BadInput, Refused, UsageError
+from scaffolder.js import packages
+from scaffolder.js.imports import find_imports
+from scaffolder.js.packages import join
+from scaffolder.js.style import Style, project_style, restyle
+from scaffolder.js.syntax import Source, checked_splice, jsx_elements, string_value
+from scaffolder.js.tsconfig import resolve, specifier_for
+from scaffolder.js.types import strip_types
+from scaffolder.model import Inspection
+from scaffolder.plan import PlanBuilder
+from scaffolder.project import Project
+from scaffolder.stacks.nextjs import NextFacts
+from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
+from scaffolder.stacks.nextjs.mount import Mount, mount, target_element
+from scaffolder.stacks.nextjs.providers import Provider
+from scaffolder.templating import render
+from scaffolder.treesitter import walk
+
+JOSE = ("jose", "^6.1.0")
+FIREBASE_ADMIN = ("firebase-admin", "^13.0.0")
+COMPONENT = "BestChatBotIdentity"
+COMPONENT_STEMS = ("bestchatbot-identity", "BestChatBotIdentity")
+DECLARATION = "bestchatbot.d.ts"
+KEY = "BESTCHATBOT_SIGNING_KEY"
+# The element each provider's client hook must sit under, when not every app has it.
+OPTIONAL_ELEMENTS = {"auth0": "Auth0Provider"}
+
+
+def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
+    facts: NextFacts = insp.facts
+    app, provider = facts.app, facts.provider
+    if provider.blocking:
+        raise BadInput(f"{provider.label}: {provider.blocking}; nothing written")
+    style = _style(project, app)
+    _route(project, facts, style, builder)
+    component = component_path(project, app)
+    shells = _shell_sources(project, facts, builder)
+    names = _provider_names(project, app, provider, shells)
+    wrapper = _wrapper(provider, shells, names)
+    _component(facts, component, wrapper, style, builder)
+    if app.typescript:
+        _declaration(project, app, style, builder)
+    for source in shells:
+        _mount(facts, insp, source, component, names, builder)
+    if provider.id == "next-auth" and provider.server and not provider.server.exported:
+        _export_options(provider, builder)
+    packages.plan_dependency(project, builder, app.root, *JOSE, why="signs the widget token")
+    if provider.id == "firebase" and not app.manifest.has("firebase-admin"):
+        packages.plan_dependency(
+            project, builder, app.root, *FIREBASE_ADMIN, why="verifies Firebase ID tokens"
+        )
+    _warnings(project, facts, builder)
+
+
+# -- style and paths --------------------------------------------------------------------------
+
+
+def _style(project: Project, app: NextApp) -> Style:
+    shells = [s.path for s in app.layouts] + ([app.app_shell.path] if app.app_shell else [])
+    others = [
+        f
+        for f in project.under(app.source_root, project.with_suffix(*JS_SUFFIXES))
+        if not f.endswith(".d.ts") and "/node_modules/" not in f
+    ]
+    return project_style(project, app.root, (shells + others)[:12])
+
+
+def _js_component_suffix(project: Project, app: NextApp) -> str:
+    jsx = project.under(app.source_root, project.with_suffix(".jsx"))
+    return ".jsx" if jsx else ".js"
+
+
+def route_path(app: NextApp, prefix: str) -> str:
+    suffix = ".ts" if app.typescript else ".js"
+    segments = "/".join(s for s in prefix.strip("/").split("/") if s)
+    if app.router == "app":
+        assert app.app_dir is not None
+        return posixpath.join(app.app_dir, segments, "widget-token", "route" + suffix)
+    pages = app.pages_dir or join(app.source_root, "pages")
+    if not segments.startswith("api"):
+        raise UsageError(f"--api-prefix {prefix}: Pages Router API routes live under /api")
+    return posixpath.join(pages, segments, "widget-token" + suffix)
+
+
+def _other_route(app: NextApp, prefix: str) -> list[str]:
+    segments = prefix.strip("/")
+    out = []
+    if app.app_dir and app.router != "app":
+        out += [f"{app.app_dir}/{segments}/widget-token/route{s}" for s in (".ts", ".js")]
+    if app.pages_dir and app.router != "pages":
+        out += [f"{app.pages_dir}/{segments}/widget-token{s}" for s in (".ts", ".js")]
+    return out
+
+
+def component_path(project: Project, app: NextApp) -> str:
+    """Where the identity component lives: an existing copy, else the app's components folder
+    (named like its other components), else `components/` beside the app's code."""
+    for path in project.under(app.source_root, project.with_suffix(*JS_SUFFIXES)):
+        stem = posixpath.splitext(posixpath.basename(path))[0]
+        if stem in COMPONENT_STEMS:
+            return path
+    candidates = [
+        join(app.source_root, "components"),
+        join(app.root, "components"),
+    ]
+    if app.app_dir:
+        candidates += [f"{app.app_dir}/components", f"{app.app_dir}/_components"]
+    directory = next(
+        (c for c in dict.fromkeys(candidates) if project.under(c, project.files)),
+        join(app.source_root, "components"),
+    )
+    files = [
+        posixpath.basename(f) for f in project.under(directory, project.with_suffix(*JS_SUFFIXES))
+    ]
+    pascal = sum(1 for f in files if f[:1].isupper())
+    stem = COMPONENT if files and pascal > len(files) / 2 else COMPONENT_STEMS[0]
+    suffix = ".tsx" if app.typescript else _js_component_suffix(project, app)
+    return f"{directory}/{stem}{suffix}"
+
+
+def _language(path: str) -> str:
+    if path.endswith(".tsx"):
+        return "tsx"
+    return "typescript" if path.endswith(".ts") else "javascript"
+
+
+def _generated(template: str, ts: bool, style: Style, language: str, **context: Any) -> str:
+    code = render(template, **context)
+    if not ts:
+        code = strip_types(code, "tsx")
+    return restyle(code, style, language)
+
+
+def _local_import(app: NextApp, importer: str, target: str, names: str) -> str:
+    return f'import {names} from "{specifier_for(app.config, importer, target)}";'
+
+
+def _import_lines(packages_: list[str], local: list[str]) -> list[str]:
+    def module(line: str) -> str:
+        return line.rsplit(" from ", 1)[-1]
+
+    lines = sorted(packages_, key=module)
+    if local:
+        lines += ["", *sorted(local, key=module)]
+    return lines
+
+
+# -- the route handler ------------------------------------------------------------------------
+
+
+def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
+    pages = app.router == "pages"
+    pkg: list[str] = ['import { SignJWT } from "jose";']
+    pkg.append(
+        'import type { NextApiRequest, NextApiResponse } from "next";'
+        if pages
+        else 'import { NextResponse } from "next/server";'
+    )
+    local: list[str] = []
+    helper = provider.server
+
+    def use_helper() -> None:
+        assert helper is not None
+        local.append(_local_import(app, path, helper.path, f"{{ {helper.name} }}"))
+
+    if provider.id == "clerk":
+        names = "clerkClient, getAuth" if pages else "currentUser"
+        pkg.append(f'import {{ {names} }} from "@clerk/nextjs/server";')
+    elif provider.id == "supabase":
+        if helper is not None and (helper.params == 0) != pages:
+            use_helper()
+        elif pages:
+            pkg.append('import { createServerClient, serializeCookieHeader } from "@supabase/ssr";')
+        else:
+            pkg.append('import { createServerClient } from "@supabase/ssr";')
+            pkg.append('import { cookies } from "next/headers";')
+    elif provider.id == "auth0":
+        if provider.version == 3:
+            pkg.append('import { getSession } from "@auth0/nextjs-auth0";')
+        else:
+            use_helper()
+    elif provider.id == "next-auth":
+        use_helper()
+        if provider.version != 5:
+            pkg.append('import { getServerSession } from "next-auth";')
+    elif provider.id == "firebase":
+        if helper is not None:
+            use_helper()
+        else:
+            pkg.append('import { getApps, initializeApp } from "firebase-admin/app";')
+            pkg.append('import { getAuth } from "firebase-admin/auth";')
+    return _import_lines(pkg, local)
+
+
+def _route(project: Project, facts: NextFacts, style: Style, builder: PlanBuilder) -> None:
+    app, provider = facts.app, facts.provider
+    path = route_path(app, facts.endpoint_prefix)
+    for other in [path, *_other_route(app, facts.endpoint_prefix)]:
+        existing = builder.current(other)
+        if existing is None:
+            continue
+        if KEY in existing:
+            builder.skip(other, "the widget-token route is already there")
+            return
+        raise Refused(
+            f"{other} already exists and is not bcb-scaffold's widget-token route; move it "
+            "aside (or pass --api-prefix) and run apply again"
+        )
+    pages = app.router == "pages"
+    helper = provider.server
+    usable = helper is not None and not (
+        provider.id == "supabase" and (helper.params == 0) == pages
+    )
+    code = _generated(
+        "js/nextjs/pages-route.ts.j2" if pages else "js/nextjs/app-route.ts.j2",
+        app.typescript,
+        style,
+        _language(path),
+        imports=_route_imports(app, provider, path),
+        provider=provider.id,
+        version=provider.version,
+        pages=pages,
+        cache_components=app.cache_components,
+        helper=helper.name if usable and helper else None,
+        helper_async=bool(helper and helper.is_async),
+        helper_params=helper.params if helper else 0,
+        env_url=provider.env.get("url", "NEXT_PUBLIC_SUPABASE_URL"),
+        env_key=provider.env.get("key", "NEXT_PUBLIC_SUPABASE_ANON_KEY"),
+        email=facts.email.expr,
+        name=facts.name.expr if facts.name else None,
+        user_id=facts.user_id.expr if facts.user_id else None,
+    )
+    builder.write(
+        path,
+        code,
+        f"new: GET {facts.endpoint_url} signs the widget token for the signed-in user",
+        _language(path),
+    )
+
+
+# -- the client component ---------------------------------------------------------------------
+
+
+def _component_imports(
+    app: NextApp, provider: Provider, path: str, wrapper: str | None
+) -> list[str]:
+    hooks = ["useEffect"] + (["useState"] if provider.id in ("supabase", "firebase") else [])
+    pkg = [f'import {{ {", ".join(hooks)} }} from "react";']
+    local: list[str] = []
+    client = provider.client
+
+    def with_wrapper(names: list[str]) -> str:
+        return ", ".join(sorted([*names, *([wrapper] if wrapper else [])]))
+
+    if provider.id == "clerk":
+        pkg.append(f'import {{ {with_wrapper(["useUser"])} }} from "@clerk/nextjs";')
+    elif provider.id == "supabase":
+        if client is not None:
+            local.append(_local_import(app, path, client.path, f"{{ {client.name} }}"))
+        else:
+            pkg.append('import { createBrowserClient } from "@supabase/ssr";')
+    elif provider.id == "auth0":
+        module = "@auth0/nextjs-auth0/client" if provider.version == 3 else "@auth0/nextjs-auth0"
+        pkg.append(f'import {{ {with_wrapper(["useUser"])} }} from "{module}";')
+    elif provider.id == "next-auth":
+        pkg.append(f'import {{ {with_wrapper(["useSession"])} }} from "next-auth/react";')
+    elif provider.id == "firebase":
+        assert client is not None
+        pkg.append('import { onIdTokenChanged } from "firebase/auth";')
+        local.append(_local_import(app, path, client.path, f"{{ {client.name} }}"))
+    return _import_lines(pkg, local)
+
+
+def _component(
+    facts: NextFacts, path: str, wrapper: str | None, style: Style, builder: PlanBuilder
+) -> None:
+    existing = builder.current(path)
+    if existing is not None:
+        if "setUserToken" in existing:
+            builder.skip(path, "the identity component is already there")
+            return
+        raise Refused(f"{path} already exists and is not bcb-scaffold's identity component")
+    app, provider = facts.app, facts.provider
+    code = _generated(
+        "js/nextjs/identity.tsx.j2",
+        app.typescript,
+        style,
+        _language(path),
+        imports=_component_imports(app, provider, path, wrapper),
+        provider=provider.id,
+        component=COMPONENT,
+        wrapper=wrapper,
+        endpoint=facts.endpoint_url,
+        client_helper=provider.client.name if provider.client else None,
+        env_url=provider.env.get("url", "NEXT_PUBLIC_SUPABASE_URL"),
+        env_key=provider.env.get("key", "NEXT_PUBLIC_SUPABASE_ANON_KEY"),
+    )
+    builder.write(
+        path,
+        code,
+        "new: client component syncing the widget's user (setUserToken / clearUserToken)",
+        _language(path),
+    )
+
+
+def _declaration(project: Project, app: NextApp, style: Style, builder: PlanBuilder) -> None:
+    pattern = re.compile(r"interface\s+Window\s*\{[^}]*\bBestChatBot\??\s*:")
+    for path in project.under(app.root, project.with_suffix(".ts", ".tsx")):
+        text = builder.current(path) or ""
+        if "BestChatBot" in text and pattern.search(text):
+            builder.skip(path, "window.BestChatBot is already declared")
+            return
+    candidates = [join(app.source_root, "types"), join(app.root, "types")]
+    directory = next(
+        (c for c in dict.fromkeys(candidates) if project.under(c, project.files)), candidates[0]
+    )
+    path = f"{directory}/{DECLARATION}"
+    if not app.config.includes(path):
+        builder.warn(
+            f"{app.config.path}: its `include` does not cover {path}; add it so TypeScript knows "
+            "window.BestChatBot"
+        )
+    code = restyle(render("js/nextjs/bestchatbot.d.ts.j2"), style, "typescript")
+    builder.write(path, code, "new: declares window.BestChatBot for TypeScript", "typescript")
+
+
+# -- the shell --------------------------------------------------------------------------------
+
+
+def _shell_sources(project: Project, facts: NextFacts, builder: PlanBuilder) -> list[Source]:
+    app = facts.app
+    if facts.shells:
+        return [Source.of(s.path, builder.current(s.path) or "") for s in facts.shells]
+    if app.router == "pages":
+        pages = app.pages_dir or join(app.source_root, "pages")
+        path = f"{pages}/_app{'.tsx' if app.typescript else _js_component_suffix(project, app)}"
+        text = (
+            'import type { AppProps } from "next/app";\n\n'
+            "export default function App({ Component, pageProps }: AppProps) {\n"
+            "  return <Component {...pageProps} />;\n}\n"
+        )
+        if not app.typescript:
+            text = strip_types(text)
+        return [Source.of(path, restyle(text, _style(project, app), _language(path)))]
+    return []
+
+
+def _provider_names(
+    project: Project, app: NextApp, provider: Provider, shells: list[Source]
+) -> frozenset[str]:
+    """The provider's element and the app's own components that render it (`<Providers>`)."""
+    elements = {e for e in (provider.element, OPTIONAL_ELEMENTS.get(provider.id)) if e}
+    names = set(elements)
+    if not elements:
+        return frozenset()
+    for source in shells:
+        for imp in find_imports(source):
+            target = resolve(project, app.config, source.path, imp.source)
+            if target is None:
+                continue
+            text = project.text(target)
+            if text is None or not any(e in text for e in elements):
+                continue
+            if jsx_elements(Source.of(target, text), None, *elements):
+                names.update(n for n in [imp.default, *(loc for _, loc in imp.names)] if n)
+    return frozenset(names)
+
+
+def _wrapper(provider: Provider, shells: list[Source], names: frozenset[str]) -> str | None:
+    """The provider element the component must bring itself, when no shell renders one."""
+    if provider.element is None:
+        return None
+    for source in shells:
+        if any(jsx_elements(source, None, *names)):
+            return None
+    return provider.element
+
+
+def _mount(
+    facts: NextFacts,
+    insp: Inspection,
+    source: Source,
+    component: str,
+    names: frozenset[str],
+    builder: PlanBuilder,
+) -> None:
+    app = facts.app
+    spec = Mount(
+        COMPONENT,
+        specifier_for(app.config, source.path, component),
+        names,
+        insp.answers.api_key if app.widget is None else None,
+    )
+    new = mount(source, spec)
+    if new == source.text:
+        builder.skip(source.path, "the identity component is already mounted")
+        return
+    _element, why = target_element(source, names)
+    reason = f"mount <{COMPONENT} /> {why}"
+    if spec.api_key:
+        reason += "; load the widget with next/script"
+    if builder.current(source.path) is None:
+        reason = "new: custom App; " + reason
+    builder.write(source.path, new, reason, _language(source.path))
+
+
+def _export_options(provider: Provider, builder: PlanBuilder) -> None:
+    helper = provider.server
+    assert helper is not None
+    text = builder.current(helper.path) or ""
+    new = checked_splice(
+        text, [(helper.declaration_start, helper.declaration_start, "export ")],
+        _language(helper.path), helper.path,
+    )  # fmt: skip
+    builder.write(
+        helper.path, new, f"export {helper.name} for getServerSession()", _language(helper.path)
+    )
+
+
+# -- warnings ---------------------------------------------------------------------------------
+
+
+def _warnings(project: Project, facts: NextFacts, builder: PlanBuilder) -> None:
+    app, provider = facts.app, facts.provider
+    for e in app.csp:
+        builder.warn(
+            f"{e.location()}: {e.why}; allow https://widget.bestchatbot.io in its script-src "
+            "and connect-src, or the browser will block the widget."
+        )
+    middleware = app.middleware
+    text = project.text(middleware) if middleware else None
+    if middleware and text and "Content-Security-Policy" in text:
+        builder.warn(
+            f"{middleware} sets a Content-Security-Policy: allow https://widget.bestchatbot.io "
+            "in its script-src and connect-src."
+        )
+    if provider.id == "clerk":
+        if not middleware:
+            builder.warn(
+                "Clerk's currentUser() needs clerkMiddleware() in middleware.ts / proxy.ts; "
+                "none was found, so the token route will fail until it is added."
+            )
+        elif text and matches(text, facts.endpoint_prefix + "/widget-token") is False:
+            builder.warn(
+                f"{middleware}: its matcher skips {facts.endpoint_prefix}/widget-token, where "
+                "Clerk's currentUser() needs clerkMiddleware() to run."
+            )
+    for path in project.under(app.root, project.files):
+        body = project.text(path) if path.endswith(JS_SUFFIXES) or ".env" in path else None
+        if body and f"NEXT_PUBLIC_{KEY}" in body:
+            builder.warn(
+                f"{path} names NEXT_PUBLIC_{KEY}: NEXT_PUBLIC_ variables reach the browser; the "
+                f"signing key must be {KEY}, read only by the route handler."
+            )
+            break
+    if provider.id == "firebase" and provider.server is None:
+        builder.next_step(
+            "firebase-admin uses Application Default Credentials: set "
+            "GOOGLE_APPLICATION_CREDENTIALS (a service account) wherever the app runs."
+        )
+
+
+def matches(middleware: str, path: str) -> bool | None:
+    """Whether a middleware's `config.matcher` covers `path` (None: cannot tell)."""
+    source = Source.of("middleware.ts", middleware)
+    patterns: list[str] = []
+    for node in walk(source.root):
+        if node.type == "pair" and source.text_of(node.child_by_field_name("key")) in (
+            "matcher",
+            '"matcher"',
+        ):
+            value = node.child_by_field_name("value")
+            for item in walk(value) if value is not None else []:
+                raw = string_value(source, item)
+                if raw is not None:
+                    patterns.append(raw.replace("\\\\", "\\"))
+    if not patterns:
+        return None if "matcher" in middleware else True
+    for pattern in patterns:
+        # path-to-regexp parameters (`/:path*`); everything else is already a regular expression
+        regex = re.sub(r"/:\w+\*", "(?:/.*)?", pattern)
+        regex = re.sub(r"/:\w+\+", "/.+", regex)
+        regex = re.sub(r"/:\w+\?", "(?:/[^/]+)?", regex)
+        regex = re.sub(r"/:\w+", "/[^/]+", regex)
+        try:
+            if re.fullmatch(regex, path):
+                return True
+        except re.error:
+            return None
+    return False

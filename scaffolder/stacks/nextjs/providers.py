@@ -1,0 +1,399 @@
+"""Auth providers of Next.js apps, and the project's own helpers the generated code reuses.
+
+Each provider is read server-side the way its vendor documents it:
+
+- clerk: `currentUser()` from `@clerk/nextjs/server` (Pages Router: `getAuth(req)` + `clerkClient`)
+- supabase: the project's `@supabase/ssr` server client (`createClient()` in lib/supabase/server)
+  and `auth.getUser()`, never `getSession()`; anonymous users get no token
+- auth0: `@auth0/nextjs-auth0` v4 `auth0.getSession()` on the project's `Auth0Client`, v3
+  `getSession()`
+- next-auth: Auth.js v5 `auth()` from the project's `NextAuth(...)` module, NextAuth v4
+  `getServerSession(authOptions)` with the project's exported options
+- firebase: the browser sends its Firebase ID token as `Authorization: Bearer`; the route verifies
+  it with firebase-admin `verifyIdToken` (the project's admin `Auth` when it exports one)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from scaffolder.js.imports import find_imports
+from scaffolder.js.syntax import (
+    FUNCTION_TYPES,
+    Source,
+    call_arguments,
+    callee_name,
+    exports,
+    find_calls,
+    top_level,
+)
+from scaffolder.model import Evidence, UserExpr
+from scaffolder.project import Project
+from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
+
+AUTH_IDS = ("clerk", "supabase", "auth0", "next-auth", "firebase")
+PACKAGES = {
+    "clerk": ("@clerk/nextjs",),
+    "supabase": ("@supabase/ssr",),
+    "auth0": ("@auth0/nextjs-auth0",),
+    "next-auth": ("next-auth",),
+    "firebase": ("firebase", "firebase-admin"),
+}
+
+
+@dataclass
+class Helper:
+    """An export of a project module that the generated code imports."""
+
+    path: str
+    name: str
+    line: int
+    is_async: bool = False
+    params: int = 0
+    exported: bool = True
+    """False: declared but not exported yet (the plan adds `export`)."""
+    declaration_start: int = 0
+
+
+@dataclass
+class Provider:
+    id: str
+    package: str
+    version: int | None
+    evidence: list[Evidence]
+    server: Helper | None = None
+    client: Helper | None = None
+    element: str | None = None
+    """The provider element the client hook needs as an ancestor (ClerkProvider...)."""
+    element_module: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    blocking: str | None = None
+    """Why the integration cannot be generated safely (a snippet-to-paste situation)."""
+
+    @property
+    def label(self) -> str:
+        names = {
+            "clerk": "Clerk",
+            "supabase": "Supabase (@supabase/ssr)",
+            "auth0": "Auth0",
+            "next-auth": "Auth.js" if self.version == 5 else "NextAuth",
+            "firebase": "Firebase Authentication",
+        }
+        version = f" v{self.version}" if self.version and self.id in ("auth0", "next-auth") else ""
+        return names[self.id] + version
+
+
+# -- detection --------------------------------------------------------------------------------
+
+
+def detect(project: Project, app: NextApp) -> list[Provider]:
+    """The auth providers the app depends on, each with its helpers."""
+    found = []
+    manifest = app.manifest
+    sources = _sources(project, app)
+    for auth_id in AUTH_IDS:
+        package = PACKAGES[auth_id][0]
+        if not manifest.has(package):
+            continue
+        version = _major(manifest.version(package))
+        provider = Provider(
+            auth_id,
+            package,
+            version,
+            [manifest.evidence(package, f"`{package}` is a dependency")],
+        )
+        _DETECTORS[auth_id](provider, sources)
+        found.append(provider)
+    return found
+
+
+def _major(version: str | None) -> int | None:
+    if not version:
+        return None
+    m = re.search(r"\d+", version)
+    return int(m.group(0)) if m else None
+
+
+def _sources(project: Project, app: NextApp) -> list[Source]:
+    out = []
+    for path in project.under(app.root, project.with_suffix(*JS_SUFFIXES)):
+        if "/node_modules/" in path or path.endswith(".d.ts"):
+            continue
+        text = project.text(path)
+        if text is not None:
+            out.append(Source.of(path, text))
+    return out
+
+
+def _importing(sources: list[Source], *modules: str) -> list[Source]:
+    return [
+        s
+        for s in sources
+        if any(m in s.text for m in modules) and any(i.source in modules for i in find_imports(s))
+    ]
+
+
+def _evidence(source: Source, node: Node, why: str) -> Evidence:
+    return Evidence(source.path, source.line(node), why)
+
+
+def _exported_function_calling(source: Source, callee: str) -> list[Helper]:
+    out = []
+    for name, node in exports(source).items():
+        if node.type not in FUNCTION_TYPES:
+            continue
+        if not find_calls(source, callee, within=node):
+            continue
+        params = node.child_by_field_name("parameters")
+        count = len([p for p in params.named_children if p.type != "comment"]) if params else 0
+        is_async = any(c.type == "async" for c in node.children)
+        out.append(Helper(source.path, name, source.line(node), is_async, count))
+    return out
+
+
+def _exported_value(source: Source, predicate: str) -> Helper | None:
+    """An export whose value is a call / `new` of `predicate` (`getAuth`, `new Auth0Client`)."""
+    for name, node in exports(source).items():
+        if predicate.startswith("new "):
+            if node.type == "new_expression":
+                ctor = node.child_by_field_name("constructor")
+                if source.text_of(ctor) == predicate[4:]:
+                    return Helper(source.path, name, source.line(node))
+        elif node.type == "call_expression" and callee_name(source, node) == predicate:
+            return Helper(source.path, name, source.line(node))
+    return None
+
+
+def _env_names(source: Source, callee: str) -> dict[str, str]:
+    for call in find_calls(source, callee):
+        args = call_arguments(call)
+        names = [re.search(r"process\.env\.(\w+)", source.text_of(a)) for a in args[:2]]
+        if len(names) == 2 and names[0] and names[1]:
+            return {"url": names[0].group(1), "key": names[1].group(1)}
+    return {}
+
+
+def _clerk(provider: Provider, sources: list[Source]) -> None:
+    provider.element, provider.element_module = "ClerkProvider", "@clerk/nextjs"
+    for source in _importing(sources, "@clerk/nextjs/server"):
+        for call in find_calls(source, "clerkMiddleware", "currentUser", "auth"):
+            why = f"{callee_name(source, call)}() from @clerk/nextjs/server"
+            provider.evidence.append(_evidence(source, call, why))
+            break
+
+
+def _supabase(provider: Provider, sources: list[Source]) -> None:
+    server: list[Helper] = []
+    for source in _importing(sources, "@supabase/ssr"):
+        # the env names the project's clients use (any of them: the middleware's will do)
+        provider.env = provider.env or _env_names(source, "createServerClient")
+        provider.env = provider.env or _env_names(source, "createBrowserClient")
+        for helper in _exported_function_calling(source, "createServerClient"):
+            # the request-scoped client (next/headers cookies), not the middleware's one
+            if helper.params == 0 and "next/headers" in source.text:
+                server.append(helper)
+        for helper in _exported_function_calling(source, "createBrowserClient"):
+            if helper.params == 0 and provider.client is None:
+                provider.client = helper
+    if server:
+        provider.server = sorted(server, key=lambda h: ("server" not in h.path, h.path))[0]
+        provider.evidence.append(
+            Evidence(
+                provider.server.path,
+                provider.server.line,
+                f"{provider.server.name}(): the project's @supabase/ssr server client",
+            )
+        )
+    for source in sources:
+        for call in find_calls(source, ".auth.getSession"):
+            provider.evidence.append(
+                _evidence(source, call, "getSession() is not verified: the token uses getUser()")
+            )
+            break
+
+
+def _auth0(provider: Provider, sources: list[Source]) -> None:
+    for source in _importing(sources, "@auth0/nextjs-auth0/server", "@auth0/nextjs-auth0"):
+        helper = _exported_value(source, "new Auth0Client")
+        if helper is not None:
+            provider.server = helper
+            provider.version = 4
+            provider.evidence.append(
+                Evidence(helper.path, helper.line, f"`{helper.name}`: the project's Auth0Client")
+            )
+            break
+        if find_calls(source, "handleAuth"):
+            provider.version = 3
+    if provider.version == 3:
+        provider.element, provider.element_module = "UserProvider", "@auth0/nextjs-auth0/client"
+    elif provider.server is None:
+        provider.blocking = (
+            "@auth0/nextjs-auth0 v4 needs an Auth0Client instance (e.g. `export const auth0 = "
+            "new Auth0Client()` in lib/auth0.ts) and none is exported"
+        )
+
+
+def _next_auth(provider: Provider, sources: list[Source]) -> None:
+    provider.element, provider.element_module = "SessionProvider", "next-auth/react"
+    version = provider.version
+    for source in _importing(sources, "next-auth"):
+        found = exports(source)
+        node = found.get("auth")
+        if (
+            node is not None
+            and node.type == "call_expression"
+            and callee_name(source, node) == "NextAuth"
+        ):
+            provider.version = 5
+            provider.server = Helper(source.path, "auth", source.line(node))
+            provider.evidence.append(
+                Evidence(source.path, source.line(node), "`auth` exported from NextAuth()")
+            )
+            return
+    if version is not None and version >= 5:
+        provider.blocking = "no module exports `auth` from NextAuth(...) (Auth.js v5)"
+        return
+    provider.version = 4
+    helper = _auth_options(sources)
+    if helper is None:
+        provider.blocking = (
+            "the NextAuth options are not in a named variable: move them into "
+            "`export const authOptions: NextAuthOptions = {...}` and pass that to NextAuth()"
+        )
+        return
+    provider.server = helper
+    state = "exported" if helper.exported else "not exported yet"
+    provider.evidence.append(Evidence(helper.path, helper.line, f"`{helper.name}` ({state})"))
+
+
+def _auth_options(sources: list[Source]) -> Helper | None:
+    typed = re.compile(r"\b(NextAuthOptions|AuthOptions)\b")
+    candidates: list[Helper] = []
+    for source in _importing(sources, "next-auth", "next-auth/next"):
+        exported = exports(source)
+        for name, node in exported.items():
+            if node.type in ("object", "satisfies_expression", "as_expression"):
+                declaration = source.text_of(node.parent) if node.parent else ""
+                if typed.search(declaration) or "options" in name.lower():
+                    candidates.append(Helper(source.path, name, source.line(node)))
+        for call in find_calls(source, "NextAuth"):
+            args = call_arguments(call)
+            if not args or args[0].type != "identifier":
+                continue
+            name = source.text_of(args[0])
+            if name in exported:
+                candidates.append(Helper(source.path, name, source.line(call)))
+                continue
+            for stmt in top_level(source):
+                if stmt.type == "lexical_declaration" and re.match(
+                    rf"(const|let)\s+{re.escape(name)}\b", source.text_of(stmt)
+                ):
+                    candidates.append(
+                        Helper(
+                            source.path,
+                            name,
+                            source.line(stmt),
+                            exported=False,
+                            declaration_start=stmt.start_byte,
+                        )
+                    )
+    if not candidates:
+        return None
+    return sorted(candidates, key=lambda h: (not h.exported, h.name != "authOptions"))[0]
+
+
+def _firebase(provider: Provider, sources: list[Source]) -> None:
+    for source in _importing(sources, "firebase/auth"):
+        helper = _exported_value(source, "getAuth")
+        if helper is not None:
+            provider.client = helper
+            provider.evidence.append(
+                Evidence(helper.path, helper.line, f"`{helper.name}`: the Firebase client Auth")
+            )
+            break
+    for source in _importing(sources, "firebase-admin/auth", "firebase-admin"):
+        helper = _exported_value(source, "getAuth") or _exported_value(source, "admin.auth")
+        if helper is not None:
+            provider.server = helper
+            provider.evidence.append(
+                Evidence(helper.path, helper.line, f"`{helper.name}`: the firebase-admin Auth")
+            )
+            break
+    if provider.client is None:
+        provider.blocking = (
+            "no module exports the Firebase client Auth (e.g. `export const auth = "
+            "getAuth(app)`), which the browser needs to send its ID token"
+        )
+
+
+_DETECTORS = {
+    "clerk": _clerk,
+    "supabase": _supabase,
+    "auth0": _auth0,
+    "next-auth": _next_auth,
+    "firebase": _firebase,
+}
+
+
+# -- the user, server-side ----------------------------------------------------------------------
+
+
+def user_fields(provider: Provider) -> tuple[UserExpr, UserExpr | None, UserExpr | None]:
+    """(email, name, id) expressions of the generated route, by the vendor's documented API."""
+    where = provider.server
+    file, line = (where.path, where.line) if where else (None, None)
+
+    def expr(text: str, why: str) -> UserExpr:
+        return UserExpr(text, file, line, why)
+
+    if provider.id == "clerk":
+        return (
+            expr("user?.primaryEmailAddress?.emailAddress", "currentUser(): primary email"),
+            expr("user?.fullName", "currentUser(): full name"),
+            expr("user?.id", "currentUser(): Clerk user id"),
+        )
+    if provider.id == "supabase":
+        return (
+            expr("user?.email", "auth.getUser() (anonymous users excluded)"),
+            expr(
+                "user?.user_metadata?.full_name ?? user?.user_metadata?.name",
+                "auth.getUser(): user_metadata.full_name",
+            ),
+            expr("user?.id", "auth.getUser(): user id"),
+        )
+    if provider.id == "auth0":
+        call = "auth0.getSession()" if provider.version != 3 else "getSession()"
+        return (
+            expr("session?.user.email", f"{call}: user.email"),
+            expr("session?.user.name", f"{call}: user.name"),
+            expr("session?.user.sub", f"{call}: user.sub"),
+        )
+    if provider.id == "next-auth":
+        call = "auth()" if provider.version == 5 else "getServerSession(authOptions)"
+        user_id = expr("session?.user?.id", f"{call}: user.id") if provider.version == 5 else None
+        return (
+            expr("session?.user?.email", f"{call}: user.email"),
+            expr("session?.user?.name", f"{call}: user.name"),
+            user_id,
+        )
+    return (
+        expr("decoded?.email", "verifyIdToken(): email (verified addresses only)"),
+        expr("decoded?.name", "verifyIdToken(): name"),
+        expr("decoded?.uid", "verifyIdToken(): uid"),
+    )
+
+
+def user_names(provider: Provider) -> frozenset[str]:
+    """The variables a `--email-expr` / `--name-expr` / `--id-expr` may use."""
+    return frozenset(
+        {
+            "clerk": {"user"},
+            "supabase": {"user"},
+            "auth0": {"session"},
+            "next-auth": {"session"},
+            "firebase": {"decoded"},
+        }[provider.id]
+    )
