@@ -1,0 +1,491 @@
+"""FastAPI plan: the token module, where it is wired in (router include, or page dependency and
+template context processor), the widget tag, the browser script for an SPA, PyJWT."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from scaffolder.errors import BadInput, Refused
+from scaffolder.markup import (
+    WIDGET_SRC,
+    add_attribute,
+    append_lines,
+    insert_before_body_close,
+    newline_of,
+    widget_tags,
+)
+from scaffolder.model import Inspection
+from scaffolder.plan import PlanBuilder
+from scaffolder.project import Project
+from scaffolder.python import cst
+from scaffolder.python.deps import PYJWT, plan_requirement
+from scaffolder.python.source import PythonIndex, module_name
+from scaffolder.python.style import requote
+from scaffolder.stacks.fastapi import spa, transforms
+from scaffolder.stacks.fastapi.codegen import (
+    Imports,
+    Style,
+    import_from_module,
+    optional_dependency,
+)
+from scaffolder.stacks.fastapi.facts import FastAPIFacts
+from scaffolder.templating import render
+
+MODULE = "bestchatbot.py"
+ROUTER = "bestchatbot_router"
+PAGE_DEPENDENCY = "remember_widget_token"
+CONTEXT_PROCESSOR = "bestchatbot_context"
+TOKEN_VAR = "bestchatbot_token"
+USER = "user"
+
+
+def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
+    facts: FastAPIFacts = insp.facts
+    endpoint = insp.delivery == "token-endpoint"
+    index = PythonIndex(project)
+    target = facts.target if endpoint else None
+    inline = target is not None and _inline_present(builder, target.path)
+    if target is not None and inline:
+        builder.skip(target.path, "widget token endpoint already present")
+    elif _module_present(builder, facts, endpoint):
+        builder.skip(module_path(facts), "token module already present")
+    else:
+        generated = _generate(project, index, facts, endpoint)
+        importers = [target.path] if target else []
+        if not endpoint:
+            importers = [t.path for t in facts.struct.templates] + _page_modules(facts)
+        circular = [i for i in importers if _imports_back(index, generated.sources, i)]
+        if target is not None and circular:
+            # A single-module app: the endpoint goes into the app's module itself.
+            _inline(facts, generated, builder)
+            inline = True
+        else:
+            if circular:
+                raise BadInput(
+                    f"{circular[0]}: the token module needs code that {circular[0]} itself "
+                    "defines or imports, so importing it there would be circular; move the app's "
+                    "current-user dependency into a module of its own (e.g. deps.py) and run again"
+                )
+            _write_module(facts, generated, endpoint, builder)
+    if endpoint:
+        if not inline:
+            _register(index, facts, builder)
+        spa.plan_spa(project, facts, insp, builder)
+    else:
+        _context_processor(project, index, facts, builder)
+        _page_dependency(project, index, facts, builder)
+        _layout_tag(facts, insp, builder)
+    plan_requirement(project, builder, insp.stack.app_root, PYJWT, "fastapi")
+
+
+def module_path(facts: FastAPIFacts) -> str:
+    directory = facts.package_dir
+    return MODULE if directory in ("", ".") else f"{directory}/{MODULE}"
+
+
+def module_dotted(facts: FastAPIFacts) -> str:
+    return f"{facts.package}.bestchatbot" if facts.package else "bestchatbot"
+
+
+# -- the token module -------------------------------------------------------------------------
+
+
+@dataclass
+class Generated:
+    code: str  # the module's code after its imports
+    imports: Imports
+    sources: set[str]  # the project modules it imports
+
+
+def _module_present(builder: PlanBuilder, facts: FastAPIFacts, endpoint: bool) -> bool:
+    path = module_path(facts)
+    existing = builder.current(path)
+    if existing is None:
+        return False
+    needed = (
+        [ROUTER, "def read_widget_token("]
+        if endpoint
+        else [f"def {PAGE_DEPENDENCY}(", f"def {CONTEXT_PROCESSOR}("]
+    )
+    if all(n in existing for n in needed):
+        return True
+    raise Refused(
+        f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
+        "other delivery); move it aside and run apply again"
+    )
+
+
+def _inline_present(builder: PlanBuilder, path: str) -> bool:
+    code = builder.current(path) or ""
+    return "def read_widget_token(" in code and cst.has_call(code, "include_router", ROUTER)
+
+
+def _generate(
+    project: Project, index: PythonIndex, facts: FastAPIFacts, endpoint: bool
+) -> Generated:
+    dep = facts.dep
+    email = facts.fields.email
+    assert dep is not None and email is not None
+    first_party = frozenset(module_name(project, p)[0].split(".")[0] for p in index.paths)
+    imports = Imports(first_party)
+    imports.add_module("os")
+    imports.add("datetime", "datetime")
+    imports.add("datetime", "timedelta")
+    imports.add("datetime", "timezone")
+    imports.add("typing", "Annotated")
+    imports.add_module("jwt")
+    imports.add("fastapi", "Depends")
+    if endpoint:
+        for name in ("APIRouter", "Response", "status"):
+            imports.add("fastapi", name)
+    else:
+        imports.add("fastapi", "Request")
+    style = Style(_pep604(index), facts.quote)
+    if dep.model is not None:
+        import_from_module(imports, dep.model.module, dep.model.name)
+        user_type = dep.model.name
+    else:
+        imports.add("typing", "Any")
+        user_type = "Any"
+    optional_dep = optional_dependency(index, dep, imports, style, user_type)
+    if not style.pep604:
+        imports.add("typing", "Optional")
+    code = render(
+        "python/fastapi/bestchatbot.py.j2",
+        declarations=optional_dep.declarations,
+        wrapper=optional_dep.wrapper,
+        endpoint=facts.endpoint_url if endpoint else None,
+        user=USER,
+        user_type=user_type,
+        optional_user=f"{user_type} | None" if style.pep604 else f"Optional[{user_type}]",
+        optional_str="str | None" if style.pep604 else "Optional[str]",
+        dependency=optional_dep.name,
+        is_async=dep.is_async,
+        email=email.expr,
+        name=facts.fields.name.expr if facts.fields.name else None,
+        user_id=facts.fields.user_id.expr if facts.fields.user_id else None,
+    )
+    sources = {m for m in imports.froms if m.split(".")[0] in first_party}
+    return Generated(code, imports, sources)
+
+
+def _styled(facts: FastAPIFacts, builder: PlanBuilder, text: str) -> str:
+    text = requote(text, facts.quote)
+    anchor = builder.current(facts.app.path) or ""
+    return text.replace("\n", newline_of(anchor)) if newline_of(anchor) != "\n" else text
+
+
+def _write_module(
+    facts: FastAPIFacts, generated: Generated, endpoint: bool, builder: PlanBuilder
+) -> None:
+    about = (
+        f"GET {facts.endpoint_url} serves it to the browser script."
+        if endpoint
+        else (
+            "Pages get it as `bestchatbot_token`, the data-user-token of the layout's widget tag."
+        )
+    )
+    text = render(
+        "python/fastapi/module.py.j2",
+        about=about,
+        imports=generated.imports.render(),
+        code=generated.code,
+    )
+    what = f"serves GET {facts.endpoint_url}" if endpoint else "renders it into pages"
+    builder.write(
+        module_path(facts),
+        _styled(facts, builder, text),
+        f"new: mints the widget token for the signed-in user, {what}",
+        "python",
+    )
+
+
+def _inline(facts: FastAPIFacts, generated: Generated, builder: PlanBuilder) -> None:
+    """The endpoint appended to the module that defines both the app and its dependency."""
+    target = facts.target
+    assert target is not None
+    mount = next(
+        (m for m in facts.struct.statics if m.path == target.path and m.url.rstrip("/") == ""),
+        None,
+    )
+    if mount is not None:
+        raise BadInput(
+            f"{target.path}:{mount.line}: the catch-all mount would hide a route added at the end "
+            "of the module; move the app's current-user dependency into a module of its own "
+            "(e.g. deps.py) and run again"
+        )
+    code = builder.current(target.path)
+    assert code is not None
+    for module in sorted(generated.imports.plain):
+        code = transforms.import_module(code, module, generated.imports.first_party)
+    for module, names in sorted(generated.imports.froms.items()):
+        if module == target.module:
+            continue
+        for name in sorted(names):
+            code = transforms.import_name(code, module, name)
+    prefix = requote(target.prefix_src, facts.quote) if target.prefix_src else None
+    args = ROUTER if prefix is None else f"{ROUTER}, prefix={prefix}"
+    header = (
+        f"# BestChatBot visitor identity: GET {facts.endpoint_url} mints a widget token for the\n"
+        "# signed-in user (a fresh HS256 JWT signed with BESTCHATBOT_SIGNING_KEY).\n"
+    )
+    added = header + generated.code + f"\n\n{target.var}.include_router({args})\n"
+    code = code.rstrip("\r\n") + "\n\n\n" + _styled(facts, builder, added)
+    builder.write(
+        target.path,
+        code,
+        f"GET {facts.endpoint_url}: mints the widget token for the signed-in user",
+        "python",
+    )
+
+
+def _page_modules(facts: FastAPIFacts) -> list[str]:
+    paths = []
+    for route in facts.struct.page_routes:
+        router = facts.struct.routers.get(route.owner)
+        paths.append(router.path if router else facts.app.path)
+    return list(dict.fromkeys(paths))
+
+
+def _imports_back(index: PythonIndex, sources: set[str], importer: str) -> bool:
+    """Whether the token module, through what it imports from the app, would import
+    `importer`: importing the token module there would then be circular."""
+    target = index.module(importer)
+    if target is None or not sources:
+        return False
+    seen: set[str] = set()
+    queue = list(sources)
+    while queue:
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        mod = index.by_name(name)
+        if mod is None:
+            if "." in name:
+                queue.append(name.rpartition(".")[0])
+            continue
+        if mod.path == target.path:
+            return True
+        parts = name.split(".")
+        queue += [".".join(parts[:i]) for i in range(1, len(parts))]  # parent packages run too
+        queue += list(mod.imports.values())
+    return False
+
+
+def _pep604(index: PythonIndex) -> bool:
+    """Whether the project writes `X | None` (Python 3.10+) in its own code."""
+    return any("| None" in mod.text for mod in index.modules(containing="| None"))
+
+
+def _import_from(index: PythonIndex, facts: FastAPIFacts, path: str) -> tuple[str, int]:
+    """(module, relative level) for importing the token module from the module at `path`,
+    following that module's own habit (relative imports, or absolute ones)."""
+    mod = index.module(path)
+    if mod is None:
+        raise BadInput(f"{path}: cannot parse it")
+    package = mod.name if mod.is_package else mod.name.rpartition(".")[0]
+    if (
+        mod.uses_relative_imports
+        and facts.package
+        and (package == facts.package or package.startswith(facts.package + "."))
+    ):
+        depth = package.count(".") - facts.package.count(".")
+        return "bestchatbot", depth + 1
+    return module_dotted(facts), 0
+
+
+def _edit_python(
+    builder: PlanBuilder,
+    path: str,
+    edit: str,
+    snippet: str,
+    apply: Callable[[str], str],
+    reason: str,
+) -> None:
+    code = builder.current(path)
+    assert code is not None
+    try:
+        new = apply(code)
+    except cst.CannotEdit as exc:
+        raise BadInput(f"{path}: {exc}; {snippet}") from None
+    if new == code:
+        builder.skip(path, f"{edit} already in place")
+        return
+    builder.write(path, new, reason, "python")
+
+
+# -- the endpoint -----------------------------------------------------------------------------
+
+
+def _register(index: PythonIndex, facts: FastAPIFacts, builder: PlanBuilder) -> None:
+    target = facts.target
+    assert target is not None
+    code = builder.current(target.path)
+    assert code is not None
+    if cst.has_call(code, "include_router", ROUTER):
+        builder.skip(target.path, f"{ROUTER} is already included")
+        return
+    module, relative = _import_from(index, facts, target.path)
+    prefix = requote(target.prefix_src, facts.quote) if target.prefix_src else None
+    args = ROUTER if prefix is None else f"{ROUTER}, prefix={prefix}"
+    statement = f"{target.var}.include_router({args})"
+
+    def edit(text: str) -> str:
+        text = transforms.include_router(text, target.var, ROUTER, prefix, target.function)
+        return transforms.import_name(text, module, ROUTER, relative=relative)
+
+    where = f"in {target.function}()" if target.function else f"on {target.var}"
+    _edit_python(
+        builder,
+        target.path,
+        f"{ROUTER} include",
+        f"add `{statement}` where {target.var} includes its routers",
+        edit,
+        f"include {ROUTER} {where} (GET {facts.endpoint_url})",
+    )
+
+
+# -- server-rendered pages --------------------------------------------------------------------
+
+
+def _context_processor(
+    project: Project, index: PythonIndex, facts: FastAPIFacts, builder: PlanBuilder
+) -> None:
+    for tpl in facts.struct.templates:
+        module, relative = _import_from(index, facts, tpl.path)
+        edit = partial(
+            _add_registration,
+            var=tpl.var,
+            keyword="context_processors",
+            item=CONTEXT_PROCESSOR,
+            function=None,
+            imports=[(module, CONTEXT_PROCESSOR, relative)],
+            width=line_length(project, tpl.path),
+        )
+        _edit_python(
+            builder,
+            tpl.path,
+            "context processor",
+            f"pass context_processors=[{CONTEXT_PROCESSOR}] to Jinja2Templates",
+            edit,
+            f"{tpl.var}: {CONTEXT_PROCESSOR} puts `{TOKEN_VAR}` in every template",
+        )
+
+
+def _add_registration(
+    text: str,
+    *,
+    var: str,
+    keyword: str,
+    item: str,
+    function: str | None,
+    imports: list[tuple[str, str, int]],
+    width: int,
+) -> str:
+    new = transforms.add_to_list_argument(text, var, keyword, item, function, max_line=width)
+    if new == text:
+        return text
+    for module, name, relative in imports:
+        new = transforms.import_name(new, module, name, relative=relative)
+    return new
+
+
+def _page_dependency(
+    project: Project, index: PythonIndex, facts: FastAPIFacts, builder: PlanBuilder
+) -> None:
+    owners = list(dict.fromkeys(r.owner for r in facts.struct.page_routes))
+    item = f"Depends({PAGE_DEPENDENCY})"
+    for owner in owners:
+        router = facts.struct.routers.get(owner)
+        if router is not None:
+            path, var, function = router.path, router.var, None
+        elif owner in (facts.app.id, facts.app.ref):
+            path, var, function = facts.app.path, facts.app.var, facts.app.factory
+        else:
+            builder.warn(
+                f"pages are also rendered by routes of {owner}, which bcb-scaffold cannot edit: "
+                f"add dependencies=[{item}] where it is created"
+            )
+            continue
+        module, relative = _import_from(index, facts, path)
+        edit = partial(
+            _add_registration,
+            var=var,
+            keyword="dependencies",
+            item=item,
+            function=function,
+            imports=[("fastapi", "Depends", 0), (module, PAGE_DEPENDENCY, relative)],
+            width=line_length(project, path),
+        )
+        _edit_python(
+            builder,
+            path,
+            "page dependency",
+            f"add dependencies=[{item}] where `{var}` is created",
+            edit,
+            f"{var}: compute the widget token for the pages it renders",
+        )
+
+
+def _tag(api_key: str) -> str:
+    return (
+        f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"'
+        f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}></script>'
+    )
+
+
+def _layout_tag(facts: FastAPIFacts, insp: Inspection, builder: PlanBuilder) -> None:
+    # The space inside the condition: anonymous visitors get the tag exactly as before.
+    attribute = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
+    if facts.widget is not None:
+        path, _ = facts.widget
+        text = builder.current(path) or ""
+        tag = widget_tags(text)[0]
+        if tag.has_user_token:
+            builder.skip(path, "widget tag already carries data-user-token")
+            return
+        builder.write(
+            path,
+            add_attribute(text, tag, attribute, separator=""),
+            "widget tag: data-user-token for signed-in users",
+            "jinja",
+        )
+        return
+    layout = facts.layouts[0]
+    text = builder.current(layout.template.path) or ""
+    line = _tag(insp.answers.api_key or "")
+    new = insert_before_body_close(text, [line]) if layout.mode == "body" else None
+    builder.write(
+        layout.template.path,
+        new if new is not None else append_lines(text, [line]),
+        "add the widget tag, with data-user-token for signed-in users",
+        "jinja",
+    )
+
+
+def line_length(project: Project, path: str) -> int:
+    """The project's configured line length (ruff, black), else black's 88."""
+    import tomlkit
+
+    directory = posixpath.dirname(path)
+    while True:
+        for name in ("ruff.toml", ".ruff.toml", "pyproject.toml"):
+            candidate = posixpath.join(directory, name) if directory else name
+            if not project.exists(candidate):
+                continue
+            try:
+                doc = tomlkit.parse(project.text(candidate) or "").unwrap()
+            except Exception:
+                continue
+            tool = doc.get("tool", {}) if name == "pyproject.toml" else {"ruff": doc}
+            for section in (tool.get("ruff", {}), tool.get("black", {})):
+                value = section.get("line-length", section.get("line_length"))
+                if isinstance(value, int):
+                    return value
+        if not directory:
+            return 88
+        directory = posixpath.dirname(directory)

@@ -1,0 +1,187 @@
+"""Static values of string expressions: URL prefixes such as `settings.API_V1_STR`.
+
+Follows module constants, imports, f-strings, `+`, and settings objects (a module-level
+`settings = Settings()` or an `@lru_cache` `get_settings()` returning one) down to the class
+attribute's default. Values read from a settings class can be overridden by the environment,
+so they are reported as such.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from scaffolder.python.models import find_class
+from scaffolder.python.source import PyModule, PythonIndex
+
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Value:
+    text: str
+    from_settings: bool = False
+
+
+def resolve(
+    index: PythonIndex, mod: PyModule, expr: ast.expr | None, depth: int = 0
+) -> Value | None:
+    """The string an expression evaluates to at import time, when it can be known statically."""
+    if expr is None or depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, ast.Constant):
+        return Value(expr.value) if isinstance(expr.value, str) else None
+    if isinstance(expr, ast.JoinedStr):
+        return _joined(index, mod, expr, depth)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = resolve(index, mod, expr.left, depth + 1)
+        right = resolve(index, mod, expr.right, depth + 1)
+        if left is None or right is None:
+            return None
+        return Value(left.text + right.text, left.from_settings or right.from_settings)
+    if isinstance(expr, ast.Name):
+        return _name(index, mod, expr.id, depth)
+    if isinstance(expr, ast.Attribute):
+        return _attribute(index, mod, expr, depth)
+    return None
+
+
+def _joined(index: PythonIndex, mod: PyModule, expr: ast.JoinedStr, depth: int) -> Value | None:
+    parts: list[str] = []
+    settings = False
+    for part in expr.values:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            parts.append(part.value)
+            continue
+        if not isinstance(part, ast.FormattedValue) or part.format_spec or part.conversion != -1:
+            return None
+        value = resolve(index, mod, part.value, depth + 1)
+        if value is None:
+            return None
+        parts.append(value.text)
+        settings = settings or value.from_settings
+    return Value("".join(parts), settings)
+
+
+def module_binding(mod: PyModule, name: str) -> ast.expr | None:
+    """The value last bound to `name` by a top-level assignment of the module."""
+    found: ast.expr | None = None
+    for stmt in mod.tree.body:
+        if isinstance(stmt, ast.Assign):
+            if any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+                found = stmt.value
+        elif (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == name
+            and stmt.value is not None
+        ):
+            found = stmt.value
+    return found
+
+
+def _imported(index: PythonIndex, mod: PyModule, name: str) -> tuple[PyModule, str] | None:
+    """(module, name) that `name` was imported from, when that module is in the project."""
+    qualified = mod.imports.get(name)
+    if qualified is None or qualified == name:
+        return None
+    owner, _, attr = qualified.rpartition(".")
+    target = index.by_name(owner) if owner else None
+    if target is None or target is mod:
+        return None
+    return target, attr
+
+
+def _name(index: PythonIndex, mod: PyModule, name: str, depth: int) -> Value | None:
+    bound = module_binding(mod, name)
+    if bound is not None:
+        return resolve(index, mod, bound, depth + 1)
+    found = _imported(index, mod, name)
+    if found is None:
+        return None
+    target, attr = found
+    return _name(index, target, attr, depth + 1)
+
+
+def _attribute(index: PythonIndex, mod: PyModule, expr: ast.Attribute, depth: int) -> Value | None:
+    base = expr.value
+    # `config.API_PREFIX` where `config` is a project module
+    if isinstance(base, ast.Name):
+        qualified = mod.imports.get(base.id)
+        target = index.by_name(qualified) if qualified else None
+        if target is not None and target is not mod:
+            return _name(index, target, expr.attr, depth + 1)
+    owner = _settings_class(index, mod, base, depth)
+    if owner is None:
+        return None
+    cls_mod, cls = owner
+    value = _class_default(cls, expr.attr)
+    if value is None:
+        return None
+    found = resolve(index, cls_mod, value, depth + 1)
+    return Value(found.text, True) if found else None
+
+
+def _settings_class(
+    index: PythonIndex, mod: PyModule, expr: ast.expr, depth: int
+) -> tuple[PyModule, ast.ClassDef] | None:
+    """The class of an object expression: `settings` (bound to `Settings()`), `get_settings()`,
+    or the class itself."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, ast.Name):
+        bound = module_binding(mod, expr.id)
+        if bound is not None:
+            return _settings_class(index, mod, bound, depth + 1)
+        cls = find_class(index, mod, expr.id)
+        if cls is not None:
+            return cls.module, cls.node
+        found = _imported(index, mod, expr.id)
+        if found is None:
+            return None
+        target, attr = found
+        return _settings_class(index, target, ast.Name(attr), depth + 1)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        cls = find_class(index, mod, expr.func.id)
+        if cls is not None:
+            return cls.module, cls.node
+        func = _function(index, mod, expr.func.id)
+        if func is not None:
+            func_mod, node = func
+            for ret in ast.walk(node):
+                if isinstance(ret, ast.Return) and ret.value is not None:
+                    return _settings_class(index, func_mod, ret.value, depth + 1)
+    return None
+
+
+def _function(
+    index: PythonIndex, mod: PyModule, name: str
+) -> tuple[PyModule, ast.FunctionDef] | None:
+    for stmt in mod.tree.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
+            return mod, stmt
+    found = _imported(index, mod, name)
+    if found is None:
+        return None
+    return _function(index, found[0], found[1])
+
+
+def _class_default(cls: ast.ClassDef, attr: str) -> ast.expr | None:
+    for stmt in cls.body:
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            if stmt.target.id == attr:
+                value = stmt.value
+        elif isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == attr for t in stmt.targets
+        ):
+            value = stmt.value
+        else:
+            continue
+        if isinstance(value, ast.Call):  # pydantic `Field("/api", ...)` / `Field(default=...)`
+            for kw in value.keywords:
+                if kw.arg == "default":
+                    return kw.value
+            return value.args[0] if value.args else None
+        return value
+    return None

@@ -1,0 +1,725 @@
+"""FastAPI detection and planning on small projects written for each case: API prefixes through
+settings and nested routers, the router that gets the endpoint, the current-user dependency
+and its optional variant, questions instead of guesses."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from scaffolder import engine
+from scaffolder.model import Answers
+from scaffolder.stacks.fastapi.facts import FastAPIFacts
+from tests.helpers import run, run_json, tree_digest
+
+DEPS = """
+    from typing import Annotated
+
+    import jwt
+    from fastapi import Depends, HTTPException
+    from fastapi.security import OAuth2PasswordBearer
+
+    from app.models import User
+
+    oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/token")
+
+
+    def get_current_user(token: Annotated[str, Depends(oauth2_scheme)]) -> User:
+        try:
+            payload = jwt.decode(token, "secret", algorithms=["HS256"])
+        except jwt.InvalidTokenError:
+            raise HTTPException(status_code=401)
+        return User(email=payload["email"], name=payload["name"])
+
+
+    CurrentUser = Annotated[User, Depends(get_current_user)]
+"""
+MODELS = """
+    from pydantic import BaseModel
+
+
+    class User(BaseModel):
+        email: str
+        name: str
+"""
+ROUTES = """
+    from fastapi import APIRouter
+
+    from app.deps import CurrentUser
+
+    router = APIRouter(prefix="/items")
+
+
+    @router.get("/")
+    def items(user: CurrentUser) -> list[str]:
+        return []
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return root
+
+
+def app_project(root: Path, main: str, extra: dict[str, str] | None = None) -> Path:
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/deps.py": DEPS,
+        "app/routes/__init__.py": "",
+        "app/routes/items.py": ROUTES,
+        "app/main.py": main,
+        "requirements.txt": "fastapi\nPyJWT\n",
+    }
+    files.update(extra or {})
+    return write(root, files)
+
+
+def facts_of(root: Path, **answers: str) -> FastAPIFacts:
+    _, insp = engine.inspect(root, Answers(**answers))
+    assert insp.stack.framework == "fastapi"
+    facts: FastAPIFacts = insp.facts
+    return facts
+
+
+def planned(root: Path, path: str, **answers: str) -> str:
+    result = engine.plan(root, Answers(**answers))
+    assert not result.inspection.questions, result.inspection.questions
+    edit = next(e for e in result.plan.edits if e.path == path)
+    return edit.after
+
+
+# -- API prefix and target router -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "imported", "prefix_expr"),
+    [
+        pytest.param(
+            'API_V1_STR = "/api/v1"\n',
+            "from app import config",
+            "config.API_V1_STR",
+            id="module-constant",
+        ),
+        pytest.param(
+            """
+            from pydantic_settings import BaseSettings
+
+
+            class Settings(BaseSettings):
+                API_V1_STR: str = "/api/v1"
+
+
+            settings = Settings()
+            """,
+            "from app.config import settings",
+            "settings.API_V1_STR",
+            id="settings-object",
+        ),
+        pytest.param(
+            """
+            from functools import lru_cache
+
+            from pydantic import Field
+            from pydantic_settings import BaseSettings
+
+
+            class Settings(BaseSettings):
+                api_prefix: str = Field(default="/api")
+
+
+            @lru_cache
+            def get_settings() -> Settings:
+                return Settings()
+            """,
+            "from app.config import get_settings",
+            'f"{get_settings().api_prefix}/v1"',
+            id="cached-settings-function-in-an-f-string",
+        ),
+        pytest.param(
+            'API = "/api"\nVERSION = "/v1"\nAPI_V1 = API + VERSION\n',
+            "from app.config import API_V1",
+            "API_V1",
+            id="concatenated-constants",
+        ),
+    ],
+)
+def test_api_prefix_through_settings(
+    tmp_path: Path, settings: str, imported: str, prefix_expr: str
+) -> None:
+    root = app_project(
+        tmp_path,
+        f"""
+        from fastapi import FastAPI
+
+        from app.api import api_router
+        {imported}
+
+        app = FastAPI()
+        app.include_router(api_router, prefix={prefix_expr})
+        """,
+        {
+            "app/config.py": settings,
+            "app/api.py": """
+            from fastapi import APIRouter
+
+            from app.routes import items
+
+            api_router = APIRouter()
+            api_router.include_router(items.router)
+            """,
+        },
+    )
+    facts = facts_of(root)
+    assert facts.api_prefix == "/api/v1"
+    assert facts.target is not None and (facts.target.path, facts.target.var) == (
+        "app/api.py",
+        "api_router",
+    )
+    assert facts.endpoint_url == "/api/v1/widget-token"
+
+
+def test_endpoint_on_the_app_when_no_router_sits_at_the_prefix(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api/v2")
+        """,
+    )
+    facts = facts_of(root)
+    assert facts.api_prefix == "/api/v2"  # the router's own /items is not the API's prefix
+    main = planned(root, "app/main.py")
+    assert main.endswith(
+        'app.include_router(items.router, prefix="/api/v2")\n'
+        'app.include_router(bestchatbot_router, prefix="/api/v2")\n'
+    )
+    assert "from app.bestchatbot import bestchatbot_router\n" in main
+
+
+def test_the_apps_own_prefix_expression_is_reused(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app import config
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix=config.API)
+        app.include_router(items.router, prefix=config.API + "/legacy")
+        """,
+        {
+            "app/config.py": 'API = "/api"\n',
+        },
+    )
+    # items.router has its own prefix (/items): the routers sit at /api/items and
+    # /api/legacy/items, and the API prefix is their common part.
+    assert facts_of(root).api_prefix == "/api"
+    main = planned(root, "app/main.py")
+    assert "app.include_router(bestchatbot_router, prefix=config.API)\n" in main
+
+
+def test_an_answer_sets_the_prefix(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix=load_prefix())
+        """,
+    )
+    _, insp = engine.inspect(root, Answers())
+    assert any("cannot be read statically" in n.message for n in insp.notes)
+    assert facts_of(root).api_prefix == "/api"
+    assert facts_of(root, api_prefix="/internal/api/").endpoint_url == "/internal/api/widget-token"
+
+
+# -- the user dependency and its optional variant ---------------------------------------------
+
+
+def test_tutorial_style_dependency(tmp_path: Path) -> None:
+    """`token: str = Depends(scheme)`, async, an exception kept in a variable."""
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api")
+        """,
+        {
+            "app/deps.py": """
+        import jwt
+        from fastapi import Depends, HTTPException, status
+        from fastapi.security import OAuth2PasswordBearer
+
+        from app.models import User
+
+        oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+        async def get_current_user(token: str = Depends(oauth2_scheme)):
+            credentials_exception = HTTPException(status_code=status.HTTP_401_UNAUTHORIZED)
+            try:
+                payload = jwt.decode(token, "secret", algorithms=["HS256"])
+            except jwt.InvalidTokenError:
+                raise credentials_exception
+            return User(email=payload["sub"], name=payload["name"])
+
+
+        async def get_current_active_user(current_user: User = Depends(get_current_user)) -> User:
+            return current_user
+        """,
+        },
+    )
+    module = planned(root, "app/bestchatbot.py")
+    expected = '''
+        optional_oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+        bestchatbot_router = APIRouter(tags=["bestchatbot"])
+
+
+        async def get_current_user_or_none(
+            token: Optional[str] = Depends(optional_oauth2_scheme),
+        ) -> Optional[User]:
+            """The app's own get_current_user(), or None for visitors who are not signed in."""
+            if token is None:
+                return None
+            try:
+                return await get_current_user(token=token)
+            except HTTPException:
+                return None
+        '''
+    assert textwrap.dedent(expected) in module
+    assert "from app.deps import get_current_user\n" in module
+    assert "async def read_widget_token(" in module
+    ast.parse(module)
+
+
+def test_a_dependency_that_is_optional_already_is_used_as_is(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api")
+        """,
+        {
+            "app/deps.py": """
+        from typing import Annotated, Optional
+
+        from fastapi import Depends, Request
+
+        from app.models import User
+
+
+        def get_user(request: Request) -> Optional[User]:
+            data = request.session.get("user")
+            return User(**data) if data else None
+
+
+        CurrentUser = Annotated[User, Depends(get_user)]
+        """,
+        },
+    )
+    facts = facts_of(root)
+    assert facts.dep is not None and facts.dep.library == "fastapi-session"
+    module = planned(root, "app/bestchatbot.py")
+    assert "_or_none" not in module
+    assert "Depends(get_user)]" in module
+    assert "from app.deps import get_user\n" in module
+
+
+def test_several_user_dependencies_make_a_question(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api")
+        """,
+        {
+            "app/session.py": """
+        from fastapi import Depends, Request
+
+        from app.models import User
+
+
+        def session_user(request: Request) -> User:
+            return User(**request.session["user"])
+
+
+        def page(user: User = Depends(session_user)) -> None: ...
+        """,
+        },
+    )
+    before = tree_digest(root)
+    code, doc = run_json("apply", root, "--yes")
+    assert code == 3
+    question = next(q for q in doc["questions"] if q["id"] == "user_dependency")
+    assert question["flag"] == "--user-dependency"
+    assert question["choices"] == ["app.deps:get_current_user", "app.session:session_user"]
+    assert tree_digest(root) == before
+
+    facts = facts_of(root, user_dependency="app.session:session_user")
+    assert facts.dep is not None and facts.dep.name == "session_user"
+
+
+def test_a_derived_dependency_is_not_an_identity_source(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api")
+        """,
+        {
+            "app/admin.py": """
+        from app.deps import CurrentUser
+
+
+        def get_admin(user: CurrentUser):
+            return user
+        """,
+            "app/routes/admin.py": """
+        from fastapi import APIRouter, Depends
+
+        from app.admin import get_admin
+
+        router = APIRouter(dependencies=[Depends(get_admin)])
+        """,
+        },
+    )
+    facts = facts_of(root)
+    assert facts.dep is not None and facts.dep.name == "get_current_user"
+    result = run("apply", root, "--dry-run", "--user-dependency", "get_admin")
+    assert result.exit_code == 2
+    assert "builds on app.deps.get_current_user" in result.output
+
+
+def test_no_email_field_makes_a_question(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api")
+        """,
+        {
+            "app/models.py": """
+        from pydantic import BaseModel
+
+
+        class User(BaseModel):
+            username: str
+        """,
+        },
+    )
+    code, doc = run_json("apply", root, "--dry-run")
+    assert code == 3
+    assert [q["id"] for q in doc["questions"]] == ["email_expr"]
+    module = planned(root, "app/bestchatbot.py", email_expr='user.username + "@corp.example"')
+    assert 'email = user.username + "@corp.example"\n' in module
+    bad = run("apply", root, "--dry-run", "--email-expr", "request.headers['x-email']")
+    assert bad.exit_code == 2
+
+
+def test_an_existing_module_of_the_same_name_is_refused(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        """,
+        {
+            "app/bestchatbot.py": "SOMETHING = 1\n",
+        },
+    )
+    before = tree_digest(root)
+    assert run("apply", root, "--yes").exit_code == 5
+    assert tree_digest(root) == before
+
+
+# -- pages and the SPA ------------------------------------------------------------------------
+
+
+def test_templates_directory_relative_to_where_the_app_runs(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "service/pyproject.toml": '[project]\nname = "s"\ndependencies = ["fastapi"]\n',
+            "service/web/__init__.py": "",
+            "service/web/main.py": """
+                from fastapi import Depends, FastAPI, Request
+                from fastapi.templating import Jinja2Templates
+
+                from web.deps import current_user
+                from web.models import User
+
+                app = FastAPI()
+                templates = Jinja2Templates(directory="templates")
+
+
+                @app.get("/")
+                def home(request: Request, user: User | None = Depends(current_user)):
+                    return templates.TemplateResponse(request, "home.html", {"user": user})
+            """,
+            "service/web/deps.py": """
+                from fastapi import Request
+
+                from web.models import User
+
+
+                def current_user(request: Request) -> User | None:
+                    return User.load(request.session.get("uid"))
+            """,
+            "service/web/models.py": MODELS,
+            "service/templates/base.html": (
+                "<html><body>{% block body %}{% endblock %}</body></html>\n"
+            ),
+            "service/templates/home.html": '{% extends "base.html" %}\n',
+        },
+    )
+    facts = facts_of(root)
+    assert facts.struct.templates[0].dirs == ["service/templates"]
+    assert [lay.template.path for lay in facts.layouts] == ["service/templates/base.html"]
+    main = planned(root, "service/web/main.py", api_key="pk")
+    assert "app = FastAPI(dependencies=[Depends(remember_widget_token)])\n" in main
+    assert "context_processors=[bestchatbot_context]" in main
+
+
+def test_ambiguous_spa_token_makes_a_question(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api")
+        """,
+        {
+            "web/package.json": '{"dependencies": {"vue": "^3.5.0"}}\n',
+            "web/index.html": (
+                '<div id="app"></div><script type="module" src="/src/main.js"></script>\n'
+            ),
+            "web/src/main.js": """
+        const token = () =>
+          sessionStorage.getItem("id_token") || localStorage.getItem("refresh_token")
+        const headers = () => ({ Authorization: `Bearer ${token()}` })
+        """,
+        },
+    )
+    code, doc = run_json("apply", root, "--dry-run", "--api-key", "pk")
+    assert code == 3
+    question = next(q for q in doc["questions"] if q["id"] == "spa_token")
+    assert question["choices"] == [
+        'sessionStorage.getItem("id_token")',
+        'localStorage.getItem("refresh_token")',
+    ]
+    answer = 'sessionStorage.getItem("id_token")'
+    script = planned(root, "web/src/bestchatbot-identity.js", api_key="pk", spa_token=answer)
+    assert f"const bearerToken = () => {answer};" in script
+
+
+SINGLE_MODULE = """
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Request
+    from fastapi.staticfiles import StaticFiles
+    from fastapi.templating import Jinja2Templates
+    from pydantic import BaseModel
+
+    app = FastAPI()
+    templates = Jinja2Templates(directory="templates")
+
+
+    class User(BaseModel):
+        email: str
+
+
+    def get_current_user(request: Request) -> User:
+        return User(**request.session["user"])
+
+
+    @app.get("/")
+    def home(request: Request, user: Annotated[User, Depends(get_current_user)]):
+        return templates.TemplateResponse(request, "home.html", {"user": user})
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "flags", "message"),
+    [
+        pytest.param("", ("--api-key", "pk"), "circular", id="pages-need-the-token-module"),
+        pytest.param(
+            '    app.mount("/", StaticFiles(directory="public", html=True))\n',
+            ("--delivery", "token-endpoint", "--api-key", "pk"),
+            "catch-all mount",
+            id="endpoint-after-a-catch-all-mount",
+        ),
+    ],
+)
+def test_single_module_apps_that_cannot_be_edited_safely(
+    tmp_path: Path, extra: str, flags: tuple[str, ...], message: str
+) -> None:
+    root = write(
+        tmp_path,
+        {
+            "main.py": SINGLE_MODULE + extra,
+            "templates/base.html": "<html><body>{% block body %}{% endblock %}</body></html>\n",
+            "templates/home.html": '{% extends "base.html" %}\n',
+            "public/index.html": "<html><body></body></html>\n",
+        },
+    )
+    before = tree_digest(root)
+    result = run("apply", root, "--yes", *flags)
+    assert result.exit_code == 6, result.output
+    assert message in result.output
+    assert tree_digest(root) == before
+
+
+def test_plain_pages_served_by_static_files(tmp_path: Path) -> None:
+    """A cookie-session app serving its SPA with StaticFiles(html=True): the script goes beside
+    the page, the route is included before the catch-all mount."""
+    root = write(
+        tmp_path,
+        {
+            "requirements.txt": "fastapi\n",
+            "board/__init__.py": "",
+            "board/deps.py": """
+                from typing import Annotated
+
+                from fastapi import Depends, HTTPException, Request
+                from pydantic import BaseModel
+
+
+                class Member(BaseModel):
+                    id: int
+                    email: str
+                    nickname: str
+
+
+                def current_member(request: Request) -> Member:
+                    if "member" not in request.session:
+                        raise HTTPException(status_code=401)
+                    return Member(**request.session["member"])
+
+
+                CurrentMember = Annotated[Member, Depends(current_member)]
+            """,
+            "board/main.py": """
+                from fastapi import FastAPI
+                from fastapi.staticfiles import StaticFiles
+
+                from board.deps import CurrentMember
+
+                app = FastAPI()
+
+
+                @app.get("/api/me")
+                def me(member: CurrentMember):
+                    return member
+
+
+                app.mount("/", StaticFiles(directory="board/static", html=True), name="static")
+            """,
+            "board/static/index.html": (
+                "<!doctype html>\n<html>\n<body>\n  <main></main>\n"
+                '  <script src="/app.js"></script>\n</body>\n</html>\n'
+            ),
+            "board/static/app.js": 'fetch("/api/session", { method: "POST" });\n',
+        },
+    )
+    result = engine.plan(root, Answers(api_key="pk_board"))
+    assert not result.inspection.questions
+    edits = {e.path: e.after for e in result.plan.edits}
+    assert edits["board/main.py"].splitlines()[5:8] == [
+        "",
+        "app = FastAPI()",
+        'app.include_router(bestchatbot_router, prefix="/api")',
+    ]
+    assert edits["board/static/index.html"].endswith(
+        '  <script src="/app.js"></script>\n'
+        '  <script src="https://widget.bestchatbot.io/widget/v1/chat.js"'
+        ' data-api-key="pk_board"></script>\n'
+        '  <script src="/bestchatbot-identity.js"></script>\n'
+        "</body>\n</html>\n"
+    )
+    script = edits["board/static/bestchatbot-identity.js"]
+    assert 'const ENDPOINT = "/api/widget-token";' in script
+    assert 'credentials: "same-origin"' in script and "Authorization" not in script
+    assert any("BestChatBotIdentity.refresh()" in s for s in result.plan.next_steps)
+
+
+def test_no_user_dependency_makes_a_question(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        app = FastAPI()
+        """,
+        {"app/deps.py": "", "app/routes/items.py": ""},
+    )
+    code, doc = run_json("apply", root, "--dry-run")
+    assert code == 3
+    assert [q["id"] for q in doc["questions"]] == ["user_dependency"]
+    unknown = run("apply", root, "--dry-run", "--user-dependency", "app.deps:nothing")
+    assert unknown.exit_code == 2
+
+
+def test_an_existing_widget_tag_gets_the_attribute(tmp_path: Path) -> None:
+    import shutil
+
+    import jinja2
+
+    from tests.helpers import FIXTURES
+
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "fastapi-jinja", root)
+    layout = root / "app/templates/base.html"
+    tag = '<script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk_live">'
+    layout.write_text(layout.read_text().replace("</body>", f"    {tag}</script>\n</body>"))
+    result = engine.plan(root, Answers())
+    assert not result.inspection.questions
+    assert result.inspection.widget.present
+    after = next(e.after for e in result.plan.edits if e.path == "app/templates/base.html")
+    expected = (
+        '<script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk_live"'
+        '{% if bestchatbot_token %} data-user-token="{{ bestchatbot_token }}"{% endif %}></script>'
+    )
+    assert expected in after
+    rendered = jinja2.Template(expected).render(bestchatbot_token=None)
+    assert rendered == f"{tag}</script>"

@@ -1,0 +1,380 @@
+"""End to end on the FastAPI fixtures: apply, import the patched app in isolation, sign in
+through the app's own login route with FastAPI's TestClient, and verify the widget token with
+PyJWT and the key from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.helpers import (
+    assert_contract,
+    copy_fixture,
+    imported,
+    run,
+    token_in,
+    tree_digest,
+    verify,
+)
+from tests.npm_cache import link_node_modules, npm_env
+
+pytestmark = pytest.mark.e2e
+WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
+APP_SECRET = "an-app-secret-that-is-long-enough-for-hs256"
+
+
+def apply_twice(root: Path, *flags: str) -> str:
+    """Apply; then a second apply plans nothing and a --dry-run leaves every byte alone."""
+    first = run("apply", root, "--yes", *flags)
+    assert first.exit_code == 0, first.output
+    assert "BESTCHATBOT_SIGNING_KEY" in first.output
+    after = tree_digest(root)
+    again = run("apply", root, "--yes", *flags)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to do" in again.output
+    assert run("apply", root, "--dry-run", *flags).exit_code == 0
+    assert tree_digest(root) == after
+    return first.output
+
+
+@pytest.mark.parametrize(
+    "fixture", ["fastapi-oauth2", "fastapi-users", "fastapi-jinja", "fastapi-single-module"]
+)
+def test_dry_run_changes_nothing(tmp_path: Path, fixture: str) -> None:
+    root = copy_fixture(fixture, tmp_path)
+    before = tree_digest(root)
+    result = run("apply", root, "--dry-run", "--api-key", "pk_test")
+    assert result.exit_code == 0, result.output
+    assert "+++ b/" in result.output and "bestchatbot" in result.output
+    assert tree_digest(root) == before
+
+
+def _anonymous_is_refused(client: TestClient, url: str, **kwargs: object) -> None:
+    response = client.get(url, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == 401
+    assert response.json() == {"token": None}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_fastapi_oauth2(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixture("fastapi-oauth2", tmp_path)
+    apply_twice(root, "--api-key", "pk_fieldnotes")
+    monkeypatch.setenv("SECRET_KEY", APP_SECRET)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fieldnotes.db'}")
+    from sqlmodel import SQLModel
+
+    SQLModel.metadata.clear()  # the fixture's tables live in SQLModel's process-wide registry
+    with imported(root / "backend", "app.main") as main, TestClient(main.app) as client:
+        url = "/api/v1/widget-token"
+        _anonymous_is_refused(client, url)
+        _anonymous_is_refused(client, url, headers={"Authorization": "Bearer not-a-jwt"})
+
+        signup = client.post(
+            "/api/v1/users/signup",
+            json={
+                "email": "Ada.Lovelace@Example.COM",
+                "password": "analytical",
+                "full_name": "Ada Lovelace",
+            },
+        )
+        assert signup.status_code == 200, signup.text
+        login = client.post(
+            "/api/v1/login/access-token",
+            data={"username": "Ada.Lovelace@Example.COM", "password": "analytical"},
+        )
+        assert login.status_code == 200, login.text
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+        signed_in = client.get(url, headers=bearer)
+        assert signed_in.status_code == 200
+        assert signed_in.headers["Cache-Control"] == "no-store"
+        token = signed_in.json()["token"]
+        assert token != login.json()["access_token"]  # a new token, not the app's own
+        assert_contract(
+            verify(token),
+            email="ada.lovelace@example.com",
+            name="Ada Lovelace",
+            user_id=signup.json()["id"],
+        )
+        # The app's own routes behave as before.
+        assert client.get("/api/v1/users/me").status_code == 401
+        assert client.get("/api/v1/users/me", headers=bearer).json()["email"] == (
+            "Ada.Lovelace@Example.COM"
+        )
+
+
+def test_fastapi_users(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixture("fastapi-users", tmp_path)
+    output = apply_twice(root, "--api-key", "pk_notes")
+    assert "Authorization" in output  # no frontend here: the next step says how to call it
+    monkeypatch.setenv("NOTES_SECRET", APP_SECRET)
+    monkeypatch.setenv("NOTES_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'notes.sqlite3'}")
+    with (
+        imported(root / "src", "notes_api.app") as module,
+        TestClient(module.create_app()) as client,
+    ):
+        url = "/api/widget-token"
+        _anonymous_is_refused(client, url)
+        registered = client.post(
+            "/auth/register",
+            json={
+                "email": "Grace.Hopper@Navy.mil",
+                "password": "cobol-1959",
+                "display_name": "Grace",
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        login = client.post(
+            "/auth/jwt/login", data={"username": "grace.hopper@navy.mil", "password": "cobol-1959"}
+        )
+        assert login.status_code == 200, login.text
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        signed_in = client.get(url, headers=bearer)
+        assert signed_in.status_code == 200
+        assert signed_in.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(signed_in.json()["token"]),
+            email="grace.hopper@navy.mil",
+            name="Grace",
+            user_id=registered.json()["id"],
+        )
+        assert client.post("/auth/jwt/logout", headers=bearer).status_code in (200, 204)
+        _anonymous_is_refused(client, url, headers={"Authorization": "Bearer expired.or.forged"})
+
+
+def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_fixture("fastapi-jinja", tmp_path)
+    apply_twice(root, "--api-key", "pk_recipes")
+    monkeypatch.setenv("RECIPES_SESSION_SECRET", APP_SECRET)
+    monkeypatch.setenv("RECIPES_DATABASE_URL", f"sqlite:///{tmp_path / 'recipes.db'}")
+    with imported(root, "app.main") as main, TestClient(main.app) as client:
+        from app.database import SessionLocal  # type: ignore[import-not-found]
+        from app.models import Member  # type: ignore[import-not-found]
+
+        with SessionLocal() as db:
+            julia = Member(email="Julia.Child@Example.com", first_name="Julia", last_name="Child")
+            julia.set_password("bouillabaisse")
+            db.add(julia)
+            db.commit()
+            julia_id = julia.id
+
+        anonymous = client.get("/").text
+        assert WIDGET in anonymous and 'data-api-key="pk_recipes"' in anonymous
+        assert token_in(anonymous) is None
+        assert token_in(client.get("/login").text) is None
+
+        response = client.post(
+            "/login",
+            data={"email": "julia.child@example.com", "password": "bouillabaisse"},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        for page in ("/", "/kitchen"):
+            token = token_in(client.get(page).text)
+            assert token is not None, page
+            assert_contract(
+                verify(token),
+                email="julia.child@example.com",
+                name="Julia Child",
+                user_id=str(julia_id),
+            )
+        client.post("/logout")
+        assert token_in(client.get("/").text) is None
+        assert client.get("/kitchen", follow_redirects=False).status_code == 303
+
+
+def test_fastapi_jinja_with_the_endpoint(
+    tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Server-rendered pages behind a page cache want the endpoint: the layout loads the widget
+    and the identity script (served by the app's static mount), the cookie session signs in."""
+    root = copy_fixture("fastapi-jinja", tmp_path)
+    apply_twice(root, "--api-key", "pk_recipes", "--delivery", "token-endpoint")
+    layout = (root / "app/templates/base.html").read_text()
+    assert "data-user-token" not in layout
+    assert layout.index(WIDGET) < layout.index('src="/static/bestchatbot-identity.js"')
+    monkeypatch.setenv("RECIPES_SESSION_SECRET", APP_SECRET)
+    monkeypatch.setenv("RECIPES_DATABASE_URL", f"sqlite:///{tmp_path / 'recipes.db'}")
+    with imported(root, "app.main") as main, TestClient(main.app) as client:
+        from app.database import SessionLocal  # type: ignore[import-not-found]
+        from app.models import Member  # type: ignore[import-not-found]
+
+        with SessionLocal() as db:
+            member = Member(email="Paul@Example.com", first_name="Paul", last_name="")
+            member.set_password("bocuse")
+            db.add(member)
+            db.commit()
+        assert client.get("/static/bestchatbot-identity.js").status_code == 200
+        _anonymous_is_refused(client, "/api/widget-token")
+        client.post("/login", data={"email": "paul@example.com", "password": "bocuse"})
+        response = client.get("/api/widget-token")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(response.json()["token"]), email="paul@example.com", name="Paul", user_id="1"
+        )
+        client.post("/logout")
+        _anonymous_is_refused(client, "/api/widget-token")
+
+
+def test_fastapi_single_module(
+    tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tutorial shape: app, scheme, dependency and routes in one module. The endpoint is
+    added to that module (a separate one would import it back: a circular import)."""
+    root = copy_fixture("fastapi-single-module", tmp_path)
+    apply_twice(root)
+    assert not (root / "bestchatbot.py").exists()
+    from pwdlib import PasswordHash
+
+    users = tmp_path / "users.json"
+    hashed = PasswordHash.recommended().hash("correct horse")
+    users.write_text(
+        json.dumps(
+            {
+                "jdoe": {
+                    "username": "jdoe",
+                    "email": "J.Doe@Example.com",
+                    "full_name": "Jane Doe",
+                    "hashed_password": hashed,
+                },
+                "nomail": {"username": "nomail", "hashed_password": hashed},
+            }
+        )
+    )
+    monkeypatch.setenv("ROSTER_SECRET_KEY", APP_SECRET)
+    monkeypatch.setenv("ROSTER_USERS_FILE", str(users))
+    with imported(root, "main") as main, TestClient(main.app) as client:
+        url = "/api/widget-token"
+        _anonymous_is_refused(client, url)
+        login = client.post("/token", data={"username": "jdoe", "password": "correct horse"})
+        assert login.status_code == 200, login.text
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        signed_in = client.get(url, headers=bearer)
+        assert signed_in.status_code == 200
+        assert_contract(
+            verify(signed_in.json()["token"]),
+            email="j.doe@example.com",
+            name="Jane Doe",
+            user_id=None,
+        )
+        assert client.get("/roster", headers=bearer).json() == ["jdoe", "nomail"]
+        # A signed-in user without an email gets no token either.
+        login = client.post("/token", data={"username": "nomail", "password": "correct horse"})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        _anonymous_is_refused(client, url, headers=headers)
+
+
+def test_bearer_identity_script_follows_the_spa_token(tmp_path: Path) -> None:
+    """The generated SPA script under node: it sends the SPA's own bearer token, follows sign-in
+    and sign-out through localStorage, and sets / clears the widget's user."""
+    root = copy_fixture("fastapi-oauth2", tmp_path)
+    assert run("apply", root, "--yes", "--api-key", "pk").exit_code == 0
+    script = (root / "frontend/src/bestchatbot-identity.js").read_text()
+    # What Vite's define step does to import.meta.env at build time.
+    script = script.replace("import.meta.env", json.dumps({"VITE_API_URL": "http://api.test"}))
+    (tmp_path / "script.js").write_text(script)
+    harness = tmp_path / "harness.js"
+    harness.write_text(HARNESS.replace("SCRIPT", str(tmp_path / "script.js")))
+    out = subprocess.run(["node", str(harness)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "clear",
+        "fetch:http://api.test/api/v1/widget-token:Bearer app-access-token",
+        "set:header.eyJleHAiOjk5OTk5OTk5OTl9.sig",
+        "clear",
+    ]
+
+
+FRONTEND_PACKAGES = {
+    "typescript": "^5.6.3",
+    "@types/react": "^18.3.12",
+    "@types/react-dom": "^18.3.1",
+    "vite": "^5.4.10",
+    "react": "^18.3.1",
+    "react-dom": "^18.3.1",
+    "@vitejs/plugin-react-swc": "^3.7.1",
+}
+
+
+def test_patched_spa_type_checks_and_builds(tmp_path: Path) -> None:
+    """The React frontend after apply: `tsc` still passes, and Vite bundles the identity script
+    with the API origin from VITE_API_URL and the widget tag in the page."""
+    root = copy_fixture("fastapi-oauth2", tmp_path)
+    assert run("apply", root, "--yes", "--api-key", "pk_fieldnotes").exit_code == 0
+    frontend = root / "frontend"
+    link_node_modules(frontend, npm_env(FRONTEND_PACKAGES))
+    node_modules = frontend / "node_modules"
+    tsc = subprocess.run(
+        ["node", str(node_modules / "typescript/bin/tsc"), "-p", "tsconfig.json"],
+        cwd=frontend,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    out = tmp_path / "dist"
+    build = subprocess.run(
+        ["node", str(node_modules / "vite/bin/vite.js"), "build", "--outDir", str(out)],
+        cwd=frontend,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "VITE_API_URL": "https://api.fieldnotes.test"},
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    bundle = "".join(p.read_text() for p in (out / "assets").glob("*.js"))
+    assert '"https://api.fieldnotes.test/api/v1/widget-token"' in bundle
+    assert "BestChatBotIdentity" in bundle and "BESTCHATBOT_SIGNING_KEY" not in bundle
+    assert 'data-api-key="pk_fieldnotes"' in (out / "index.html").read_text()
+
+
+HARNESS = r"""
+const fs = require("fs");
+const vm = require("vm");
+const calls = [];
+const store = new Map();
+let tick = null;
+const context = {
+  window: {},
+  localStorage: {
+    getItem: (k) => (store.has(k) ? store.get(k) : null),
+    setItem: (k, v) => store.set(k, String(v)),
+    removeItem: (k) => store.delete(k),
+  },
+  document: {
+    visibilityState: "visible",
+    querySelector: () => ({ addEventListener: () => {} }),
+    addEventListener: () => {},
+  },
+  fetch: async (url, init) => {
+    if (init.cache !== "no-store") throw new Error("cached fetch");
+    calls.push(`fetch:${url}:${init.headers.Authorization}`);
+    return { ok: true, json: async () => ({ token: "header.eyJleHAiOjk5OTk5OTk5OTl9.sig" }) };
+  },
+  atob: (s) => Buffer.from(s, "base64").toString("binary"),
+  setTimeout: () => 0, clearTimeout: () => {},
+  setInterval: (fn) => { tick = fn; return 1; },
+  Date, JSON, Math,
+};
+context.window.BestChatBot = {
+  setUserToken: (t) => calls.push("set:" + t),
+  clearUserToken: () => calls.push("clear"),
+};
+vm.runInNewContext(fs.readFileSync("SCRIPT", "utf8"), context);
+const settle = () => new Promise((r) => setImmediate(r));
+(async () => {
+  await settle();                                   // page load, signed out: no request
+  context.localStorage.setItem("access_token", "app-access-token");  // the SPA signs in
+  tick(); await settle(); await settle();
+  tick(); await settle();                           // nothing changed: no new request
+  context.localStorage.removeItem("access_token");  // the SPA signs out
+  tick(); await settle();
+  console.log(calls.join("\n"));
+})();
+"""
