@@ -402,7 +402,7 @@ def test_no_email_field_asks_then_uses_the_answer(tmp_path: Path) -> None:
     module = edit(result, "site_conf/bestchatbot.py")
     assert 'email = user.handle + "@crew.example"' in module
     assert "name = user.handle" in module
-    with pytest.raises(UsageError, match="may only use `user`"):
+    with pytest.raises(UsageError, match="may only use user"):
         inspect(tmp_path, email_expr="request.POST['email']")
 
 

@@ -22,8 +22,7 @@ widget token with PyJWT, and either:
 
 from __future__ import annotations
 
-import ast
-
+from scaffolder import exprs
 from scaffolder.errors import UsageError
 from scaffolder.markup import Layout
 from scaffolder.model import (
@@ -35,7 +34,6 @@ from scaffolder.model import (
     Question,
     Rendering,
     StackReport,
-    UserExpr,
     WidgetReport,
 )
 from scaffolder.plan import PlanBuilder
@@ -253,26 +251,6 @@ def _stack_evidence(facts: d.DjangoFacts, rendering: Rendering) -> tuple[Evidenc
 # -- auth --------------------------------------------------------------------------------------
 
 
-def _check_expr(expr: str, flag: str) -> str:
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        raise UsageError(f"{flag} {expr!r} is not a Python expression") from None
-    allowed = {"user", "str", "getattr", "filter", "None", "len"}
-    unknown = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - allowed)
-    if unknown:
-        raise UsageError(
-            f"{flag} {expr!r} uses {', '.join(unknown)}; it may only use `user` (request.user)"
-        )
-    return expr
-
-
-def _override(found: UserExpr | None, given: str | None, flag: str) -> UserExpr | None:
-    if given is None:
-        return found
-    return UserExpr(_check_expr(given, flag), None, None, f"given with {flag}")
-
-
 def _auth(index: PythonIndex, facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> None:
     settings = facts.settings
     installed = settings.strings("INSTALLED_APPS")
@@ -311,9 +289,10 @@ def _auth(index: PythonIndex, facts: d.DjangoFacts, answers: Answers, insp: Insp
     facts.user = user
     evidence += user.evidence
     fields = pick_fields(user, settings, library == "django-allauth")
-    email = _override(fields.email, answers.email_expr, "--email-expr")
-    name = _override(fields.name, answers.name_expr, "--name-expr")
-    user_id = _override(fields.user_id, answers.id_expr, "--id-expr") or fields.user_id
+    email, name, user_id = exprs.user_exprs(
+        fields.email, fields.name, fields.user_id, answers, "python", ("user",)
+    )
+    user_id = user_id or fields.user_id
     imports = fields.imports if answers.email_expr is None else []
     facts.fields = UserFields(email, name, user_id, fields.confidence, imports)
     insp.auth = AuthReport(

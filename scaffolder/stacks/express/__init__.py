@@ -22,6 +22,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from scaffolder import exprs
 from scaffolder.errors import UsageError
 from scaffolder.js.packages import PackageJson
 from scaffolder.markup import widget_tags
@@ -184,34 +185,6 @@ def _choose_app(
     return None
 
 
-def _check_expr(expr: str, flag: str) -> str:
-    from scaffolder.js.syntax import Source
-    from scaffolder.treesitter import walk
-
-    source = Source(f"({expr});", "javascript", "<answer>")
-    if source.has_error or ";" in expr.strip().rstrip(";"):
-        raise UsageError(f"{flag} {expr!r} is not a JavaScript expression")
-    allowed = {"user", "req", "String", "Boolean", "undefined", "null"}
-    free = set()
-    for node in walk(source.root):
-        if node.type == "identifier":
-            parent = node.parent
-            if (
-                parent is not None
-                and parent.type == "member_expression"
-                and (parent.child_by_field_name("property") == node)
-            ):
-                continue
-            free.add(source.text_of(node))
-    unknown = sorted(free - allowed)
-    if unknown:
-        raise UsageError(
-            f"{flag} {expr!r} uses {', '.join(unknown)}; it may only use `user` (the signed-in "
-            "user object) and `req`"
-        )
-    return expr
-
-
 def _auth(index: JsIndex, facts: d.ExpressFacts, answers: Answers, insp: Inspection) -> None:
     if answers.auth is not None and answers.auth not in AUTH_IDS:
         raise UsageError(f"--auth must be one of: {', '.join(AUTH_IDS)}")
@@ -237,9 +210,9 @@ def _auth(index: JsIndex, facts: d.ExpressFacts, answers: Answers, insp: Inspect
         insp.auth = AuthReport(confidence="low")
         return
     f = chosen.fields
-    email = _override(f.email, answers.email_expr, "--email-expr")
-    name = _override(f.name, answers.name_expr, "--name-expr")
-    user_id = _override(f.user_id, answers.id_expr, "--id-expr")
+    email, name, user_id = exprs.user_exprs(
+        f.email, f.name, f.user_id, answers, "javascript", ("user", "req")
+    )
     chosen.fields = UserFields(email, name, user_id, f.confidence)
     facts.auth = chosen
     insp.auth = AuthReport(
@@ -290,12 +263,6 @@ def _declared(library: str) -> a.AuthFacts:
         )
     accessor = "req.user" if library == "passport" else "req.session.user"
     return a.AuthFacts(library, accessor, empty, [])
-
-
-def _override(found: UserExpr | None, given: str | None, flag: str) -> UserExpr | None:
-    if given is None:
-        return found
-    return UserExpr(_check_expr(given, flag), None, None, f"given with {flag}")
 
 
 def _delivery(facts: d.ExpressFacts, answers: Answers, insp: Inspection) -> None:

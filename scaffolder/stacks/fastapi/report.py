@@ -4,8 +4,7 @@ tag; with a question for whatever detection cannot settle."""
 
 from __future__ import annotations
 
-import ast
-
+from scaffolder import exprs
 from scaffolder.errors import UsageError
 from scaffolder.markup import Layout, widget_tags
 from scaffolder.model import (
@@ -16,7 +15,6 @@ from scaffolder.model import (
     Inspection,
     Note,
     Question,
-    UserExpr,
     WidgetReport,
 )
 from scaffolder.project import Project
@@ -155,9 +153,9 @@ def auth(index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspec
     if chosen.model is not None:
         fields = pick_fields(um.model_attributes(index, chosen.model), USER)
     allowed = frozenset({USER})
-    email = _override(fields.email, answers.email_expr, "--email-expr", allowed)
-    name = _override(fields.name, answers.name_expr, "--name-expr", allowed)
-    user_id = _override(fields.user_id, answers.id_expr, "--id-expr", allowed)
+    email, name, user_id = exprs.user_exprs(
+        fields.email, fields.name, fields.user_id, answers, "python", allowed
+    )
     facts.fields = UserFields(email, name, user_id, fields.confidence)
     insp.auth = AuthReport(
         chosen.library,
@@ -192,33 +190,6 @@ def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
         if wanted in labels:
             return dep
     return None
-
-
-def _check_expr(expr: str, flag: str, allowed: frozenset[str]) -> str:
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        raise UsageError(f"{flag} {expr!r} is not a Python expression") from None
-    builtins = {"str", "int", "f", "getattr", "filter", "None", "len"}
-    free = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - builtins
-    unknown = sorted(free - allowed)
-    if unknown:
-        raise UsageError(
-            f"{flag} {expr!r} uses {', '.join(unknown)}; it may only use "
-            + ", ".join(sorted(allowed))
-        )
-    return expr
-
-
-def _override(
-    found: UserExpr | None, given: str | None, flag: str, allowed: frozenset[str]
-) -> UserExpr | None:
-    if given is None:
-        return found
-    return UserExpr(_check_expr(given, flag, allowed), None, None, f"given with {flag}")
-
-
-# -- delivery, the SPA's token, the widget ----------------------------------------------------
 
 
 def delivery(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:

@@ -13,8 +13,7 @@ script for SPA pages.
 
 from __future__ import annotations
 
-import ast
-
+from scaffolder import exprs
 from scaffolder.errors import UsageError
 from scaffolder.model import (
     Answers,
@@ -25,7 +24,6 @@ from scaffolder.model import (
     Question,
     Rendering,
     StackReport,
-    UserExpr,
     WidgetReport,
 )
 from scaffolder.plan import PlanBuilder
@@ -174,22 +172,6 @@ def _choose_app(apps: list[d.FlaskApp], answers: Answers, insp: Inspection) -> d
     return None
 
 
-def _check_expr(expr: str, flag: str, allowed: frozenset[str]) -> str:
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        raise UsageError(f"{flag} {expr!r} is not a Python expression") from None
-    builtins = {"str", "int", "f", "getattr", "filter", "None", "len"}
-    free = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - builtins
-    unknown = sorted(free - allowed)
-    if unknown:
-        raise UsageError(
-            f"{flag} {expr!r} uses {', '.join(unknown)}; it may only use "
-            + ", ".join(sorted(allowed))
-        )
-    return expr
-
-
 def _auth(
     index: PythonIndex, project: Project, facts: d.FlaskFacts, answers: Answers, insp: Inspection
 ) -> None:
@@ -214,9 +196,9 @@ def _auth(
         insp.auth = AuthReport(confidence="low")
         return
     fields = chosen.fields
-    email = _override(fields.email, answers.email_expr, "--email-expr", chosen.names)
-    name = _override(fields.name, answers.name_expr, "--name-expr", chosen.names)
-    user_id = _override(fields.user_id, answers.id_expr, "--id-expr", chosen.names)
+    email, name, user_id = exprs.user_exprs(
+        fields.email, fields.name, fields.user_id, answers, "python", chosen.names
+    )
     chosen.fields = UserFields(email, name, user_id, fields.confidence)
     facts.auth = chosen
     insp.auth = AuthReport(
@@ -259,14 +241,6 @@ def _declared_auth(library: str) -> d.AuthFacts:
     return d.AuthFacts(
         library, empty, [], [("flask", "g")], 'g.get("user") is None', frozenset({"g"})
     )
-
-
-def _override(
-    found: UserExpr | None, given: str | None, flag: str, names: frozenset[str]
-) -> UserExpr | None:
-    if given is None:
-        return found
-    return UserExpr(_check_expr(given, flag, names), None, None, f"given with {flag}")
 
 
 def _delivery(facts: d.FlaskFacts, answers: Answers, insp: Inspection) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scaffolder import exprs
 from scaffolder.errors import UsageError
 from scaffolder.js import packages
 from scaffolder.js.syntax import Source
@@ -41,7 +42,6 @@ from scaffolder.project import Project
 from scaffolder.registry import Detection, Stack, register
 from scaffolder.stacks.nextjs import detect as d
 from scaffolder.stacks.nextjs import providers as p
-from scaffolder.treesitter import parse, walk
 
 ENDPOINT_NAME = "widget-token"
 
@@ -238,28 +238,9 @@ def _fields(
     out: list[UserExpr | None] = [email, name, user_id]
     for i, (given, flag) in enumerate(overrides):
         if given is not None:
-            out[i] = UserExpr(_check_expr(given, flag, names), None, None, f"given with {flag}")
+            out[i] = exprs.override(out[i], given, flag, "javascript", names)
     assert out[0] is not None
     return out[0], out[1], out[2]
-
-
-def _check_expr(expr: str, flag: str, allowed: frozenset[str]) -> str:
-    """A JS expression over the provider's user variable (e.g. `user?.emailAddresses[0]...`)."""
-    tree = parse(f"({expr});", "typescript")
-    statements = tree.root_node.named_children
-    if tree.root_node.has_error or len(statements) != 1:
-        raise UsageError(f"{flag} {expr!r} is not a JavaScript expression")
-    known = {"String", "undefined", "null", "Number"}
-    free = {
-        (n.text or b"").decode() for n in walk(tree.root_node) if n.type == "identifier"
-    } - known
-    unknown = sorted(free - allowed)
-    if unknown:
-        raise UsageError(
-            f"{flag} {expr!r} uses {', '.join(unknown)}; it may only use "
-            + ", ".join(sorted(allowed))
-        )
-    return expr
 
 
 def _widget(app: d.NextApp, shells: list[d.Shell], answers: Answers, insp: Inspection) -> None:

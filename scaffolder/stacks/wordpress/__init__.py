@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import posixpath
 
-from scaffolder import treesitter
+from scaffolder import exprs
 from scaffolder.errors import UsageError
 from scaffolder.model import (
     Answers,
@@ -224,32 +224,14 @@ def _style_sources(
 # -- the report -------------------------------------------------------------------------------
 
 
-def _check_expr(expr: str, flag: str) -> str:
-    """A PHP expression over `$user` (the WP_User), e.g. `$user->user_login . '@corp.example'`."""
-    code = f"<?php $value = {expr};"
-    if treesitter.syntax_error(code, "php") is not None or ";" in expr.strip().rstrip(";"):
-        raise UsageError(f"{flag} {expr!r} is not a PHP expression")
-    tree = treesitter.parse(code, "php")
-    names = {
-        treesitter.text_of(n) for n in treesitter.walk(tree.root_node) if n.type == "variable_name"
-    } - {"$value"}
-    unknown = sorted(names - {USER_VAR})
-    if unknown:
-        raise UsageError(
-            f"{flag} {expr!r} uses {', '.join(unknown)}; it may only use {USER_VAR} (the WP_User)"
-        )
-    return expr.strip().rstrip(";")
-
-
 def _auth(project: Project, home: d.Home, answers: Answers, insp: Inspection) -> None:
     if answers.auth is not None and answers.auth not in AUTH_IDS:
         raise UsageError(f"--auth must be one of: {', '.join(AUTH_IDS)}")
     why = "wp_get_current_user() (WordPress core users, cookie session)"
 
     def expr(given: str | None, flag: str, default: str) -> UserExpr:
-        if given is not None:
-            return UserExpr(_check_expr(given, flag), None, None, f"given with {flag}")
-        return UserExpr(default, None, None, "WP_User field")
+        found = UserExpr(default, None, None, "WP_User field")
+        return exprs.override(found, given, flag, "php", (USER_VAR,)) or found
 
     if home.unit is not None:
         where = home.file if project.abspath(home.file).is_file() else home.unit.main
