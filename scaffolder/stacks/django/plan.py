@@ -23,6 +23,7 @@ from scaffolder.python import cst
 from scaffolder.python.deps import PYJWT, plan_requirement
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import requote
+from scaffolder.spa import refresh_next_step
 from scaffolder.stacks.django import needs_layout, transforms
 from scaffolder.stacks.django.detect import (
     SCRIPT,
@@ -39,11 +40,6 @@ CONTEXT_PROCESSOR = "widget_token_context"
 ATTRIBUTE = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
 _LOAD_STATIC = re.compile(r"\{%-?\s*load\s+[^%]*\bstatic\b[^%]*%\}")
 _EXTENDS_LINE = re.compile(r"^.*\{%-?\s*extends\s[^%]*%\}.*$", re.MULTILINE)
-_SIGN_CALL = re.compile(
-    r"""(fetch|axios\.\w+|request|api\.\w+)\s*\(\s*[`'"][^`'"]*"""
-    r"""(login|logout|signin|signout|sign-in|sign-out|session)""",
-    re.IGNORECASE,
-)
 
 
 def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
@@ -379,17 +375,7 @@ def _frontend(project: Project, facts: DjangoFacts, insp: Inspection, builder: P
     lines.append(f'<script src="{frontend.script_url}"></script>')
     new = insert_before_body_close(text, lines) or append_lines(text, lines)
     builder.write(frontend.page, new, "load the widget and the identity script", "html")
-    calls = []
-    for source in frontend.sources:
-        body = project.text(source) or ""
-        calls += [
-            f"{source}:{body.count(chr(10), 0, m.start()) + 1}" for m in _SIGN_CALL.finditer(body)
-        ]
-    where = f" (sign-in / sign-out calls: {', '.join(calls[:6])})" if calls else ""
-    builder.next_step(
-        "Call window.BestChatBotIdentity.refresh() right after your app signs a user in or out"
-        + where
-    )
+    refresh_next_step(builder, project, frontend.sources)
 
 
 def _layout_script(facts: DjangoFacts, insp: Inspection, builder: PlanBuilder) -> None:

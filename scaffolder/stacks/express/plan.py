@@ -15,6 +15,7 @@ from scaffolder.markup import append_lines, widget_tags
 from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
+from scaffolder.spa import refresh_next_step
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
 from scaffolder.stacks.express.detect import ExpressFacts, Use, anchor
@@ -317,10 +318,6 @@ def _views(facts: ExpressFacts, insp: Inspection, builder: PlanBuilder) -> None:
 
 _SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.IGNORECASE)
 _PUG_SRC = re.compile(r"""^\s*script\([^)]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.MULTILINE)
-_SIGN_CALL = re.compile(
-    r"""(fetch|axios\.\w+|\$\.\w+)\s*\(\s*[`'"][^`'"]*(login|logout|signin|signout|sign-in|sign-out|session)""",
-    re.IGNORECASE,
-)
 
 
 def _browser(project: Project, facts: ExpressFacts, insp: Inspection, builder: PlanBuilder) -> None:
@@ -381,20 +378,13 @@ def _browser(project: Project, facts: ExpressFacts, insp: Inspection, builder: P
             lines.append(f'<script src="{script_url}"></script>')
             new = v.insert_html(text, lines) or append_lines(text, lines)
         builder.write(page, new, "load the widget and the identity script", kind)
-    calls = []
-    for directory, _ in facts.statics:
-        for js in project.under(directory, project.with_suffix(".js", ".mjs", ".ts")):
-            if js == script_path:
-                continue
-            body = project.text(js) or ""
-            calls += [
-                f"{js}:{body.count(chr(10), 0, m.start()) + 1}" for m in _SIGN_CALL.finditer(body)
-            ]
-    where = f" (sign-in / sign-out calls: {', '.join(calls[:6])})" if calls else ""
-    builder.next_step(
-        "Call window.BestChatBotIdentity.refresh() right after your app signs a user in or out"
-        + where
-    )
+    scripts = [
+        js
+        for directory, _ in facts.statics
+        for js in project.under(directory, project.with_suffix(".js", ".mjs", ".ts"))
+        if js != script_path
+    ]
+    refresh_next_step(builder, project, scripts)
 
 
 def _script_location(facts: ExpressFacts, page: str, text: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from scaffolder.markup import (
 from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
+from scaffolder.spa import REFRESH
 from scaffolder.stacks.fastapi.facts import FastAPIFacts
 from scaffolder.stacks.fastapi.frontend import Frontend
 from scaffolder.templating import render
@@ -60,9 +61,7 @@ def plan_spa(project: Project, facts: FastAPIFacts, insp: Inspection, builder: P
             f"sign-out{': ' + writes if writes else ''}): nothing else to call"
         )
     elif not bearer and frontend.kind != "layout":  # pages reload on sign-in and sign-out
-        builder.next_step(
-            "Call window.BestChatBotIdentity.refresh() right after your app signs a user in or out"
-        )
+        builder.next_step(REFRESH)
 
 
 def _script(facts: FastAPIFacts, frontend: Frontend) -> str:

@@ -24,6 +24,7 @@ from scaffolder.python import cst
 from scaffolder.python.deps import PYJWT, plan_requirement
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import requote
+from scaffolder.spa import refresh_next_step
 from scaffolder.stacks.flask.detect import FlaskFacts
 from scaffolder.templating import render
 
@@ -203,10 +204,6 @@ def _in_scripts_block(tpl: Template, text: str, tag: str) -> str:
 
 
 _SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.IGNORECASE)
-_SIGN_CALL = re.compile(
-    r"""(fetch|axios\.\w+|\$\.\w+)\s*\(\s*[`'"][^`'"]*(login|logout|signin|signout|sign-in|sign-out|session)""",
-    re.IGNORECASE,
-)
 
 
 def _spa(project: Project, facts: FlaskFacts, insp: Inspection, builder: PlanBuilder) -> None:
@@ -238,19 +235,8 @@ def _spa(project: Project, facts: FlaskFacts, insp: Inspection, builder: PlanBui
     lines.append(f'<script src="{script_url}"></script>')
     new = insert_before_body_close(text, lines) or append_lines(text, lines)
     builder.write(page, new, "load the widget and the identity script", "html")
-    calls = []
-    for js in project.under(facts.app.static_dir, project.with_suffix(".js", ".mjs", ".ts")):
-        if js == script_path:
-            continue
-        body = project.text(js) or ""
-        calls += [
-            f"{js}:{body.count(chr(10), 0, m.start()) + 1}" for m in _SIGN_CALL.finditer(body)
-        ]
-    where = f" (sign-in / sign-out calls: {', '.join(calls[:6])})" if calls else ""
-    builder.next_step(
-        "Call window.BestChatBotIdentity.refresh() right after your app signs a user in or out"
-        + where
-    )
+    scripts = project.under(facts.app.static_dir, project.with_suffix(".js", ".mjs", ".ts"))
+    refresh_next_step(builder, project, [js for js in scripts if js != script_path])
 
 
 def _script_location(facts: FlaskFacts, page: str, text: str) -> tuple[str, str]:
