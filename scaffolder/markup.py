@@ -241,6 +241,20 @@ def find_layouts(templates: dict[str, Template]) -> list[Layout]:
     return [lay for lay in layouts if not (lay.mode != "body" and lay.template.extends in names)]
 
 
+def answered_layout(templates: dict[str, Template], layouts: list[Layout], answer: str) -> Layout:
+    """The layout `--layout` names (a path or a loader name): a detected one, or any template
+    (before its `</body>`, else at its end). A UsageError when there is no such template."""
+    for lay in layouts:
+        if answer in (lay.template.path, lay.template.name):
+            return lay
+    tpl = next((t for t in templates.values() if answer in (t.path, t.name)), None)
+    if tpl is None:
+        from scaffolder.errors import UsageError
+
+        raise UsageError(f"--layout {answer}: no such template")
+    return Layout(tpl, "body" if tpl.has_body_close else "append", 0)
+
+
 def widget_in_templates(templates: dict[str, Template]) -> tuple[Template, Tag] | None:
     for tpl in templates.values():
         tags = widget_tags(tpl.text)

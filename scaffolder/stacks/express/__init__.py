@@ -22,7 +22,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from scaffolder import exprs
+from scaffolder import choice, exprs
 from scaffolder.errors import UsageError
 from scaffolder.js.packages import PackageJson
 from scaffolder.markup import widget_tags
@@ -186,14 +186,8 @@ def _choose_app(
 
 
 def _auth(index: JsIndex, facts: d.ExpressFacts, answers: Answers, insp: Inspection) -> None:
-    if answers.auth is not None and answers.auth not in AUTH_IDS:
-        raise UsageError(f"--auth must be one of: {', '.join(AUTH_IDS)}")
     found = [x for x in (a.passport(index), a.express_session(index), a.firebase(index)) if x]
-    chosen = next((x for x in found if x.library == answers.auth), None)
-    if chosen is None and answers.auth:
-        chosen = _declared(answers.auth)
-    if chosen is None and len(found) == 1:
-        chosen = found[0]
+    chosen = choice.pick_library(found, answers.auth, AUTH_IDS, lambda x: x.library, _declared)
     if chosen is None:
         insp.questions.append(
             Question(

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import posixpath
 
-from scaffolder.errors import UsageError
+from scaffolder import choice
 from scaffolder.markup import find_layouts, load_templates
 from scaffolder.model import (
     Answers,
     Evidence,
     Inspection,
     Note,
-    Question,
     Rendering,
     StackReport,
 )
@@ -133,35 +132,23 @@ class FastAPIStack(Stack):
 
 
 def _choose_app(apps: list[d.AppInfo], answers: Answers, insp: Inspection) -> d.AppInfo | None:
-    if answers.app:
-        wanted = answers.app.strip().rstrip("/")
-        for app in apps:
-            labels = {
-                app.path,
-                app.label,
-                app.module,
-                f"{app.module}:{app.var}",
-                app.path.removesuffix(".py"),
-                app.path.removesuffix("/__init__.py"),
-            }
-            if wanted in labels:
-                return app
-        raise UsageError(
-            f"--app {answers.app}: no FastAPI app there; found "
-            + (", ".join(app.label for app in apps) or "none")
-        )
     real = [app for app in apps if not d.is_test_path(app.path)] or apps
-    if len(real) == 1:
-        return real[0]
-    if real:
-        insp.questions.append(
-            Question(
-                "app",
-                "Several FastAPI apps are created here: which one gets the widget?",
-                tuple(app.label for app in real),
-            )
-        )
-    return None
+    return choice.pick(
+        apps if answers.app else real,
+        answers.app,
+        insp,
+        question="app",
+        text="Several FastAPI apps are created here: which one gets the widget?",
+        what="FastAPI app",
+        label=lambda app: app.label,
+        aliases=lambda app: (
+            app.path,
+            app.module,
+            f"{app.module}:{app.var}",
+            app.path.removesuffix(".py"),
+            app.path.removesuffix("/__init__.py"),
+        ),
+    )
 
 
 def _package(index: PythonIndex, app: d.AppInfo) -> tuple[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from scaffolder import exprs
 from scaffolder.errors import UsageError
-from scaffolder.markup import Layout, widget_tags
+from scaffolder.markup import answered_layout, widget_tags
 from scaffolder.model import (
     Answers,
     AuthReport,
@@ -319,17 +319,7 @@ def widget(project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspec
 def _choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
     layouts = facts.layouts
     if answers.layout:
-        chosen = [
-            lay for lay in layouts if answers.layout in (lay.template.path, lay.template.name)
-        ]
-        if not chosen:
-            tpl = next(
-                (t for t in facts.templates.values() if answers.layout in (t.path, t.name)), None
-            )
-            if tpl is None:
-                raise UsageError(f"--layout {answers.layout}: no such template")
-            chosen = [Layout(tpl, "body" if tpl.has_body_close else "append", 0)]
-        facts.layouts = chosen
+        facts.layouts = [answered_layout(facts.templates, layouts, answers.layout)]
         return
     body = [lay for lay in layouts if lay.mode == "body"]
     if not body:

@@ -13,8 +13,8 @@ script for SPA pages.
 
 from __future__ import annotations
 
-from scaffolder import exprs
-from scaffolder.errors import UsageError
+from scaffolder import choice, exprs
+from scaffolder.markup import Layout, answered_layout
 from scaffolder.model import (
     Answers,
     AuthReport,
@@ -143,46 +143,24 @@ def _note_cache(e: Evidence) -> Note:
 
 
 def _choose_app(apps: list[d.FlaskApp], answers: Answers, insp: Inspection) -> d.FlaskApp | None:
-    if answers.app:
-        wanted = answers.app.strip().rstrip("/")
-        for app in apps:
-            labels = {
-                app.path,
-                f"{app.path}:{app.var}",
-                app.path.removesuffix(".py"),
-                app.path.removesuffix("/__init__.py"),
-            }
-            if wanted in labels:
-                return app
-        raise UsageError(
-            f"--app {answers.app}: no Flask app there; found "
-            + (", ".join(f"{a.path}:{a.var}" for a in apps) or "none")
-        )
     real = [a for a in apps if not d.is_test_path(a.path)] or apps
-    if len(real) == 1:
-        return real[0]
-    if real:
-        insp.questions.append(
-            Question(
-                "app",
-                "Several Flask apps are created here: which one gets the widget?",
-                tuple(f"{a.path}:{a.var}" for a in real),
-            )
-        )
-    return None
+    return choice.pick(
+        apps if answers.app else real,
+        answers.app,
+        insp,
+        question="app",
+        text="Several Flask apps are created here: which one gets the widget?",
+        what="Flask app",
+        label=lambda a: f"{a.path}:{a.var}",
+        aliases=lambda a: (a.path, a.path.removesuffix(".py"), a.path.removesuffix("/__init__.py")),
+    )
 
 
 def _auth(
     index: PythonIndex, project: Project, facts: d.FlaskFacts, answers: Answers, insp: Inspection
 ) -> None:
     found = [a for a in (d.flask_login(index), d.flask_session(index, project)) if a is not None]
-    if answers.auth is not None and answers.auth not in AUTH_IDS:
-        raise UsageError(f"--auth must be one of: {', '.join(AUTH_IDS)}")
-    chosen = next((a for a in found if a.library == answers.auth), None)
-    if chosen is None and answers.auth:
-        chosen = _declared_auth(answers.auth)
-    if chosen is None and len(found) == 1:
-        chosen = found[0]
+    chosen = choice.pick_library(found, answers.auth, AUTH_IDS, lambda a: a.library, _declared_auth)
     if chosen is None:
         insp.questions.append(
             Question(
@@ -297,26 +275,11 @@ def _widget_target(
         return None
     layouts = facts.layouts
     if answers.layout:
-        chosen = [
-            lay for lay in layouts if answers.layout in (lay.template.path, lay.template.name)
-        ]
-        if not chosen:
-            tpl = next(
-                (t for t in facts.templates.values() if answers.layout in (t.path, t.name)), None
-            )
-            if tpl is None:
-                raise UsageError(f"--layout {answers.layout}: no such template")
-            from scaffolder.markup import Layout
-
-            mode = "body" if tpl.has_body_close else "append"
-            chosen = [Layout(tpl, mode, 0)]
-        facts.layouts = layouts = chosen
+        facts.layouts = layouts = [answered_layout(facts.templates, layouts, answers.layout)]
     if not layouts:
         # No template inherits from another: a lone full page (holding </body>) is the layout.
         pages = [t for t in facts.templates.values() if t.has_body_close and not t.extends]
         if len(pages) == 1:
-            from scaffolder.markup import Layout
-
             facts.layouts = layouts = [Layout(pages[0], "body", 0)]
     if not layouts:
         insp.questions.append(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scaffolder import exprs
+from scaffolder import choice, exprs
 from scaffolder.errors import UsageError
 from scaffolder.js import packages
 from scaffolder.js.syntax import Source
@@ -133,25 +133,17 @@ class NextjsStack(Stack):
 def _choose_app(
     apps: list[packages.PackageJson], answers: Answers, insp: Inspection
 ) -> packages.PackageJson | None:
-    if answers.app:
-        wanted = answers.app.strip().strip("/").removesuffix("/package.json") or "."
-        for manifest in apps:
-            if wanted in (manifest.directory, manifest.name):
-                return manifest
-        raise UsageError(
-            f"--app {answers.app}: no Next.js app there; found "
-            + ", ".join(m.directory for m in apps)
-        )
-    if len(apps) == 1:
-        return apps[0]
-    insp.questions.append(
-        Question(
-            "app",
-            "Several Next.js apps are in this repository: which one gets the widget?",
-            tuple(m.directory for m in apps),
-        )
+    wanted = answers.app and (answers.app.strip().strip("/").removesuffix("/package.json") or ".")
+    return choice.pick(
+        apps,
+        wanted,
+        insp,
+        question="app",
+        text="Several Next.js apps are in this repository: which one gets the widget?",
+        what="Next.js app",
+        label=lambda manifest: manifest.directory,
+        aliases=lambda manifest: [manifest.name] if manifest.name else [],
     )
-    return None
 
 
 def _shells(app: d.NextApp, answers: Answers, insp: Inspection) -> list[d.Shell]:
