@@ -57,6 +57,32 @@ def tree_digest(root: Path) -> dict[str, str]:
     return digest
 
 
+@dataclass
+class Applied:
+    output: str
+    changed: list[str]
+
+
+def apply_twice(root: Path, *flags: str) -> Applied:
+    """The end-to-end tests' apply: a --dry-run changes no byte; `apply --yes` succeeds and ends
+    with the signing-key reminder; a second apply plans nothing; a --dry-run after it changes no
+    byte either. Returns the first apply's output and the files it created or changed."""
+    pristine = tree_digest(root)
+    dry = run("apply", root, "--dry-run", *flags)
+    assert dry.exit_code == 0, dry.output
+    assert tree_digest(root) == pristine
+    first = run("apply", root, "--yes", *flags)
+    assert first.exit_code == 0, first.output
+    assert "BESTCHATBOT_SIGNING_KEY" in first.output
+    after = tree_digest(root)
+    again = run("apply", root, "--yes", *flags)
+    assert again.exit_code == 0, again.output
+    assert "Nothing to do" in again.output
+    assert run("apply", root, "--dry-run", *flags).exit_code == 0
+    assert tree_digest(root) == after
+    return Applied(first.output, sorted(p for p in after if pristine.get(p) != after[p]))
+
+
 @contextlib.contextmanager
 def imported(root: Path, module: str) -> Iterator[ModuleType]:
     """Import `module` from a patched fixture copy, isolated from every other copy."""

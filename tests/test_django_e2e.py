@@ -19,23 +19,18 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, assert_contract, copy_fixture, run, token_in, tree_digest, verify
+from tests.helpers import (
+    ROOT,
+    apply_twice,
+    assert_contract,
+    copy_fixture,
+    run,
+    token_in,
+    verify,
+)
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
-
-
-def apply_twice(root: Path, *flags: str) -> None:
-    """Apply; then a second apply plans nothing and a --dry-run leaves every byte alone."""
-    first = run("apply", root, "--yes", *flags)
-    assert first.exit_code == 0, first.output
-    assert "BESTCHATBOT_SIGNING_KEY" in first.output
-    after = tree_digest(root)
-    again = run("apply", root, "--yes", *flags)
-    assert again.exit_code == 0, again.output
-    assert "Nothing to do" in again.output
-    assert run("apply", root, "--dry-run", *flags).exit_code == 0
-    assert tree_digest(root) == after
 
 
 def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, Any]:

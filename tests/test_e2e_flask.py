@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
+    apply_twice,
     assert_contract,
     copy_fixture,
     imported,
@@ -20,22 +21,6 @@ from tests.helpers import (
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
-
-
-def apply_twice(root: Path, *flags: str) -> None:
-    """--dry-run leaves every byte alone; apply; then a second apply plans nothing."""
-    pristine = tree_digest(root)
-    assert run("apply", root, "--dry-run", *flags).exit_code == 0
-    assert tree_digest(root) == pristine
-    first = run("apply", root, "--yes", *flags)
-    assert first.exit_code == 0, first.output
-    assert "BESTCHATBOT_SIGNING_KEY" in first.output
-    after = tree_digest(root)
-    again = run("apply", root, "--yes", *flags)
-    assert again.exit_code == 0, again.output
-    assert "Nothing to do" in again.output
-    assert run("apply", root, "--dry-run", *flags).exit_code == 0
-    assert tree_digest(root) == after
 
 
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:

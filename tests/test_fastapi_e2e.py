@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers import (
+    apply_twice,
     assert_contract,
     copy_fixture,
     imported,
@@ -26,20 +27,6 @@ from tests.npm_cache import link_node_modules, npm_env
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
 APP_SECRET = "an-app-secret-that-is-long-enough-for-hs256"
-
-
-def apply_twice(root: Path, *flags: str) -> str:
-    """Apply; then a second apply plans nothing and a --dry-run leaves every byte alone."""
-    first = run("apply", root, "--yes", *flags)
-    assert first.exit_code == 0, first.output
-    assert "BESTCHATBOT_SIGNING_KEY" in first.output
-    after = tree_digest(root)
-    again = run("apply", root, "--yes", *flags)
-    assert again.exit_code == 0, again.output
-    assert "Nothing to do" in again.output
-    assert run("apply", root, "--dry-run", *flags).exit_code == 0
-    assert tree_digest(root) == after
-    return first.output
 
 
 @pytest.mark.parametrize(
@@ -110,7 +97,7 @@ def test_fastapi_oauth2(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mo
 
 def test_fastapi_users(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_fixture("fastapi-users", tmp_path)
-    output = apply_twice(root, "--api-key", "pk_notes")
+    output = apply_twice(root, "--api-key", "pk_notes").output
     assert "Authorization" in output  # no frontend here: the next step says how to call it
     monkeypatch.setenv("NOTES_SECRET", APP_SECRET)
     monkeypatch.setenv("NOTES_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'notes.sqlite3'}")

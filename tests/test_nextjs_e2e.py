@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import assert_contract, copy_fixture, run, tree_digest, verify
+from tests.helpers import apply_twice, assert_contract, copy_fixture, run, tree_digest, verify
 from tests.npm_cache import link_node_modules, npm_env
 
 pytestmark = pytest.mark.e2e
@@ -278,19 +278,6 @@ def type_check(root: Path, javascript: bool = False) -> None:
 
 
 # -- set-up -----------------------------------------------------------------------------------
-
-
-def apply_twice(root: Path, *flags: str) -> None:
-    """Apply; then a second apply plans nothing and a --dry-run leaves every byte alone."""
-    first = run("apply", root, "--yes", *flags)
-    assert first.exit_code == 0, first.output
-    assert "BESTCHATBOT_SIGNING_KEY" in first.output
-    after = tree_digest(root)
-    again = run("apply", root, "--yes", *flags)
-    assert again.exit_code == 0, again.output
-    assert "Nothing to do" in again.output
-    assert run("apply", root, "--dry-run", *flags).exit_code == 0
-    assert tree_digest(root) == after
 
 
 def install(root: Path) -> None:

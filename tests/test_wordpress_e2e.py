@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    apply_twice,
     assert_contract,
     copy_fixture,
     run,
     token_in,
-    tree_digest,
     verify,
 )
 
@@ -39,20 +39,9 @@ ADA = {
 ROUTE = "/bestchatbot/v1/widget-token"
 
 
-def apply_twice(root: Path, *flags: str) -> list[str]:
-    """Apply; a second apply plans nothing; --dry-run leaves every byte alone. Returns the
-    files the first apply created or changed, each checked with `php -l` when it is PHP."""
-    before = tree_digest(root)
-    first = run("apply", root, "--yes", *flags)
-    assert first.exit_code == 0, first.output
-    assert "BESTCHATBOT_SIGNING_KEY" in first.output
-    after = tree_digest(root)
-    changed = sorted(p for p in after if before.get(p) != after[p])
-    again = run("apply", root, "--yes", *flags)
-    assert again.exit_code == 0, again.output
-    assert "Nothing to do" in again.output
-    assert run("apply", root, "--dry-run", *flags).exit_code == 0
-    assert tree_digest(root) == after
+def apply_and_lint(root: Path, *flags: str) -> list[str]:
+    """`apply_twice`, then `php -l` on every PHP file the apply created or changed."""
+    changed = apply_twice(root, *flags).changed
     for path in changed:
         if path.endswith(".php"):
             lint = subprocess.run(
@@ -88,7 +77,7 @@ def widget_tags(html: str) -> list[str]:
 
 def test_classic_theme_token_on_the_existing_footer_tag(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-classic-theme", tmp_path)
-    changed = apply_twice(root)
+    changed = apply_and_lint(root)
     assert changed == ["footer.php", "functions.php"]
     page = {"require": [str(root / "functions.php")], "page": True}
     page["template"] = str(root / "footer.php")
@@ -110,7 +99,7 @@ def test_classic_theme_token_on_the_existing_footer_tag(tmp_path: Path, signing_
 def test_block_theme_wp_footer_prints_the_widget(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-block-theme", tmp_path)
     assert run("apply", root, "--dry-run").exit_code == 3  # the API key is asked for
-    changed = apply_twice(root, "--api-key", "pk_meadow")
+    changed = apply_and_lint(root, "--api-key", "pk_meadow")
     assert changed == ["functions.php"]
     page = {"require": [str(root / "functions.php")], "page": True}
 
@@ -125,7 +114,7 @@ def test_block_theme_wp_footer_prints_the_widget(tmp_path: Path, signing_key: st
 
 def test_namespaced_plugin(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-plugin", tmp_path)
-    changed = apply_twice(root, "--api-key", "pk_rowing")
+    changed = apply_and_lint(root, "--api-key", "pk_rowing")
     assert changed == ["member-directory.php"]
     page = {"require": [str(root / "member-directory.php")], "page": True}
     assert token_in(php({**page, "user": None})["html"]) is None
@@ -163,7 +152,7 @@ def _write_autoloader(root: Path) -> None:
 
 def test_composer_site_signs_with_php_jwt(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-composer-site", tmp_path)
-    changed = apply_twice(root, "--api-key", "pk_ridge")
+    changed = apply_and_lint(root, "--api-key", "pk_ridge")
     assert changed == [".env.example", "composer.json", "web/app/mu-plugins/bestchatbot.php"]
     manifest = json.loads((root / "composer.json").read_text())
     assert manifest["require"]["firebase/php-jwt"] == "^7.0"
@@ -189,7 +178,7 @@ def test_composer_site_signs_with_php_jwt(tmp_path: Path, signing_key: str) -> N
 
 def test_cached_site_serves_the_token_from_the_rest_api(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-cached-site", tmp_path)
-    changed = apply_twice(root, "--api-key", "pk_harbor")
+    changed = apply_and_lint(root, "--api-key", "pk_harbor")
     assert changed == [
         "wp-content/mu-plugins/bestchatbot-identity.js",
         "wp-content/mu-plugins/bestchatbot.php",
@@ -317,7 +306,7 @@ def test_namespaced_plugin_endpoint(tmp_path: Path, signing_key: str) -> None:
     """--delivery token-endpoint in a namespaced file: callbacks and core classes resolve."""
     root = copy_fixture("wp-plugin", tmp_path)
     flags = ("--api-key", "pk_rowing", "--delivery", "token-endpoint")
-    changed = apply_twice(root, *flags)
+    changed = apply_and_lint(root, *flags)
     assert changed == ["assets/js/bestchatbot-identity.js", "member-directory.php"]
     requires = [str(root / "member-directory.php")]
     page = php({"require": requires, "page": True, "user": ADA})
