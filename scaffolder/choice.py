@@ -4,10 +4,10 @@ one there is, or else a question. Never a guess."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from scaffolder.errors import UsageError
-from scaffolder.model import Inspection, Question
+from scaffolder.model import Delivery, Inspection, Question
 
 T = TypeVar("T")
 
@@ -54,3 +54,13 @@ def pick_library(
     if answer:
         return next((x for x in found if library(x) == answer), None) or declared(answer)
     return found[0] if len(found) == 1 else None
+
+
+def pick_delivery(answer: str | None, rendering: str | None, page_cache: bool) -> Delivery:
+    """The answered delivery; else the tag on server-rendered pages, unless a page cache could
+    serve an inline token to the wrong visitor; else the token endpoint."""
+    if answer:
+        return cast(Delivery, answer)  # engine.check_answers validated it
+    if rendering == "server-rendered" and not page_cache:
+        return "script-attribute"
+    return "token-endpoint"

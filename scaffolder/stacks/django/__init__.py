@@ -22,7 +22,7 @@ widget token with PyJWT, and either:
 
 from __future__ import annotations
 
-from scaffolder import exprs
+from scaffolder import choice, exprs
 from scaffolder.errors import UsageError
 from scaffolder.markup import Layout
 from scaffolder.model import (
@@ -64,7 +64,7 @@ class DjangoStack(Stack):
     auth_ids = AUTH_IDS
 
     def detect(self, project: Project) -> Detection | None:
-        index = PythonIndex(project)
+        index = PythonIndex.of(project)
         evidence: list[Evidence] = []
         for proj in find_projects(index):
             if proj.manage:
@@ -87,7 +87,7 @@ class DjangoStack(Stack):
         return None
 
     def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
-        index = PythonIndex(project)
+        index = PythonIndex.of(project)
         insp = Inspection(root=project.root)
         proj = _choose_project(find_projects(index) or [DjangoProject(".", None)], answers, insp)
         if proj is None:
@@ -320,14 +320,9 @@ def _auth(index: PythonIndex, facts: d.DjangoFacts, answers: Answers, insp: Insp
 
 
 def _delivery(index: PythonIndex, facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> None:
-    if answers.delivery:
-        insp.delivery = answers.delivery  # type: ignore[assignment]
-    elif facts.page_cache:
-        insp.delivery = "token-endpoint"
-    elif insp.stack.rendering == "server-rendered":
-        insp.delivery = "script-attribute"
-    else:
-        insp.delivery = "token-endpoint"
+    insp.delivery = choice.pick_delivery(
+        answers.delivery, insp.stack.rendering, bool(facts.page_cache)
+    )
     if insp.delivery == "token-endpoint":
         d.plan_route(index, facts, answers.api_prefix)
 

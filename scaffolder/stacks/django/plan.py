@@ -341,7 +341,7 @@ def _wire_route(project: Project, facts: DjangoFacts, view: str, builder: PlanBu
 
 def _import_target(project: Project, facts: DjangoFacts, path: str) -> tuple[str, int]:
     """Import the token module relatively from its own package, absolutely from elsewhere."""
-    index = PythonIndex(project)
+    index = PythonIndex.of(project)
     mod = index.module(path)
     dotted = dotted_name(facts.project.root, path)
     package = dotted.rpartition(".")[0] if not path.endswith("__init__.py") else dotted

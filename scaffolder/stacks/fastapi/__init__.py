@@ -56,7 +56,7 @@ class FastAPIStack(Stack):
     auth_ids = a.AUTH_IDS
 
     def detect(self, project: Project) -> Detection | None:
-        apps = d.find_apps(PythonIndex(project))
+        apps = d.find_apps(PythonIndex.of(project))
         if not apps:
             return None
         evidence = tuple(
@@ -70,7 +70,7 @@ class FastAPIStack(Stack):
         return Detection(self.id, "high", evidence)
 
     def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
-        index = PythonIndex(project)
+        index = PythonIndex.of(project)
         insp = Inspection(root=project.root)
         apps = d.find_apps(index)
         app = _choose_app(apps, answers, insp)

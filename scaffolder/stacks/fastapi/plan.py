@@ -45,7 +45,7 @@ USER = "user"
 def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
     facts: FastAPIFacts = insp.facts
     endpoint = insp.delivery == "token-endpoint"
-    index = PythonIndex(project)
+    index = PythonIndex.of(project)
     target = facts.target if endpoint else None
     inline = target is not None and _inline_present(builder, target.path)
     if target is not None and inline:

@@ -4,7 +4,7 @@ tag; with a question for whatever detection cannot settle."""
 
 from __future__ import annotations
 
-from scaffolder import exprs
+from scaffolder import choice, exprs
 from scaffolder.errors import UsageError
 from scaffolder.markup import answered_layout, widget_tags
 from scaffolder.model import (
@@ -203,12 +203,7 @@ def delivery(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
                 route.line,
             )
         )
-    if answers.delivery:
-        insp.delivery = answers.delivery  # type: ignore[assignment]
-    elif insp.stack.rendering == "server-rendered" and not cached:
-        insp.delivery = "script-attribute"
-    else:
-        insp.delivery = "token-endpoint"
+    insp.delivery = choice.pick_delivery(answers.delivery, insp.stack.rendering, bool(cached))
     if insp.delivery == "script-attribute" and not facts.struct.templates:
         raise UsageError("--delivery script-attribute: this app renders no Jinja2Templates pages")
     if insp.delivery == "token-endpoint" and facts.frontend is None and facts.templates:

@@ -224,12 +224,9 @@ def _declared_auth(library: str) -> d.AuthFacts:
 def _delivery(facts: d.FlaskFacts, answers: Answers, insp: Inspection) -> None:
     prefix = answers.api_prefix or d.common_prefix([p for p, _ in facts.api_prefixes]) or "/api"
     facts.endpoint_prefix = "/" + prefix.strip("/")
-    if answers.delivery:
-        insp.delivery = answers.delivery  # type: ignore[assignment]
-    elif insp.stack.rendering == "server-rendered" and not facts.page_cache:
-        insp.delivery = "script-attribute"
-    else:
-        insp.delivery = "token-endpoint"
+    insp.delivery = choice.pick_delivery(
+        answers.delivery, insp.stack.rendering, bool(facts.page_cache)
+    )
 
 
 def _widget(facts: d.FlaskFacts, answers: Answers, insp: Inspection) -> None:
