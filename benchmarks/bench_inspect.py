@@ -7,7 +7,9 @@ projects ignore them. Then measures, each in a fresh process (median of --repeat
 - `bcb-scaffold --version`
 - `bcb-scaffold inspect` on the plain fixture (a typical app)
 - `bcb-scaffold inspect` on the N-file tree
-- `git ls-files --cached --others --exclude-standard` on the same tree (a floor: git's own walk)
+- the floor for each inspected tree: a fresh interpreter that runs `git ls-files --cached
+  --others --exclude-standard` and greps every listed file for the stacks' marker words, the
+  least any static inspection of the tree must do; the ratio inspect / floor is printed
 
 Usage: python benchmarks/bench_inspect.py [--files 100000] [--repeat 5] [--json]
 """
@@ -106,6 +108,27 @@ def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float | No
 
 CLI = [sys.executable, "-c", PEAK_WRAPPER]
 
+# The floor: start an interpreter, list the project's files the way git does, grep each one.
+FLOOR_SCRIPT = """
+import os, re, subprocess, sys
+root = sys.argv[1]
+listed = subprocess.run(
+    ["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    capture_output=True, check=True,
+).stdout
+marker = re.compile(rb"flask|django|fastapi|starlette|next|express|wp_|add_action")
+hits = 0
+for rel in listed.split(b"\\0"):
+    if rel:
+        try:
+            with open(os.path.join(root.encode(), rel), "rb") as fh:
+                hits += marker.search(fh.read()) is not None
+        except OSError:
+            pass
+print(hits)
+"""
+FLOOR = [sys.executable, "-c", FLOOR_SCRIPT]
+
 
 def median(argv: list[str], repeat: int, cwd: Path | None = None) -> dict[str, float | None]:
     measure(argv, cwd)  # warm the file system cache
@@ -133,8 +156,11 @@ def main() -> None:
         "inspect_large_tree": median([*CLI, "inspect", "--json", str(tree)], args.repeat),
     }
     if shutil.which("git"):
-        git = ["git", "-C", str(tree), "ls-files", "--cached", "--others", "--exclude-standard"]
-        results["git_ls_files_large_tree"] = median(git, args.repeat)
+        results["floor_typical_app"] = median([*FLOOR, str(FIXTURE)], args.repeat)
+        results["floor_large_tree"] = median([*FLOOR, str(tree)], args.repeat)
+        for what in ("typical_app", "large_tree"):
+            ratio = results[f"inspect_{what}"]["seconds"] / results[f"floor_{what}"]["seconds"]
+            results[f"ratio_{what}"] = round(ratio, 1)
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -144,6 +170,9 @@ def main() -> None:
         if isinstance(row, dict):
             peak = f"{row['peak_mib']:.0f} MiB" if row["peak_mib"] is not None else "-"
             print(f"| {name} | {row['seconds'] * 1000:.0f} ms | {peak} |")
+    for what in ("typical_app", "large_tree"):
+        if f"ratio_{what}" in results:
+            print(f"\ninspect / floor, {what}: {results[f'ratio_{what}']}x")
 
 
 if __name__ == "__main__":
