@@ -1,0 +1,1 @@
+"""The real-world benchmark: bcb-scaffold run against pinned public apps (see README.md)."""
