@@ -60,7 +60,7 @@ def pick_delivery(answer: str | None, rendering: str | None, page_cache: bool) -
     """The answered delivery; else the tag on server-rendered pages, unless a page cache could
     serve an inline token to the wrong visitor; else the token endpoint."""
     if answer:
-        return cast(Delivery, answer)  # engine.check_answers validated it
+        return cast(Delivery, answer)  # answer_rules.validate checked it
     if rendering == "server-rendered" and not page_cache:
         return "script-attribute"
     return "token-endpoint"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from scaffolder.project import Project
 
@@ -241,18 +242,29 @@ def find_layouts(templates: dict[str, Template]) -> list[Layout]:
     return [lay for lay in layouts if not (lay.mode != "body" and lay.template.extends in names)]
 
 
-def answered_layout(templates: dict[str, Template], layouts: list[Layout], answer: str) -> Layout:
+def answered_layout(
+    templates: dict[str, Template], layouts: list[Layout], answer: str, root: Path
+) -> Layout:
     """The layout `--layout` names (a path or a loader name): a detected one, or any template
-    (before its `</body>`, else at its end). A UsageError when there is no such template."""
+    (before its `</body>`, else at its end); a symlink stands for its target, which the plan
+    edits. A UsageError when there is no such template, or it leads out of the project."""
     for lay in layouts:
         if answer in (lay.template.path, lay.template.name):
-            return lay
+            return replace(lay, template=resolved_template(lay.template, root))
     tpl = next((t for t in templates.values() if answer in (t.path, t.name)), None)
     if tpl is None:
         from scaffolder.errors import UsageError
 
         raise UsageError(f"--layout {answer}: no such template")
-    return Layout(tpl, "body" if tpl.has_body_close else "append", 0)
+    return Layout(resolved_template(tpl, root), "body" if tpl.has_body_close else "append", 0)
+
+
+def resolved_template(tpl: Template, root: Path) -> Template:
+    """The template as the file it really is: a symlink's target (inside the project)."""
+    from scaffolder.answer_rules import layout_target
+
+    target = layout_target(root, tpl.path)
+    return tpl if target == tpl.path else replace(tpl, path=target)
 
 
 def widget_in_templates(templates: dict[str, Template]) -> tuple[Template, Tag] | None:

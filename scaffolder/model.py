@@ -108,26 +108,41 @@ class Answers:
     """
 
     framework: str | None = _answer("Framework to integrate, when several are found.")
-    app: str | None = _answer("The app to integrate (a module or sub-project path), when several.")
-    auth: str | None = _answer("Auth library id (e.g. flask-login, flask-session).")
+    app: str | None = _answer(
+        "The app to integrate, when several: a path inside the project (a module or sub-project), "
+        "optionally path:variable."
+    )
+    auth: str | None = _answer("Auth library id (e.g. flask-login, flask-session; [a-z0-9-]).")
     delivery: str | None = _answer(
         "script-attribute (data-user-token on server-rendered pages) or token-endpoint."
     )
-    email_expr: str | None = _answer("Server-side expression for the signed-in user's email.")
-    name_expr: str | None = _answer("Server-side expression for the user's display name.")
-    id_expr: str | None = _answer("Server-side expression for the user's id.")
-    layout: str | None = _answer("Base layout template that should carry the widget tag.")
-    api_key: str | None = _answer(
-        "BestChatBot public API key (data-api-key), if the tag is missing."
+    email_expr: str | None = _answer(
+        "Signed-in user's email: a chain from the stack's user (current_user.email, "
+        "req.user.email, $user->user_email), or/+/?? of chains and literals; no calls with "
+        "arguments, no request input."
     )
-    api_prefix: str | None = _answer("URL prefix for the token endpoint (default: the app's API).")
+    name_expr: str | None = _answer(
+        "User's display name, same grammar (e.g. user.get_full_name() or user.username)."
+    )
+    id_expr: str | None = _answer("User's id, same grammar (e.g. str(user.pk), String(user.id)).")
+    layout: str | None = _answer(
+        "Base layout template that should carry the widget tag (a path or loader name inside "
+        "the project; Next.js: root layout paths, comma-separated, or all)."
+    )
+    api_key: str | None = _answer(
+        "BestChatBot public API key (data-api-key: 1-128 letters, digits, _ and -), if the tag "
+        "is missing."
+    )
+    api_prefix: str | None = _answer(
+        "URL prefix for the token endpoint, e.g. /api/v1 (default: the app's API; / for none)."
+    )
     settings: str | None = _answer("Django settings module (dotted, e.g. config.settings.dev).")
     user_dependency: str | None = _answer(
-        "FastAPI: the current-user dependency identifying visitors (module:function)."
+        "FastAPI: the current-user dependency identifying visitors (module.path:function)."
     )
     spa_token: str | None = _answer(
-        "JavaScript expression reading the SPA's bearer token (e.g. "
-        'localStorage.getItem("access_token")).'
+        "How the SPA's bearer token is read: "
+        'localStorage.getItem("key"), sessionStorage.getItem("key") or a window.name chain.'
     )
 
     @classmethod

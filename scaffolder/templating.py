@@ -9,6 +9,8 @@ from typing import Any
 
 import jinja2
 
+from scaffolder import escape
+
 
 def templates_dir() -> Path:
     here = Path(__file__).resolve().parent
@@ -20,7 +22,7 @@ def templates_dir() -> Path:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -28,6 +30,17 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Autoescape is off (the output is code): a value from an answer or from the project goes
+    # through the filter naming where it lands, e.g. `{{ endpoint | js_str }}`.
+    env.filters.update(
+        html_attr=escape.html_attr,
+        js_str=escape.js_str,
+        js_comment=escape.js_comment,
+        py_str=escape.py_str,
+        py_doc=escape.py_doc,
+        php_str=escape.php_str,
+    )
+    return env
 
 
 def render(template: str, **context: Any) -> str:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffolder import answer_rules
 from scaffolder.documents import apply_document, bundled_json_schema, error_document
 from scaffolder.errors import Refused, ScaffoldError, UsageError
 from scaffolder.exitcodes import ExitCode
-from scaffolder.model import DELIVERIES, Answers
+from scaffolder.model import Answers
 
 PATH_ARGUMENT = {
     "type": "string",
@@ -101,16 +102,14 @@ BY_NAME = {t.name: t for t in TOOLS}
 
 
 def _answer_properties() -> dict[str, dict[str, Any]]:
-    from scaffolder.registry import stacks
-
+    """One argument per answer, with the grammar `answer_rules` enforces on the server (the
+    same constants: the schema cannot drift from the check that really runs)."""
     properties: dict[str, dict[str, Any]] = {}
     for name, help_text in Answers.fields_help():
-        prop: dict[str, Any] = {"type": ["string", "null"], "description": help_text}
-        if name == "delivery":
-            prop["enum"] = [*DELIVERIES, None]
-        elif name == "framework":
-            prop["enum"] = [*sorted(stacks()), None]
-        properties[name] = prop
+        rule = answer_rules.describe(name)
+        description = f"{help_text} Must be {rule}." if rule else help_text
+        prop: dict[str, Any] = {"type": ["string", "null"], "description": description}
+        properties[name] = prop | answer_rules.json_schema(name)
     return properties
 
 
