@@ -6,6 +6,7 @@ Heavy modules (libcst, Jinja2, the stacks) are imported inside the commands, so 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -16,7 +17,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from scaffolder import __version__
-from scaffolder.errors import Refused, ScaffoldError
+from scaffolder.errors import Interrupted, Refused, ScaffoldError
 from scaffolder.exitcodes import ExitCode, describe
 from scaffolder.model import Answers
 
@@ -37,8 +38,21 @@ def _answers(values: dict[str, Any]) -> Answers:
     return Answers(**{k: values.pop(k) for k, _ in Answers.fields_help()})
 
 
+def _echo(message: str | None = None, **kwargs: Any) -> None:
+    """click.echo that outlives its reader: once the pipe is closed (`| head -1`), the rest of
+    the output goes to /dev/null instead of aborting the command half-way, a write included."""
+    try:
+        click.echo(message, **kwargs)
+    except BrokenPipeError:
+        stream = sys.stderr if kwargs.get("err") else sys.stdout
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+
+
 def _emit_json(document: dict[str, Any]) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    _echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def _interactive() -> bool:
@@ -52,7 +66,7 @@ def _fail(
         from scaffolder.documents import error_document
 
         _emit_json(error_document(kind, message, code, file))
-    click.echo(f"bcb-scaffold: error: {message}", err=True)
+    _echo(f"bcb-scaffold: error: {message}", err=True)
     sys.exit(int(code))
 
 
@@ -124,9 +138,9 @@ def inspect(path: Path, as_json: bool, **values: Any) -> None:
         else:
             from scaffolder.render import inspection_text
 
-            click.echo(inspection_text(insp), nl=False)
+            _echo(inspection_text(insp), nl=False)
             if not insp.supported:
-                click.echo(engine.unsupported_message(insp))
+                _echo(engine.unsupported_message(insp))
         return int(ExitCode.OK if insp.supported else ExitCode.UNSUPPORTED)
 
     _guarded(as_json, body)
@@ -167,6 +181,10 @@ def apply(
         from scaffolder.writer import write_plan
 
         answers = _answers(values)
+        if patch_file is not None:
+            from scaffolder.answer_rules import check_patch_file
+
+            check_patch_file(patch_file, path)
         result = engine.plan(path, answers)
         ask = _interactive() and not (as_json or yes or dry_run or patch_file)
         for _ in range(10):
@@ -180,8 +198,8 @@ def apply(
             if as_json:
                 _emit_json(apply_document(insp, plan, status="questions"))
             else:
-                click.echo(inspection_text(insp), nl=False)
-                click.echo(
+                _echo(inspection_text(insp), nl=False)
+                _echo(
                     "\nbcb-scaffold: questions left unanswered; nothing was written. "
                     "Answer them with the flags shown.",
                     err=True,
@@ -191,11 +209,11 @@ def apply(
             if as_json:
                 _emit_json(apply_document(insp, plan, status="nothing-to-do"))
             else:
-                click.echo("Nothing to do: BestChatBot visitor identity is already wired in.")
+                _echo("Nothing to do: BestChatBot visitor identity is already wired in.")
             return int(ExitCode.OK)
         if not as_json:
-            click.echo(colour_diff(plan.diff()), nl=False)
-            click.echo()
+            _echo(colour_diff(plan.diff()), nl=False)
+            _echo()
         if dry_run or patch_file:
             status = "planned"
             if patch_file:
@@ -212,10 +230,8 @@ def apply(
                 )
             else:
                 if patch_file:
-                    click.echo(
-                        f"Patch written to {patch_file} (apply it with: git apply {patch_file})"
-                    )
-                click.echo(plan_summary(plan, written=False), nl=False)
+                    _echo(f"Patch written to {patch_file} (apply it with: git apply {patch_file})")
+                _echo(plan_summary(plan, written=False), nl=False)
             return int(ExitCode.OK)
         if not yes:
             if not _interactive():
@@ -225,12 +241,17 @@ def apply(
             if not click.confirm("Write these changes?", default=False):
                 raise Refused("declined; nothing was written")
         changed = write_plan(insp.root, plan, allow_dirty=allow_dirty)
-        if install:
-            _run_commands(insp.root, plan, quiet=as_json)
-        if as_json:
-            _emit_json(apply_document(insp, plan, status="applied", changed=changed))
-        else:
-            click.echo(plan_summary(plan, written=True), nl=False)
+        try:
+            if install:
+                _run_commands(insp.root, plan, quiet=as_json)
+            if as_json:
+                _emit_json(apply_document(insp, plan, status="applied", changed=changed))
+            else:
+                _echo(plan_summary(plan, written=True), nl=False)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"interrupted after writing; the changes are in place: {', '.join(changed)}"
+            ) from None
         return int(ExitCode.OK)
 
     _guarded(as_json, body)
@@ -254,14 +275,12 @@ def prompt_command(path: Path, as_json: bool, **values: Any) -> None:
         if as_json:
             _emit_json(result.to_json())
         else:
-            click.echo(result.text, nl=False)
+            _echo(result.text, nl=False)
             if result.supported:
                 import shlex
 
                 where = shlex.quote(str(path))
-                click.echo(
-                    f"\nbcb-scaffold can write this itself: bcb-scaffold apply {where}", err=True
-                )
+                _echo(f"\nbcb-scaffold can write this itself: bcb-scaffold apply {where}", err=True)
         return int(ExitCode.OK)
 
     _guarded(as_json, body)
@@ -304,7 +323,7 @@ def _run_commands(root: Path, plan: Any, *, quiet: bool) -> None:
 
     for cmd in plan.commands:
         if not quiet:
-            click.echo(f"$ {cmd.display}", err=True)
+            _echo(f"$ {cmd.display}", err=True)
         try:
             done = subprocess.run(
                 list(cmd.argv), cwd=root / cmd.cwd, capture_output=quiet, check=False

@@ -40,3 +40,8 @@ class BadInput(ScaffoldError):
 class WriteFailed(ScaffoldError):
     exit_code = ExitCode.WRITE_FAILED
     code = "write-failed"
+
+
+class Interrupted(ScaffoldError):
+    exit_code = ExitCode.INTERRUPTED
+    code = "interrupted"

@@ -17,12 +17,18 @@ class ExitCode(IntEnum):
     UNSUPPORTED = 4
     """No supported framework was found in PATH."""
     REFUSED = 5
-    """Refused to write: not a terminal without --yes, uncommitted changes, a file changed
-    since planning, a conflicting existing file, or the user declined."""
+    """Refused to write: not a terminal without --yes, uncommitted changes (or git cannot
+    tell), a file changed since planning or while writing, a path resolving outside the
+    project, a conflicting existing file, or the user declined."""
     BAD_INPUT = 6
     """A file it must read or change is unreadable, not UTF-8, unparseable or read-only."""
     WRITE_FAILED = 7
     """Writing failed part-way; every file written so far was restored."""
+    INTERRUPTED = 130
+    """SIGINT or SIGTERM (128 + SIGINT, as shells report it): during the write, every file
+    written so far was restored; once every file was written (printing the summary, running
+    --install), the changes are kept and the message says so. Ctrl-C before the write starts
+    stays a refusal (5): nothing was written."""
 
 
 def describe() -> list[tuple[int, str, str]]:
@@ -43,4 +49,5 @@ _DOCS = {
     ExitCode.REFUSED: "refused: no --yes off a terminal, uncommitted changes, conflict, declined",
     ExitCode.BAD_INPUT: "bad input: a needed file is unreadable, not UTF-8, unparseable, read-only",
     ExitCode.WRITE_FAILED: "write failed part-way; everything written was restored",
+    ExitCode.INTERRUPTED: "interrupted (SIGINT/SIGTERM): mid-write all restored, after it kept",
 }

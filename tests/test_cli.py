@@ -203,3 +203,31 @@ def test_main_entry_point_usage_error() -> None:
     assert out.stderr.strip().splitlines() == [
         "bcb-scaffold: error: No such option '--bogus'. (see: bcb-scaffold apply --help)"
     ]
+
+
+def test_a_symlinked_layout_gets_the_tag_in_its_target(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    (root / "theme").mkdir()
+    (root / "app/templates/base.html").rename(root / "theme/base.html")
+    (root / "app/templates/base.html").symlink_to("../../theme/base.html")
+    result = run("apply", root, "--yes", "--api-key", "pk")
+    assert result.exit_code == 0, result.output
+    assert (root / "app/templates/base.html").is_symlink()
+    assert 'data-api-key="pk"' in (root / "theme/base.html").read_text()
+
+
+def test_exit_codes_are_documented_everywhere() -> None:
+    """Each exit code is in the README table, in --help's epilog and in the error schema."""
+    from scaffolder.documents import json_schema
+    from scaffolder.exitcodes import ExitCode
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = {
+        int(line.split("|")[1])
+        for line in readme.splitlines()
+        if line[:2] == "| " and line.split("|")[1].strip().isdigit()
+    }
+    assert table == {int(code) for code in ExitCode}
+    assert "130 interrupted" in run("--help").output
+    enum = json_schema("error")["properties"]["error"]["properties"]["exit_code"]["enum"]
+    assert int(ExitCode.INTERRUPTED) in enum

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import pty
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -131,3 +132,114 @@ def test_every_question_is_answerable_by_its_flag(fixture: str) -> None:
         if answered["schema"] == "bcb-scaffold/inspect@1":
             assert answered["answers"][q["id"]] == value
             assert q["id"] not in [left["id"] for left in answered["questions"]], q
+
+
+# -- hostile trees and pipes: everything finishes, nothing hangs ----------------------------
+
+
+def bcb(root: Path, *args: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """The real command in a subprocess with a timeout: a regression fails instead of hanging."""
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "scaffolder", *args, str(root)],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"bcb-scaffold {' '.join(args)} hung")
+
+
+@pytest.mark.parametrize(
+    ("fifo", "note"),
+    [
+        pytest.param(
+            "app/.gitignore", "its ignore rules are not applied", id="gitignore-in-a-subfolder"
+        ),
+        pytest.param("app/helpers.py", None, id="source-file"),
+        pytest.param(".env.example", None, id="env-example"),
+    ],
+)
+def test_a_fifo_in_the_tree_never_hangs(tmp_path: Path, fifo: str, note: str | None) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    (root / fifo).unlink(missing_ok=True)
+    os.mkfifo(root / fifo)
+    inspected = bcb(root, "inspect", "--json", "--api-key", "pk")
+    assert inspected.returncode == 0, inspected.stderr
+    notes = json.loads(inspected.stdout)["notes"]
+    if note:
+        assert [(n["file"], n["blocking"]) for n in notes] == [(fifo, False)]
+        assert note in notes[0]["message"]
+    applied = bcb(root, "apply", "--yes", "--api-key", "pk")
+    assert applied.returncode == 0, applied.stderr
+    assert "data-api-key" in (root / "app/templates/base.html").read_text()
+    assert stat.S_ISFIFO(os.lstat(root / fifo).st_mode)
+    if fifo == ".env.example":
+        assert ".env.example is not a regular file: list BESTCHATBOT_SIGNING_KEY=" in applied.stdout
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_closed_stdout_never_interrupts_the_write(tmp_path: Path, as_json: bool) -> None:
+    """The reader is gone before the first line (`| head -0`): every write still happens."""
+    root = copy_fixture("flask-login", tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = bcb(
+            root,
+            "apply",
+            "--yes",
+            "--api-key",
+            "pk",
+            *(["--json"] if as_json else []),
+            stdout=write_end,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert (root / "app/bestchatbot.py").is_file()
+    assert "PyJWT" in (root / "requirements.txt").read_text()
+
+
+def test_apply_piped_into_head_writes_everything(tmp_path: Path) -> None:
+    """`bcb-scaffold apply --yes ... | head -1`: one line is read, then the pipe closes."""
+    root = copy_fixture("flask-login", tmp_path)
+    with subprocess.Popen(
+        [sys.executable, "-m", "scaffolder", "apply", "--yes", "--api-key", "pk", str(root)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        code = proc.wait(timeout=60)
+    assert first.startswith(b"diff --git")
+    assert (code, err) == (0, "")
+    again = bcb(root, "apply", "--yes", "--api-key", "pk")
+    assert "Nothing to do" in again.stdout
+
+
+def test_apply_refuses_where_git_cannot_tell(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    for args in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "fixture"],
+    ):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(root), "update-index", "--skip-worktree", "app/__init__.py"], check=True
+    )
+    before = tree_digest(root)
+    refused = bcb(root, "apply", "--yes", "--api-key", "pk")
+    assert refused.returncode == 5
+    assert "git cannot tell" in refused.stderr and "app/__init__.py" in refused.stderr
+    assert tree_digest(root) == before
+    allowed = bcb(root, "apply", "--yes", "--allow-dirty", "--api-key", "pk")
+    assert allowed.returncode == 0, allowed.stderr

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
 
 from scaffolder.errors import BadInput
-from scaffolder.project import Project
+from scaffolder.project import NotRegularFile, Project, read_regular
+from tests.helpers import no_hang
 
 
 def make(root: Path, files: dict[str, str | bytes]) -> None:
@@ -119,3 +121,40 @@ def test_bom_is_remembered(tmp_path: Path) -> None:
     make(tmp_path, {"a.py": "\ufeffx = 1\n".encode()})
     source = Project(tmp_path).read("a.py")
     assert source.bom and source.text == "x = 1\n"
+
+
+@pytest.mark.parametrize("ignore_file", ["sub/.gitignore", ".gitignore", ".git/info/exclude"])
+def test_a_fifo_ignore_file_is_a_note_not_a_hang(tmp_path: Path, ignore_file: str) -> None:
+    make(tmp_path, {"app.py": "", "sub/x.py": "", ".git/info/.keep": ""})
+    os.mkfifo(tmp_path / ignore_file)
+    project = Project(tmp_path)
+    with no_hang():
+        files = project.files
+        assert project.is_ignored("sub/x.py") is False
+    assert set(files) == {"app.py", "sub/x.py"}
+    assert [(n.file, n.blocking) for n in project.notes] == [(ignore_file, False)]
+    assert "not a regular file (a FIFO)" in project.notes[0].message
+
+
+def test_a_fifo_read_by_name_is_a_plain_note(tmp_path: Path) -> None:
+    make(tmp_path, {"app.py": ""})
+    os.mkfifo(tmp_path / "settings.py")
+    project = Project(tmp_path)
+    with no_hang():
+        assert project.text("settings.py") is None
+        with pytest.raises(BadInput, match=r"settings\.py: not a regular file \(a FIFO\)"):
+            project.read("settings.py")
+    assert [(n.file, n.blocking) for n in project.notes] == [("settings.py", False)]
+    assert project.files == ("app.py",)  # never listed either
+
+
+def test_sockets_are_never_opened(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "app.sock"))
+        with pytest.raises(NotRegularFile, match="a socket"):
+            read_regular(tmp_path / "app.sock")
+
+
+def test_the_writers_temp_files_are_not_project_files(tmp_path: Path) -> None:
+    make(tmp_path, {"app.py": "", ".app.py.k2j4_x9q.bcb-tmp": "", "notes.bcb-tmp": ""})
+    assert set(Project(tmp_path).files) == {"app.py", "notes.bcb-tmp"}
