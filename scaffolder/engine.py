@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffolder import envfile, validate
-from scaffolder.errors import BadInput, UnsupportedStack, UsageError
-from scaffolder.model import DELIVERIES, Answers, Evidence, Inspection, Question, StackReport
+from scaffolder import answer_rules, envfile, validate
+from scaffolder.errors import BadInput, ScaffoldError, UnsupportedStack, UsageError
+from scaffolder.model import Answers, Evidence, Inspection, Note, Question, StackReport
 from scaffolder.plan import Plan, PlanBuilder
 from scaffolder.project import Project
 from scaffolder.registry import Detection, stacks
@@ -36,14 +36,6 @@ class Result:
     plan: Plan
 
 
-def check_answers(answers: Answers) -> None:
-    if answers.delivery is not None and answers.delivery not in DELIVERIES:
-        raise UsageError(f"--delivery must be one of: {', '.join(DELIVERIES)}")
-    registry = stacks()
-    if answers.framework is not None and answers.framework not in registry:
-        raise UsageError(f"--framework must be one of: {', '.join(sorted(registry))}")
-
-
 def open_project(root: Path) -> Project:
     if not root.exists():
         raise UsageError(f"{root}: no such directory")
@@ -53,8 +45,8 @@ def open_project(root: Path) -> Project:
 
 
 def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection]:
-    check_answers(answers)
     project = open_project(root)
+    answers = answer_rules.validate(answers, project.root)
     registry = stacks()
     detections = [d for s in registry.values() if (d := s.detect(project)) is not None]
     chosen = _choose(detections, answers)
@@ -71,36 +63,70 @@ def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection]:
 def plan(root: Path, answers: Answers) -> Result:
     """Inspect and plan; the plan is empty when questions remain (see `inspection.questions`)."""
     project, inspection = inspect(root, answers)
+    # A file that could not be read or parsed stops the run only where it may matter: when no
+    # app was found or a question is left that the project's files could have settled (the
+    # file may be the app, the user model or the layout), or when the plan reads or edits it.
+    # Otherwise a file the tool only scanned is a note in the report.
     blocking = [n for n in inspection.notes if n.blocking]
-    if blocking:
-        first = blocking[0]
-        where = f"{first.file}:{first.line}" if first.line else f"{first.file}"
-        more = f" (and {len(blocking) - 1} more file(s))" if len(blocking) > 1 else ""
-        raise BadInput(
-            f"{where}: {first.message.removesuffix('; skipped')}{more}; "
-            "fix it (or git-ignore it) and run again; nothing written",
-            file=first.file,
-        )
+    unsettled = [q for q in inspection.questions if q.id not in _NOT_IN_FILES]
+    if blocking and (not inspection.supported or unsettled):
+        raise _blocked(blocking)
     if not inspection.supported:
         raise UnsupportedStack(unsupported_message(inspection))
     if inspection.questions:
         return Result(project, inspection, Plan())
 
+    touched: set[str] = set()
+
     def read(path: str) -> tuple[str, bool] | None:
+        touched.add(path)
         if not project.abspath(path).is_file():
             return None
         source = project.read(path)
+        if source.encoding != "utf-8":
+            raise BadInput(
+                f"{path}: {source.encoding.upper()} text; bcb-scaffold edits UTF-8 files only "
+                "(convert it, or make the change by hand); nothing written",
+                file=path,
+            )
         return source.text, source.bom
 
     builder = PlanBuilder(read)
     stack = stacks()[inspection.stack.framework or ""]
-    stack.plan(project, inspection, builder)
-    if stack.uses_env_file:
-        envfile.plan_env_example(project, inspection.stack.app_root, builder)
+    try:
+        stack.plan(project, inspection, builder)
+        if stack.uses_env_file:
+            envfile.plan_env_example(project, inspection.stack.app_root, builder)
+    except ScaffoldError:
+        raise
+    except Exception:
+        # Planning on a file the analysis could not read (a LibCST parse of a broken module):
+        # name that file rather than crash.
+        if blocking:
+            raise _blocked(blocking) from None
+        raise
     result = builder.build()
+    needed = [n for n in blocking if n.file in touched]
+    if needed:
+        raise _blocked(needed)
     for edit in result.edits:
         validate.check(edit)
     return Result(project, inspection, result)
+
+
+# Questions no file of the project answers (the widget's public key comes from the dashboard).
+_NOT_IN_FILES = frozenset({"api_key"})
+
+
+def _blocked(notes: list[Note]) -> BadInput:
+    first = notes[0]
+    where = f"{first.file}:{first.line}" if first.line else f"{first.file}"
+    more = f" (and {len(notes) - 1} more file(s))" if len(notes) > 1 else ""
+    return BadInput(
+        f"{where}: {first.message.removesuffix('; skipped')}{more}; "
+        "fix it (or git-ignore it) and run again; nothing written",
+        file=first.file,
+    )
 
 
 def unsupported_message(inspection: Inspection) -> str:

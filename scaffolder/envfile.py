@@ -5,6 +5,8 @@ Never writes a key value anywhere.
 
 from __future__ import annotations
 
+import os
+
 from scaffolder import gitutil
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
@@ -50,6 +52,9 @@ def plan_env_example(project: Project, app_root: str, builder: PlanBuilder) -> N
         ),
         _join(directory, ".env.example"),
     )
+    if os.path.lexists(project.abspath(target)) and not project.abspath(target).is_file():
+        builder.warn(f"{target} is not a regular file: list {KEY}= where the app's env is set up.")
+        return
     text = builder.current(target)
     if text is not None and any(
         line.split("=", 1)[0].strip().removeprefix("export ").strip() == KEY
@@ -73,7 +78,16 @@ def plan_env_example(project: Project, app_root: str, builder: PlanBuilder) -> N
     else:
         new = entry
     builder.write(target, new, f"list {KEY} (empty) for whoever sets up the app")
+    if text is None and _ignored(project, target):  # a new file: untracked, so it stays here
+        builder.warn(
+            f"{target} is git-ignored: the {KEY}= entry stays on this machine; un-ignore it "
+            f"(`!{target.rsplit('/', 1)[-1]}` in .gitignore) so whoever sets up the app sees it."
+        )
     env = _join(directory, ".env")
-    ignored = gitutil.is_ignored(project.root, env)
-    if not (project.is_ignored(env) if ignored is None else ignored):
+    if not _ignored(project, env):
         builder.warn(f"{env} is not git-ignored: add it to .gitignore before you put {KEY} in it.")
+
+
+def _ignored(project: Project, path: str) -> bool:
+    ignored = gitutil.is_ignored(project.root, path)
+    return project.is_ignored(path) if ignored is None else ignored

@@ -2,12 +2,16 @@
 
 Discovery respects `.gitignore` files (root and nested) and `.git/info/exclude`, skips
 virtualenvs, dependency and build output trees, and never follows a symlink out of the project.
-Files that cannot be read as UTF-8 text become notes, never crashes.
+Files that cannot be read as UTF-8 text become notes, never crashes. Only regular files are ever
+opened: a FIFO, socket or device (even one named `.gitignore`) becomes a note, never a hang.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,23 +39,87 @@ SKIP_DIRS = frozenset(
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 T = TypeVar("T")
 BOM = "\ufeff"
+# The writer's temp files (`.<name>.<8 random characters>.bcb-tmp`): never project files.
+TEMP_FILE = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.bcb-tmp")
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, socket, device or directory: it is never opened."""
+
+
+class FileTooLarge(OSError):
+    """The file is larger than the reader accepts."""
+
+
+class Skippable(BadInput):
+    """A file the analysis can leave out (too large, not a regular file): a non-blocking note."""
+
+
+def read_regular(path: Path | str, max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file. Anything else raises NotRegularFile before it is opened
+    (a FIFO would block `open`); the non-blocking open and the `fstat` of the open file close
+    the race with a file swapped for a FIFO in between."""
+    _require_regular(os.stat(path), path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        _require_regular(st, path)
+        if max_bytes is not None and st.st_size > max_bytes:
+            raise FileTooLarge(errno.EFBIG, f"too large ({st.st_size} bytes)", str(path))
+        return fh.read()
+
+
+def _require_regular(st: os.stat_result, path: Path | str) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a file")
+        raise NotRegularFile(errno.EINVAL, f"not a regular file ({kind})", str(path))
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file's text exactly as stored (newlines untranslated), minus a UTF-8 BOM."""
+    """A file's text exactly as stored (newlines untranslated), minus a UTF-8 BOM.
+
+    `encoding` is `utf-8` for every file bcb-scaffold may edit; a UTF-16 / UTF-32 file (known by
+    its BOM) is read for the analysis only."""
 
     path: str
     text: str
     bom: bool = False
+    encoding: str = "utf-8"
 
     @property
     def newline(self) -> str:
         return "\r\n" if "\r\n" in self.text else "\n"
 
 
+# Longest first: the UTF-32 LE BOM begins with the UTF-16 LE one.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def decode(raw: bytes, rel: str) -> SourceFile:
-    """Decode file bytes as UTF-8 (BOM allowed) or raise BadInput naming the file."""
+    """Decode file bytes as UTF-8 (BOM allowed), or as UTF-16 / UTF-32 when a BOM says so, or
+    raise BadInput naming the file."""
+    for bom, encoding in _WIDE_BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise BadInput(
+                    f"{rel}: not valid {encoding.upper()} (byte {exc.start + len(bom)})", file=rel
+                ) from None
+            return SourceFile(rel, text, bom=True, encoding=encoding)
     if b"\0" in raw[:8192]:
         raise BadInput(f"{rel}: binary file", file=rel)
     try:
@@ -92,12 +160,11 @@ class Project:
 
     def _walk(self) -> Iterator[str]:
         root = str(self.root)
-        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-        exclude = self.root / ".git" / "info" / "exclude"
-        if exclude.is_file():
-            specs.append(("", _spec(exclude)))
+        specs: list[tuple[str, _Rules]] = [("", rules) for rules in self._outer_rules]
+        if os.path.lexists(self.root / ".git" / "info" / "exclude"):
+            specs.append(("", self._spec(".git/info/exclude")))
         seen_dirs = {os.path.realpath(root)}
-        stack: list[tuple[str, list[tuple[str, pathspec.GitIgnoreSpec]]]] = [("", specs)]
+        stack: list[tuple[str, list[tuple[str, _Rules]]]] = [("", specs)]
         while stack:
             rel_dir, inherited = stack.pop()
             abs_dir = os.path.join(root, rel_dir) if rel_dir else root
@@ -108,8 +175,8 @@ class Project:
                 continue
             active = inherited
             if any(e.name == ".gitignore" for e in entries):
-                gi = os.path.join(abs_dir, ".gitignore")
-                active = [*inherited, (rel_dir, _spec(Path(gi)))]
+                gi = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+                active = [*inherited, (rel_dir, self._spec(gi))]
             subdirs: list[str] = []
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -134,7 +201,11 @@ class Project:
                         continue  # a virtualenv under any name
                     seen_dirs.add(os.path.realpath(entry.path))
                     subdirs.append(rel)
-                elif is_file and not _ignored(active, rel, is_dir=False):
+                elif (
+                    is_file
+                    and not TEMP_FILE.fullmatch(entry.name)
+                    and not _ignored(active, rel, is_dir=False)
+                ):
                     yield rel
             stack.extend((d, active) for d in reversed(subdirs))
 
@@ -157,15 +228,14 @@ class Project:
     def is_ignored(self, rel: str) -> bool:
         """Whether a (possibly non-existent) path is git-ignored by the project's rules."""
         parts = rel.split("/")
-        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-        exclude = self.root / ".git" / "info" / "exclude"
-        if exclude.is_file():
-            specs.append(("", _spec(exclude)))
+        specs: list[tuple[str, _Rules]] = [("", rules) for rules in self._outer_rules]
+        if os.path.lexists(self.root / ".git" / "info" / "exclude"):
+            specs.append(("", self._spec(".git/info/exclude")))
         for depth in range(len(parts)):
             base = "/".join(parts[:depth])
-            gi = self.root / base / ".gitignore"
-            if gi.is_file():
-                specs.append((base, _spec(gi)))
+            gi = f"{base}/.gitignore" if base else ".gitignore"
+            if os.path.lexists(self.root / gi):
+                specs.append((base, self._spec(gi)))
             prefix = "/".join(parts[: depth + 1])
             if depth < len(parts) - 1 and _ignored(specs, prefix, is_dir=True):
                 return True
@@ -178,12 +248,12 @@ class Project:
         cached = self._texts.get(rel)
         if cached is not None:
             return cached
-        path = self.root / rel
         try:
-            st = path.stat()
-            if st.st_size > MAX_TEXT_BYTES:
-                raise BadInput(f"{rel}: too large to edit ({st.st_size} bytes)", file=rel)
-            raw = path.read_bytes()
+            raw = read_regular(self.root / rel, MAX_TEXT_BYTES)
+        except FileTooLarge as exc:
+            raise Skippable(f"{rel}: {exc.strerror}", file=rel) from None
+        except NotRegularFile as exc:
+            raise Skippable(f"{rel}: {exc.strerror}", file=rel) from None
         except OSError as exc:
             raise BadInput(f"{rel}: cannot read ({exc.strerror})", file=rel) from None
         source = decode(raw, rel)
@@ -196,7 +266,7 @@ class Project:
             return self.read(rel).text
         except BadInput as exc:
             reason = exc.message.split(": ", 1)[-1]
-            self.note(reason + "; skipped", rel, blocking=not reason.startswith("too large"))
+            self.note(reason + "; skipped", rel, blocking=not isinstance(exc, Skippable))
             return None
 
     def note(
@@ -220,16 +290,59 @@ class Project:
             return False
         return not os.access(path, os.W_OK) or not mode & stat.S_IWUSR
 
+    def _spec(self, rel: str) -> pathspec.GitIgnoreSpec:
+        """An ignore file's rules; one that cannot be read (or is a FIFO) counts as empty."""
+        try:
+            raw = read_regular(self.root / rel, MAX_TEXT_BYTES)
+        except NotRegularFile as exc:
+            self.note(f"{exc.strerror}; its ignore rules are not applied", rel)
+            raw = b""
+        except OSError:
+            raw = b""
+        return pathspec.GitIgnoreSpec.from_lines(raw.decode("utf-8", "replace").splitlines())
 
-def _spec(path: Path) -> pathspec.GitIgnoreSpec:
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        lines = []
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    @cached_property
+    def _outer_rules(self) -> list[_Rules]:
+        """The ignore rules of the git repository the project sits inside, when the project is
+        a folder of it: that repository's `.git/info/exclude` and every `.gitignore` from its
+        top down to the project's parent, each matching paths from its own folder (git applies
+        them to the project's files too)."""
+        if os.path.lexists(self.root / ".git"):
+            return []
+        top = next((d for d in self.root.parents if os.path.lexists(d / ".git")), None)
+        if top is None:
+            return []
+        inside = self.root.relative_to(top).parts
+        folders = [top.joinpath(*inside[:depth]) for depth in range(len(inside))]
+        files = [top / ".git" / "info" / "exclude"] + [d / ".gitignore" for d in folders]
+        rules: list[_Rules] = []
+        for path in files:
+            if not os.path.lexists(path):
+                continue
+            rel = os.path.relpath(path, self.root)
+            prefix = self.root.relative_to(
+                top if path.name == "exclude" else path.parent
+            ).as_posix()
+            rules.append(_Prefixed(self._spec(rel), prefix + "/"))
+        return rules
 
 
-def _ignored(specs: list[tuple[str, pathspec.GitIgnoreSpec]], rel: str, *, is_dir: bool) -> bool:
+class _Prefixed:
+    """The rules of an ignore file above the project root: its patterns see paths from its own
+    folder, so the project's paths are read with the project's place prepended."""
+
+    def __init__(self, spec: pathspec.GitIgnoreSpec, prefix: str) -> None:
+        self.spec = spec
+        self.prefix = prefix
+
+    def check_file(self, path: str) -> pathspec.util.CheckResult[str]:
+        return self.spec.check_file(self.prefix + path)
+
+
+_Rules = pathspec.GitIgnoreSpec | _Prefixed
+
+
+def _ignored(specs: list[tuple[str, _Rules]], rel: str, *, is_dir: bool) -> bool:
     ignored = False
     for base, spec in specs:
         if base:

@@ -9,16 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import copy_fixture, run, tree_digest
+from tests.helpers import copy_fixture, run, run_json, tree_digest
 
 
 def expect_error(
-    root: Path, code: int, message: str, *flags: str, patch: pytest.MonkeyPatch | None = None
+    root: Path,
+    code: int,
+    message: str,
+    *flags: str,
+    deny: Path | None = None,
+    patch: pytest.MonkeyPatch | None = None,
 ) -> None:
     before = tree_digest(root)
     with patch.context() if patch else contextlib.nullcontext() as active:
-        if active is not None:
-            active.setattr(Path, "read_bytes", _denying(root / "app" / "models.py"))
+        if active is not None and deny is not None:
+            active.setattr("scaffolder.project.read_regular", _denying(deny))
         result = run("apply", root, "--yes", "--api-key", "pk", *flags)
         as_json = run("apply", root, "--yes", "--api-key", "pk", "--json", *flags)
     assert result.exit_code == code, result.output
@@ -30,11 +35,24 @@ def expect_error(
     assert doc["error"]["exit_code"] == code and message in doc["error"]["message"]
 
 
-def test_syntax_error_in_a_source_file(tmp_path: Path) -> None:
+def applies_around(root: Path, broken: str, note: str) -> None:
+    """A file the tool only scans never stops the run: apply writes, the broken file stays
+    byte-identical, and the report names it."""
+    before = (root / broken).read_bytes()
+    result = run("apply", root, "--yes", "--api-key", "pk", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "applied"
+    notes = [n for n in doc["inspection"]["notes"] if n["file"] == broken]
+    assert notes and note in notes[0]["message"], doc["inspection"]["notes"]
+    assert (root / broken).read_bytes() == before
+
+
+def test_syntax_error_in_a_file_the_tool_only_scans(tmp_path: Path) -> None:
     root = copy_fixture("flask-login", tmp_path)
     path = root / "app" / "main" / "routes.py"
     path.write_text(path.read_text().replace("def index():", "def index(:"))
-    expect_error(root, 6, "app/main/routes.py:10: Python syntax error")
+    applies_around(root, "app/main/routes.py", "Python syntax error")
 
 
 def test_syntax_error_in_the_app_module_itself(tmp_path: Path) -> None:
@@ -44,12 +62,51 @@ def test_syntax_error_in_the_app_module_itself(tmp_path: Path) -> None:
     expect_error(root, 6, "app/__init__.py")
 
 
-def test_non_utf8_template(tmp_path: Path) -> None:
+def test_non_utf8_template_the_tool_only_scans(tmp_path: Path) -> None:
     root = copy_fixture("flask-login", tmp_path)
     (root / "app/templates/member.html").write_bytes(
         "{% extends 'base.html' %}caf\xe9".encode("latin-1")
     )
-    expect_error(root, 6, "app/templates/member.html: not valid UTF-8")
+    applies_around(root, "app/templates/member.html", "not valid UTF-8")
+
+
+def test_non_utf8_layout_the_plan_edits(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    layout = root / "app/templates/base.html"
+    layout.write_bytes(layout.read_bytes().replace(b"</main>", "caf\xe9</main>".encode("latin-1")))
+    expect_error(root, 6, "app/templates/base.html: not valid UTF-8")
+
+
+def test_utf16_file_with_a_bom_is_read_not_called_binary(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    (root / "app" / "strings.py").write_bytes('"""Strings."""\nHELLO = "héllo"\n'.encode("utf-16"))
+    result = run("apply", root, "--yes", "--api-key", "pk", "--json")
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.stdout)["inspection"]["notes"]
+    assert not [n for n in notes if n["file"] == "app/strings.py"], notes
+
+
+def test_utf16_layout_is_not_rewritten_as_utf8(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    layout = root / "app/templates/base.html"
+    layout.write_bytes(layout.read_text().encode("utf-16"))
+    expect_error(root, 6, "app/templates/base.html: UTF-16-LE text; bcb-scaffold edits UTF-8")
+
+
+def test_ignore_rules_of_the_enclosing_repository_apply(tmp_path: Path) -> None:
+    """The project is a folder of a bigger repository whose .gitignore (above the project)
+    ignores a folder of broken scratch files: git would not list them, so they are not read."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("services/web/flask-login/app/scratch/\n")
+    root = copy_fixture("flask-login", tmp_path / "services" / "web")
+    scratch = root / "app" / "scratch"
+    scratch.mkdir()
+    (scratch / "broken.py").write_bytes(b"def x(:\n\xff\xfe")
+    code, doc = run_json("inspect", root)
+    assert code == 0
+    assert not [n for n in doc["notes"] if "scratch" in (n["file"] or "")], doc["notes"]
 
 
 def test_read_only_file(tmp_path: Path) -> None:
@@ -59,19 +116,31 @@ def test_read_only_file(tmp_path: Path) -> None:
 
 
 def _denying(target: Path) -> object:
-    real = Path.read_bytes
+    from scaffolder.project import read_regular as real
 
-    def read_bytes(self: Path) -> bytes:
-        if self == target:
+    def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
+        if path == target:
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, max_bytes)
 
-    return read_bytes
+    return read_regular
 
 
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user model cannot be read: the email question it would have settled is not asked."""
     root = copy_fixture("flask-login", tmp_path)
-    expect_error(root, 6, "app/models.py: cannot read (Permission denied)", patch=monkeypatch)
+    deny = root / "app" / "models.py"
+    expect_error(
+        root, 6, "app/models.py: cannot read (Permission denied)", deny=deny, patch=monkeypatch
+    )
+
+
+def test_unreadable_module_nothing_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `chmod 000` module the app never imports is a note, not an error."""
+    root = copy_fixture("flask-login", tmp_path)
+    (root / "app" / "legacy_export.py").write_text("import csv\n")
+    monkeypatch.setattr("scaffolder.project.read_regular", _denying(root / "app/legacy_export.py"))
+    applies_around(root, "app/legacy_export.py", "cannot read (Permission denied)")
 
 
 def test_path_that_does_not_exist(tmp_path: Path) -> None:
