@@ -1,7 +1,8 @@
 """An `ast` index of a project's Python modules, for fast, read-only detection.
 
 Detection parses with the standard library (`ast`), which is an order of magnitude faster than
-LibCST; LibCST is only loaded when a plan rewrites a file.
+LibCST; LibCST reads a module only when `ast` refuses it (`syntax.parse`: syntax newer than the
+running interpreter is lowered, lines kept) and when a plan rewrites a file.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from scaffolder.project import Project
+from scaffolder.python import syntax
 
 
 @dataclass
@@ -88,12 +90,10 @@ class PythonIndex:
         mod: PyModule | None = None
         if text is not None:
             try:
-                tree = ast.parse(text, filename=path)
-            except (SyntaxError, ValueError) as exc:
-                line = getattr(exc, "lineno", None)
-                self.project.note(
-                    f"Python syntax error: {getattr(exc, 'msg', exc)}", path, line, blocking=True
-                )
+                tree = syntax.parse(text, filename=path)
+            except syntax.Unparseable as exc:
+                # valid code of a grammar this interpreter cannot analyse never stops a run
+                self.project.note(exc.message, path, exc.line, blocking=not exc.valid)
             else:
                 name, is_pkg = module_name(self.project, path)
                 mod = PyModule(path, name, tree, text, is_pkg)
@@ -139,17 +139,19 @@ class PythonIndex:
 
 
 def module_name(project: Project, path: str) -> tuple[str, bool]:
-    """Dotted module name of a file, from the package directories (`__init__.py`) above it."""
+    """Dotted module name of a file, from the package directories (`__init__.py`) above it.
+    Directories without one below a package are namespace packages inside it
+    (`app/__init__.py` + `app/auth/deps.py` -> `app.auth.deps`)."""
     parts = path[:-3].split("/")
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]
-    name = [parts[-1]] if parts else []
     dirs = parts[:-1]
-    while dirs and project.exists("/".join([*dirs, "__init__.py"])):
-        name.insert(0, dirs[-1])
-        dirs = dirs[:-1]
-    return ".".join(name), is_package
+    top = len(dirs)
+    for depth in range(len(dirs), 0, -1):
+        if project.exists("/".join([*dirs[:depth], "__init__.py"])):
+            top = depth - 1
+    return ".".join(parts[top:]), is_package
 
 
 def call_name(mod: PyModule, node: ast.AST) -> str | None:

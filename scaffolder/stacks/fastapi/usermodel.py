@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from scaffolder.python import syntax
 from scaffolder.python.models import (
     Attribute,
     ModelClass,
@@ -25,9 +26,8 @@ Typed = dict[str, list[tuple[PyModule, ast.expr]]]
 def unwrap_optional(mod: PyModule, expr: ast.expr | None) -> tuple[ast.expr | None, bool]:
     """(T, True) for `T | None`, `Optional[T]`; strings are parsed."""
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-        try:
-            expr = ast.parse(expr.value, mode="eval").body
-        except SyntaxError:
+        expr = syntax.expression(expr.value)
+        if expr is None:
             return None, False
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
         sides = [expr.left, expr.right]
@@ -50,10 +50,10 @@ def returns_optional(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         # A module is only needed to qualify Optional/Union; the names are enough here.
         probe = func.returns
         if isinstance(probe, ast.Constant) and isinstance(probe.value, str):
-            try:
-                probe = ast.parse(probe.value, mode="eval").body
-            except SyntaxError:
+            parsed = syntax.expression(probe.value)
+            if parsed is None:
                 return False
+            probe = parsed
         if isinstance(probe, ast.BinOp):
             return "None" in ast.unparse(probe).replace(" ", "").split("|")
         if isinstance(probe, ast.Subscript):
@@ -65,6 +65,26 @@ def returns_optional(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         and (n.value is None or (isinstance(n.value, ast.Constant) and n.value.value is None))
         for n in ast.walk(func)
     )
+
+
+_MAPPINGS = frozenset(
+    {"dict", "typing.Dict", "typing.Mapping", "collections.abc.Mapping", "typing.MutableMapping"}
+)
+
+
+def returns_mapping(
+    mod: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef, typed: Typed
+) -> bool:
+    """Whether the dependency gives the user as a dict (`-> dict[str, Any] | None`, or
+    `Annotated[dict, Depends(get_current_user)]` where it is used): `user["email"]`."""
+    types = [(mod, func.returns)] if func.returns is not None else []
+    types = types or typed.get(f"{mod.name}.{func.name}", [])
+    for use_mod, expr in types:
+        inner, _ = unwrap_optional(use_mod, expr)
+        head = inner.value if isinstance(inner, ast.Subscript) else inner
+        if head is not None and (use_mod.qualified(head) or ast.unparse(head)) in _MAPPINGS:
+            return True
+    return False
 
 
 def return_model(
