@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import apply_twice, assert_contract, copy_fixture, run, tree_digest, verify
+from tests.helpers import (
+    apply_twice,
+    assert_contract,
+    assert_missing_key_logged_once,
+    copy_fixture,
+    run,
+    tree_digest,
+    verify,
+)
 from tests.npm_cache import link_node_modules, npm_env
 
 pytestmark = pytest.mark.e2e
@@ -201,7 +209,8 @@ state.rerender = schedule;
 )
 
 
-def _run_node(script: str, tmp: Path, config: dict[str, Any]) -> Any:
+def _run_node(script: str, tmp: Path, config: dict[str, Any]) -> tuple[Any, str]:
+    """What the harness printed last on stdout (JSON), and its stderr."""
     harness = tmp / "harness.cjs"
     harness.write_text(script)
     out = subprocess.run(
@@ -211,12 +220,13 @@ def _run_node(script: str, tmp: Path, config: dict[str, Any]) -> Any:
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-4000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
 
 
-def call_route(
+def route_and_log(
     root: Path, tmp: Path, file: str, router: str, doubles: dict[str, str], cases: list[Any]
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], str]:
+    """The route handler's answers to `cases` (one server process), and what it logged."""
     config = {
         "root": str(root),
         "file": file,
@@ -224,15 +234,21 @@ def call_route(
         "doubles": doubles,
         "cases": cases,
     }
-    result: list[dict[str, Any]] = _run_node(ROUTE, tmp, config)
-    return result
+    results, log = _run_node(ROUTE, tmp, config)
+    return results, log
+
+
+def call_route(
+    root: Path, tmp: Path, file: str, router: str, doubles: dict[str, str], cases: list[Any]
+) -> list[dict[str, Any]]:
+    return route_and_log(root, tmp, file, router, doubles, cases)[0]
 
 
 def run_component(
     root: Path, tmp: Path, file: str, doubles: dict[str, str], steps: list[dict[str, Any]]
 ) -> list[str]:
     config = {"root": str(root), "file": file, "doubles": doubles, "steps": steps}
-    log: list[str] = _run_node(COMPONENT, tmp, config)
+    log: list[str] = _run_node(COMPONENT, tmp, config)[0]
     return log
 
 
@@ -541,6 +557,50 @@ def test_authjs_v5(tmp_path: Path, signing_key: str) -> None:
     assert_client_never_sees_the_key(root, component)
 
 
+def test_authjs_strict_no_semicolons(tmp_path: Path, signing_key: str) -> None:
+    """Prettier `semi: false` + single quotes, and a tsconfig with `strict`,
+    `noUncheckedIndexedAccess`, `exactOptionalPropertyTypes` and `verbatimModuleSyntax`; no
+    provider component of its own, so the identity component brings `<SessionProvider>`."""
+    root = patched("nextjs-authjs-strict", tmp_path, "--api-key", "pk_ridge")
+    route = (root / "app/api/widget-token/route.ts").read_text()
+    assert "import { auth } from '~/auth'\n" in route and not route.rstrip().endswith(";")
+    type_check(root)
+
+    auth = "return { auth: async () => state.session };"
+    ada = {
+        "user": {"id": "g-1043", "email": "Ada@Ridgeline.Example", "name": "Ada Lind"},
+        "expires": "2099-01-01T00:00:00.000Z",
+    }
+    nameless = {"user": {"email": "Bo@Ridgeline.Example"}, "expires": "2099-01-01T00:00:00.000Z"}
+    signed, bare, anonymous = call_route(
+        root,
+        tmp_path,
+        "app/api/widget-token/route.ts",
+        "app",
+        {"~/auth": auth},
+        [{"state": {"session": s}} for s in (ada, nameless, None)],
+    )
+    assert_signed(signed, email="ada@ridgeline.example", name="Ada Lind", user_id="g-1043")
+    assert_signed(bare, email="bo@ridgeline.example", name=None, user_id=None)
+    assert_anonymous(anonymous)
+
+    hook = (
+        "state.hook = { status: 'loading', data: null };"
+        "state.as = (email) => { state.hook = email"
+        " ? { status: 'authenticated', data: { user: { email } } }"
+        " : { status: 'unauthenticated', data: null }; state.rerender(); };"
+        "return { useSession: () => state.hook, SessionProvider: ({ children }) => children };"
+    )
+    steps, expected = hook_steps("ada@ridgeline.example", "bo@ridgeline.example")
+    # the component renders <SessionProvider><IdentitySync /></SessionProvider>: rendering an
+    # element here calls its function, so IdentitySync's hooks run on every render
+    jsx = "const jsx = (type, props) => type(props); return { jsx, jsxs: jsx };"
+    doubles = {"next-auth/react": hook, "react/jsx-runtime": jsx}
+    component = "components/bestchatbot-identity.tsx"
+    assert run_component(root, tmp_path, component, doubles, steps) == expected
+    assert_client_never_sees_the_key(root, component)
+
+
 def test_nextauth_v4_pages_router(tmp_path: Path, signing_key: str) -> None:
     root = patched("nextjs-nextauth-pages", tmp_path, "--api-key", "pk_allotment")
     app = (root / "src/pages/_app.tsx").read_text()
@@ -656,6 +716,64 @@ def test_firebase(tmp_path: Path, signing_key: str) -> None:
     component = "components/bestchatbot-identity.tsx"
     assert run_component(root, tmp_path, component, doubles, steps) == expected
     assert_client_never_sees_the_key(root, component)
+
+
+def test_route_handlers_without_the_key(tmp_path: Path, no_signing_key: None) -> None:
+    """BESTCHATBOT_SIGNING_KEY unset: the App Router and Pages Router handlers answer 503
+    {"token": null} to signed-in users (anonymous ones still 401) and log one line; the identity
+    component takes the 503 as no identity."""
+    unavailable = {"status": 503, "cacheControl": "no-store", "body": {"token": None}}
+    root = patched("nextjs-clerk", tmp_path, "--api-key", "pk_test_tidewater")
+    ada = {
+        "id": "user_2aDa",
+        "fullName": "Ada Lovelace",
+        "primaryEmailAddress": {"emailAddress": "ada@example.com"},
+    }
+    results, log = route_and_log(
+        root,
+        tmp_path,
+        "app/api/widget-token/route.ts",
+        "app",
+        {"@clerk/nextjs/server": "return { currentUser: async () => state.user };"},
+        [{"state": {"user": None}}, {"state": {"user": ada}}, {"state": {"user": ada}}],
+    )
+    assert_anonymous(results[0])
+    assert results[1:] == [unavailable, unavailable]
+    assert_missing_key_logged_once(log)
+
+    hook = (
+        "state.hook = { isLoaded: false, user: null };"
+        "state.as = (id) => { state.hook = { isLoaded: true, user: id ? { id } : null };"
+        " state.rerender(); };"
+        "return { useUser: () => state.hook };"
+    )
+    # Signed in, but the endpoint answers 503 (the double answers not-ok without a token).
+    steps = [{"widget": True, "render": True}, {"token": None, "do": "as", "args": ["user_a"]}]
+    component = "components/bestchatbot-identity.tsx"
+    assert run_component(root, tmp_path, component, {"@clerk/nextjs": hook}, steps) == [
+        "--",
+        "fetch /api/widget-token",
+        "clear",
+        "--",
+    ]
+
+    pages = patched("nextjs-nextauth-pages", tmp_path / "pages", "--api-key", "pk_allotment")
+    doubles = {
+        "next-auth": "return { getServerSession: async () => state.session };",
+        "~/pages/api/auth/[...nextauth]": "return { authOptions: {} };",
+    }
+    rosa = {"user": {"email": "rosa@example.org", "name": "Rosa Allen"}}
+    results, log = route_and_log(
+        pages,
+        tmp_path,
+        "src/pages/api/widget-token.ts",
+        "pages",
+        doubles,
+        [{"state": {"session": None}}, {"state": {"session": rosa}}, {"state": {"session": rosa}}],
+    )
+    assert_anonymous(results[0])
+    assert results[1:] == [unavailable, unavailable]
+    assert_missing_key_logged_once(log)
 
 
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:

@@ -36,6 +36,8 @@ _TERMINATED = frozenset(
         "public_field_definition",
     }
 )
+# Type member lists whose `;` separators may be dropped only where a line break separates.
+_MEMBER_LISTS = frozenset({"object_type", "interface_body"})
 # Characters that make a statement continue the previous one without a semicolon (ASI hazards).
 _ASI_HAZARD = tuple("([`+-/*,.")
 
@@ -296,9 +298,12 @@ def restyle(code: str, style: Style, language: str) -> str:
                 edits.append((node.start_byte, node.end_byte, "'" + inner + "'"))
         elif node.type == ";" and not style.semicolons:
             parent = node.parent
-            if parent is None or not (
-                parent.type in _TERMINATED or parent.type in ("object_type", "interface_body")
-            ):
+            if parent is None:
+                continue
+            if parent.type in _MEMBER_LISTS:
+                if _separates_on_one_line(node):
+                    continue
+            elif parent.type not in _TERMINATED:
                 continue
             if _next_code(data, node.end_byte).startswith(_ASI_HAZARD):
                 continue
@@ -317,6 +322,20 @@ def restyle(code: str, style: Style, language: str) -> str:
     if style.newline != "\n":
         out = out.replace("\n", style.newline)
     return out
+
+
+def _separates_on_one_line(semicolon: Node) -> bool:
+    """Whether a `;` in a type literal or interface body separates two members on one line
+    (`{ a: string; b: number }`): only a line break may replace it, so it stays, as Prettier
+    keeps it with `semi: false`; a trailing one (before `}`) or one ending a line can go."""
+    following = semicolon.next_sibling
+    while following is not None and following.type == "comment":
+        following = following.next_sibling
+    return (
+        following is not None
+        and following.type != "}"
+        and following.start_point[0] == semicolon.end_point[0]
+    )
 
 
 def _next_code(data: bytes, pos: int) -> str:

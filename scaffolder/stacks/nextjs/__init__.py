@@ -19,10 +19,13 @@ projects; `jose` in package.json (installed by `apply --install`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from scaffolder import choice, exprs
+from scaffolder.answer_rules import layout_target
 from scaffolder.errors import UsageError
+from scaffolder.escape import url_path
 from scaffolder.js import packages
 from scaffolder.js.syntax import Source
 from scaffolder.model import (
@@ -117,7 +120,8 @@ class NextjsStack(Stack):
             insp.notes.append(
                 Note("the token carries no `name` claim (pass --name-expr to add one)")
             )
-        prefix = "/" + (answers.api_prefix or "/api").strip("/")
+        # `--api-prefix /`: the endpoint at /widget-token, so the prefix is empty.
+        prefix = ("/" + url_path(answers.api_prefix or "/api").strip("/")).rstrip("/")
         facts = NextFacts(app, provider, shells, email, name, user_id, prefix)
         facts.manager = packages.package_manager(project, app.root)
         insp.facts = facts
@@ -165,7 +169,8 @@ def _root_layouts(app: d.NextApp, answers: Answers, insp: Inspection) -> list[d.
                 f"--layout {answers.layout}: not a root layout; found "
                 + (", ".join(s.path for s in layouts) or "none")
             )
-        return chosen
+        # A symlinked layout stands for its target: the plan edits that file.
+        return [dataclasses.replace(s, path=layout_target(insp.root, s.path)) for s in chosen]
     if len(layouts) > 1:
         insp.questions.append(
             Question(

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from scaffolder.errors import BadInput
+from scaffolder.escape import jsx_attr
 from scaffolder.js.imports import add_import, imported
 from scaffolder.js.style import Style, detect
 from scaffolder.js.syntax import (
@@ -107,7 +108,7 @@ def mount(source: Source, spec: Mount, style: Style | None = None) -> str:
     if need_script:
         attributes = [
             f"src={q}{WIDGET_SRC}{q}",
-            f"data-api-key={q}{spec.api_key}{q}",
+            f"data-api-key={q}{jsx_attr(spec.api_key or '')}{q}",
             f"strategy={q}afterInteractive{q}",
         ]
         one_line = f"<{script_name} {' '.join(attributes)} />"

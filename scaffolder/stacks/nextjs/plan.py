@@ -7,8 +7,9 @@ import posixpath
 import re
 from typing import Any
 
+from scaffolder.answer_rules import prefix_segments
 from scaffolder.errors import BadInput, Refused, UsageError
-from scaffolder.js import packages
+from scaffolder.js import lockfiles, packages
 from scaffolder.js.imports import find_imports
 from scaffolder.js.packages import join
 from scaffolder.js.style import Style, project_style, restyle
@@ -26,6 +27,8 @@ from scaffolder.templating import render
 from scaffolder.treesitter import walk
 
 JOSE = ("jose", "^6.1.0")
+# jose 6's type declarations need TypeScript 5; older compilers get the last major they read.
+JOSE_FOR_TS4 = ("jose", "^5.10.0")
 FIREBASE_ADMIN = ("firebase-admin", "^13.0.0")
 COMPONENT = "BestChatBotIdentity"
 COMPONENT_STEMS = ("bestchatbot-identity", "BestChatBotIdentity")
@@ -53,12 +56,25 @@ def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
         _mount(facts, insp, source, component, names, builder)
     if provider.id == "next-auth" and provider.server and not provider.server.exported:
         _export_options(provider, builder)
-    packages.plan_dependency(project, builder, app.root, *JOSE, why="signs the widget token")
+    packages.plan_dependency(
+        project, builder, app.root, *_jose(project, app), why="signs the widget token"
+    )
     if provider.id == "firebase" and not app.manifest.has("firebase-admin"):
         packages.plan_dependency(
             project, builder, app.root, *FIREBASE_ADMIN, why="verifies Firebase ID tokens"
         )
     _warnings(project, facts, builder)
+
+
+def _jose(project: Project, app: NextApp) -> tuple[str, str]:
+    """jose 6, or jose 5 where the TypeScript the project installs is older than 5."""
+    workspace = packages.package_manager(project, app.root).root
+    root = packages.load(project, join(workspace, "package.json"))
+    for manifest in [app.manifest] + ([root] if root and root.path != app.manifest.path else []):
+        ts = lockfiles.major(lockfiles.installed_version(project, manifest, "typescript"))
+        if ts is not None:
+            return JOSE_FOR_TS4 if ts < 5 else JOSE
+    return JOSE
 
 
 # -- style and paths --------------------------------------------------------------------------
@@ -81,7 +97,7 @@ def _js_component_suffix(project: Project, app: NextApp) -> str:
 
 def route_path(app: NextApp, prefix: str) -> str:
     suffix = ".ts" if app.typescript else ".js"
-    segments = "/".join(s for s in prefix.strip("/").split("/") if s)
+    segments = "/".join(prefix_segments(prefix))
     if app.router == "app":
         assert app.app_dir is not None
         return posixpath.join(app.app_dir, segments, "widget-token", "route" + suffix)
@@ -92,7 +108,7 @@ def route_path(app: NextApp, prefix: str) -> str:
 
 
 def _other_route(app: NextApp, prefix: str) -> list[str]:
-    segments = prefix.strip("/")
+    segments = "/".join(prefix_segments(prefix))
     out = []
     if app.app_dir and app.router != "app":
         out += [f"{app.app_dir}/{segments}/widget-token/route{s}" for s in (".ts", ".js")]
