@@ -723,3 +723,130 @@ def test_an_existing_widget_tag_gets_the_attribute(tmp_path: Path) -> None:
     assert expected in after
     rendered = jinja2.Template(expected).render(bestchatbot_token=None)
     assert rendered == f"{tag}</script>"
+
+
+# -- dependencies built by factories, in-place schemes, the app's own scheme subclass ---------
+
+
+AUTHORIZER = """
+    from typing import Callable, Optional
+
+    from fastapi import Depends, HTTPException, Security
+    from fastapi.security import APIKeyHeader
+
+    from app.models import User
+
+
+    class TokenHeader(APIKeyHeader):
+        pass
+
+
+    def get_current_user_authorizer(*, required: bool = True) -> Callable:
+        return _get_current_user if required else _get_current_user_optional
+
+
+    def _token_retriever(*, required: bool = True) -> Callable:
+        return _read_token if required else _read_token_optional
+
+
+    def _read_token(header: str = Security(TokenHeader(name="Authorization"))) -> str:
+        scheme, _, token = header.partition(" ")
+        if scheme != "Token":
+            raise HTTPException(status_code=403)
+        return token
+
+
+    def _read_token_optional(
+        header: Optional[str] = Security(TokenHeader(name="Authorization", auto_error=False)),
+    ) -> str:
+        return _read_token(header) if header else ""
+
+
+    async def _get_current_user(token: str = Depends(_token_retriever())) -> User:
+        return User(email=token, name=token)
+
+
+    async def _get_current_user_optional(
+        token: str = Depends(_token_retriever(required=False)),
+    ) -> Optional[User]:
+        return await _get_current_user(token) if token else None
+"""
+AUTHORIZER_ROUTES = """
+    from fastapi import APIRouter, Depends
+
+    from app.auth import get_current_user_authorizer
+    from app.models import User
+
+    router = APIRouter()
+
+
+    @router.get("/me")
+    def me(user: User = Depends(get_current_user_authorizer())) -> str:
+        return user.email
+"""
+
+
+def test_a_dependency_factory_and_an_in_place_scheme_subclass(tmp_path: Path) -> None:
+    main = """
+        from fastapi import FastAPI
+
+        from app.routes.items import router
+
+        app = FastAPI()
+        app.include_router(router, prefix="/api")
+    """
+    root = app_project(
+        tmp_path,
+        main,
+        {"app/auth.py": AUTHORIZER, "app/routes/items.py": AUTHORIZER_ROUTES},
+    )
+    facts = facts_of(root, user_dependency="app.auth:_get_current_user")
+    assert facts.dep is not None and facts.dep.name == "_get_current_user"
+    assert facts.dep.token_source is not None and facts.dep.token_source.name == "_read_token"
+    code = planned(root, "app/bestchatbot.py", user_dependency="app.auth:_get_current_user")
+    ast.parse(code)
+    assert 'optional_header = TokenHeader(name="Authorization", auto_error=False)' in code
+    assert "header: Optional[str] = Depends(optional_header)" in code
+    assert "token: Optional[str] = Depends(_read_token_or_none)" in code
+    assert "return await _get_current_user(token=token)" in code
+
+
+def test_the_app_a_core_factory_builds_is_named_by_its_package(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/core/__init__.py": "",
+            "app/core/setup.py": """
+                from fastapi import APIRouter, FastAPI
+
+
+                def create_application(router: APIRouter) -> FastAPI:
+                    application = FastAPI()
+                    application.include_router(router)
+                    return application
+            """,
+            "app/api.py": """
+                from fastapi import APIRouter
+
+                router = APIRouter(prefix="/api/v2")
+
+
+                @router.get("/ping")
+                def ping() -> str:
+                    return "pong"
+            """,
+            "app/main.py": """
+                from app.api import router
+                from app.core.setup import create_application
+
+                app = create_application(router=router)
+            """,
+            "requirements.txt": "fastapi\n",
+        },
+    )
+    for answer in ("app", "app/main.py", "app.main:app"):
+        facts = facts_of(tmp_path, app=answer)
+        assert facts.app.factory == "create_application"
+        assert facts.api_prefix == "/api/v2"
+        assert facts.package_dir == "app"

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from tests.helpers import (
     apply_twice,
     assert_contract,
+    assert_missing_key_logged_once,
     copy_fixture,
     imported,
     run,
@@ -30,7 +31,14 @@ APP_SECRET = "an-app-secret-that-is-long-enough-for-hs256"
 
 
 @pytest.mark.parametrize(
-    "fixture", ["fastapi-oauth2", "fastapi-users", "fastapi-jinja", "fastapi-single-module"]
+    "fixture",
+    [
+        "fastapi-oauth2",
+        "fastapi-users",
+        "fastapi-jinja",
+        "fastapi-single-module",
+        "fastapi-core-factory",
+    ],
 )
 def test_dry_run_changes_nothing(tmp_path: Path, fixture: str) -> None:
     root = copy_fixture(fixture, tmp_path)
@@ -93,6 +101,43 @@ def test_fastapi_oauth2(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mo
         assert client.get("/api/v1/users/me", headers=bearer).json()["email"] == (
             "Ada.Lovelace@Example.COM"
         )
+
+
+def test_fastapi_core_factory(
+    tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app built by a factory in app/core/setup.py and mounted from app/main.py, routers
+    passed in (`/api` around `/v1`), a dict user, the dependency in a namespace package."""
+    root = copy_fixture("fastapi-core-factory", tmp_path)
+    apply_twice(root, "--api-key", "pk_ledger")
+    assert (root / "app" / "bestchatbot.py").is_file()  # beside main.py, not in app/core/
+    assert 'user["email"]' in (root / "app" / "bestchatbot.py").read_text()
+    monkeypatch.setenv("LEDGER_SECRET_KEY", APP_SECRET)
+    monkeypatch.setenv("LEDGER_DATABASE", str(tmp_path / "ledger.sqlite3"))
+    with imported(root, "app.main") as main, TestClient(main.app) as client:
+        url = "/api/v1/widget-token"
+        _anonymous_is_refused(client, url)
+        _anonymous_is_refused(client, url, headers={"Authorization": "Bearer forged"})
+        signup = client.post(
+            "/api/v1/users",
+            json={"email": "Mary.Somerville@Example.org", "name": "Mary", "password": "tides"},
+        )
+        assert signup.status_code == 201, signup.text
+        login = client.post(
+            "/api/v1/login", data={"username": "mary.somerville@example.org", "password": "tides"}
+        )
+        assert login.status_code == 200, login.text
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        signed_in = client.get(url, headers=bearer)
+        assert signed_in.status_code == 200
+        assert signed_in.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(signed_in.json()["token"]),
+            email="mary.somerville@example.org",
+            name="Mary",
+            user_id=str(signup.json()["id"]),
+        )
+        assert client.get("/api/v1/users/me", headers=bearer).json()["name"] == "Mary"
 
 
 def test_fastapi_users(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -255,6 +300,68 @@ def test_fastapi_single_module(
         login = client.post("/token", data={"username": "nomail", "password": "correct horse"})
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         _anonymous_is_refused(client, url, headers=headers)
+
+
+def test_fastapi_jinja_without_the_key(
+    tmp_path: Path,
+    no_signing_key: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """BESTCHATBOT_SIGNING_KEY unset: signed-in pages render as for a guest, one logged error."""
+    root = copy_fixture("fastapi-jinja", tmp_path)
+    apply_twice(root, "--api-key", "pk_recipes")
+    monkeypatch.setenv("RECIPES_SESSION_SECRET", APP_SECRET)
+    monkeypatch.setenv("RECIPES_DATABASE_URL", f"sqlite:///{tmp_path / 'recipes.db'}")
+    with imported(root, "app.main") as main, TestClient(main.app) as client:
+        from app.database import SessionLocal  # type: ignore[import-not-found]
+        from app.models import Member  # type: ignore[import-not-found]
+
+        with SessionLocal() as db:
+            julia = Member(email="julia@example.com", first_name="Julia", last_name="Child")
+            julia.set_password("bouillabaisse")
+            db.add(julia)
+            db.commit()
+        client.post("/login", data={"email": "julia@example.com", "password": "bouillabaisse"})
+        for path in ("/", "/kitchen", "/"):
+            page = client.get(path, follow_redirects=False)
+            assert page.status_code == 200, path
+            assert WIDGET in page.text and "data-user-token" not in page.text
+    assert_missing_key_logged_once(caplog.text)
+
+
+def test_fastapi_endpoint_without_the_key(
+    tmp_path: Path,
+    no_signing_key: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The endpoint (here inline, in the tutorial's single module) answers 503 {"token": null}
+    to a signed-in user while the key is unset; anonymous visitors still get 401."""
+    root = copy_fixture("fastapi-single-module", tmp_path)
+    apply_twice(root)
+    from pwdlib import PasswordHash
+
+    users = tmp_path / "users.json"
+    hashed = PasswordHash.recommended().hash("correct horse")
+    users.write_text(
+        json.dumps(
+            {"jdoe": {"username": "jdoe", "email": "j@example.com", "hashed_password": hashed}}
+        )
+    )
+    monkeypatch.setenv("ROSTER_SECRET_KEY", APP_SECRET)
+    monkeypatch.setenv("ROSTER_USERS_FILE", str(users))
+    with imported(root, "main") as main, TestClient(main.app) as client:
+        url = "/api/widget-token"
+        _anonymous_is_refused(client, url)
+        login = client.post("/token", data={"username": "jdoe", "password": "correct horse"})
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        for _ in range(2):
+            response = client.get(url, headers=bearer)
+            assert (response.status_code, response.json()) == (503, {"token": None})
+            assert response.headers["Cache-Control"] == "no-store"
+        _anonymous_is_refused(client, url)
+    assert_missing_key_logged_once(caplog.text)
 
 
 def test_bearer_identity_script_follows_the_spa_token(tmp_path: Path) -> None:

@@ -227,8 +227,11 @@ def manifest_root(project: Project, path: str) -> str:
     """The directory of the nearest Python manifest at or above `path`'s directory."""
     directory = path.rsplit("/", 1)[0] if "/" in path else "."
     while True:
+        # A setup.py inside a package is one of its modules (`core/setup.py`), not a manifest.
+        package = project.abspath(_join(directory, "__init__.py")).is_file()
+        manifests = [m for m in _MANIFESTS if not (package and m == "setup.py")]
         if (
-            any(project.abspath(_join(directory, m)).is_file() for m in _MANIFESTS)
+            any(project.abspath(_join(directory, m)).is_file() for m in manifests)
             or project.abspath(_join(directory, "requirements")).is_dir()
         ):
             return directory

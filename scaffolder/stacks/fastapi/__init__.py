@@ -147,14 +147,22 @@ def _choose_app(apps: list[d.AppInfo], answers: Answers, insp: Inspection) -> d.
             f"{app.module}:{app.var}",
             app.path.removesuffix(".py"),
             app.path.removesuffix("/__init__.py"),
+            posixpath.dirname(app.path),
+            *(
+                alias
+                for path, module, var in app.built_by
+                for alias in (path, module, f"{module}:{var}", posixpath.dirname(path))
+            ),
         ),
     )
 
 
 def _package(index: PythonIndex, app: d.AppInfo) -> tuple[str, str]:
-    """(directory, dotted package) of the app's module, where the token module goes."""
-    mod = index.module(app.path)
-    directory = posixpath.dirname(app.path)
+    """(directory, dotted package) of the app's module, where the token module goes: for an
+    app built by a factory in a core module, the module that builds it (`main.py`)."""
+    path = app.built_by[0][0] if app.built_by else app.path
+    mod = index.module(path)
+    directory = posixpath.dirname(path)
     if mod is None:
         return directory, ""
     package = mod.name if mod.is_package else mod.name.rpartition(".")[0]

@@ -20,6 +20,7 @@ from scaffolder.python.models import (
     find_class,
 )
 from scaffolder.python.source import PyModule, PythonIndex, keyword
+from scaffolder.stacks.fastapi import injected
 from scaffolder.stacks.fastapi import usermodel as um
 from scaffolder.stacks.fastapi.detect import is_test_path, modules, ref
 
@@ -29,7 +30,6 @@ SESSION = "fastapi-session"
 AUTH_IDS = (OAUTH2, USERS, SESSION)
 GENERATED_DOC = "or None for visitors who are not signed in"
 
-_SECURITY = "fastapi.security."
 _HEADER_SCHEMES = frozenset(
     {
         "OAuth2PasswordBearer",
@@ -57,8 +57,9 @@ class Scheme:
     module: PyModule
     var: str
     line: int
-    cls: str  # class name, e.g. OAuth2PasswordBearer
+    cls: str  # the fastapi.security class (or the one the app's own subclass derives from)
     call: ast.Call
+    inline: bool = False  # built in the dependency's signature: `Security(APIKeyHeader(...))`
 
     @property
     def in_header(self) -> bool:
@@ -92,9 +93,11 @@ class UserDep:
     raises: list[ast.expr] = field(default_factory=list)
     scheme: Scheme | None = None
     base: str | None = None  # derived: the user dependency it builds on
+    token_source: UserDep | None = None  # the app's function turning the scheme into the token
     call: ast.Call | None = None  # fastapi-users: `fastapi_users.current_user(...)`
     flags: frozenset[str] = frozenset()  # fastapi-users: active / verified / superuser
     bearer: bool = False  # the browser must send an Authorization header
+    mapping: bool = False  # the user is a dict of the model's fields (`user["email"]`)
     evidence: list[Evidence] = field(default_factory=list)
     uses: int = 0
 
@@ -120,14 +123,22 @@ class AuthFacts:
     schemes: list[Scheme]
 
 
+@dataclass
+class _Context:
+    """The index, and the scheme instances found so far (module-level and built in place)."""
+
+    index: PythonIndex
+    schemes: dict[str, Scheme]
+
+
 def find(index: PythonIndex) -> AuthFacts:
     schemes = _schemes(index)
-    aliases = _aliases(index)
+    ctx = _Context(index, {s.id: s for s in schemes})
+    aliases = _aliases(ctx)
     users_instances = _fastapi_users(index)
     deps: dict[str, UserDep] = {}
     for dep in _fastapi_users_deps(index, users_instances):
         deps[dep.id] = dep
-    scheme_ids = {s.id: s for s in schemes}
     functions: list[tuple[PyModule, ast.FunctionDef | ast.AsyncFunctionDef, list[Param]]] = []
     for mod in modules(index, "Depends", "Security", "session", "cookies"):
         if is_test_path(mod.path):
@@ -135,13 +146,19 @@ def find(index: PythonIndex) -> AuthFacts:
         for func in mod.tree.body:
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _generated(func):
                 functions.append(
-                    (mod, func, [_param(index, mod, a, d, aliases) for a, d in _args(func)])
+                    (mod, func, [_param(ctx, mod, a, d, aliases) for a, d in _args(func)])
                 )
     typed = _typed_uses(aliases, functions)
-    # Base dependencies first, then those built on them (in rounds, for chains).
+    # Functions turning a scheme's credentials into the token (`_get_authorization_header`),
+    # then base dependencies, then those built on them (in rounds, for chains).
+    tokens: dict[str, UserDep] = {}
     for mod, func, params in functions:
-        found_dep = _base_dep(index, mod, func, params, scheme_ids, typed)
-        if found_dep is not None:
+        found_dep = _base_dep(index, mod, func, params, ctx.schemes, {}, typed)
+        if found_dep is not None and found_dep.model is None and found_dep.kind == "oauth2":
+            tokens[found_dep.id] = found_dep
+    for mod, func, params in functions:
+        found_dep = _base_dep(index, mod, func, params, ctx.schemes, tokens, typed)
+        if found_dep is not None and found_dep.model is not None:
             deps[found_dep.id] = found_dep
     for _ in range(4):
         for mod, func, params in functions:
@@ -167,8 +184,11 @@ def find(index: PythonIndex) -> AuthFacts:
                 params,
                 base=parent.id,
                 bearer=parent.bearer,
+                mapping=um.returns_mapping(mod, func, typed)
+                if func.returns is not None
+                else parent.mapping,
             )
-    _count_uses(index, deps, aliases)
+    _count_uses(ctx, deps, aliases)
     found = [d for d in deps.values() if d.uses or d.kind == "fastapi-users"]
     for dep in found:
         dep.evidence.insert(0, Evidence(dep.path, dep.line, _why(dep, deps)))
@@ -188,6 +208,8 @@ def _why(dep: UserDep, deps: dict[str, UserDep]) -> str:
     if dep.kind == "derived":
         base = deps.get(dep.base or "")
         return f"{dep.name}(){model} builds on {base.name if base else dep.base}()"
+    if dep.kind == "oauth2" and dep.token_source:
+        return f"{dep.name}(){model} reads the token {dep.token_source.name}() gives"
     if dep.kind == "oauth2" and dep.scheme:
         return f"{dep.name}(){model} reads the {dep.scheme.cls} token ({dep.scheme.var})"
     return f"{dep.name}(){model} reads the session cookie"
@@ -221,14 +243,13 @@ def _candidates(deps: list[UserDep]) -> list[UserDep]:
 
 def _schemes(index: PythonIndex) -> list[Scheme]:
     found = []
-    for mod in modules(index, "fastapi.security"):
+    for mod in modules(index, "fastapi.security", "Depends", "Security"):
         for stmt in mod.tree.body:
             target, value = _assignment(stmt)
             if target is None or not isinstance(value, ast.Call):
                 continue
-            name = mod.qualified(value.func) or ""
-            if name.startswith(_SECURITY):
-                cls = name.rsplit(".", 1)[-1]
+            cls = injected.scheme_class(index, mod, value.func)
+            if cls is not None:
                 found.append(Scheme(f"{mod.name}.{target}", mod, target, stmt.lineno, cls, value))
     return found
 
@@ -251,7 +272,9 @@ class Alias:
     dependency: str | None
 
 
-def _annotated(mod: PyModule, expr: ast.expr | None) -> tuple[ast.expr, str | None] | None:
+def _annotated(
+    ctx: _Context, mod: PyModule, expr: ast.expr | None
+) -> tuple[ast.expr, str | None] | None:
     """(T, id of x) for `Annotated[T, Depends(x)]`."""
     if not (isinstance(expr, ast.Subscript) and mod.qualified(expr.value) in _ANNOTATED):
         return None
@@ -260,24 +283,35 @@ def _annotated(mod: PyModule, expr: ast.expr | None) -> tuple[ast.expr, str | No
         return None
     dependency = None
     for meta in elts[1:]:
-        target = _depends_target(mod, meta)
+        target = _depends_target(ctx, mod, meta)
         if target is not None:
             dependency = target
     return elts[0], dependency
 
 
-def _depends_target(mod: PyModule, expr: ast.expr | None) -> str | None:
-    if isinstance(expr, ast.Call) and mod.qualified(expr.func) in _DEPENDS and expr.args:
-        return ref(mod, expr.args[0])
-    return None
+def _depends_target(ctx: _Context, mod: PyModule, expr: ast.expr | None) -> str | None:
+    """Id of what `Depends(x)` injects: a name, a scheme built in place (registered), or the
+    function a dependency factory returns."""
+    if not (isinstance(expr, ast.Call) and mod.qualified(expr.func) in _DEPENDS and expr.args):
+        return None
+    arg = expr.args[0]
+    if not isinstance(arg, ast.Call):
+        return ref(mod, arg)
+    cls = injected.scheme_class(ctx.index, mod, arg.func)
+    if cls is not None:
+        sid = f"{mod.name}:{arg.lineno}:{arg.col_offset}"
+        var = ast.unparse(arg.func).rsplit(".", 1)[-1]
+        ctx.schemes.setdefault(sid, Scheme(sid, mod, var, arg.lineno, cls, arg, inline=True))
+        return sid
+    return injected.factory_result(ctx.index, mod, arg)
 
 
-def _aliases(index: PythonIndex) -> dict[str, Alias]:
+def _aliases(ctx: _Context) -> dict[str, Alias]:
     found = {}
-    for mod in modules(index, "Annotated"):
+    for mod in modules(ctx.index, "Annotated"):
         for stmt in mod.tree.body:
             target, value = _assignment(stmt)
-            found_alias = _annotated(mod, value) if target else None
+            found_alias = _annotated(ctx, mod, value) if target else None
             if found_alias is not None:
                 found[f"{mod.name}.{target}"] = Alias(mod, found_alias[0], found_alias[1])
     return found
@@ -295,19 +329,19 @@ def _args(
 
 
 def _param(
-    index: PythonIndex,
+    ctx: _Context,
     mod: PyModule,
     arg: ast.arg,
     default: ast.expr | None,
     aliases: dict[str, Alias],
 ) -> Param:
-    found = _annotated(mod, arg.annotation)
+    found = _annotated(ctx, mod, arg.annotation)
     if found is not None:
         return Param(arg, default, found[1], found[0], "annotated")
     alias = aliases.get(ref(mod, arg.annotation) or "") if arg.annotation is not None else None
     if alias is not None:
         return Param(arg, default, alias.dependency, alias.type_expr, "alias")
-    target = _depends_target(mod, default)
+    target = _depends_target(ctx, mod, default)
     if target is not None:
         return Param(arg, default, target, arg.annotation, "default")
     return Param(arg, default, None, arg.annotation, "plain")
@@ -319,16 +353,23 @@ def _base_dep(
     func: ast.FunctionDef | ast.AsyncFunctionDef,
     params: list[Param],
     schemes: dict[str, Scheme],
+    tokens: dict[str, UserDep],
     typed: um.Typed,
 ) -> UserDep | None:
     fid = f"{mod.name}.{func.name}"
     scheme = None
+    source = None
     for p in params:
         found = schemes.get(p.dependency or "")
+        source = tokens.get(p.dependency or "")
+        if source is not None:
+            found = source.scheme
         if found is not None:
             scheme, p.kind = found, "token"
             break
     evidence = []
+    if source is not None:
+        evidence.append(Evidence(source.path, source.line, f"{source.name}() gives the token"))
     if scheme is not None and scheme.in_header:
         kind = "oauth2"
         evidence.append(
@@ -343,9 +384,8 @@ def _base_dep(
     else:
         return None
     model = um.return_model(index, mod, func, typed)
-    if model is None:
-        return None
-    evidence.append(Evidence(model.path, model.node.lineno, f"user model {model.name}"))
+    if model is not None:
+        evidence.append(Evidence(model.path, model.node.lineno, f"user model {model.name}"))
     return UserDep(
         fid,
         func.name,
@@ -360,7 +400,9 @@ def _base_dep(
         _raises(func),
         scheme,
         bearer=kind == "oauth2",
+        mapping=um.returns_mapping(mod, func, typed),
         evidence=evidence,
+        token_source=source,
     )
 
 
@@ -516,12 +558,12 @@ def _fastapi_users_deps(index: PythonIndex, instances: dict[str, UsersInstance])
     return found
 
 
-def _count_uses(index: PythonIndex, deps: dict[str, UserDep], aliases: dict[str, Alias]) -> None:
+def _count_uses(ctx: _Context, deps: dict[str, UserDep], aliases: dict[str, Alias]) -> None:
     alias_of = {aid: a.dependency for aid, a in aliases.items()}
-    for mod in modules(index, "Depends", "Security"):
+    for mod in modules(ctx.index, "Depends", "Security"):
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.Call) and mod.qualified(node.func) in _DEPENDS and node.args:
-                target = ref(mod, node.args[0])
+                target = _depends_target(ctx, mod, node)
                 if target in deps:
                     deps[target].uses += 1
             elif isinstance(node, ast.arg) and node.annotation is not None:

@@ -172,20 +172,39 @@ def optional_dependency(
     assert dep.node is not None
     declarations = []
     scheme_name = None
+    source = dep.token_source
     if dep.scheme is not None and dep.kind == "oauth2":
-        scheme = dep.scheme
-        scheme_name = f"optional_{scheme.var}"
-        cls = copy_expr(imports, scheme.module, scheme.call.func)
-        args = [copy_expr(imports, scheme.module, arg) for arg in scheme.call.args]
-        args += [
-            f"{kw.arg}={copy_expr(imports, scheme.module, kw.value)}"
-            for kw in scheme.call.keywords
-            if kw.arg not in ("auto_error", None)
-        ]
-        declarations.append(f"{scheme_name} = {_call(cls, [*args, 'auto_error=False'])}")
-    return Dependency(
-        name, declarations, _wrapper(dep, name, scheme_name, imports, style, user_type)
+        declarations.append(_optional_scheme(source or dep, imports))
+        scheme_name = declarations[-1].split(" = ", 1)[0]
+    wrappers = []
+    if source is not None and scheme_name is not None:
+        # `token: str = Depends(_get_authorization_header)`: that function gets an optional
+        # variant too, fed by the optional scheme, and feeds the user's.
+        token_type = optional(style, imports, "str")
+        wrappers.append(
+            _wrapper(source, f"{source.name}_or_none", scheme_name, imports, style, token_type)
+        )
+        scheme_name = f"{source.name}_or_none"
+    wrappers.append(
+        _wrapper(dep, name, scheme_name, imports, style, optional(style, imports, user_type))
     )
+    return Dependency(name, declarations, "\n\n\n".join(wrappers))
+
+
+def _optional_scheme(dep: UserDep, imports: Imports) -> str:
+    """`optional_<scheme> = <the app's scheme class>(<its arguments>, auto_error=False)`."""
+    scheme = dep.scheme
+    assert scheme is not None
+    token = next((p.node.arg for p in dep.params if p.kind == "token"), "token")
+    name = f"optional_{token if scheme.inline else scheme.var}"
+    cls = copy_expr(imports, scheme.module, scheme.call.func)
+    args = [copy_expr(imports, scheme.module, arg) for arg in scheme.call.args]
+    args += [
+        f"{kw.arg}={copy_expr(imports, scheme.module, kw.value)}"
+        for kw in scheme.call.keywords
+        if kw.arg not in ("auto_error", None)
+    ]
+    return f"{name} = {_call(cls, [*args, 'auto_error=False'])}"
 
 
 def _param_source(
@@ -215,7 +234,7 @@ def _wrapper(
     scheme_name: str | None,
     imports: Imports,
     style: Style,
-    user_type: str,
+    returns: str,
 ) -> str:
     func = dep.node
     assert func is not None
@@ -240,7 +259,7 @@ def _wrapper(
         name=name,
         is_async=dep.is_async,
         signature=_call(f"{'async ' if dep.is_async else ''}def {name}", params),
-        returns=optional(style, imports, user_type),
+        returns=returns,
         dep_name=dep.name,
         call=_call(f"{'await ' if dep.is_async else ''}{dep.name}", call_args, "        "),
         token=token if scheme_name else None,

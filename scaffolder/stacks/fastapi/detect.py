@@ -20,6 +20,7 @@ from scaffolder.stacks.fastapi.values import Value
 
 MARKER = "BestChatBot visitor identity"
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing|examples?|docs)/|(^|/)(test_[^/]*|conftest)\.py$")
+_VERSION = re.compile(r"v\d+(\.\d+)?")
 _ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "options", "head", "api_route", "route"}
 )
@@ -58,6 +59,8 @@ class AppInfo:
     var: str
     line: int
     factory: str | None
+    # module-level `app = factory(...)` elsewhere (`main.py`): (path, module, var) of each
+    built_by: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -200,8 +203,50 @@ def find_apps(index: PythonIndex) -> list[AppInfo]:
             }
             for stmt, var, _call in _assigned_calls(func.body, FASTAPI_CLASSES, mod):
                 if var in returned:
-                    apps.append(AppInfo(mod.path, mod.name, var, stmt.lineno, func.name))
+                    app = AppInfo(mod.path, mod.name, var, stmt.lineno, func.name)
+                    app.built_by = [
+                        (site.path, site.name, target)
+                        for site, target, _ in factory_calls(index, mod, func.name)
+                    ]
+                    apps.append(app)
     return apps
+
+
+def factory_calls(
+    index: PythonIndex, mod: PyModule, factory: str
+) -> list[tuple[PyModule, str, ast.Call]]:
+    """Module-level `app = factory(...)` statements of the project: (module, variable, call)."""
+    wanted = f"{mod.name}.{factory}"
+    found = []
+    for site in modules(index, factory):
+        if is_test_path(site.path):
+            continue
+        for stmt in site.tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Call)
+                and ref(site, stmt.value.func) == wanted
+            ):
+                found.append((site, stmt.targets[0].id, stmt.value))
+    return found
+
+
+def _passed_to(
+    index: PythonIndex, mod: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef, name: str
+) -> tuple[PyModule, ast.expr] | None:
+    """What the project's `app = factory(...)` passes for the factory's parameter `name`."""
+    positional = [a.arg for a in (*func.args.posonlyargs, *func.args.args)]
+    if name not in positional and name not in {a.arg for a in func.args.kwonlyargs}:
+        return None
+    for site, _var, call in factory_calls(index, mod, func.name):
+        value = keyword(call, name)
+        if value is None and name in positional and positional.index(name) < len(call.args):
+            value = call.args[positional.index(name)]
+        if value is not None:
+            return site, value
+    return None
 
 
 def structure(index: PythonIndex, project: Project, apps: list[AppInfo]) -> Structure:
@@ -225,7 +270,7 @@ def structure(index: PythonIndex, project: Project, apps: list[AppInfo]) -> Stru
             if owner is None or not isinstance(node.func, ast.Attribute):
                 continue
             if node.func.attr == "include_router" and node.args:
-                includes.append(_include(index, mod, node, owner, scope))
+                includes.append(_include(index, mod, node, owner, scope, app))
             elif node.func.attr == "mount" and len(node.args) >= 2:
                 static = _static_mount(project, index, mod, node)
                 if static is not None and static not in statics:
@@ -260,10 +305,21 @@ def _owner(mod: PyModule, func: ast.Attribute, app: AppInfo | None) -> str | Non
 
 
 def _include(
-    index: PythonIndex, mod: PyModule, node: ast.Call, owner: str, func: str | None
+    index: PythonIndex,
+    mod: PyModule,
+    node: ast.Call,
+    owner: str,
+    func: str | None,
+    app: AppInfo | None,
 ) -> Include:
     child_expr = node.args[0]
     child = ref(mod, child_expr) if not isinstance(child_expr, ast.Call) else None
+    factory = _function(mod, app.factory) if app is not None and app.factory else None
+    if factory is not None and isinstance(child_expr, ast.Name):
+        # `application.include_router(router)` with the router passed to the factory
+        passed = _passed_to(index, mod, factory, child_expr.id)
+        if passed is not None:
+            child = ref(*passed)
     prefix_expr = keyword(node, "prefix")
     prefix = values.resolve(index, mod, prefix_expr) if prefix_expr else Value("")
     return Include(
@@ -355,14 +411,22 @@ def api_prefix(
     under an `api` segment are mounted, leaving out the routers' own resource prefixes
     (`APIRouter(prefix="/items")` mounted at `/api/v2` -> `/api/v2`)."""
     bases: list[tuple[list[str], Mount]] = []
-    for m in app_mounts:
-        if m.prefix is None or not _has_api_routes(found, m.router):
+    # Routers that only include others (`APIRouter(prefix="/api")` around a `/v1` one) say
+    # less than those whose routes live there.
+    with_routes = {r.owner for r in found.routes}
+    mounted = [m for m in app_mounts if m.router in with_routes] or [
+        m for m in app_mounts if _has_api_routes(found, m.router)
+    ]
+    for m in mounted:
+        if m.prefix is None:
             continue
         parts = segments(m.prefix)
         if not parts or parts[0] not in ("api", "apis"):
             continue
         router = found.routers.get(m.router)
         own = segments(router.prefix.text) if router and router.prefix else []
+        while own and _VERSION.fullmatch(own[0]):  # `/v1/items`: the version is the API's
+            own = own[1:]
         if own and parts[-len(own) :] == own and len(parts) > len(own):
             parts = parts[: -len(own)]
         bases.append((parts, m))
@@ -373,9 +437,20 @@ def api_prefix(
         if len(set(column)) != 1:
             break
         common.append(column[0])
-    # The shallowest mount, in the order routers are reached from the app.
-    best = min(bases, key=lambda b: len(b[0]))[1]
-    return "/" + "/".join(common), best.evidence
+    prefix = "/" + "/".join(common)
+    # The first mount reached from the app that puts routes under the prefix (an aggregating
+    # router's `include_router(api_router, prefix=settings.API_V1_STR)` included).
+    best = next(
+        (
+            m
+            for m in app_mounts
+            if m.prefix is not None
+            and segments(m.prefix)[: len(common)] == common
+            and _has_api_routes(found, m.router)
+        ),
+        min(bases, key=lambda b: len(b[0]))[1],
+    )
+    return prefix, best.evidence
 
 
 def _has_api_routes(found: Structure, router: str) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from scaffolder.errors import BadInput, Refused
+from scaffolder.escape import html_attr
 from scaffolder.markup import (
     WIDGET_SRC,
     add_attribute,
@@ -131,6 +132,8 @@ def _generate(
     assert dep is not None and email is not None
     first_party = frozenset(module_name(project, p)[0].split(".")[0] for p in index.paths)
     imports = Imports(first_party)
+    imports.add_module("functools")
+    imports.add_module("logging")
     imports.add_module("os")
     imports.add("datetime", "datetime")
     imports.add("datetime", "timedelta")
@@ -144,7 +147,10 @@ def _generate(
     else:
         imports.add("fastapi", "Request")
     style = Style(_pep604(index), facts.quote)
-    if dep.model is not None:
+    if dep.mapping:
+        imports.add("typing", "Any")
+        user_type = "dict[str, Any]"
+    elif dep.model is not None:
         import_from_module(imports, dep.model.module, dep.model.name)
         user_type = dep.model.name
     else:
@@ -162,6 +168,9 @@ def _generate(
         user_type=user_type,
         optional_user=f"{user_type} | None" if style.pep604 else f"Optional[{user_type}]",
         optional_str="str | None" if style.pep604 else "Optional[str]",
+        optional_claims=(
+            "dict[str, object] | None" if style.pep604 else "Optional[dict[str, object]]"
+        ),
         dependency=optional_dep.name,
         is_async=dep.is_async,
         email=email.expr,
@@ -433,7 +442,7 @@ def _page_dependency(
 
 def _tag(api_key: str) -> str:
     return (
-        f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"'
+        f'<script src="{WIDGET_SRC}" data-api-key="{html_attr(api_key)}"'
         f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}></script>'
     )
 

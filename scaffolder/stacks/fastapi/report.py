@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from scaffolder import choice, exprs
 from scaffolder.errors import UsageError
+from scaffolder.escape import py_str, url_path
 from scaffolder.markup import answered_layout, widget_tags
 from scaffolder.model import (
     Answers,
@@ -35,7 +36,7 @@ USER = "user"  # how the generated code names the signed-in user
 def api(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
     found = d.api_prefix(facts.struct, facts.app, facts.mounts)
     if answers.api_prefix:
-        facts.api_prefix = "/" + answers.api_prefix.strip().strip("/")
+        facts.api_prefix = "/" + url_path(answers.api_prefix.strip().strip("/"))
         facts.api_prefix_why = "given with --api-prefix"
     elif found is not None:
         facts.api_prefix, facts.api_prefix_evidence = found
@@ -93,8 +94,7 @@ def _target(facts: FastAPIFacts) -> Target:
         None,
     )
     if prefix_src is None and facts.api_prefix:
-        q = facts.quote
-        prefix_src = f"{q}{facts.api_prefix}{q}"
+        prefix_src = py_str(facts.api_prefix, facts.quote)
     return Target(app.id, app.path, app.var, app.factory, prefix_src, app.line, app.module)
 
 
@@ -151,7 +151,10 @@ def auth(index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspec
     facts.dep = chosen
     fields = UserFields(None, None, None, "low")
     if chosen.model is not None:
-        fields = pick_fields(um.model_attributes(index, chosen.model), USER)
+        attrs = um.model_attributes(index, chosen.model)
+        if chosen.mapping:  # a dict of the model's columns: no methods
+            attrs = {k: v for k, v in attrs.items() if not v.is_method}
+        fields = pick_fields(attrs, USER, subscript=chosen.mapping)
     allowed = frozenset({USER})
     email, name, user_id = exprs.user_exprs(
         fields.email, fields.name, fields.user_id, answers, "python", allowed
@@ -314,7 +317,7 @@ def widget(project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspec
 def _choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
     layouts = facts.layouts
     if answers.layout:
-        facts.layouts = [answered_layout(facts.templates, layouts, answers.layout)]
+        facts.layouts = [answered_layout(facts.templates, layouts, answers.layout, insp.root)]
         return
     body = [lay for lay in layouts if lay.mode == "body"]
     if not body:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import posixpath
 
 from scaffolder import treesitter
+from scaffolder.answer_rules import SPA_TOKEN, shown
+from scaffolder.errors import UsageError
+from scaffolder.escape import html_attr, js_token_read
 from scaffolder.markup import (
     WIDGET_SRC,
     append_lines,
@@ -47,7 +50,8 @@ def plan_spa(project: Project, facts: FastAPIFacts, insp: Inspection, builder: P
     text = builder.current(page) or ""
     language = "jinja" if frontend.kind == "layout" else "html"
     if not widget_tags(text):
-        tag = f'<script src="{WIDGET_SRC}" data-api-key="{insp.answers.api_key}"></script>'
+        key = html_attr(insp.answers.api_key or "")
+        tag = f'<script src="{WIDGET_SRC}" data-api-key="{key}"></script>'
         new = insert_before_body_close(text, [tag]) or append_lines(text, [tag])
         builder.write(page, new, "load the BestChatBot widget", language)
     if frontend.kind == "bundled":
@@ -65,12 +69,21 @@ def plan_spa(project: Project, facts: FastAPIFacts, insp: Inspection, builder: P
 
 
 def _script(facts: FastAPIFacts, frontend: Frontend) -> str:
+    bearer = facts.bearer_expr if facts.dep is not None and facts.dep.bearer else None
     return render(
         "browser/bestchatbot-identity.js.j2",
         endpoint=facts.endpoint_url,
         endpoint_base=frontend.api_base if frontend.kind == "bundled" else None,
-        bearer_token=facts.bearer_expr if facts.dep is not None and facts.dep.bearer else None,
+        bearer_token=_token_read(bearer) if bearer else None,
     )
+
+
+def _token_read(expr: str) -> str:
+    """The bearer-token expression as the browser script's code, rebuilt from its grammar."""
+    try:
+        return js_token_read(expr)
+    except ValueError:
+        raise UsageError(f"--spa-token must be {SPA_TOKEN.says}; got {shown(expr)}") from None
 
 
 def _bundled(
