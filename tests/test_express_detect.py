@@ -250,8 +250,8 @@ def test_handlebars_and_nunjucks_engines(tmp_path: Path) -> None:
                 """,
             },
             "req.user.email",
-            "req.user.profile?.name",
-            None,
+            "req.user.profile.name",  # a Mongoose nested path is always an object
+            "req.user.id",  # every Mongoose document has `id`
             id="mongoose-schema-nested-profile",
         ),
         pytest.param(

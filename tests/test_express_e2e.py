@@ -31,6 +31,7 @@ import pytest
 from tests.helpers import (
     apply_twice,
     assert_contract,
+    assert_missing_key_logged_once,
     copy_fixture,
     token_in,
     verify,
@@ -324,6 +325,64 @@ def test_passport_ejs_every_view_a_full_page(tmp_path: Path, signing_key: str) -
         assert token_in(Client(browser.base).get("/").text) is None
 
 
+def test_passport_set_up_in_a_module_and_pages_without_body(
+    tmp_path: Path, signing_key: str
+) -> None:
+    """passport handed to `setupPassport(passport, ...)` in another module, users kept in
+    memory, EJS pages rendered by file name (no view engine set) and written without <body>."""
+    root = prepared(tmp_path, "express-passport-module", "--api-key", "pk_test_books")
+    server = (root / "server.js").read_text()
+    assert server.index("app.use(bestchatbotToken)") > server.index("express.static(")
+    with node_server(root, "server.js") as browser:
+        page = browser.get("/login").text
+        assert WIDGET in page and 'data-api-key="pk_test_books"' in page
+        assert token_in(page) is None
+        assert "text/css" in browser.get("/static/style.css").headers["Content-Type"]
+        browser.post(
+            "/register",
+            form={"name": "Grace Hopper", "email": "Grace@Navy.MIL", "password": "cobol1959"},
+        )
+        home = browser.post("/login", form={"email": "grace@navy.mil", "password": "cobol1959"})
+        assert home.url.endswith("/") and "Hello Grace Hopper" in home.text
+        token = token_in(home.text)
+        assert token is not None
+        assert_contract(verify(token), email="grace@navy.mil", name="Grace Hopper", user_id="1")
+        browser.post("/logout")
+        assert token_in(browser.get("/login").text) is None
+        assert token_in(Client(browser.base).get("/register").text) is None
+
+
+def test_passport_jwt_api_endpoint(tmp_path: Path, signing_key: str) -> None:
+    """A session-less passport-jwt API: the endpoint runs the app's own strategy for itself,
+    so a request with the app's bearer token gets a widget token and one without gets 401."""
+    root = copy_fixture("express-jwt-api", tmp_path)
+    applied = apply_twice(root)
+    assert "src/bestchatbot.js" in applied.changed and "package.json" not in applied.changed
+    install(root)
+    with node_server(root, "src/server.js") as api:
+        anonymous = api.get("/api/v1/widget-token")
+        assert (anonymous.status, anonymous.json()) == (401, {"token": None})
+        assert anonymous.headers["Cache-Control"] == "no-store"
+        forged = api.get("/api/v1/widget-token", headers={"Authorization": "Bearer x.y.z"})
+        assert (forged.status, forged.json()) == (401, {"token": None})
+        api.post(
+            "/api/v1/auth/register",
+            json_body={"email": "Alan@Bletchley.UK", "password": "enigma", "displayName": "Alan"},
+        )
+        login = api.post(
+            "/api/v1/auth/login", json_body={"email": "alan@bletchley.uk", "password": "enigma"}
+        )
+        bearer = {"Authorization": f"Bearer {login.json()['accessToken']}"}
+        signed_in = api.get("/api/v1/widget-token", headers=bearer)
+        assert signed_in.status == 200 and signed_in.headers["Cache-Control"] == "no-store"
+        claims = verify(signed_in.json()["token"])
+        assert UUID.match(claims.payload["user_id"])
+        assert_contract(
+            claims, email="alan@bletchley.uk", name="Alan", user_id=claims.payload["user_id"]
+        )
+        assert api.get("/api/v1/habits", headers=bearer).json() == []  # the app's own route
+
+
 def test_passport_pug_layout(tmp_path: Path, signing_key: str) -> None:
     root = prepared(tmp_path, "express-passport-pug", "--api-key", "pk_test_trails")
     layout = (root / "views/layout.pug").read_text()
@@ -467,6 +526,51 @@ def test_typescript_token_endpoint(tmp_path: Path, signing_key: str) -> None:
         assert_contract(
             claims, email="ada@example.com", name=None, user_id=claims.payload["user_id"]
         )
+
+
+def test_views_without_the_key(tmp_path: Path, no_signing_key: None) -> None:
+    """BESTCHATBOT_SIGNING_KEY unset: signed-in pages render as for a guest, one logged error."""
+    root = prepared(tmp_path, "express-passport-ejs", "--api-key", "pk_test_recipes")
+    with node_server(root, "server.js") as browser:
+        browser.post("/signup", form={"email": "ada@example.com", "password": "analytical"})
+        for path in ("/", "/recipes/dal", "/account"):
+            page = browser.get(path)
+            assert page.status == 200, path
+            assert WIDGET in page.text and "data-user-token" not in page.text
+    assert_missing_key_logged_once((root / "node-server.log").read_text())
+
+
+def test_endpoints_without_the_key(tmp_path: Path, no_signing_key: None) -> None:
+    """The typed handler and the async (Firebase) one answer 503 {"token": null} to signed-in
+    users while the key is unset; anonymous visitors still get 401."""
+    root = prepared(
+        tmp_path, "express-ts", "--api-key", "pk_test_helpdesk", "--delivery", "token-endpoint"
+    )
+    run_node_tool(root, "node_modules/typescript/bin/tsc", "-p", "tsconfig.json")
+    with node_server(root, "dist/server.js") as browser:
+        anonymous = browser.get("/api/v1/widget-token")
+        assert (anonymous.status, anonymous.json()) == (401, {"token": None})
+        browser.post("/signup", form={"email": "ada@example.com", "password": "pw"})
+        for _ in range(2):
+            signed_in = browser.get("/api/v1/widget-token")
+            assert (signed_in.status, signed_in.json()) == (503, {"token": None})
+            assert signed_in.headers["Cache-Control"] == "no-store"
+    assert_missing_key_logged_once((root / "node-server.log").read_text())
+
+    root = prepared(tmp_path / "firebase", "express-firebase", "--api-key", "pk_test_linkshelf")
+    with FakeFirebaseAuth("linkshelf-test") as firebase:
+        firebase.add_user("uid-katherine", "katherine@nasa.gov", "Katherine Johnson")
+        env = {
+            "FIREBASE_AUTH_EMULATOR_HOST": firebase.host,
+            "FIREBASE_PROJECT_ID": "linkshelf-test",
+        }
+        with node_server(root, "server.js", env=env) as browser:
+            assert browser.get("/api/widget-token").status == 401
+            browser.post("/sessionLogin", json_body={"idToken": firebase.id_token("uid-katherine")})
+            signed_in = browser.get("/api/widget-token")
+            assert (signed_in.status, signed_in.json()) == (503, {"token": None})
+            assert signed_in.headers["Cache-Control"] == "no-store"
+    assert_missing_key_logged_once((root / "node-server.log").read_text())
 
 
 NUNJUCKS_APP = {

@@ -56,6 +56,27 @@ CASES = [
         },
         id="typescript-footer-partial",
     ),
+    pytest.param(
+        "express-passport-module",
+        {"api_key": "pk"},
+        {
+            "bestchatbot.js", "server.js", "package.json", ".env.example",
+            "views/index.ejs", "views/login.ejs", "views/register.ejs",
+        },
+        id="passport-handed-to-a-module-pages-without-body",
+    ),
+    pytest.param(
+        "express-passport-jwt",
+        {},
+        {"src/middlewares/bestchatbot.js", "src/app.js", "package.json", ".env.example"},
+        id="passport-jwt-mongoose-v1-api",
+    ),
+    pytest.param(
+        "express-jwt-api",
+        {},
+        {"src/bestchatbot.js", "src/app.js", ".env.example"},
+        id="passport-jwt-memory-users-jsonwebtoken-present",
+    ),
 ]  # fmt: skip
 
 

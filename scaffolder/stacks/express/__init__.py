@@ -19,11 +19,14 @@ views' widget tag gets `data-user-token` from `res.locals.bestchatbotToken`) or 
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 
 from scaffolder import choice, exprs
+from scaffolder.answer_rules import layout_target
 from scaffolder.errors import UsageError
+from scaffolder.escape import url_path
 from scaffolder.js.packages import PackageJson
 from scaffolder.markup import widget_tags
 from scaffolder.model import (
@@ -103,13 +106,15 @@ class ExpressStack(Stack):
         facts.spa_pages = d.spa_pages(project, statics)
         insp.facts = facts
         loaded = (
-            v.load(project, config.engine, facts.template_paths, config.ejs_layouts)
+            v.load(
+                project, config.engine, facts.template_paths, config.ejs_layouts, config.rendered
+            )
             if config.engine
             else []
         )
         rendering: Rendering = (
             "server-rendered"
-            if config.engine and any(x.closes_body for x in loaded)
+            if config.engine and v.targets(loaded)
             else "spa"
             if facts.spa_pages
             else "api"
@@ -186,7 +191,9 @@ def _choose_app(
 
 
 def _auth(index: JsIndex, facts: d.ExpressFacts, answers: Answers, insp: Inspection) -> None:
-    found = [x for x in (a.passport(index), a.express_session(index), a.firebase(index)) if x]
+    found = a.sign_ins(index)
+    if not answers.auth:
+        found = a.top_layers(found)
     chosen = choice.pick_library(found, answers.auth, AUTH_IDS, lambda x: x.library, _declared)
     if chosen is None:
         insp.questions.append(
@@ -205,7 +212,7 @@ def _auth(index: JsIndex, facts: d.ExpressFacts, answers: Answers, insp: Inspect
         return
     f = chosen.fields
     email, name, user_id = exprs.user_exprs(
-        f.email, f.name, f.user_id, answers, "javascript", ("user", "req")
+        f.email, f.name, f.user_id, answers, "javascript", ("user", "req.user", "req.session")
     )
     chosen.fields = UserFields(email, name, user_id, f.confidence)
     facts.auth = chosen
@@ -222,8 +229,8 @@ def _auth(index: JsIndex, facts: d.ExpressFacts, answers: Answers, insp: Inspect
             Question(
                 "email_expr",
                 f"The signed-in user ({chosen.accessor}) has no email field: which JavaScript "
-                "expression gives it? `user` is that object, `req` the request (for example "
-                "`user.contactEmail`)",
+                "expression gives it? `user` is that object (also `req.user`, `req.session`; for "
+                "example `user.contactEmail`)",
             )
         )
     if name is None:
@@ -260,7 +267,8 @@ def _declared(library: str) -> a.AuthFacts:
 
 
 def _delivery(facts: d.ExpressFacts, answers: Answers, insp: Inspection) -> None:
-    prefix = answers.api_prefix or d.common_prefix([p for p, _ in facts.api_prefixes]) or "/api"
+    given = url_path(answers.api_prefix) if answers.api_prefix else None
+    prefix = given or d.common_prefix([p for p, _ in facts.api_prefixes]) or "/api"
     facts.endpoint_prefix = "/" + prefix.strip("/")
     insp.delivery = choice.pick_delivery(
         answers.delivery, insp.stack.rendering, bool(facts.page_cache)
@@ -286,7 +294,8 @@ def _widget(
         chosen = [x for x in loaded if x.path == wanted or x.path.endswith("/" + wanted)]
         if not chosen:
             raise UsageError(f"--layout {answers.layout}: no such view")
-        views = chosen
+        # A symlinked view stands for its target: the plan edits that file.
+        views = [dataclasses.replace(x, path=layout_target(project.root, x.path)) for x in chosen]
     facts.targets = v.Targets(engine or "html", views, tags)
     if tags or page_tags:
         path, tag = (tags or page_tags)[0]
@@ -326,6 +335,8 @@ def _widget(
         "layout / footer view: before </body>"
         if server_side and views[0].users
         else "full page: before </body>"
+        if server_side and views[0].closes_body
+        else "page written without <body>: at its end"
         if server_side
         else "single-page app shell: before </body>"
     )

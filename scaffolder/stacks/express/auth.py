@@ -19,7 +19,7 @@ from scaffolder.js.syntax import (
 )
 from scaffolder.model import Evidence, UserExpr
 from scaffolder.stacks.express import users
-from scaffolder.stacks.express.index import JsIndex, Module
+from scaffolder.stacks.express.index import JsIndex, Module, local_function, parameters
 from scaffolder.stacks.express.users import Shape, UserFields
 from scaffolder.treesitter import walk
 
@@ -47,6 +47,23 @@ class AuthFacts:
     evidence: list[Evidence] = field(default_factory=list)
     firebase: Firebase | None = None
     typed: bool = True  # TS: the user's type declares the fields read
+    # passport without sessions: the strategy that sets req.user per request
+    # (`passport.authenticate("jwt", { session: false })`); None where a session does.
+    strategy: str | None = None
+
+
+def sign_ins(index: JsIndex) -> list[AuthFacts]:
+    """Every sign-in mechanism the package uses."""
+    return [x for x in (passport(index), express_session(index), firebase(index)) if x]
+
+
+def top_layers(found: list[AuthFacts]) -> list[AuthFacts]:
+    """The real candidates among them: passport keeps its users in express-session, so the
+    session counts as a rival only where the app stores a user with an email in it itself
+    (`req.session.user = {...}`), not for the ids and flags it keeps there."""
+    if not any(x.library == "passport" for x in found):
+        return found
+    return [x for x in found if x.library != "express-session" or x.fields.email is not None]
 
 
 # -- passport ---------------------------------------------------------------------------------
@@ -56,10 +73,10 @@ def passport(index: JsIndex) -> AuthFacts | None:
     evidence: list[Evidence] = []
     deserializers: list[tuple[Module, Node]] = []
     serializers: list[tuple[Module, Node]] = []
-    for mod in index.modules(containing="passport"):
-        names = set(mod.local_for("passport"))
-        if not names:
-            continue
+    sessions = False
+    stateless: list[str] = []
+    for mod in _passport_modules(index):
+        names = index.names_for(mod, "passport")
         for node in walk(mod.source.root):
             if node.type != "call_expression":
                 continue
@@ -74,6 +91,17 @@ def passport(index: JsIndex) -> AuthFacts | None:
                 deserializers.append((mod, node))
             elif method == "serializeUser":
                 serializers.append((mod, node))
+            elif method == "session":
+                sessions = True
+            elif method == "authenticate":
+                args = call_arguments(node)
+                name = string_value(mod.source, args[0]) if args else None
+                if (
+                    name
+                    and len(args) > 1
+                    and re.search(r"\bsession\s*:\s*false\b", mod.text_of(args[1]))
+                ):
+                    stateless.append(name)
     if not evidence:
         return None
     shape = users.ts_global_user(index)
@@ -92,26 +120,25 @@ def passport(index: JsIndex) -> AuthFacts | None:
         shape = _fallback_model(index) or shape
         if shape is not None:
             evidence.append(Evidence(shape.module.path, shape.line, f"user model: {shape.what}"))
-    typed = all(m.source.language == "javascript" for m in index.modules(containing="passport"))
+    typed = all(m.source.language == "javascript" for m in _passport_modules(index))
     typed = typed or users.ts_global_user(index) is not None
-    return AuthFacts("passport", "req.user", users.pick(shape), evidence, typed=typed)
+    strategy = stateless[0] if stateless and not sessions and not deserializers else None
+    return AuthFacts(
+        "passport", "req.user", users.pick(shape), evidence, typed=typed, strategy=strategy
+    )
+
+
+def _passport_modules(index: JsIndex) -> list[Module]:
+    """The modules that use passport: importing it, or handed it by a module that does."""
+    out = [m for m in index.modules(containing="passport") if m.local_for("passport")]
+    received = [index.module(p) for p in index.received("passport")]
+    out += [m for m in received if m is not None and m not in out]
+    return out
 
 
 def _callback(call: Node) -> Node | None:
     args = call_arguments(call)
     return args[0] if args and args[0].type in FUNCTION_TYPES else None
-
-
-def _params(mod: Module, fn: Node) -> list[str]:
-    params = fn.child_by_field_name("parameters")
-    if params is None:
-        single = fn.child_by_field_name("parameter")
-        return [mod.text_of(single)] if single is not None else []
-    out = []
-    for p in params.named_children:
-        ident = p if p.type == "identifier" else p.child_by_field_name("pattern") or p
-        out.append(mod.text_of(ident).split(":")[0].strip())
-    return out
 
 
 def _done_values(mod: Module, fn: Node, done: str) -> list[Node]:
@@ -134,7 +161,7 @@ def _deserialized(
         # function defined elsewhere: the model module decides.
         args = call_arguments(call)
         return _shape_of_call_target(index, mod, args[0]) if args else None
-    params = _params(mod, fn)
+    params = parameters(mod, fn)
     if len(params) < 2:
         return None
     for value in _done_values(mod, fn, params[-1]):
@@ -142,9 +169,9 @@ def _deserialized(
             # The session holds the whole user: its shape is what serializeUser stores.
             for smod, scall in serializers:
                 sfn = _callback(scall)
-                if sfn is None or not _params(smod, sfn):
+                if sfn is None or not parameters(smod, sfn):
                     continue
-                for stored in _done_values(smod, sfn, _params(smod, sfn)[-1]):
+                for stored in _done_values(smod, sfn, parameters(smod, sfn)[-1]):
                     shape = _shape_of(index, smod, stored, sfn)
                     if shape is not None:
                         return shape
@@ -197,7 +224,7 @@ def _shape_of(
         # a parameter of `.then((user) => ...)`: the promise's source call
         owner = enclosing(value, *FUNCTION_TYPES)
         while owner is not None and owner.id != scope.id:
-            if name in _params(mod, owner):
+            if name in parameters(mod, owner):
                 call = owner.parent.parent if owner.parent is not None else None
                 if call is not None and call.type == "call_expression":
                     return _shape_of_call_target(index, mod, call)
@@ -222,7 +249,7 @@ def _shape_of_call_target(index: JsIndex, mod: Module, node: Node) -> Shape | No
         node = obj
         callee = callee_name(mod.source, node)
     head = callee.split(".")[0]
-    local = _local_function(mod, head)
+    local = local_function(mod, head)
     if local is not None:
         ret = _returned_shape(index, mod, local)
         if ret is not None:
@@ -234,29 +261,12 @@ def _shape_of_call_target(index: JsIndex, mod: Module, node: Node) -> Shape | No
     if target is None:
         return None
     if "#" in spec:
-        fn = _local_function(target, spec.split("#")[1])
+        fn = local_function(target, spec.split("#")[1])
         if fn is not None:
             ret = _returned_shape(index, target, fn)
             if ret is not None:
                 return ret
     return users.best(users.module_shapes(target))
-
-
-def _local_function(mod: Module, name: str) -> Node | None:
-    for node in walk(mod.source.root):
-        if (
-            node.type == "function_declaration"
-            and mod.text_of(node.child_by_field_name("name")) == name
-        ):
-            return node
-        if (
-            node.type == "variable_declarator"
-            and mod.text_of(node.child_by_field_name("name")) == name
-        ):
-            value = node.child_by_field_name("value")
-            if value is not None and value.type in FUNCTION_TYPES:
-                return value
-    return None
 
 
 def _returned_shape(index: JsIndex, mod: Module, fn: Node) -> Shape | None:
@@ -288,12 +298,29 @@ def _fallback_model(index: JsIndex) -> Shape | None:
     shapes = []
     for mod in index.modules():
         for shape in users.module_shapes(mod):
-            name = shape.what.split(" ", 1)[-1]
+            name = shape.what.rsplit(" ", 1)[-1]
             if _MODEL_NAME.match(name) or re.search(
-                r"(^|/)(users?|accounts?)\.[cm]?[jt]s$", mod.path, re.I
+                r"(^|/)(users?|accounts?)([._-]model)?\.[cm]?[jt]s$", mod.path, re.I
             ):
                 shapes.append(shape)
-    return users.best(shapes)
+    return users.best(shapes) or users.best(_stored_users(index))
+
+
+_USER_STORE = re.compile(r"^(users|accounts|members)$", re.IGNORECASE)
+
+
+def _stored_users(index: JsIndex) -> list[Shape]:
+    """The records an in-memory user store keeps: `users.push({ id, name, email, ... })`."""
+    out = []
+    for mod in index.modules(containing=".push("):
+        for node in walk(mod.source.root):
+            if node.type != "call_expression":
+                continue
+            head, _, method = callee_name(mod.source, node).rpartition(".")
+            args = call_arguments(node)
+            if method == "push" and _USER_STORE.match(head) and args and args[0].type == "object":
+                out.append(users.object_shape(mod, args[0], f"record stored in `{head}`"))
+    return out
 
 
 # -- express-session --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ evidence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -22,7 +23,7 @@ from scaffolder.js.syntax import (
 from scaffolder.model import Evidence
 from scaffolder.project import Project
 from scaffolder.stacks.express.auth import AuthFacts
-from scaffolder.stacks.express.index import JsIndex, Module
+from scaffolder.stacks.express.index import JsIndex, Module, exported_function, parameters
 from scaffolder.stacks.express.views import Targets
 from scaffolder.treesitter import walk
 
@@ -94,6 +95,7 @@ class ViewConfig:
     layouts_dir: str | None = None  # express-handlebars
     default_layout: str | None = "main"
     ejs_layouts: str | None = None  # express-ejs-layouts: the layout view name
+    rendered: tuple[str, ...] = ()  # the view names routes render (`res.render("index")`)
 
 
 @dataclass
@@ -203,7 +205,7 @@ def find_uses(index: JsIndex) -> list[Use]:
     out = []
     for mod in index.modules(containing=".use("):
         session_fns = set(mod.local_for(*SESSION_PACKAGES))
-        passports = set(mod.local_for("passport"))
+        passports = index.names_for(mod, "passport")
         cookie_parsers = set(mod.local_for("cookie-parser"))
         layouts = set(mod.local_for("express-ejs-layouts"))
         expresses = set(mod.local_for("express"))
@@ -325,6 +327,7 @@ def view_config(index: JsIndex, uses: list[Use]) -> ViewConfig:
                     config.evidence.append(
                         Evidence(mod.path, mod.line(node), "nunjucks.configure(...)")
                     )
+    config.rendered = _rendered(index, config)
     if config.ext:
         config.engine = registered.get(config.ext) or ENGINES.get(config.ext)
     elif registered:
@@ -337,6 +340,24 @@ def view_config(index: JsIndex, uses: list[Use]) -> ViewConfig:
         config.ejs_layouts = "layout"
     config.dirs = list(dict.fromkeys(config.dirs))
     return config
+
+
+def _rendered(index: JsIndex, config: ViewConfig) -> tuple[str, ...]:
+    """The view names passed to `res.render(...)`; with no view engine set, the extension
+    they name (`res.render("index.ejs")`) is the engine, as Express resolves it."""
+    names: list[str] = []
+    for mod in index.modules(containing=".render("):
+        for call in _method_calls(mod, "render"):
+            args = call_arguments(call)
+            name = string_value(mod.source, args[0]) if args else None
+            if not name:
+                continue
+            names.append(name)
+            ext = name.rsplit(".", 1)[-1] if "." in name else ""
+            if not config.ext and ext in ENGINES:
+                config.ext = ext
+                config.evidence.append(Evidence(mod.path, mod.line(call), f"renders {name!r}"))
+    return tuple(dict.fromkeys(names))
 
 
 def _handlebars_options(index: JsIndex, mod: Module, call: Node, config: ViewConfig) -> None:
@@ -372,10 +393,20 @@ def _method_calls(mod: Module, method: str) -> list[Node]:
 # -- API, caches, CSP -------------------------------------------------------------------------
 
 
+_API_SEGMENT = re.compile(r"^(api|v\d+)$")
+_DATA_REPLIES = ("json", "jsonp", "send", "sendStatus")
+
+
 def api_prefixes(uses: list[Use], index: JsIndex) -> list[tuple[str, Evidence]]:
+    """Where routers are mounted under `/api` or a version (`/v1`); else `/api` when routes
+    under `/api/` answer with data (routes there that render pages are not an API)."""
     found: dict[str, tuple[str, Evidence]] = {}
     for use in uses:
-        if use.path and use.path.strip("/").split("/")[0] == "api":
+        if (
+            use.kind != "static"
+            and use.path
+            and _API_SEGMENT.match(use.path.strip("/").split("/")[0])
+        ):
             found.setdefault(
                 use.path,
                 (
@@ -389,11 +420,51 @@ def api_prefixes(uses: list[Use], index: JsIndex) -> list[tuple[str, Evidence]]:
                 for call in _method_calls(mod, method):
                     args = call_arguments(call)
                     route = string_value(mod.source, args[0]) if args else None
-                    if route and route.startswith("/api/"):
+                    if route and route.startswith("/api/") and _answers_data(index, mod, args[-1]):
                         found.setdefault(
                             "/api", ("/api", Evidence(mod.path, mod.line(call), f"route {route}"))
                         )
     return sorted(found.values())
+
+
+def _answers_data(index: JsIndex, mod: Module, handler: Node) -> bool:
+    """Whether a route handler responds with data (`res.json`, `res.send`): true unless it
+    can be read (inline, or `controller.name` of a project module) and only renders,
+    redirects or the like."""
+    fn: Node | None = handler if handler.type in FUNCTION_TYPES else None
+    owner = mod
+    if fn is None and handler.type == "member_expression":
+        obj = mod.text_of(handler.child_by_field_name("object"))
+        spec = mod.bindings.get(obj, "")
+        target = index.resolve(mod, spec) if spec.startswith(".") else None
+        name = mod.text_of(handler.child_by_field_name("property"))
+        fn = exported_function(target, name) if target is not None else None
+        owner = target or mod
+    if fn is None:
+        return True
+    params = parameters(owner, fn)
+    res = params[1] if len(params) > 1 and params[1] else "res"
+    shadowed = [  # inner functions with a `res` of their own (`const res = await fetch(...)`)
+        (n.start_byte, n.end_byte)
+        for n in walk(fn)
+        if n.type in FUNCTION_TYPES
+        and n.id != fn.id
+        and (
+            res in parameters(owner, n)
+            or any(
+                d.type == "variable_declarator"
+                and owner.text_of(d.child_by_field_name("name")) == res
+                for d in walk(n)
+            )
+        )
+    ]
+    for node in walk(fn):
+        if node.type != "call_expression" or any(a <= node.start_byte < b for a, b in shadowed):
+            continue
+        callee = callee_name(owner.source, node)
+        if callee.startswith(res + ".") and callee.rsplit(".", 1)[-1] in _DATA_REPLIES:
+            return True
+    return False
 
 
 def common_prefix(prefixes: list[str]) -> str | None:

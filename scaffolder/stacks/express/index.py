@@ -14,7 +14,7 @@ from tree_sitter import Node
 
 from scaffolder.js import tsconfig
 from scaffolder.js.imports import ModuleSystem, find_imports, module_system
-from scaffolder.js.syntax import Source, call_arguments, callee_name, string_value
+from scaffolder.js.syntax import FUNCTION_TYPES, Source, call_arguments, callee_name, string_value
 from scaffolder.project import Project
 from scaffolder.treesitter import language_for, walk
 
@@ -27,6 +27,7 @@ _NOT_SERVER = re.compile(
     r"|\.(test|spec)\.[cm]?[jt]s$|\.min\.js$|\.config\.[cm]?[jt]s$"
 )
 _MAX_BYTES = 400_000
+_ROOT_NAME = re.compile(r"(^|\.)(root|rootDir|rootPath|ROOT|ROOT_DIR|appRoot)$")
 
 
 @dataclass
@@ -99,6 +100,7 @@ class JsIndex:
         self.root = root
         self.package_type = package_type
         self._modules: dict[str, Module | None] = {}
+        self._received: dict[str, dict[str, set[str]]] = {}
         self.config = tsconfig.load(project, root)
 
     @cached_property
@@ -146,6 +148,63 @@ class JsIndex:
                 out.append(mod)
         return out
 
+    def names_for(self, mod: Module, package: str) -> set[str]:
+        """The names `package` goes by in `mod`: its imports, and the parameters of the
+        module's exported function that its importers call with the package
+        (`require("./config/passport")(passport)`, `module.exports = function (passport)`)."""
+        return set(mod.local_for(package)) | self.received(package).get(mod.path, set())
+
+    def received(self, package: str) -> dict[str, set[str]]:
+        """Module path -> the parameter names that receive `package` from a caller module."""
+        if package in self._received:
+            return self._received[package]
+        out: dict[str, set[str]] = {}
+        todo = [m for m in self.modules(containing=package) if m.local_for(package)]
+        done: set[str] = set()
+        while todo:
+            mod = todo.pop()
+            if mod.path in done:
+                continue
+            done.add(mod.path)
+            names = set(mod.local_for(package)) | out.get(mod.path, set())
+            for node in walk(mod.source.root):
+                if node.type != "call_expression":
+                    continue
+                args = call_arguments(node)
+                at = [
+                    i
+                    for i, a in enumerate(args)
+                    if a.type == "identifier" and mod.text_of(a) in names
+                ]
+                called = self._called_function(mod, node) if at else None
+                if called is None:
+                    continue
+                target, fn = called
+                params = parameters(target, fn)
+                for i in at:
+                    if i < len(params) and params[i]:
+                        out.setdefault(target.path, set()).add(params[i])
+                        todo.append(target)
+        self._received[package] = out
+        return out
+
+    def _called_function(self, mod: Module, call: Node) -> tuple[Module, Node] | None:
+        """The exported function of a project module a call reaches: `require("./x")(...)`,
+        or `init(...)` where `init` is imported from `./x`."""
+        fn = call.child_by_field_name("function")
+        if fn is None:
+            return None
+        spec, member = _required(mod, fn) if fn.type == "call_expression" else (None, None)
+        if spec is None and fn.type == "identifier":
+            bound = mod.bindings.get(mod.text_of(fn), "")
+            spec, _, name = bound.partition("#")
+            member = name or None
+        if not spec or not spec.startswith("."):
+            return None
+        target = self.resolve(mod, spec)
+        found = exported_function(target, member) if target is not None else None
+        return (target, found) if target is not None and found is not None else None
+
     def resolve(self, importer: Module, specifier: str) -> Module | None:
         """The project module a relative (or aliased) import of `importer` names."""
         found = tsconfig.resolve(self.project, self.config, importer.path, specifier)
@@ -172,6 +231,8 @@ class JsIndex:
             return module.directory
         if node.type == "parenthesized_expression":
             return self.directory(module, node.named_children[0], depth + 1)
+        if node.type == "binary_expression":  # __dirname + "/views", config.root + "/app/views"
+            return self._concatenated(module, node, depth)
         if node.type == "identifier":
             value = _const_value(module, text, node)
             return self.directory(module, value, depth + 1) if value is not None else None
@@ -220,6 +281,97 @@ class JsIndex:
                 )
             return base
         return None
+
+    def _concatenated(self, module: Module, node: Node, depth: int) -> str | None:
+        left = node.child_by_field_name("left")
+        piece = string_value(module.source, node.child_by_field_name("right"))
+        if (
+            left is None
+            or piece is None
+            or module.text_of(node.child_by_field_name("operator")) != "+"
+        ):
+            return None
+        base = self.directory(module, left, depth + 1)
+        if base is None and _ROOT_NAME.search(module.text_of(left)):
+            # `config.root`: a setting naming the project root, when the path exists under it
+            found = _norm(_join(self.root, piece.lstrip("/")))
+            base = self.root if self.project.under(found) else None
+        return _norm(posixpath.join(base, piece.lstrip("/"))) if base is not None else None
+
+
+def parameters(mod: Module, fn: Node) -> list[str]:
+    """A function's parameter names (`""` for a destructured one)."""
+    params = fn.child_by_field_name("parameters")
+    if params is None:
+        single = fn.child_by_field_name("parameter")
+        return [mod.text_of(single)] if single is not None else []
+    out = []
+    for p in params.named_children:
+        ident = p if p.type == "identifier" else p.child_by_field_name("pattern") or p
+        name = mod.text_of(ident).split(":")[0].strip()
+        out.append(name if re.fullmatch(r"[\w$]+", name) else "")
+    return out
+
+
+def local_function(mod: Module, name: str) -> Node | None:
+    """The function declared (or assigned to a variable) under `name` in the module."""
+    for node in walk(mod.source.root):
+        if (
+            node.type == "function_declaration"
+            and mod.text_of(node.child_by_field_name("name")) == name
+        ):
+            return node
+        if (
+            node.type == "variable_declarator"
+            and mod.text_of(node.child_by_field_name("name")) == name
+        ):
+            value = node.child_by_field_name("value")
+            if value is not None and value.type in FUNCTION_TYPES:
+                return value
+    return None
+
+
+def exported_function(mod: Module, name: str | None = None) -> Node | None:
+    """The function a module exports: `module.exports = fn` / `export default fn` (name None),
+    or `exports.<name> = fn` / `module.exports.<name> = fn` / `export function <name>`."""
+    targets = (
+        ("module.exports", "exports.default")
+        if name is None
+        else (
+            f"exports.{name}",
+            f"module.exports.{name}",
+        )
+    )
+    for node in walk(mod.source.root):
+        value: Node | None = None
+        if (
+            node.type == "assignment_expression"
+            and mod.text_of(node.child_by_field_name("left")) in targets
+        ):
+            value = node.child_by_field_name("right")
+        elif node.type == "export_statement":
+            value = node.child_by_field_name("declaration") or node.child_by_field_name("value")
+            if value is not None and value.type in ("lexical_declaration", "variable_declaration"):
+                declarator = value.named_children[0] if value.named_children else None
+                matches = (
+                    declarator is not None
+                    and mod.text_of(declarator.child_by_field_name("name")) == name
+                )
+                value = declarator.child_by_field_name("value") if matches else None  # type: ignore[union-attr]
+            elif value is not None and value.type == "function_declaration":
+                declared = mod.text_of(value.child_by_field_name("name"))
+                is_default = any(c.type == "default" for c in node.children)
+                if not (is_default if name is None else declared == name):
+                    value = None
+            elif name is not None or not any(c.type == "default" for c in node.children):
+                value = None
+        if value is None:
+            continue
+        if value.type in FUNCTION_TYPES:
+            return value
+        if value.type == "identifier":
+            return local_function(mod, mod.text_of(value))
+    return None
 
 
 def _const_value(module: Module, name: str, at: Node) -> Node | None:

@@ -7,7 +7,10 @@ import json
 import posixpath
 import re
 
+from tree_sitter import Node
+
 from scaffolder.errors import Refused
+from scaffolder.escape import js_str
 from scaffolder.js import packages, style
 from scaffolder.js.imports import ensure_import, find_imports
 from scaffolder.js.syntax import Source, call_arguments, callee_name, checked_splice
@@ -117,7 +120,7 @@ def _token_module(
             path, code, "new: mints the widget token for the signed-in user", _language(path)
         )
         return
-    needed = ["function widgetToken(", HANDLER if endpoint else MIDDLEWARE]
+    needed = ["function signWidgetToken(", HANDLER if endpoint else MIDDLEWARE]
     if all(n in existing for n in needed):
         builder.skip(path, "token module already present")
         return
@@ -165,7 +168,30 @@ def _mounted(facts: ExpressFacts, symbol: str) -> bool:
 def mount_statement(receiver: str, symbol: str, url: str | None, st: style.Style) -> str:
     if url is None:
         return f"{receiver}.use({symbol}){st.semi}"
-    return f"{receiver}.get({st.string(url)}, {symbol}){st.semi}"
+    return f"{receiver}.get({js_str(url, st.quote)}, {symbol}){st.semi}"
+
+
+def _stateless_mount(
+    receiver: str, passport: str, strategy: str, url: str, st: style.Style, ts: bool, indent: str
+) -> str:
+    """The endpoint behind the app's session-less strategy (passport-jwt and the like), run
+    as optional authentication: a request without valid credentials reaches the handler
+    anonymously, which answers 401 with `{ token: null }` itself."""
+    i, comma = st.indent, "," if st.trailing_commas else ""
+    params = "(_err: unknown, user?: Express.User | false | null)" if ts else "(_err, user)"
+    lines = [
+        f"{receiver}.get(",
+        f"{i}{js_str(url, st.quote)},",
+        f"{i}(req, res, next) =>",
+        f"{i}{i}{passport}.authenticate({js_str(strategy, st.quote)}, {{ session: false }}, "
+        f"{params} => {{",
+        f"{i}{i}{i}if (user) req.user = user{st.semi}",
+        f"{i}{i}{i}next(){st.semi}",
+        f"{i}{i}}})(req, res, next),",
+        f"{i}{HANDLER}{comma}",
+        f"){st.semi}",
+    ]
+    return (st.newline + indent).join(lines)
 
 
 def insert_after(source: Source, end: int, statement: str) -> str:
@@ -212,6 +238,8 @@ def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder)
         return
     kinds = ("session", "passport") if auth.library != "firebase" else ("cookies", "session")
     found: Use | None = anchor(facts.app, facts.uses, kinds)
+    if found is not None and not endpoint:
+        found = _past_statics(found, facts.uses)
     url = facts.endpoint_url if endpoint else None
     if found is not None:
         mod, receiver, end = found.module, found.receiver, found.statement.end_byte
@@ -236,7 +264,23 @@ def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder)
         return
     source = Source(text, mod.source.language, mod.path)
     st = _style_of(text, source.language)
-    new = insert_after(source, end, mount_statement(receiver, symbol, url, st))
+    statement = mount_statement(receiver, symbol, url, st)
+    if auth.strategy is not None and url is not None:
+        passports = sorted(facts.index.names_for(mod, "passport"))
+        if not passports:
+            builder.warn(
+                f"{mod.path}: req.user is set by passport's {auth.strategy!r} strategy per "
+                "route, and passport is not in scope here to run it for the endpoint"
+            )
+            builder.next_step(
+                f"Mount the endpoint behind your {auth.strategy!r} authentication, answering "
+                f"anonymous requests itself: {statement}"
+            )
+            return
+        ts = source.language != "javascript"
+        indent = source.indent_at(end - 1)
+        statement = _stateless_mount(receiver, passports[0], auth.strategy, url, st, ts, indent)
+    new = insert_after(source, end, statement)
     spec = import_specifier(mod.path, path, text, mod.system)
     system = "esm" if mod.source.language != "javascript" else mod.system
     new = ensure_import(
@@ -248,6 +292,43 @@ def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder)
             new = new.replace(added, f"var {{ {symbol} }} = require(", 1)
     what = f"GET {url}" if endpoint else "the widget-token middleware"
     builder.write(mod.path, new, f"mount {what} {where}", source.language)
+
+
+_ROUTE_METHODS = ("get", "post", "put", "patch", "delete", "all", "route")
+
+
+def _past_statics(found: Use, uses: list[Use]) -> Use:
+    """The static-file mounts that follow the session / passport middleware, before any
+    route: the token middleware goes after them, so it runs for pages, not for every asset."""
+    source = found.module.source
+    later = [
+        u
+        for u in uses
+        if u.module.path == found.module.path
+        and u.receiver == found.receiver
+        and u.statement.parent is not None
+        and found.statement.parent is not None
+        and u.statement.parent.id == found.statement.parent.id
+        and u.statement.start_byte > found.statement.start_byte
+    ]
+    routes = [
+        stmt.start_byte
+        for stmt in found.statement.parent.named_children  # type: ignore[union-attr]
+        if stmt.start_byte > found.statement.start_byte and _is_route(source, stmt, found.receiver)
+    ]
+    routes += [u.statement.start_byte for u in later if u.kind == "router"]
+    first_route = min(routes, default=len(source.data))
+    statics = [u for u in later if u.kind == "static" and u.statement.start_byte < first_route]
+    return statics[-1] if statics else found
+
+
+def _is_route(source: Source, stmt: Node, receiver: str) -> bool:
+    """`app.get("/path", handler)` and the like (not `app.get("env")`, a setting)."""
+    call = stmt.named_children[0] if stmt.type == "expression_statement" else None
+    if call is None or call.type != "call_expression":
+        return False
+    callee = callee_name(source, call)
+    return callee in {f"{receiver}.{m}" for m in _ROUTE_METHODS} and len(call_arguments(call)) > 1
 
 
 def _declares_with_var(source: Source) -> bool:
@@ -306,7 +387,10 @@ def _views(facts: ExpressFacts, insp: Inspection, builder: PlanBuilder) -> None:
         return
     for view in targets.views:
         text = builder.current(view.path) or ""
-        added = v.insert_tag(engine, text, insp.answers.api_key or "")
+        key = insp.answers.api_key or ""
+        added = (
+            v.insert_tag(engine, text, key) if view.closes_body else v.append_tag(engine, text, key)
+        )
         if added is None:
             continue
         builder.write(
@@ -327,10 +411,20 @@ def _browser(project: Project, facts: ExpressFacts, insp: Inspection, builder: P
     if auth.firebase is not None and auth.firebase.source == "bearer":
         builder.next_step(
             f"Your pages send Firebase ID tokens, not cookies: after sign-in, sign-out and on "
-            f"page load, run: const idToken = await auth.currentUser?.getIdToken(); "
-            f'fetch("{url}", {{ headers: idToken ? {{ Authorization: `Bearer ${{idToken}}` }} '
+            "page load, run: const idToken = await auth.currentUser?.getIdToken(); "
+            f"fetch({js_str(url)}, "
+            "{ headers: idToken ? { Authorization: `Bearer ${idToken}` } "
             "} : {} }).then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => "
             "token ? window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
+        )
+        return
+    if auth.strategy is not None:
+        builder.next_step(
+            f"Your API authenticates each request with passport's {auth.strategy!r} strategy, "
+            "not a cookie: in your frontend, after sign-in, sign-out and on page load, call "
+            f"GET {url} with the same Authorization header your API calls send, then "
+            "window.BestChatBot.setUserToken(token) when it answers 200, else "
+            "window.BestChatBot.clearUserToken()"
         )
         return
     targets = facts.targets
@@ -344,7 +438,7 @@ def _browser(project: Project, facts: ExpressFacts, insp: Inspection, builder: P
     if not pages or not facts.statics:
         builder.next_step(
             "Load the widget in your frontend and, after sign-in, sign-out and on page load, "
-            f'run: fetch("{url}", {{ credentials: "include" }})'
+            f'run: fetch({js_str(url)}, {{ credentials: "include" }})'
             ".then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => token ? "
             "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
         )

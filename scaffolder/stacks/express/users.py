@@ -24,10 +24,10 @@ NAME_KEYS = (
     "full_name",
     "fullname",
     "name",
-    "profile.name",
-    "profile.displayName",
-    "profile.fullName",
 )
+# Nested groups that describe the person, in that order (passport-local's `local.email`,
+# `profile.name`, `contact.fullName`); `company.name` is not the user's name.
+PERSON_GROUPS = ("local", "profile", "contact", "personal", "personalInfo", "info", "details")
 HANDLE_KEYS = ("username", "nickname", "login", "handle")
 ID_KEYS = ("id", "_id", "uid", "userId", "user_id", "uuid")
 
@@ -40,9 +40,35 @@ class Shape:
     line: int
     what: str
     keys: dict[str, int] = field(default_factory=dict)
+    # Nested paths always hold an object (Mongoose nested paths): read with `.`, not `?.`.
+    nested_always: bool = False
 
     def has_email(self) -> bool:
-        return any(k in self.keys for k in EMAIL_KEYS)
+        return self.email_key() is not None
+
+    def email_key(self) -> str | None:
+        """A top-level email field; else one in a nested path, passport-local's `local`
+        group first (`local.email`), then the first defined."""
+        top = next((k for k in EMAIL_KEYS if k in self.keys), None)
+        if top is not None:
+            return top
+        nested = self.nested(EMAIL_KEYS, person_only=False)
+        return nested[0] if nested else None
+
+    def nested(self, leaves: tuple[str, ...], *, person_only: bool = True) -> list[str]:
+        """`group.leaf` paths: the person's groups first, then (unless `person_only`) any
+        other, each by line."""
+        order = PERSON_GROUPS
+        found = [k for k in self.keys if k.count(".") == 1 and k.split(".")[1] in leaves]
+        if person_only:
+            found = [k for k in found if k.split(".")[0] in order]
+        return sorted(
+            found,
+            key=lambda k: (
+                order.index(k.split(".")[0]) if k.split(".")[0] in order else len(order),
+                self.keys[k],
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -60,17 +86,17 @@ def pick(shape: Shape | None, var: str = "user") -> UserFields:
 
     def expr(key: str, why: str) -> UserExpr:
         head, _, rest = key.partition(".")
-        text = f"{var}.{head}" + (f"?.{rest}" if rest else "")
+        dot = "." if shape.nested_always else "?."
+        text = f"{var}.{head}" + (f"{dot}{rest}" if rest else "")
         return UserExpr(text, shape.module.path, shape.keys[key], why)
 
     email = name = user_id = None
     confidence: Confidence = "high"
-    for key in EMAIL_KEYS:
-        if key in shape.keys:
-            email = expr(key, f"{shape.what}: `{key}`")
-            confidence = "high" if key == "email" else "medium"
-            break
-    for key in NAME_KEYS:
+    email_key = shape.email_key()
+    if email_key is not None:
+        email = expr(email_key, f"{shape.what}: `{email_key}`")
+        confidence = "high" if email_key == "email" else "medium"
+    for key in (*NAME_KEYS, *shape.nested(NAME_KEYS)):
         if key in shape.keys:
             name = expr(key, f"{shape.what}: `{key}`")
             break
@@ -191,18 +217,87 @@ def module_shapes(mod: Module) -> list[Shape]:
         elif node.type == "new_expression":
             ctor = mod.text_of(node.child_by_field_name("constructor"))
             args = call_arguments(node)
-            if ctor.endswith("Schema") and args and args[0].type == "object":
-                out.append(object_shape(mod, args[0], "Mongoose schema"))
+            if ctor.split(".")[-1] == "Schema" and args and args[0].type == "object":
+                out.append(mongoose_shape(mod, node, args[0]))
         elif node.type == "call_expression":
             callee = callee_name(mod.source, node)
             args = call_arguments(node)
-            if callee.endswith(".define") and len(args) > 1 and args[1].type == "object":
+            if callee.split(".")[-1] == "Schema" and args and args[0].type == "object":
+                out.append(mongoose_shape(mod, node, args[0]))  # `mongoose.Schema({...})`
+            elif callee.endswith(".define") and len(args) > 1 and args[1].type == "object":
                 out.append(object_shape(mod, args[1], f"model {string_value(mod.source, args[0])}"))
             elif callee.endswith(".init") and args and args[0].type == "object":
                 out.append(object_shape(mod, args[0], "Sequelize model"))
-        elif node.type == "object" and node.named_child_count >= 2:
+        elif node.type == "object" and node.named_child_count >= 2 and not _in_schema(mod, node):
             out.append(object_shape(mod, node, "user record"))
     return out
+
+
+def mongoose_shape(mod: Module, schema: Node, definition: Node) -> Shape:
+    """A Mongoose schema's paths: fields (`email: String`, `email: { type: String }`), nested
+    paths (`profile: { name: String }`), and the `id` / `_id` every document has; named after
+    the model compiled from it (`mongoose.model("User", userSchema)`) when there is one."""
+    model = _model_name(mod, schema)
+    shape = Shape(
+        mod,
+        mod.line(schema),
+        f"Mongoose model {model}" if model else "Mongoose schema",
+        nested_always=True,
+    )
+    _schema_paths(mod, definition, shape, "", 0)
+    for key in ("id", "_id"):
+        shape.keys.setdefault(key, mod.line(schema))
+    return shape
+
+
+def _schema_paths(mod: Module, node: Node, shape: Shape, prefix: str, depth: int) -> None:
+    for prop in node.named_children:
+        if prop.type != "pair":
+            continue
+        key = mod.text_of(prop.child_by_field_name("key")).strip("'\"")
+        shape.keys.setdefault(prefix + key, mod.line(prop))
+        value = prop.child_by_field_name("value")
+        if value is None or value.type != "object" or depth >= 1:
+            continue
+        fields = {
+            mod.text_of(p.child_by_field_name("key"))
+            for p in value.named_children
+            if p.type == "pair"
+        }
+        if "type" not in fields:  # `{ type: String, ... }` defines a field; else a nested path
+            _schema_paths(mod, value, shape, f"{prefix}{key}.", depth + 1)
+
+
+def _model_name(mod: Module, schema: Node) -> str | None:
+    declarator = schema.parent
+    if declarator is None or declarator.type != "variable_declarator":
+        return None
+    var = mod.text_of(declarator.child_by_field_name("name"))
+    for node in walk(mod.source.root):
+        if (
+            node.type == "call_expression"
+            and callee_name(mod.source, node).split(".")[-1] == "model"
+        ):
+            args = call_arguments(node)
+            if len(args) > 1 and mod.text_of(args[1]) == var:
+                return string_value(mod.source, args[0])
+    return None
+
+
+def _in_schema(mod: Module, node: Node) -> bool:
+    """Whether an object literal is (part of) a Mongoose schema definition."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("new_expression", "call_expression"):
+            head = (
+                mod.text_of(parent.child_by_field_name("constructor"))
+                if parent.type == "new_expression"
+                else callee_name(mod.source, parent)
+            )
+            if head.split(".")[-1] == "Schema":
+                return True
+        parent = parent.parent
+    return False
 
 
 def best(shapes: list[Shape]) -> Shape | None:

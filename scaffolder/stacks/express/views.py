@@ -10,9 +10,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from scaffolder.escape import html_attr, pug_attr
 from scaffolder.markup import (
     WIDGET_HOST,
     WIDGET_SRC,
+    append_lines,
     insert_before_body_close,
     newline_of,
     widget_tags,
@@ -47,6 +49,7 @@ class View:
     text: str
     closes_body: bool
     users: int = 0  # how many views extend / include it
+    rendered: bool = False  # a route renders it (`res.render("index")`)
 
 
 def view_files(project: Project, engine: str, dirs: list[str], ext: str | None) -> list[str]:
@@ -59,9 +62,16 @@ def view_files(project: Project, engine: str, dirs: list[str], ext: str | None) 
     return [p for p in dict.fromkeys(out) if not _MAIL_DIR.search(p)]
 
 
-def load(project: Project, engine: str, files: list[str], layout: str | None = None) -> list[View]:
+def load(
+    project: Project,
+    engine: str,
+    files: list[str],
+    layout: str | None = None,
+    rendered: tuple[str, ...] = (),
+) -> list[View]:
     """The views, with how many others use each (`layout`: express-ejs-layouts' layout view,
-    which wraps every view without being referenced)."""
+    which wraps every view without being referenced) and whether a route renders it
+    (`rendered`: the names passed to `res.render`)."""
     views = []
     for path in files:
         text = project.text(path)
@@ -70,6 +80,13 @@ def load(project: Project, engine: str, files: list[str], layout: str | None = N
         closes = bool(_PUG_BODY.search(text)) if engine == "pug" else bool(_BODY_CLOSE.search(text))
         views.append(View(path, text, closes))
     by_path = {v.path: v for v in views}
+    for name in rendered:
+        stem = (
+            posixpath.splitext(name)[0] if posixpath.splitext(name)[1] in SUFFIXES[engine] else name
+        )
+        for view in views:
+            if posixpath.splitext(view.path)[0].endswith("/" + stem.lstrip("/")):
+                view.rendered = True
     for view in views:
         for target in _references(engine, view, by_path):
             by_path[target].users += 1
@@ -113,19 +130,31 @@ def _candidates(engine: str, here: str, name: str, by_path: dict[str, View]) -> 
 
 
 def body_line(engine: str, text: str) -> int:
-    """The line where the tag goes: the last `</body>` (Pug: the `body` tag)."""
+    """The line where the tag goes: the last `</body>` (Pug: the `body` tag); the end of a
+    page without one."""
     if engine == "pug":
         m = _PUG_BODY.search(text)
-        return text.count("\n", 0, m.start()) + 1 if m else 1
+        return text.count("\n", 0, m.start()) + 1 if m else len(text.splitlines()) or 1
     found = list(_BODY_CLOSE.finditer(text))
-    return text.count("\n", 0, found[-1].start()) + 1 if found else 1
+    if not found:
+        return len(text.splitlines()) or 1
+    return text.count("\n", 0, found[-1].start()) + 1
 
 
 def targets(views: list[View]) -> list[View]:
     """The views that close the document body, most used first: a layout or footer partial
-    covers every view that uses it; a full page covers itself."""
+    covers every view that uses it; a full page covers itself. Where none does, the pages
+    the routes render, written without `<body>` markup (the tag goes at their end)."""
     closing = [v for v in views if v.closes_body]
+    if not closing:
+        closing = [v for v in views if v.rendered and not v.users]
     return sorted(closing, key=lambda v: (-v.users, v.path))
+
+
+def append_tag(engine: str, text: str, api_key: str) -> str:
+    """A page without `<body>` markup with the widget tag as its last line."""
+    tag = _pug_tag(text, api_key, True) if engine == "pug" else html_tag(engine, api_key)
+    return append_lines(text, [tag])
 
 
 @dataclass
@@ -182,7 +211,8 @@ def add_token(engine: str, text: str, tag: Found) -> str:
 
 
 def html_tag(engine: str, api_key: str) -> str:
-    return f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"{ATTRIBUTES[engine]}></script>'
+    key = html_attr(api_key)
+    return f'<script src="{WIDGET_SRC}" data-api-key="{key}"{ATTRIBUTES[engine]}></script>'
 
 
 def insert_tag(engine: str, text: str, api_key: str, *, token: bool = True) -> str | None:
@@ -194,7 +224,7 @@ def insert_tag(engine: str, text: str, api_key: str, *, token: bool = True) -> s
 
 
 def plain_tag(api_key: str) -> str:
-    return f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"></script>'
+    return f'<script src="{WIDGET_SRC}" data-api-key="{html_attr(api_key)}"></script>'
 
 
 def insert_html(text: str, lines: list[str]) -> str | None:
@@ -263,7 +293,7 @@ def _pug_style(text: str) -> tuple[str, str]:
 
 def _pug_tag(text: str, api_key: str, token: bool) -> str:
     q, sep = _pug_style(text)
-    attrs = [f"src={q}{WIDGET_SRC}{q}", f"data-api-key={q}{api_key}{q}"]
+    attrs = [f"src={q}{WIDGET_SRC}{q}", f"data-api-key={pug_attr(api_key, q)}"]
     if token:
         attrs.append(f"data-user-token={TOKEN}")
     return "script(" + sep.join(attrs) + ")"
