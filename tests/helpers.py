@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -55,6 +56,22 @@ def tree_digest(root: Path) -> dict[str, str]:
                 hashlib.sha256(data).hexdigest() + f":{path.stat().st_mode:o}"
             )
     return digest
+
+
+@contextlib.contextmanager
+def no_hang(seconds: float = 10) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the body blocks, e.g. opening a FIFO."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"blocked for {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -149,3 +166,10 @@ def token_in(html: str) -> str | None:
     found = TOKEN_ATTR.findall(html)
     assert len(found) <= 1, "more than one data-user-token on the page"
     return found[0] if found else None
+
+
+def assert_missing_key_logged_once(log: str) -> None:
+    """The app's log names BESTCHATBOT_SIGNING_KEY on exactly one line, saying it is not set."""
+    lines = [line for line in log.splitlines() if "BESTCHATBOT_SIGNING_KEY" in line]
+    assert len(lines) == 1, log
+    assert "BESTCHATBOT_SIGNING_KEY is not set" in lines[0], lines[0]

@@ -23,6 +23,7 @@ from tests.helpers import (
     ROOT,
     apply_twice,
     assert_contract,
+    assert_missing_key_logged_once,
     copy_fixture,
     run,
     token_in,
@@ -34,7 +35,8 @@ WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
 
 
 def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, Any]:
-    """Run one scenario against the patched project in a fresh interpreter."""
+    """Run one scenario against the patched project in a fresh interpreter; `log` is what the
+    project wrote to stderr (loggers without a handler of their own end up there)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(
@@ -47,6 +49,7 @@ def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, A
     )
     assert done.returncode == 0, done.stderr[-4000:]
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    result["log"] = done.stderr
     return result
 
 
@@ -169,6 +172,52 @@ def test_django_page_cache_prefers_the_endpoint(tmp_path: Path, signing_key: str
         name="Ada Lovelace",
         user_id=seen["id"],
     )
+
+
+def test_django_pages_without_the_key(tmp_path: Path, no_signing_key: None) -> None:
+    """BESTCHATBOT_SIGNING_KEY unset: signed-in pages render as for a guest, one logged error."""
+    root = copy_fixture("django-auth", tmp_path)
+    apply_twice(root, "--api-key", "pk_test_recipes")
+    seen = drive(root, "recipebox.settings", "without_key", tmp_path)
+
+    assert seen["login"] == 302
+    for page in seen["pages"]:
+        assert page["status"] == 200
+        assert WIDGET in page["text"] and "data-user-token" not in page["text"]
+    assert_missing_key_logged_once(seen["log"])
+
+
+def test_django_endpoints_without_the_key(tmp_path: Path, no_signing_key: None) -> None:
+    """The DRF APIView and the JsonResponse view answer 503 {"token": null} to signed-in users
+    while the key is unset; anonymous visitors still get 401."""
+    unavailable = {"status": 503, "json": {"token": None}, "no_store": True}
+    anonymous = {"status": 401, "json": {"token": None}, "no_store": True}
+
+    drf = copy_fixture("django-drf-spa", tmp_path)
+    apply_twice(drf, "--api-key", "pk_taskflow")
+    seen = drive(drf / "backend", "server.settings", "drf", tmp_path)
+    assert seen["anonymous"] == anonymous
+    assert seen["session"] == unavailable and seen["api_token"] == unavailable
+    assert seen["after_logout"] == anonymous
+    assert_missing_key_logged_once(seen["log"])
+
+    django = copy_fixture("django-auth", tmp_path / "cached")
+    urls = django / "kitchen/urls.py"
+    urls.write_text(
+        urls.read_text()
+        .replace(
+            "from django.urls import path\n",
+            "from django.urls import path\nfrom django.views.decorators.cache import cache_page\n",
+        )
+        .replace(
+            "views.RecipeListView.as_view()", "cache_page(60 * 15)(views.RecipeListView.as_view())"
+        )
+    )
+    apply_twice(django, "--api-key", "pk_cached")
+    seen = drive(django, "recipebox.settings", "cached", tmp_path / "cached")
+    assert seen["anonymous_token"] == anonymous
+    assert seen["token"] == unavailable
+    assert_missing_key_logged_once(seen["log"])
 
 
 # -- the driver: runs inside the subprocess --------------------------------------------------------
@@ -313,8 +362,25 @@ def _scenario_cached() -> dict[str, Any]:
     return seen
 
 
+def _scenario_without_key() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    get_user_model().objects.create_user("ada", "ada@example.com", "analytical-engine")
+    client = Client()
+    seen: dict[str, Any] = {
+        "login": client.post(
+            "/accounts/login/", {"username": "ada", "password": "analytical-engine"}
+        ).status_code
+    }
+    pages = [client.get(path) for path in ("/", "/mine/", "/")]
+    seen["pages"] = [{"status": p.status_code, "text": p.text} for p in pages]
+    return seen
+
+
 SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
     "auth": _scenario_auth,
+    "without_key": _scenario_without_key,
     "custom_user": _scenario_custom_user,
     "allauth": _scenario_allauth,
     "drf": _scenario_drf,

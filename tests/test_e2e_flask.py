@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import (
     apply_twice,
     assert_contract,
+    assert_missing_key_logged_once,
     copy_fixture,
     imported,
     run,
@@ -179,6 +180,70 @@ def test_flask_api_spa(tmp_path: Path, signing_key: str) -> None:
         assert client.get("/api/widget-token").status_code == 401
 
 
+def test_flask_login_without_the_key(
+    tmp_path: Path,
+    no_signing_key: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """BESTCHATBOT_SIGNING_KEY unset: signed-in pages render as for a guest, one logged error."""
+    root = copy_fixture("flask-login", tmp_path)
+    apply_twice(root, "--api-key", "pk_test_bookclub")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bookclub.db'}")
+    with imported(root, "app") as pkg:
+        from app.extensions import db  # type: ignore[import-not-found]
+        from app.models import User  # type: ignore[import-not-found]
+
+        app = pkg.create_app()
+        with app.app_context():
+            db.create_all()
+            ada = User(username="ada", email="ada@example.com")
+            ada.set_password("analytical-engine")
+            db.session.add(ada)
+            db.session.commit()
+        client = app.test_client()
+        client.post(
+            "/auth/login", data={"email": "ada@example.com", "password": "analytical-engine"}
+        )
+        for path in ("/", "/members/ada", "/"):
+            page = client.get(path)
+            assert page.status_code == 200
+            assert WIDGET in page.text and "data-user-token" not in page.text
+    assert_missing_key_logged_once(caplog.text)
+
+
+def test_flask_api_without_the_key(
+    tmp_path: Path, no_signing_key: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The endpoint answers 503 {"token": null} to a signed-in user; anonymous ones still 401."""
+    root = copy_fixture("flask-api", tmp_path)
+    apply_twice(root, "--api-key", "pk_taskboard")
+    with imported(root / "src", "taskboard") as taskboard:
+        from taskboard.extensions import db  # type: ignore[import-not-found]
+        from taskboard.models import Account  # type: ignore[import-not-found]
+
+        app = taskboard.create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tb.db'}"}
+        )
+        with app.app_context():
+            db.create_all()
+            lin = Account(email="lin@example.org", full_name="Lin Chen")
+            lin.set_password("s3cret")
+            db.session.add(lin)
+            db.session.commit()
+        client = app.test_client()
+
+        anonymous = client.get("/api/widget-token")
+        assert (anonymous.status_code, anonymous.json) == (401, {"token": None})
+        assert anonymous.headers["Cache-Control"] == "no-store"
+        client.post("/api/session", json={"email": "lin@example.org", "password": "s3cret"})
+        for _ in range(2):
+            signed_in = client.get("/api/widget-token")
+            assert (signed_in.status_code, signed_in.json) == (503, {"token": None})
+            assert signed_in.headers["Cache-Control"] == "no-store"
+    assert_missing_key_logged_once(caplog.text)
+
+
 def test_identity_script_sets_and_clears_the_user(tmp_path: Path, signing_key: str) -> None:
     """The generated browser script, run under node against a fake page and endpoint."""
     root = copy_fixture("flask-api", tmp_path)
@@ -188,14 +253,20 @@ def test_identity_script_sets_and_clears_the_user(tmp_path: Path, signing_key: s
     harness.write_text(HARNESS.replace("SCRIPT", str(script)))
     out = subprocess.run(["node", str(harness)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["set:header.eyJleHAiOjk5OTk5OTk5OTl9.sig", "clear"]
+    signed_in = "set:header.eyJleHAiOjk5OTk5OTk5OTl9.sig"
+    # Signed in, signed out (401), signed in, then the server lost its key (503): no identity.
+    assert out.stdout.split() == [signed_in, "clear", signed_in, "clear"]
 
 
 HARNESS = r"""
 const fs = require("fs");
 const vm = require("vm");
 const calls = [];
-let answer = { ok: true, json: async () => ({ token: "header.eyJleHAiOjk5OTk5OTk5OTl9.sig" }) };
+const signedIn = {
+  ok: true, status: 200, json: async () => ({ token: "header.eyJleHAiOjk5OTk5OTk5OTl9.sig" }),
+};
+const refused = (status) => ({ ok: false, status, json: async () => ({ token: null }) });
+let answer = signedIn;
 const listeners = {};
 const context = {
   window: {},
@@ -218,8 +289,10 @@ context.window.BestChatBot = {
 vm.runInNewContext(fs.readFileSync("SCRIPT", "utf8"), context);
 (async () => {
   await new Promise((r) => setImmediate(r));
-  answer = { ok: false, json: async () => ({ token: null }) };
-  await context.window.BestChatBotIdentity.refresh();
+  for (const next of [refused(401), signedIn, refused(503)]) {
+    answer = next;
+    await context.window.BestChatBotIdentity.refresh();
+  }
   console.log(calls.join("\n"));
 })();
 """

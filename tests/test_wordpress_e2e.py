@@ -21,6 +21,7 @@ import pytest
 from tests.helpers import (
     apply_twice,
     assert_contract,
+    assert_missing_key_logged_once,
     copy_fixture,
     run,
     token_in,
@@ -51,10 +52,8 @@ def apply_and_lint(root: Path, *flags: str) -> list[str]:
     return changed
 
 
-def php(
-    scenario: dict[str, Any], *, env: dict[str, str] | None = None, theme_dir: Path | None = None
-) -> dict[str, Any]:
-    environ = dict(os.environ if env is None else env)
+def php(scenario: dict[str, Any], *, theme_dir: Path | None = None) -> dict[str, Any]:
+    environ = dict(os.environ)
     if theme_dir is not None:
         environ["WP_STUB_THEME_DIR"] = str(theme_dir)
     done = subprocess.run(
@@ -68,6 +67,7 @@ def php(
     assert done.returncode == 0, done.stdout + done.stderr
     out: dict[str, Any] = json.loads(done.stdout)
     assert out["errors"] == [], out["errors"]
+    out["log"] = done.stderr  # error_log() of the php CLI
     return out
 
 
@@ -127,13 +127,33 @@ def test_namespaced_plugin(tmp_path: Path, signing_key: str) -> None:
     )
 
 
-def test_missing_signing_key_renders_the_page_without_a_token(tmp_path: Path) -> None:
+def test_missing_signing_key_renders_the_page_without_a_token(
+    tmp_path: Path, no_signing_key: None
+) -> None:
     root = copy_fixture("wp-plugin", tmp_path)
     assert run("apply", root, "--yes", "--api-key", "pk_rowing").exit_code == 0
-    env = {k: v for k, v in os.environ.items() if k != "BESTCHATBOT_SIGNING_KEY"}
-    out = php({"require": [str(root / "member-directory.php")], "page": True, "user": ADA}, env=env)
+    out = php({"require": [str(root / "member-directory.php")], "page": True, "user": ADA})
     assert len(widget_tags(out["html"])) == 1
-    assert token_in(out["html"]) is None
+    assert "data-user-token" not in out["html"]
+    assert_missing_key_logged_once(out["log"])
+
+
+def test_missing_signing_key_endpoint_answers_503(tmp_path: Path, no_signing_key: None) -> None:
+    """The REST route answers a logged-in user 503 {"token": null}, never cached, while the key
+    is unset; visitors still get WordPress's 401."""
+    root = copy_fixture("wp-cached-site", tmp_path)
+    apply_and_lint(root, "--api-key", "pk_harbor")
+    requires = sorted(str(p) for p in (root / "wp-content/mu-plugins").glob("*.php"))
+    page = php({"require": requires, "page": True, "user": ADA})
+    assert WIDGET in page["html"] and "data-user-token" not in page["html"]
+    assert page["log"] == ""  # the cached page itself signs nothing
+
+    answer = php({"require": requires, "user": ADA, "rest": ["GET", ROUTE, page["nonce"]]})
+    assert (answer["rest"]["status"], answer["rest"]["body"]) == (503, {"token": None})
+    assert "no-store" in answer["rest"]["headers"]["Cache-Control"]
+    assert_missing_key_logged_once(answer["log"])
+    visitor = php({"require": requires, "user": None, "rest": ["GET", ROUTE, None]})
+    assert visitor["rest"]["status"] == 401
 
 
 def _write_autoloader(root: Path) -> None:

@@ -22,9 +22,12 @@ widget token with PyJWT, and either:
 
 from __future__ import annotations
 
+import dataclasses
+
 from scaffolder import choice, exprs
 from scaffolder.errors import UsageError
-from scaffolder.markup import Layout
+from scaffolder.escape import url_path
+from scaffolder.markup import Layout, resolved_template
 from scaffolder.model import (
     Answers,
     AuthReport,
@@ -324,7 +327,7 @@ def _delivery(index: PythonIndex, facts: d.DjangoFacts, answers: Answers, insp: 
         answers.delivery, insp.stack.rendering, bool(facts.page_cache)
     )
     if insp.delivery == "token-endpoint":
-        d.plan_route(index, facts, answers.api_prefix)
+        d.plan_route(index, facts, url_path(answers.api_prefix) if answers.api_prefix else None)
 
 
 def needs_layout(facts: d.DjangoFacts, insp: Inspection) -> bool:
@@ -391,7 +394,9 @@ def _choose_layout(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> 
                 if answers.layout in (tpl.path, tpl.name):
                     known = next((lay for lay in facts.layouts if lay.template is tpl), None)
                     mode = "body" if tpl.has_body_close else "append"
-                    facts.layouts = [known or Layout(tpl, mode, 0)]
+                    chosen = known or Layout(tpl, mode, 0)
+                    target = resolved_template(tpl, insp.root)
+                    facts.layouts = [dataclasses.replace(chosen, template=target)]
                     facts.layout_backend = backend
                     return
         raise UsageError(f"--layout {answers.layout}: no such template")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from scaffolder.errors import BadInput, Refused
+from scaffolder.escape import html_attr, js_str, py_raw_str, py_str
 from scaffolder.markup import (
     WIDGET_SRC,
     Layout,
@@ -65,7 +66,7 @@ def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
             builder.next_step(
                 "Your frontend lives outside this project: load the widget there and, after "
                 "sign-in, sign-out and on page load, run: "
-                f'fetch("{facts.endpoint_url}", {{ credentials: "include" }})'
+                f'fetch({js_str(facts.endpoint_url)}, {{ credentials: "include" }})'
                 ".then(r => r.ok ? r.json() : { token: null }).then(({ token }) => token ? "
                 "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
             )
@@ -161,7 +162,7 @@ def _token_module(facts: DjangoFacts, view: str, builder: PlanBuilder) -> None:
         "drf": "class WidgetTokenView(",
         "django": "def widget_token_view(",
     }
-    if "def widget_token(" in existing and needed[view] in existing:
+    if "def sign_widget_token(" in existing and needed[view] in existing:
         builder.skip(path, "token module already present")
         return
     raise Refused(
@@ -217,7 +218,7 @@ def _context_processor(facts: DjangoFacts, builder: PlanBuilder) -> None:
 
 def _tag(api_key: str, with_token: bool) -> str:
     token = ATTRIBUTE if with_token else ""
-    return f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"{token}></script>'
+    return f'<script src="{WIDGET_SRC}" data-api-key="{html_attr(api_key)}"{token}></script>'
 
 
 def _layout_tag(facts: DjangoFacts, insp: Inspection, builder: PlanBuilder) -> None:
@@ -298,7 +299,7 @@ def _wire_route(project: Project, facts: DjangoFacts, view: str, builder: PlanBu
     name = "WidgetTokenView" if view == "drf" else "widget_token_view"
     target = "WidgetTokenView.as_view()" if view == "drf" else "widget_token_view"
     route = facts.wire_route
-    snippet = f'path("{route}", {target}, name="widget-token")'
+    snippet = f'path({py_str(route)}, {target}, name="widget-token")'
     if path is None:
         raise BadInput(
             f"{facts.settings.path}: ROOT_URLCONF could not be resolved; add "
@@ -316,7 +317,8 @@ def _wire_route(project: Project, facts: DjangoFacts, view: str, builder: PlanBu
     if "path" in urls or "re_path" not in urls:
         entry, func = snippet, "path"
     else:
-        entry, func = f're_path(r"^{route}$", {target}, name="widget-token")', "re_path"
+        pattern = py_raw_str(f"^{route}$")
+        entry, func = f're_path({pattern}, {target}, name="widget-token")', "re_path"
     entry = requote(entry, quote)
     root_conf = facts.urlconf.module.path if facts.urlconf else None
     try:

@@ -14,6 +14,7 @@ script for SPA pages.
 from __future__ import annotations
 
 from scaffolder import choice, exprs
+from scaffolder.escape import url_path
 from scaffolder.markup import Layout, answered_layout
 from scaffolder.model import (
     Answers,
@@ -222,7 +223,8 @@ def _declared_auth(library: str) -> d.AuthFacts:
 
 
 def _delivery(facts: d.FlaskFacts, answers: Answers, insp: Inspection) -> None:
-    prefix = answers.api_prefix or d.common_prefix([p for p, _ in facts.api_prefixes]) or "/api"
+    given = url_path(answers.api_prefix) if answers.api_prefix else None
+    prefix = given or d.common_prefix([p for p, _ in facts.api_prefixes]) or "/api"
     facts.endpoint_prefix = "/" + prefix.strip("/")
     insp.delivery = choice.pick_delivery(
         answers.delivery, insp.stack.rendering, bool(facts.page_cache)
@@ -272,7 +274,8 @@ def _widget_target(
         return None
     layouts = facts.layouts
     if answers.layout:
-        facts.layouts = layouts = [answered_layout(facts.templates, layouts, answers.layout)]
+        chosen = answered_layout(facts.templates, layouts, answers.layout, insp.root)
+        facts.layouts = layouts = [chosen]
     if not layouts:
         # No template inherits from another: a lone full page (holding </body>) is the layout.
         pages = [t for t in facts.templates.values() if t.has_body_close and not t.extends]

@@ -6,6 +6,7 @@ import posixpath
 import re
 
 from scaffolder.errors import BadInput, Refused
+from scaffolder.escape import html_attr, js_str, py_str
 from scaffolder.markup import (
     WIDGET_SRC,
     Layout,
@@ -84,7 +85,10 @@ def _token_module(
     if existing is None:
         builder.write(path, text, "new: mints the widget token for the signed-in user", "python")
         return
-    needed = ["def widget_token(", "bestchatbot_bp" if endpoint else "def inject_widget_token("]
+    needed = [
+        "def sign_widget_token(",
+        "bestchatbot_bp" if endpoint else "def inject_widget_token(",
+    ]
     if all(n in existing for n in needed):
         builder.skip(path, "token module already present")
         return
@@ -100,9 +104,8 @@ def _register(project: Project, facts: FlaskFacts, endpoint: bool, builder: Plan
     assert code is not None
     if endpoint:
         symbol, method = "bestchatbot_bp", "register_blueprint"
-        statement = (
-            f'{app.var}.register_blueprint(bestchatbot_bp, url_prefix="{facts.endpoint_prefix}")'
-        )
+        prefix = py_str(facts.endpoint_prefix)
+        statement = f"{app.var}.register_blueprint(bestchatbot_bp, url_prefix={prefix})"
     else:
         symbol, method = "inject_widget_token", "context_processor"
         statement = f"{app.var}.context_processor(inject_widget_token)"
@@ -143,7 +146,7 @@ def _import_target(project: Project, facts: FlaskFacts) -> tuple[str, int]:
 
 def _tag(api_key: str) -> str:
     return (
-        f'<script src="{WIDGET_SRC}" data-api-key="{api_key}"'
+        f'<script src="{WIDGET_SRC}" data-api-key="{html_attr(api_key)}"'
         f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}></script>'
     )
 
@@ -211,7 +214,7 @@ def _spa(project: Project, facts: FlaskFacts, insp: Inspection, builder: PlanBui
     if not facts.spa_pages:
         builder.next_step(
             "Your frontend lives outside this project: load the widget there and, after sign-in, "
-            f'sign-out and on page load, run: fetch("{url}", {{ credentials: "include" }})'
+            f'sign-out and on page load, run: fetch({js_str(url)}, {{ credentials: "include" }})'
             ".then(r => r.ok ? r.json() : { token: null }).then(({ token }) => token ? "
             "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
         )
@@ -231,7 +234,8 @@ def _spa(project: Project, facts: FlaskFacts, insp: Inspection, builder: PlanBui
         )
     lines = []
     if not widget_tags(text):
-        lines.append(f'<script src="{WIDGET_SRC}" data-api-key="{insp.answers.api_key}"></script>')
+        key = html_attr(insp.answers.api_key or "")
+        lines.append(f'<script src="{WIDGET_SRC}" data-api-key="{key}"></script>')
     lines.append(f'<script src="{script_url}"></script>')
     new = insert_before_body_close(text, lines) or append_lines(text, lines)
     builder.write(page, new, "load the widget and the identity script", "html")

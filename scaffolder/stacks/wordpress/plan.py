@@ -80,7 +80,7 @@ def _home_code(
         endpoint=endpoint,
         composer=facts.composer is not None,
         print_widget=not facts.widgets,
-        api_key=(insp.answers.api_key or "").replace("\\", "\\\\").replace("'", "\\'"),
+        api_key=insp.answers.api_key or "",  # the template writes it with `php_str`
         litespeed=facts.litespeed,
         script_url=_script_url(home),
         email=_operand(insp.auth.email.expr if insp.auth.email else "$user->user_email"),
