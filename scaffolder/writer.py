@@ -28,6 +28,19 @@ from scaffolder.plan import FileEdit, Plan
 from scaffolder.project import BOM, TEMP_FILE, decode, read_regular
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The signal records of writes under way in worker threads (see `deliver`).
+_WORKER_WRITES: list[list[int]] = []
+_WORKERS_LOCK = threading.Lock()
+
+
+def deliver(signum: int) -> bool:
+    """Hand a signal that reached the main thread to the writes under way in worker threads (they
+    roll back and raise Interrupted); False when none is under way. For a server whose tool calls
+    write off the main thread (`bcb-scaffold mcp`)."""
+    with _WORKERS_LOCK:
+        for caught in _WORKER_WRITES:
+            caught.append(signum)
+        return bool(_WORKER_WRITES)
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,9 @@ def _write_all(targets: list[_Target], caught: list[int]) -> None:
 class _DeferredSignals:
     """SIGINT and SIGTERM are only recorded while writing (the writer checks between steps and
     rolls back); the previous handlers come back afterwards. Outside the main thread (the MCP
-    server's worker) Python cannot install handlers, and signals never reach that thread."""
+    server's worker) Python cannot install handlers and signals never reach that thread: the
+    write registers itself instead, and the main thread's handler hands signals to it
+    (`deliver`)."""
 
     def __init__(self) -> None:
         self.caught: list[int] = []
@@ -120,6 +135,9 @@ class _DeferredSignals:
         if threading.current_thread() is threading.main_thread():
             for signum in SIGNALS:
                 self._previous[signum] = signal.signal(signum, self._record)
+        else:
+            with _WORKERS_LOCK:
+                _WORKER_WRITES.append(self.caught)
         return self.caught
 
     def _record(self, signum: int, _frame: FrameType | None) -> None:
@@ -133,6 +151,9 @@ class _DeferredSignals:
     ) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        with _WORKERS_LOCK:
+            if any(caught is self.caught for caught in _WORKER_WRITES):
+                _WORKER_WRITES[:] = [c for c in _WORKER_WRITES if c is not self.caught]
         if self.caught and _type is None:
             # Recorded after the writer's last check, once every file was written: the write
             # stays complete, and the run ends as a signal a moment later would end it.

@@ -269,3 +269,49 @@ def test_server_exits_quietly_at_end_of_input() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
+
+
+# The server as an editor spawns it, except that its second rename sends the process a real
+# signal: the write runs in the server's worker thread, the signal lands in the main thread.
+INTERRUPTING_SERVER = r"""
+import os, signal, sys
+real_replace, renames = os.replace, []
+def replace(src, dst):
+    renames.append(dst)
+    real_replace(src, dst)
+    if len(renames) == 2:
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+os.replace = replace
+from scaffolder.mcp.server import serve
+serve()
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_signal_during_an_mcp_write_rolls_it_back(tmp_path: Path, sig: str) -> None:
+    root = git_repo(copy_fixture("flask-login", tmp_path))
+    before = tree_digest(root)
+    arguments = {"path": str(root), "api_key": "pk_test", "confirm": True}
+
+    async def main() -> tuple[CallToolResult, BaseException | None]:
+        params = StdioServerParameters(
+            command=sys.executable, args=["-c", INTERRUPTING_SERVER, sig], cwd=str(ROOT)
+        )
+        async with Client(params, read_timeout_seconds=120) as client:
+            result = await client.call_tool("apply", arguments)
+            await anyio.sleep(2)
+            try:  # the server stopped after answering
+                with anyio.fail_after(10):
+                    await client.call_tool("inspect", {"path": str(root)})
+            except BaseException as exc:  # whatever the closed session raises
+                return result, exc
+            return result, None
+
+    result, after = anyio.run(main)
+    error = error_of(result)
+    assert (error["code"], error["exit_code"]) == ("interrupted", 130)
+    assert f"interrupted by {sig} while writing" in error["message"]
+    assert "already written were restored" in error["message"]
+    assert tree_digest(root) == before
+    assert not list(root.rglob("*.bcb-tmp"))
+    assert after is not None, "the server kept serving after the signal"

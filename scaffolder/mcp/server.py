@@ -10,6 +10,8 @@ https://modelcontextprotocol.io/specification/2025-06-18/server/tools
 from __future__ import annotations
 
 import json
+import signal
+from types import FrameType
 from typing import Any
 
 import anyio
@@ -48,7 +50,9 @@ def _tool(spec: tools.ToolSpec) -> types.Tool:
     )
 
 
-def build() -> Server[Any]:
+def build(stop: anyio.Event | None = None, stopping: list[int] | None = None) -> Server[Any]:
+    """The server. A signal that came during a write (`stopping`, filled by `serve`'s handler)
+    sets `stop` once that call has answered, so the server ends after the rolled-back write."""
     lock = anyio.Lock()
     listing = [_tool(spec) for spec in tools.TOOLS]
 
@@ -62,6 +66,8 @@ def build() -> Server[Any]:
     ) -> types.CallToolResult:
         async with lock:
             outcome = await anyio.to_thread.run_sync(tools.call, params.name, params.arguments)
+        if stop is not None and stopping:
+            stop.set()
         text = json.dumps(outcome.document, indent=2, ensure_ascii=False)
         return types.CallToolResult(
             content=[types.TextContent(text=text)],
@@ -79,12 +85,45 @@ def build() -> Server[Any]:
     )
 
 
-async def _serve() -> None:
-    server = build()
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+async def _serve(stopping: list[int]) -> None:
+    stop = anyio.Event()
+    server = build(stop, stopping)
+    async with stdio_server() as (read_stream, write_stream), anyio.create_task_group() as tg:
+
+        async def run() -> None:
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(run)
+        await stop.wait()
+        await anyio.sleep(0.5)  # the interrupted call's answer reaches the client first
+        tg.cancel_scope.cancel()
 
 
 def serve() -> None:
-    """Serve MCP on stdin/stdout until the client closes stdin."""
-    anyio.run(_serve)
+    """Serve MCP on stdin/stdout until the client closes stdin.
+
+    Tool calls run in a worker thread, where SIGINT / SIGTERM never arrive: while a write is
+    under way, the main thread hands them to it (it rolls back, and the call answers with an
+    `interrupted` error); the server then stops. Outside a write they act as before."""
+    from scaffolder import writer
+
+    stopping: list[int] = []
+    previous: dict[int, Any] = {
+        int(s): signal.getsignal(s) or signal.SIG_DFL for s in writer.SIGNALS
+    }
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if writer.deliver(signum):
+            stopping.append(signum)
+            return
+        signal.signal(signum, previous[signum])
+        signal.raise_signal(signum)
+
+    for sig in writer.SIGNALS:
+        signal.signal(sig, handler)
+    try:
+        anyio.run(_serve, stopping)
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
