@@ -201,9 +201,9 @@ def prefix_segments(prefix: str) -> list[str]:
 
 
 def _framework(value: str, _root: Path) -> str:
-    from scaffolder.registry import stacks
+    from scaffolder.registry import manifests
 
-    return _choices("framework", value, tuple(sorted(stacks())))
+    return _choices("framework", value, tuple(sorted(manifests())))
 
 
 _CHECKS: dict[str, Callable[[str, Path], str]] = {
@@ -237,9 +237,9 @@ def json_schema(name: str) -> dict[str, Any]:
     if name == "delivery":
         return {"enum": [*DELIVERIES, None]}
     if name == "framework":
-        from scaffolder.registry import stacks
+        from scaffolder.registry import manifests
 
-        return {"enum": [*sorted(stacks()), None]}
+        return {"enum": [*sorted(manifests()), None]}
     grammar = GRAMMARS.get(name)
     return grammar.json_schema() if grammar is not None else {}
 

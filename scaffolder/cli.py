@@ -175,10 +175,9 @@ def apply(
     """Phase 2: plan the edits, show the diff, and write them (with --yes or after asking)."""
 
     def body() -> int:
-        from scaffolder import engine
+        from scaffolder import engine, outcome
         from scaffolder.documents import apply_document
-        from scaffolder.render import colour_diff, inspection_text, plan_summary
-        from scaffolder.writer import write_plan
+        from scaffolder.render import colour_diff, outcome_text
 
         answers = _answers(values)
         if patch_file is not None:
@@ -194,45 +193,27 @@ def apply(
             result = engine.plan(path, answers)
         insp, plan = result.inspection, result.plan
 
-        if insp.questions:
+        def show(done: outcome.Outcome) -> int:
             if as_json:
-                _emit_json(apply_document(insp, plan, status="questions"))
+                _emit_json(apply_document(done))
             else:
-                _echo(inspection_text(insp), nl=False)
-                _echo(
-                    "\nbcb-scaffold: questions left unanswered; nothing was written. "
-                    "Answer them with the flags shown.",
-                    err=True,
-                )
-            return int(ExitCode.QUESTIONS)
-        if plan.empty:
-            if as_json:
-                _emit_json(apply_document(insp, plan, status="nothing-to-do"))
-            else:
-                _echo("Nothing to do: BestChatBot visitor identity is already wired in.")
-            return int(ExitCode.OK)
+                _echo(outcome_text(done), nl=False)
+                if done.status == "questions":
+                    _echo(
+                        "\nbcb-scaffold: questions left unanswered; nothing was written. "
+                        "Answer them with the flags shown.",
+                        err=True,
+                    )
+            return int(done.exit_code)
+
+        settled = outcome.settled(insp, plan)
+        if settled is not None:
+            return show(settled)
         if not as_json:
             _echo(colour_diff(plan.diff()), nl=False)
             _echo()
         if dry_run or patch_file:
-            status = "planned"
-            if patch_file:
-                patch_file.write_text(plan.diff(), encoding="utf-8", newline="")
-                status = "patch-written"
-            if as_json:
-                _emit_json(
-                    apply_document(
-                        insp,
-                        plan,
-                        status=status,
-                        patch_file=str(patch_file) if patch_file else None,
-                    )
-                )
-            else:
-                if patch_file:
-                    _echo(f"Patch written to {patch_file} (apply it with: git apply {patch_file})")
-                _echo(plan_summary(plan, written=False), nl=False)
-            return int(ExitCode.OK)
+            return show(outcome.planned(insp, plan, patch_file))
         if not yes:
             if not _interactive():
                 raise Refused(
@@ -240,19 +221,15 @@ def apply(
                 )
             if not click.confirm("Write these changes?", default=False):
                 raise Refused("declined; nothing was written")
-        changed = write_plan(insp.root, plan, allow_dirty=allow_dirty)
+        done = outcome.applied(insp, plan, allow_dirty=allow_dirty)
         try:
             if install:
-                _run_commands(insp.root, plan, quiet=as_json)
-            if as_json:
-                _emit_json(apply_document(insp, plan, status="applied", changed=changed))
-            else:
-                _echo(plan_summary(plan, written=True), nl=False)
+                done = outcome.install(done, None if as_json else _announce)
+            return show(done)
         except KeyboardInterrupt:
             raise Interrupted(
-                f"interrupted after writing; the changes are in place: {', '.join(changed)}"
+                f"interrupted after writing; the changes are in place: {', '.join(done.changed)}"
             ) from None
-        return int(ExitCode.OK)
 
     _guarded(as_json, body)
 
@@ -317,22 +294,8 @@ def mcp(client: str | None) -> None:
         serve()
 
 
-def _run_commands(root: Path, plan: Any, *, quiet: bool) -> None:
-    """Run install commands; a failure becomes a warning (the edits are already written)."""
-    import subprocess
-
-    for cmd in plan.commands:
-        if not quiet:
-            _echo(f"$ {cmd.display}", err=True)
-        try:
-            done = subprocess.run(
-                list(cmd.argv), cwd=root / cmd.cwd, capture_output=quiet, check=False
-            )
-            ok = done.returncode == 0
-        except OSError:
-            ok = False
-        if not ok:
-            plan.warnings.append(f"`{cmd.display}` failed: run it yourself")
+def _announce(line: str) -> None:
+    _echo(line, err=True)
 
 
 def _prompt(answers: Answers, questions: list[Any]) -> Answers:

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from scaffolder import __version__
-from scaffolder.envfile import REMINDER
 from scaffolder.exitcodes import ExitCode
 from scaffolder.model import INSPECT_SCHEMA, Inspection
-from scaffolder.plan import Plan
+from scaffolder.outcome import Outcome
 
 APPLY_SCHEMA = "bcb-scaffold/apply@1"
 ERROR_SCHEMA = "bcb-scaffold/error@1"
@@ -41,31 +40,24 @@ def inspect_document(inspection: Inspection) -> dict[str, Any]:
     return document
 
 
-def apply_document(
-    inspection: Inspection,
-    plan: Plan,
-    *,
-    status: str,
-    changed: list[str] | None = None,
-    patch_file: str | None = None,
-) -> dict[str, Any]:
-    """status: questions | nothing-to-do | planned | patch-written | applied."""
+def apply_document(outcome: Outcome) -> dict[str, Any]:
+    insp, plan = outcome.inspection, outcome.plan
     return {
         "schema": APPLY_SCHEMA,
         "tool": TOOL,
-        "status": status,
-        "root": str(inspection.root),
-        "inspection": inspect_document(inspection),
-        "questions": [q.to_json() for q in inspection.questions],
+        "status": outcome.status,
+        "root": str(insp.root),
+        "inspection": inspect_document(insp),
+        "questions": [q.to_json() for q in insp.questions],
         "edits": [e.to_json() for e in plan.edits],
         "skipped": [s.to_json() for s in plan.skipped],
         "diff": plan.diff(),
-        "changed_files": changed or [],
-        "patch_file": patch_file,
-        "next_steps": plan.next_steps,
-        "commands": [c.to_json() for c in plan.commands],
-        "warnings": plan.warnings,
-        "reminder": REMINDER if status != "questions" else None,
+        "changed_files": list(outcome.changed),
+        "patch_file": outcome.patch_file,
+        "next_steps": outcome.next_steps,
+        "commands": [c.to_json() for c in outcome.commands],
+        "warnings": outcome.warnings,
+        "reminder": outcome.reminder,
     }
 
 

@@ -10,7 +10,7 @@ from scaffolder.errors import BadInput, ScaffoldError, UnsupportedStack, UsageEr
 from scaffolder.model import Answers, Evidence, Inspection, Note, Question, StackReport
 from scaffolder.plan import Plan, PlanBuilder
 from scaffolder.project import Project
-from scaffolder.registry import Detection, stacks
+from scaffolder.registry import Detection, load, manifests, triage
 
 # Marker files of stacks bcb-scaffold does not rewrite, for a useful "unsupported" report.
 _OTHER_STACKS = (
@@ -47,13 +47,12 @@ def open_project(root: Path) -> Project:
 def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection]:
     project = open_project(root)
     answers = answer_rules.validate(answers, project.root)
-    registry = stacks()
-    detections = [d for s in registry.values() if (d := s.detect(project)) is not None]
+    detections = [d for s in triage(project) if (d := s.detect(project)) is not None]
     chosen = _choose(detections, answers)
     if chosen is None:
         inspection = _ambiguous(project, detections) if detections else _unsupported(project)
     else:
-        inspection = registry[chosen.stack].inspect(project, chosen, answers)
+        inspection = load(chosen.stack).inspect(project, chosen, answers)
     inspection.answers = answers
     seen = {(n.file, n.message) for n in inspection.notes}
     inspection.notes.extend(n for n in project.notes if (n.file, n.message) not in seen)
@@ -92,7 +91,7 @@ def plan(root: Path, answers: Answers) -> Result:
         return source.text, source.bom
 
     builder = PlanBuilder(read)
-    stack = stacks()[inspection.stack.framework or ""]
+    stack = load(inspection.stack.framework or "")
     try:
         stack.plan(project, inspection, builder)
         if stack.uses_env_file:
@@ -130,7 +129,7 @@ def _blocked(notes: list[Note]) -> BadInput:
 
 
 def unsupported_message(inspection: Inspection) -> str:
-    names = ", ".join(sorted(stacks()))
+    names = ", ".join(sorted(manifests()))
     found = inspection.stack.evidence[0].why if inspection.stack.evidence else "no web framework"
     import shlex
 

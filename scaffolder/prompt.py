@@ -16,26 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffolder import __version__, markup
+from scaffolder import __version__, languages, markup
 from scaffolder.documents import PROMPT_SCHEMA, TOOL, inspect_document
 from scaffolder.model import Answers, Evidence, Finding, Inspection, UserExpr
 from scaffolder.project import Project
 
 DEFAULT_ENDPOINT = "/api/widget-token"
-
-JWT_LIBRARIES = {
-    "python": 'PyJWT (`jwt.encode(claims, key, algorithm="HS256")`)',
-    "javascript": "jsonwebtoken (`jwt.sign`), or jose where the code may run on an edge runtime",
-    "typescript": "jsonwebtoken (`jwt.sign`), or jose where the code may run on an edge runtime",
-    "php": "firebase/php-jwt (`composer require firebase/php-jwt`, `JWT::encode`)",
-    "ruby": 'the jwt gem (`bundle add jwt`, `JWT.encode(payload, key, "HS256")`)',
-    "go": "github.com/golang-jwt/jwt/v5 (`jwt.NewWithClaims(jwt.SigningMethodHS256, ...)`)",
-    "java": "JJWT (io.jsonwebtoken:jjwt-api) or Nimbus JOSE + JWT",
-    "kotlin": "JJWT (io.jsonwebtoken:jjwt-api) or Nimbus JOSE + JWT",
-    "rust": "the jsonwebtoken crate (`encode(&Header::new(Algorithm::HS256), ...)`)",
-    "elixir": 'Joken (`Joken.Signer.create("HS256", key)`)',
-    "csharp": "Microsoft.IdentityModel.JsonWebTokens (`JsonWebTokenHandler.CreateToken`)",
-}
 
 # Rendered pages can carry the widget tag: their templates are scanned for it and for layouts.
 _PAGE_SUFFIXES = (
@@ -44,19 +30,6 @@ _PAGE_SUFFIXES = (
     ".eex", ".leex", ".cshtml", ".razor", ".hbs", ".handlebars", ".ejs", ".njk", ".mustache",
     ".liquid",
 )  # fmt: skip
-LANGUAGES = {
-    "python": "Python",
-    "javascript": "JavaScript",
-    "typescript": "TypeScript",
-    "php": "PHP",
-    "ruby": "Ruby",
-    "go": "Go",
-    "java": "Java",
-    "kotlin": "Kotlin",
-    "rust": "Rust",
-    "elixir": "Elixir",
-    "csharp": "C#",
-}
 _BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
 # E-mail layouts close </body> too, but never carry the widget.
 _MAIL = re.compile(r"(^|/)(mail|mails|mailer|mailers|email|emails)([/._-]|$)", re.IGNORECASE)
@@ -262,7 +235,8 @@ def build(root: Path, answers: Answers) -> PromptResult:
     hints = [] if insp.supported else manifest_hints(project) + page_hints(project)
     frameworks = [h for h in hints if h.kind == "framework"]
     language = insp.stack.language or (_RULE_LANGUAGE[frameworks[0].value] if frameworks else None)
-    jwt_library = JWT_LIBRARIES.get(language or "")
+    known = languages.get(language) if language else None
+    jwt_library = known.jwt_library if known is not None else None
     text = render(insp, hints, language, jwt_library)
     return PromptResult(insp, hints, jwt_library, text)
 
@@ -336,7 +310,7 @@ def render(
     framework = registry[s.framework].name if s.framework in registry else None
     hinted = [h for h in hints if h.kind == "framework"]
     auth_hints = [h for h in hints if h.kind == "auth"]
-    language_name = LANGUAGES.get(language or "", language)
+    language_name = languages.title(language)
     if framework:
         stack = " / ".join(p for p in (language_name, framework) if p)
         if s.rendering:

@@ -1,5 +1,11 @@
-"""Stack plugins. Each module under `scaffolder.stacks` registers its stack with `@register`;
-nothing central changes when a stack is added."""
+"""Stack plugins. Each package under `scaffolder.stacks` declares a light `Manifest` in its
+`__init__` (id, name, language, auth ids, triage signals, the module holding its hooks); that
+module registers the `Stack` with `@register`, and is imported only when triage says the stack
+may be present (or when `--framework` names it). Nothing central changes when a stack is added.
+
+A stack whose `__init__` still defines its `Stack` directly (not yet migrated) gets a manifest
+derived from the class, with no signals: it is always triaged in.
+"""
 
 from __future__ import annotations
 
@@ -52,20 +58,57 @@ class Stack(ABC):
         """Add the edits for an inspection without open questions to `builder`."""
 
 
+@dataclass(frozen=True)
+class Signals:
+    """Cheap evidence that a stack may be present, read from the file listing only (no file is
+    opened): any file with one of `suffixes`, or any file named one of `names`."""
+
+    suffixes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def match(self, project: Project) -> bool:
+        return bool(
+            (self.suffixes and project.with_suffix(*self.suffixes))
+            or (self.names and project.named(*self.names))
+        )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the CLI, triage and the answer rules need to know about a stack without importing
+    it. `module` registers the `Stack`; `signals` None means "always try" (unmigrated stacks)."""
+
+    id: str
+    name: str
+    language: str
+    module: str
+    auth_ids: tuple[str, ...] = ()
+    signals: Signals | None = None
+
+
+_MANIFESTS: dict[str, Manifest] = {}
 _STACKS: dict[str, Stack] = {}
+
+
+def declare(manifest: Manifest) -> Manifest:
+    """Called by a stack package's `__init__`: the stack exists, its hooks live in `module`."""
+    _MANIFESTS[manifest.id] = manifest
+    return manifest
 
 
 def register(cls: type[Stack]) -> type[Stack]:
     _STACKS[cls.id] = cls()
+    if cls.id not in _MANIFESTS:  # an unmigrated stack: its class is its manifest
+        _MANIFESTS[cls.id] = Manifest(cls.id, cls.name, cls.language, cls.__module__, cls.auth_ids)
     return cls
 
 
 _discovered = False
 
 
-def stacks() -> dict[str, Stack]:
-    """Every registered stack, importing the plugin packages on first use (a stack module
-    imported directly before that, e.g. by a test, must not hide the others)."""
+def manifests() -> dict[str, Manifest]:
+    """Every stack's manifest, importing each stack package's `__init__` on first use (a stack
+    module imported directly before that, e.g. by a test, must not hide the others)."""
     global _discovered
     if not _discovered:
         import scaffolder.stacks as pkg
@@ -73,4 +116,23 @@ def stacks() -> dict[str, Stack]:
         for info in pkgutil.iter_modules(pkg.__path__):
             importlib.import_module(f"{pkg.__name__}.{info.name}")
         _discovered = True
-    return _STACKS
+    return _MANIFESTS
+
+
+def load(stack_id: str) -> Stack:
+    """The stack's plugin, importing its hooks module on first use (KeyError: no such stack)."""
+    if stack_id not in _STACKS:
+        importlib.import_module(manifests()[stack_id].module)
+    return _STACKS[stack_id]
+
+
+def triage(project: Project) -> list[Stack]:
+    """The stacks that may be present, by their manifests' signals; only these are imported."""
+    return [
+        load(m.id) for m in manifests().values() if m.signals is None or m.signals.match(project)
+    ]
+
+
+def stacks() -> dict[str, Stack]:
+    """Every stack, imported (for reports listing them all; triage is the cheap path)."""
+    return {stack_id: load(stack_id) for stack_id in manifests()}

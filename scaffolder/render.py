@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import click
 
-from scaffolder.envfile import REMINDER
 from scaffolder.model import Evidence, Inspection, Question, UserExpr
-from scaffolder.plan import Plan
+from scaffolder.outcome import Outcome
 
 _RENDERING = {
     "server-rendered": "server-rendered pages",
@@ -99,20 +98,36 @@ def colour_diff(diff: str) -> str:
     return "".join(out)
 
 
-def plan_summary(plan: Plan, *, written: bool) -> str:
+def outcome_text(outcome: Outcome) -> str:
+    """What `apply` prints on stdout once it is done (the diff comes before, when there is one)."""
+    if outcome.status == "questions":
+        return inspection_text(outcome.inspection)
+    if outcome.status == "nothing-to-do":
+        return "Nothing to do: BestChatBot visitor identity is already wired in.\n"
+    if outcome.patch_file is not None:
+        where = outcome.patch_file
+        return f"Patch written to {where} (apply it with: git apply {where})\n" + plan_summary(
+            outcome
+        )
+    return plan_summary(outcome)
+
+
+def plan_summary(outcome: Outcome) -> str:
+    plan = outcome.plan
     lines = []
-    verb = "Changed" if written else "Would change"
+    verb = "Changed" if outcome.written else "Would change"
     lines.append(click.style(f"{verb} {len(plan.edits)} file(s):", bold=True))
     for e in plan.edits:
         lines.append(f"   {e.action:<7} {e.path}  ({e.reason})")
     if plan.skipped:
         lines.append("Already in place:")
         lines += [f"   {s.path}: {s.why}" for s in plan.skipped]
-    if plan.warnings:
+    if outcome.warnings:
         lines.append(click.style("Warnings:", fg="yellow", bold=True))
-        lines += [f"   ! {w}" for w in plan.warnings]
-    if plan.next_steps:
+        lines += [f"   ! {w}" for w in outcome.warnings]
+    if outcome.next_steps:
         lines.append(click.style("Next steps:", bold=True))
-        lines += [f"   - {s}" for s in plan.next_steps]
-    lines.append(click.style(REMINDER, fg="magenta", bold=True))
+        lines += [f"   - {s}" for s in outcome.next_steps]
+    if outcome.reminder:
+        lines.append(click.style(outcome.reminder, fg="magenta", bold=True))
     return "\n".join(lines) + "\n"

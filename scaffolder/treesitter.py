@@ -1,4 +1,5 @@
-"""tree-sitter for JavaScript, TypeScript (TSX) and PHP: parse, find nodes, splice bytes.
+"""tree-sitter for JavaScript, TypeScript (TSX) and PHP (their grammars registered in
+`languages`): parse, find nodes, splice bytes.
 
 Stacks locate their anchors (imports, calls, JSX elements, hooks) on the syntax tree, then
 splice text at exact byte ranges so every other byte of the file stays as it was; the result is
@@ -7,45 +8,28 @@ parsed again and must have no ERROR or MISSING node (see `validate`).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from functools import cache
 
 from tree_sitter import Language, Node, Parser, Tree
 
-_SUFFIXES = {
-    ".js": "javascript",
-    ".jsx": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".php": "php",
-}
+from scaffolder import languages
 
 
 def language_for(path: str) -> str | None:
     """The tree-sitter language of a file, by its suffix (JSX parses as JavaScript)."""
-    dot = path.rfind(".")
-    return _SUFFIXES.get(path[dot:].lower()) if dot >= 0 else None
+    found = languages.for_path(path)
+    return found.name if found is not None and found.grammar is not None else None
 
 
 @cache
 def _language(name: str) -> Language:
-    if name == "javascript":
-        import tree_sitter_javascript as grammar
-
-        return Language(grammar.language())
-    if name in ("typescript", "tsx"):
-        import tree_sitter_typescript as ts
-
-        return Language(ts.language_tsx() if name == "tsx" else ts.language_typescript())
-    if name == "php":
-        import tree_sitter_php as php
-
-        return Language(php.language_php())
-    raise ValueError(f"no tree-sitter grammar for {name!r}")
+    found = languages.get(name)
+    if found is None or found.grammar is None:
+        raise ValueError(f"no tree-sitter grammar for {name!r}")
+    module = importlib.import_module(found.grammar.module)
+    return Language(getattr(module, found.grammar.function)())
 
 
 def parse(text: str, language: str) -> Tree:

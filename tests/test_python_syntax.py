@@ -10,11 +10,11 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
+from scaffolder import languages
 from scaffolder.project import Project
 from scaffolder.python import syntax
 from scaffolder.python.lower import lower
 from scaffolder.python.source import PythonIndex
-from scaffolder.validate import _VALIDATORS
 
 
 def _lowered(code: str) -> str:
@@ -189,7 +189,7 @@ def test_expression(text: str, expected: str | None) -> None:
     ],
 )
 def test_validator_accepts_newer_syntax(code: str) -> None:
-    assert _VALIDATORS["python"](code) is None
+    assert _validate_python(code) is None
 
 
 @pytest.mark.parametrize(
@@ -201,8 +201,14 @@ def test_validator_accepts_newer_syntax(code: str) -> None:
     ],
 )
 def test_validator_refuses_invalid_code(code: str, problem: str) -> None:
-    found = _VALIDATORS["python"](code)
+    found = _validate_python(code)
     assert found is not None and found.startswith(problem), found
+
+
+def _validate_python(code: str) -> str | None:
+    python = languages.get("python")
+    assert python is not None and python.validator is not None
+    return python.validator(code)
 
 
 def _index(tmp_path: Path, files: dict[str, str]) -> tuple[Project, PythonIndex]:

@@ -1,38 +1,35 @@
 """Answers that are code (`--email-expr`, `--name-expr`, `--id-expr`), checked before they reach
 generated code.
 
-Each language has a grammar (`python`, `javascript`, `php`): an answer is a chain read from the
-signed-in user (the roots each stack passes: the names its generated code has in scope, or a
-dotted path such as `req.user`), through plain attributes, literal subscripts and a short list of
-calls, combined with `or` / `||` / `??` / `?:` and string concatenation. The parsed tree is walked
-with an allow-list of node types: anything else, request input above all, is refused with a
-usage error naming the rule, so the email can never come from the client and an answer can never
-run code of its own.
+Each language has a grammar (`python`, `javascript` for JS and TS, `php`; registered with the
+language in `languages`): an answer is a chain read from the signed-in user (the roots each
+stack passes: the names its generated code has in scope, or a dotted path such as `req.user`),
+through plain attributes, literal subscripts and a short list of calls, combined with `or` /
+`||` / `??` / `?:` and string concatenation. The parsed tree is walked with an allow-list of node
+types: anything else, request input above all, is refused with a usage error naming the rule, so
+the email can never come from the client and an answer can never run code of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
+from scaffolder import languages
 from scaffolder.errors import UsageError
-from scaffolder.exprs import javascript, php, python
 from scaffolder.exprs.grammar import Refused
 from scaffolder.model import Answers, UserExpr
-
-_GRAMMARS: dict[str, Callable[[str, Collection[str]], None]] = {
-    "python": python.check,
-    "javascript": javascript.check,
-    "php": php.check,
-}
 
 
 def check(expr: str, flag: str, language: str, allowed: Collection[str]) -> str:
     """The expression, trimmed, or a UsageError naming the grammar rule it breaks."""
+    known = languages.get(language)
+    if known is None or known.expressions is None:
+        raise ValueError(f"no expression grammar for {language!r}")
     expr = expr.strip()
-    if language == "php":
-        expr = expr.rstrip(";").strip()
+    if known.terminator:
+        expr = expr.rstrip(known.terminator).strip()
     try:
-        _GRAMMARS[language](expr, allowed)
+        known.expressions(expr, allowed)
         if len(expr.splitlines()) > 1:
             raise Refused("an expression answer is one line")
     except Refused as refused:

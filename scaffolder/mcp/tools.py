@@ -127,25 +127,25 @@ def output_schema(spec: ToolSpec) -> dict[str, Any]:
 
 
 @dataclass
-class Outcome:
+class ToolResult:
     document: dict[str, Any]
     is_error: bool = False
 
 
-def call(name: str, arguments: dict[str, Any] | None) -> Outcome:
+def call(name: str, arguments: dict[str, Any] | None) -> ToolResult:
     """Run one tool; every failure becomes an error document."""
     try:
         spec = BY_NAME.get(name)
         if spec is None:
             raise UsageError(f"unknown tool {name!r}; the tools are: {', '.join(BY_NAME)}")
         root, answers, flags = _arguments(spec, arguments or {})
-        return Outcome(_RUN[name](root, answers, flags))
+        return ToolResult(_RUN[name](root, answers, flags))
     except ScaffoldError as exc:
-        return Outcome(error_document(exc.code, exc.message, exc.exit_code, exc.file), True)
+        return ToolResult(error_document(exc.code, exc.message, exc.exit_code, exc.file), True)
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         message = f"internal error: {type(exc).__name__}: {exc}"
-        return Outcome(error_document("internal-error", message, ExitCode.INTERNAL), True)
+        return ToolResult(error_document("internal-error", message, ExitCode.INTERNAL), True)
 
 
 def _arguments(spec: ToolSpec, arguments: dict[str, Any]) -> tuple[Path, Answers, dict[str, bool]]:
@@ -184,31 +184,27 @@ def _inspect(root: Path, answers: Answers, _flags: dict[str, bool]) -> dict[str,
 
 
 def _plan(root: Path, answers: Answers, _flags: dict[str, bool]) -> dict[str, Any]:
-    from scaffolder import engine
+    from scaffolder import engine, outcome
 
     result = engine.plan(root, answers)
     insp, plan = result.inspection, result.plan
-    status = "questions" if insp.questions else "nothing-to-do" if plan.empty else "planned"
-    return apply_document(insp, plan, status=status)
+    return apply_document(outcome.settled(insp, plan) or outcome.planned(insp, plan))
 
 
 def _apply(root: Path, answers: Answers, flags: dict[str, bool]) -> dict[str, Any]:
-    from scaffolder import engine
-    from scaffolder.writer import write_plan
+    from scaffolder import engine, outcome
 
     result = engine.plan(root, answers)
     insp, plan = result.inspection, result.plan
-    if insp.questions:
-        return apply_document(insp, plan, status="questions")
-    if plan.empty:
-        return apply_document(insp, plan, status="nothing-to-do")
+    settled = outcome.settled(insp, plan)
+    if settled is not None:
+        return apply_document(settled)
     if not flags["confirm"]:
         raise Refused(
             "apply writes only with `confirm: true`: show the user the diff from `plan`, then "
             "call apply again with confirm; nothing was written"
         )
-    changed = write_plan(insp.root, plan, allow_dirty=flags["allow_dirty"])
-    return apply_document(insp, plan, status="applied", changed=changed)
+    return apply_document(outcome.applied(insp, plan, allow_dirty=flags["allow_dirty"]))
 
 
 def _prompt(root: Path, answers: Answers, _flags: dict[str, bool]) -> dict[str, Any]:

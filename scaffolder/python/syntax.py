@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from typing import TYPE_CHECKING
 
-import libcst as cst
-
-from scaffolder.python.lower import lower
+if TYPE_CHECKING:
+    import libcst as cst
 
 _LIBCST_MESSAGE = re.compile(r"(?:parser|tokenizer) error: (?:error at (?P<line>\d+):\d+: )?")
 
@@ -35,6 +35,9 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
         return ast.parse(text, filename=filename)
     except (SyntaxError, ValueError) as exc:
         refused = exc
+    # LibCST (and so its ~150 ms import) only for the rare module `ast` refuses.
+    import libcst as cst
+
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
@@ -56,6 +59,13 @@ def parse(text: str, filename: str = "<unknown>") -> ast.Module:
         ) from None
 
 
+def lower(module: cst.Module) -> str:
+    """`lower.lower`, imported on first use (it needs LibCST)."""
+    from scaffolder.python import lower as lowering
+
+    return lowering.lower(module)
+
+
 def expression(text: str) -> ast.expr | None:
     """The tree of an expression held in a string (a string annotation); None if it is not one."""
     try:
@@ -69,6 +79,8 @@ def expression(text: str) -> ast.expr | None:
 
 def problem(text: str) -> str | None:
     """None when LibCST's native parser reads `text`, else where and why it does not."""
+    import libcst as cst
+
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
