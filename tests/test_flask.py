@@ -64,7 +64,7 @@ def test_module_app_under_another_name_and_view_functions(tmp_path: Path) -> Non
     )
     insp = inspect(root)
     assert insp.stack.framework == "flask" and insp.stack.rendering == "server-rendered"
-    assert insp.facts.app.var == "application" and insp.facts.app.factory is None
+    assert insp.facts.found.app.var == "application" and insp.facts.found.app.factory is None
     assert insp.widget.file == "views/base.html"
     assert insp.auth.name is not None
     assert insp.auth.name.expr == (
@@ -103,7 +103,7 @@ def test_factory_with_another_name_in_a_monorepo_backend(tmp_path: Path) -> None
     )
     insp = inspect(root)
     assert insp.stack.app_root == "backend"
-    assert (insp.facts.app.factory, insp.facts.app.var) == ("make_app", "web")
+    assert (insp.facts.found.app.factory, insp.facts.found.app.var) == ("make_app", "web")
     result = engine.plan(root, Answers(api_key="pk"))
     paths = [e.path for e in result.plan.edits]
     assert paths == [
@@ -121,13 +121,13 @@ def test_apps_in_tests_do_not_count_but_two_real_apps_are_a_question(tmp_path: P
         "tests/conftest.py": "from flask import Flask\napp = Flask('test')\n",
     }
     root = project(tmp_path, files)
-    assert inspect(root).facts.app.path == "site/app.py"
+    assert inspect(root).facts.found.app.path == "site/app.py"
     project(tmp_path, {"admin/app.py": "from flask import Flask\nadmin = Flask(__name__)\n"})
     insp = inspect(root)
     assert [(q.id, q.choices) for q in insp.questions] == [
         ("app", ("admin/app.py:admin", "site/app.py:app"))
     ]
-    assert inspect(root, app="site/app.py").facts.app.var == "app"
+    assert inspect(root, app="site/app.py").facts.found.app.var == "app"
 
 
 def test_hand_rolled_session_with_an_orm_model(tmp_path: Path) -> None:
@@ -163,11 +163,11 @@ def test_hand_rolled_session_with_an_orm_model(tmp_path: Path) -> None:
             "templates/x.html": PAGE,
         },
     )
-    insp = inspect(root)
+    insp = inspect(root, api_key="pk_test")  # no question left: the choices are settled
     assert insp.auth.library == "flask-session"
     assert insp.auth.email is not None and insp.auth.email.expr == "g.current_user.email_address"
     assert insp.auth.confidence == "medium"
-    assert insp.facts.auth.anonymous == 'g.get("current_user") is None'
+    assert insp.facts.choices.auth.anonymous == 'g.get("current_user") is None'
 
 
 def test_page_cache_prefers_the_endpoint(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import dataclasses
 import posixpath
 import re
 
-from scaffolder import choice, exprs
+from scaffolder import choice, exprs, reporting
 from scaffolder.answer_rules import layout_target
 from scaffolder.errors import UsageError
 from scaffolder.escape import url_path
@@ -35,13 +35,13 @@ from scaffolder.model import (
     Evidence,
     Finding,
     Inspection,
-    Note,
     Question,
     Rendering,
     StackReport,
     UserExpr,
     WidgetReport,
 )
+from scaffolder.paths import common_prefix
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.registry import Detection, Stack, register
@@ -139,15 +139,7 @@ class ExpressStack(Stack):
         _delivery(facts, answers, insp)
         _widget(project, facts, loaded, answers, insp)
         insp.findings = _findings(facts, system)
-        for e in facts.page_cache:
-            insp.notes.append(
-                Note(
-                    "page cache in play: an inline token could be served to the wrong visitor, "
-                    "so the token endpoint is the default delivery",
-                    e.file,
-                    e.line,
-                )
-            )
+        insp.notes.extend(reporting.page_cache_note(e.file, e.line) for e in facts.page_cache)
         return insp
 
     def plan(self, project: Project, inspection: Inspection, builder: PlanBuilder) -> None:
@@ -234,12 +226,7 @@ def _auth(index: JsIndex, facts: d.ExpressFacts, answers: Answers, insp: Inspect
             )
         )
     if name is None:
-        insp.notes.append(
-            Note(
-                "no display-name field found: the token carries no `name` claim "
-                "(recommended; pass --name-expr to add one)"
-            )
-        )
+        insp.notes.append(reporting.no_name_note())
 
 
 def _shown(expr: UserExpr | None, accessor: str) -> UserExpr | None:
@@ -268,7 +255,7 @@ def _declared(library: str) -> a.AuthFacts:
 
 def _delivery(facts: d.ExpressFacts, answers: Answers, insp: Inspection) -> None:
     given = url_path(answers.api_prefix) if answers.api_prefix else None
-    prefix = given or d.common_prefix([p for p, _ in facts.api_prefixes]) or "/api"
+    prefix = given or common_prefix([p for p, _ in facts.api_prefixes]) or "/api"
     facts.endpoint_prefix = "/" + prefix.strip("/")
     insp.delivery = choice.pick_delivery(
         answers.delivery, insp.stack.rendering, bool(facts.page_cache)
@@ -344,13 +331,7 @@ def _widget(
     line = v.body_line(facts.targets.engine, project.text(target) or "")
     insp.widget = WidgetReport(False, target, line, False, (Evidence(target, line, what + more),))
     if not answers.api_key:
-        insp.questions.append(
-            Question(
-                "api_key",
-                "The widget tag is missing: what is your BestChatBot API key (data-api-key, "
-                "from the dashboard's widget settings; it is public)?",
-            )
-        )
+        insp.questions.append(reporting.api_key_question())
 
 
 def _findings(facts: d.ExpressFacts, system: str) -> list[Finding]:

@@ -467,18 +467,6 @@ def _answers_data(index: JsIndex, mod: Module, handler: Node) -> bool:
     return False
 
 
-def common_prefix(prefixes: list[str]) -> str | None:
-    if not prefixes:
-        return None
-    parts = [p.strip("/").split("/") for p in prefixes]
-    common = []
-    for segment in zip(*parts, strict=False):
-        if len(set(segment)) != 1:
-            break
-        common.append(segment[0])
-    return "/" + "/".join(common) if common else None
-
-
 def page_cache(package: PackageJson, index: JsIndex) -> list[Evidence]:
     found = []
     for name in PAGE_CACHES:

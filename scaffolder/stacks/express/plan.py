@@ -22,11 +22,11 @@ from scaffolder.spa import refresh_next_step
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
 from scaffolder.stacks.express.detect import ExpressFacts, Use, anchor
+from scaffolder.steps import SCRIPT, csp_warnings, identity_script
 from scaffolder.templating import render
 from scaffolder.treesitter import walk
 
 MODULE = "bestchatbot"
-SCRIPT = "bestchatbot-identity.js"
 MIDDLEWARE = "bestchatbotToken"
 HANDLER = "widgetTokenHandler"
 JWT_VERSION = "^9.0.2"
@@ -45,11 +45,7 @@ def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
         _browser(project, facts, insp, builder)
     else:
         _views(facts, insp, builder)
-    for e in facts.csp:
-        builder.warn(
-            f"{e.location()}: {e.why}; allow https://widget.bestchatbot.io in its script-src "
-            "and connect-src directives, or the browser will block the widget."
-        )
+    csp_warnings(builder, facts.csp, "script-src and connect-src directives")
 
 
 def module_path(project: Project, facts: ExpressFacts) -> str:
@@ -446,13 +442,7 @@ def _browser(project: Project, facts: ExpressFacts, insp: Inspection, builder: P
     script_path, script_url = _script_location(
         facts, pages[0][0], builder.current(pages[0][0]) or ""
     )
-    if builder.current(script_path) is None:
-        builder.write(
-            script_path,
-            render("browser/bestchatbot-identity.js.j2", endpoint=url),
-            "new: syncs the widget's user with sign-in (setUserToken / clearUserToken)",
-            "javascript",
-        )
+    identity_script(builder, script_path, endpoint=url)
     for page, kind in pages:
         text = builder.current(page) or ""
         if SCRIPT in text:

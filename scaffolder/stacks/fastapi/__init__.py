@@ -35,6 +35,7 @@ from scaffolder.model import (
     Rendering,
     StackReport,
 )
+from scaffolder.paths import is_test_path
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python.deps import manifest_root
@@ -132,7 +133,7 @@ class FastAPIStack(Stack):
 
 
 def _choose_app(apps: list[d.AppInfo], answers: Answers, insp: Inspection) -> d.AppInfo | None:
-    real = [app for app in apps if not d.is_test_path(app.path)] or apps
+    real = [app for app in apps if not is_test_path(app.path)] or apps
     return choice.pick(
         apps if answers.app else real,
         answers.app,

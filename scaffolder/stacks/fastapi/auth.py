@@ -15,6 +15,7 @@ import ast
 from dataclasses import dataclass, field
 
 from scaffolder.model import Evidence
+from scaffolder.paths import is_test_path
 from scaffolder.python.models import (
     ModelClass,
     find_class,
@@ -22,7 +23,7 @@ from scaffolder.python.models import (
 from scaffolder.python.source import PyModule, PythonIndex, keyword
 from scaffolder.stacks.fastapi import injected
 from scaffolder.stacks.fastapi import usermodel as um
-from scaffolder.stacks.fastapi.detect import is_test_path, modules, ref
+from scaffolder.stacks.fastapi.detect import modules, ref
 
 OAUTH2 = "fastapi-oauth2"
 USERS = "fastapi-users"

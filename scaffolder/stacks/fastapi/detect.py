@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from scaffolder.model import Evidence
+from scaffolder.paths import is_test_path
 from scaffolder.project import Project
 from scaffolder.python.deps import manifest_root
 from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
@@ -19,7 +20,6 @@ from scaffolder.stacks.fastapi import values
 from scaffolder.stacks.fastapi.values import Value
 
 MARKER = "BestChatBot visitor identity"
-_TEST_PATH = re.compile(r"(^|/)(tests?|testing|examples?|docs)/|(^|/)(test_[^/]*|conftest)\.py$")
 _VERSION = re.compile(r"v\d+(\.\d+)?")
 _ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "options", "head", "api_route", "route"}
@@ -30,10 +30,6 @@ TEMPLATES_CLASSES = frozenset(
     {"fastapi.templating.Jinja2Templates", "starlette.templating.Jinja2Templates"}
 )
 STATIC_CLASSES = frozenset({"fastapi.staticfiles.StaticFiles", "starlette.staticfiles.StaticFiles"})
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
 
 
 def generated(mod: PyModule) -> bool:

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from scaffolder.errors import BadInput, Refused
-from scaffolder.escape import html_attr
+from scaffolder.escape import py_doc
 from scaffolder.markup import (
-    WIDGET_SRC,
     add_attribute,
     append_lines,
     insert_before_body_close,
@@ -33,6 +32,7 @@ from scaffolder.stacks.fastapi.codegen import (
     optional_dependency,
 )
 from scaffolder.stacks.fastapi.facts import FastAPIFacts
+from scaffolder.steps import widget_tag
 from scaffolder.templating import render
 
 MODULE = "bestchatbot.py"
@@ -191,7 +191,7 @@ def _write_module(
     facts: FastAPIFacts, generated: Generated, endpoint: bool, builder: PlanBuilder
 ) -> None:
     about = (
-        f"GET {facts.endpoint_url} serves it to the browser script."
+        f"GET {py_doc(facts.endpoint_url)} serves it to the browser script."
         if endpoint
         else (
             "Pages get it as `bestchatbot_token`, the data-user-token of the layout's widget tag."
@@ -238,7 +238,8 @@ def _inline(facts: FastAPIFacts, generated: Generated, builder: PlanBuilder) -> 
     prefix = requote(target.prefix_src, facts.quote) if target.prefix_src else None
     args = ROUTER if prefix is None else f"{ROUTER}, prefix={prefix}"
     header = (
-        f"# BestChatBot visitor identity: GET {facts.endpoint_url} mints a widget token for the\n"
+        f"# BestChatBot visitor identity: GET {py_doc(facts.endpoint_url)} mints a widget token "
+        "for the\n"
         "# signed-in user (a fresh HS256 JWT signed with BESTCHATBOT_SIGNING_KEY).\n"
     )
     added = header + generated.code + f"\n\n{target.var}.include_router({args})\n"
@@ -441,9 +442,8 @@ def _page_dependency(
 
 
 def _tag(api_key: str) -> str:
-    return (
-        f'<script src="{WIDGET_SRC}" data-api-key="{html_attr(api_key)}"'
-        f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}></script>'
+    return widget_tag(
+        api_key, f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
     )
 
 

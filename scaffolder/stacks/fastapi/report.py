@@ -4,7 +4,7 @@ tag; with a question for whatever detection cannot settle."""
 
 from __future__ import annotations
 
-from scaffolder import choice, exprs
+from scaffolder import choice, exprs, reporting
 from scaffolder.errors import UsageError
 from scaffolder.escape import py_str, url_path
 from scaffolder.markup import answered_layout, widget_tags
@@ -16,8 +16,8 @@ from scaffolder.model import (
     Inspection,
     Note,
     Question,
-    WidgetReport,
 )
+from scaffolder.paths import is_test_path
 from scaffolder.project import Project
 from scaffolder.python.models import UserFields, pick_fields
 from scaffolder.python.source import PythonIndex
@@ -67,7 +67,7 @@ def _target(facts: FastAPIFacts) -> Target:
         for m in facts.mounts
         if m.prefix == facts.api_prefix
         and m.router in routers
-        and not d.is_test_path(routers[m.router].path)
+        and not is_test_path(routers[m.router].path)
     ]
     counts: dict[str, int] = {}
     for m in facts.mounts:
@@ -178,12 +178,7 @@ def auth(index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspec
             )
         )
     if name is None:
-        insp.notes.append(
-            Note(
-                "no display-name field found: the token carries no `name` claim "
-                "(recommended; pass --name-expr to add one)"
-            )
-        )
+        insp.notes.append(reporting.no_name_note())
 
 
 def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
@@ -281,13 +276,7 @@ def widget(project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspec
         path, tag = facts.widget
         text = project.text(path) or ""
         line = text.count("\n", 0, tag.start) + 1
-        insp.widget = WidgetReport(
-            True,
-            path,
-            line,
-            tag.has_user_token,
-            (Evidence(path, line, "BestChatBot widget <script> tag"),),
-        )
+        insp.widget = reporting.widget_found(path, line, tag.has_user_token)
         return
     target: tuple[str, int, str] | None = None
     if insp.delivery == "script-attribute" and facts.layouts:
@@ -303,15 +292,9 @@ def widget(project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspec
             "SPA shell: before </body>",
         )
     if target is not None:
-        insp.widget = WidgetReport(False, target[0], target[1], False, (Evidence(*target),))
+        insp.widget = reporting.widget_target(*target)
         if not answers.api_key:
-            insp.questions.append(
-                Question(
-                    "api_key",
-                    "The widget tag is missing: what is your BestChatBot API key (data-api-key, "
-                    "from the dashboard's widget settings; it is public)?",
-                )
-            )
+            insp.questions.append(reporting.api_key_question())
 
 
 def _choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:

@@ -23,9 +23,8 @@ from scaffolder.project import Project
 from scaffolder.spa import REFRESH
 from scaffolder.stacks.fastapi.facts import FastAPIFacts
 from scaffolder.stacks.fastapi.frontend import Frontend
+from scaffolder.steps import SCRIPT
 from scaffolder.templating import render
-
-SCRIPT = "bestchatbot-identity.js"
 
 
 def plan_spa(project: Project, facts: FastAPIFacts, insp: Inspection, builder: PlanBuilder) -> None:

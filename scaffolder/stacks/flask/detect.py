@@ -1,7 +1,7 @@
-"""Flask detection: apps (factory or module-level), blueprints, templates, auth, the widget.
+"""Flask finders: apps (factory or module-level), blueprints, templates, auth, the widget.
 
 Pure and read-only: everything here reads the project through `Project` / `PythonIndex` and
-returns facts with evidence.
+returns frozen facts with evidence. What to ask and what to plan is decided elsewhere (`hooks`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from scaffolder.markup import Layout, Tag, Template, find_layouts, load_templates, widget_tags
-from scaffolder.model import Evidence, Finding, UserExpr
+from scaffolder.model import Evidence, UserExpr
 from scaffolder.project import Project
 from scaffolder.python.models import (
     Attribute,
@@ -25,10 +25,8 @@ from scaffolder.python.models import (
 )
 from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
 
-_TEST_PATH = re.compile(r"(^|/)(tests?|testing|examples?|docs)/|(^|/)(test_[^/]*|conftest)\.py$")
 
-
-@dataclass
+@dataclass(frozen=True)
 class FlaskApp:
     path: str
     var: str
@@ -40,7 +38,7 @@ class FlaskApp:
     static_url: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class BlueprintInfo:
     path: str
     module: str
@@ -51,7 +49,7 @@ class BlueprintInfo:
     template_dir: str | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuthFacts:
     library: str
     fields: UserFields
@@ -62,25 +60,21 @@ class AuthFacts:
     names: frozenset[str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class FlaskFacts:
+    """What the finders found for the chosen app; the choices made from it are `Choices`."""
+
     app: FlaskApp
     blueprints: list[BlueprintInfo]
     api_prefixes: list[tuple[str, Evidence]]
     templates: dict[str, Template]
     layouts: list[Layout]
     widget: tuple[str, Tag] | None
-    auth: AuthFacts | None
     spa_pages: list[str]
     renders_templates: bool
     page_cache: list[Evidence] = field(default_factory=list)
     csp: list[Evidence] = field(default_factory=list)
     quote: str = '"'
-    endpoint_prefix: str = "/api"
-
-    @property
-    def endpoint_url(self) -> str:
-        return self.endpoint_prefix.rstrip("/") + "/widget-token"
 
 
 def _dir(path: str) -> str:
@@ -89,10 +83,6 @@ def _dir(path: str) -> str:
 
 def _join(*parts: str) -> str:
     return posixpath.normpath(posixpath.join(*[p for p in parts if p])) if any(parts) else "."
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
 
 
 # -- apps and blueprints ----------------------------------------------------------------------
@@ -216,18 +206,6 @@ def api_prefixes(index: PythonIndex, blueprints: list[BlueprintInfo]) -> list[tu
 
 def _is_api(prefix: str, bp: BlueprintInfo | None) -> bool:
     return prefix.strip("/").split("/")[0] == "api" or (bp is not None and bp.name == "api")
-
-
-def common_prefix(prefixes: list[str]) -> str | None:
-    if not prefixes:
-        return None
-    parts = [p.strip("/").split("/") for p in prefixes]
-    common = []
-    for segment in zip(*parts, strict=False):
-        if len(set(segment)) != 1:
-            break
-        common.append(segment[0])
-    return "/" + "/".join(common) if common else None
 
 
 # -- templates and the widget -----------------------------------------------------------------
@@ -506,23 +484,3 @@ def csp(index: PythonIndex) -> list[Evidence]:
 def layouts_for(project: Project, dirs: list[str]) -> tuple[dict[str, Template], list[Layout]]:
     templates = load_templates(project, dirs)
     return templates, find_layouts(templates)
-
-
-def findings(facts: FlaskFacts) -> list[Finding]:
-    out = [
-        Finding("blueprint", bp.name, (Evidence(bp.path, bp.line, f"Blueprint {bp.name!r}"),))
-        for bp in facts.blueprints
-    ]
-    out += [Finding("api-prefix", p, (e,)) for p, e in facts.api_prefixes]
-    out += [
-        Finding(
-            "layout",
-            lay.template.path,
-            (Evidence(lay.template.path, 1, f"extended by {lay.extenders} template(s)"),),
-            "high" if i == 0 else "medium",
-        )
-        for i, lay in enumerate(facts.layouts)
-    ]
-    out += [Finding("page-cache", e.why, (e,)) for e in facts.page_cache]
-    out += [Finding("content-security-policy", e.why, (e,)) for e in facts.csp]
-    return out

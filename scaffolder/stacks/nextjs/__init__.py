@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from scaffolder import choice, exprs
+from scaffolder import choice, exprs, reporting
 from scaffolder.answer_rules import layout_target
 from scaffolder.errors import UsageError
 from scaffolder.escape import url_path
@@ -251,13 +251,7 @@ def _widget(app: d.NextApp, shells: list[d.Shell], answers: Answers, insp: Inspe
             False, shell.path, shell.line, False, (Evidence(shell.path, shell.line, why),)
         )
     if not answers.api_key:
-        insp.questions.append(
-            Question(
-                "api_key",
-                "The widget <Script> is missing: what is your BestChatBot API key (data-api-key, "
-                "from the dashboard's widget settings; it is public)?",
-            )
-        )
+        insp.questions.append(reporting.api_key_question("<Script>"))
 
 
 def _findings(project: Project, app: d.NextApp) -> list[Finding]:

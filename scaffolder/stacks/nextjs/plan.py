@@ -23,6 +23,7 @@ from scaffolder.stacks.nextjs import NextFacts
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
 from scaffolder.stacks.nextjs.mount import Mount, mount, target_element
 from scaffolder.stacks.nextjs.providers import Provider
+from scaffolder.steps import csp_warnings
 from scaffolder.templating import render
 from scaffolder.treesitter import walk
 
@@ -447,11 +448,7 @@ def _export_options(provider: Provider, builder: PlanBuilder) -> None:
 
 def _warnings(project: Project, facts: NextFacts, builder: PlanBuilder) -> None:
     app, provider = facts.app, facts.provider
-    for e in app.csp:
-        builder.warn(
-            f"{e.location()}: {e.why}; allow https://widget.bestchatbot.io in its script-src "
-            "and connect-src, or the browser will block the widget."
-        )
+    csp_warnings(builder, app.csp)
     middleware = app.middleware
     text = project.text(middleware) if middleware else None
     if middleware and text and "Content-Security-Policy" in text:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import posixpath
 
-from scaffolder import exprs
+from scaffolder import exprs, reporting
 from scaffolder.errors import UsageError
 from scaffolder.model import (
     Answers,
@@ -266,15 +266,8 @@ def _delivery(facts: d.WordPressFacts, answers: Answers, insp: Inspection) -> No
         insp.delivery = "script-attribute"
     if facts.page_cache:
         e = facts.page_cache[0]
-        insp.notes.append(
-            Note(
-                f"page cache in play ({'; '.join(x.why for x in facts.page_cache)}): an inline "
-                "token could be served to the wrong visitor, so the token endpoint is the "
-                "default delivery",
-                e.file,
-                e.line,
-            )
-        )
+        because = "; ".join(x.why for x in facts.page_cache)
+        insp.notes.append(reporting.page_cache_note(e.file, e.line, because=because))
     if facts.integrated == "script-attribute" and facts.page_cache and not answers.delivery:
         insp.notes.append(
             Note(
@@ -330,13 +323,7 @@ def _widget(facts: d.WordPressFacts, answers: Answers, insp: Inspection) -> None
     if facts.integrated:
         return
     if not answers.api_key:
-        insp.questions.append(
-            Question(
-                "api_key",
-                "The widget tag is missing: what is your BestChatBot API key (data-api-key, "
-                "from the dashboard's widget settings; it is public)?",
-            )
-        )
+        insp.questions.append(reporting.api_key_question())
 
 
 def _findings(facts: d.WordPressFacts) -> list[Finding]:

@@ -19,12 +19,12 @@ from scaffolder.markup import Tag, widget_tags
 from scaffolder.model import Evidence
 from scaffolder.project import Project
 from scaffolder.stacks.wordpress import php
+from scaffolder.steps import SCRIPT
 
 HomeKind = Literal["theme", "plugin", "site"]
 TagContext = Literal["template", "static", "code"]
 
 MU_PLUGIN = "bestchatbot.php"
-SCRIPT = "bestchatbot-identity.js"
 TOKEN_FUNCTION = "bestchatbot_widget_token"
 ATTRIBUTE_FUNCTION = "bestchatbot_user_token_attribute"
 ROUTE_FUNCTION = "bestchatbot_widget_token_response"

@@ -14,6 +14,7 @@ from scaffolder.project import Project
 from scaffolder.stacks.wordpress import composer as comp
 from scaffolder.stacks.wordpress import detect as d
 from scaffolder.stacks.wordpress import php
+from scaffolder.steps import SCRIPT
 from scaffolder.templating import render
 
 CALLBACKS = {
@@ -134,11 +135,11 @@ def _reason(home: d.Home, facts: d.WordPressFacts, endpoint: bool, *, new: bool)
 
 def _script_url(home: d.Home) -> str:
     if home.kind == "theme":
-        return f"get_theme_file_uri( 'assets/js/{d.SCRIPT}' )"
+        return f"get_theme_file_uri( 'assets/js/{SCRIPT}' )"
     if home.kind == "plugin":
         rel = posixpath.relpath(home.script_path, posixpath.dirname(home.file) or ".")
         return f"plugins_url( '{rel}', __FILE__ )"
-    return f"plugins_url( '{d.SCRIPT}', __FILE__ )"
+    return f"plugins_url( '{SCRIPT}', __FILE__ )"
 
 
 def _identity_script(facts: d.WordPressFacts, builder: PlanBuilder) -> None:

@@ -1,0 +1,371 @@
+"""The inspection sequence every stack follows, with the stack's hooks filled in.
+
+`HookedStack.inspect` runs the same steps for every stack, in this order: pick the app among
+the candidates detection found (a question when several), gather the stack's facts, report the
+stack and its rendering, pick the auth library and the user's fields (questions for a missing
+library or email, a note for a missing name), choose the delivery (a page cache moves it to the
+endpoint), find the widget or the layout that should carry it (the API-key question), then the
+stack's findings. The stack supplies only the hooks (the abstract methods below); the shared
+questions and notes come from `scaffolder.reporting`. The result holds the stack's frozen facts
+and, once nothing is left to ask, the frozen `Choices` planning needs (`Settled`).
+
+Stacks that still subclass `registry.Stack` directly keep working unchanged (their own
+`inspect` and `plan`): that is the adapter while they migrate.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from scaffolder import choice, exprs, reporting
+from scaffolder.escape import url_path
+from scaffolder.markup import Layout, Template, answered_layout
+from scaffolder.model import (
+    Answers,
+    AuthReport,
+    Delivery,
+    Evidence,
+    Finding,
+    Inspection,
+    Question,
+    StackReport,
+    UserExpr,
+    WidgetReport,
+)
+from scaffolder.paths import common_prefix, is_test_path
+from scaffolder.plan import PlanBuilder
+from scaffolder.project import Project
+from scaffolder.python.models import UserFields
+from scaffolder.registry import Detection, Stack
+from scaffolder.steps import Step, run
+
+CandT = TypeVar("CandT")
+FactsT = TypeVar("FactsT")
+AuthT = TypeVar("AuthT")
+
+
+@dataclass(frozen=True)
+class Choices(Generic[AuthT]):
+    """What inspection settled for planning: the auth library and the user's expressions (as
+    detected or answered), the delivery, the endpoint's prefix and the layout to edit."""
+
+    auth: AuthT
+    email: UserExpr
+    name: UserExpr | None
+    user_id: UserExpr | None
+    delivery: Delivery
+    endpoint_prefix: str
+    layout: Layout | None
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.endpoint_prefix.rstrip("/") + "/widget-token"
+
+
+@dataclass(frozen=True)
+class Settled(Generic[FactsT, AuthT]):
+    """`Inspection.facts` of a hooked stack: the facts found, and the choices once every
+    question is answered (None while one is open: nothing is planned then)."""
+
+    found: FactsT
+    choices: Choices[AuthT] | None
+
+
+@dataclass(frozen=True)
+class Found(Detection, Generic[CandT]):
+    """A detection that carries its typed candidates, so inspection does not look again."""
+
+    candidates: tuple[CandT, ...] = field(default=())
+
+
+class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
+    """A stack as hooks; `inspect` and `plan` are the shared sequence. See CONTRIBUTING.md."""
+
+    candidate_type: type[CandT]
+    facts_type: type[FactsT]
+    auth_type: type[AuthT]
+    app_question: str
+    """The question when several apps are found ("Several Flask apps are created here: ...")."""
+    auth_question: str
+    """The question when no auth library is found."""
+    auth_ambiguous: str
+    """The question when several are found."""
+
+    # -- hooks: candidates and facts ---------------------------------------------------------
+
+    @abstractmethod
+    def candidates(self, project: Project) -> list[CandT]:
+        """The apps this framework builds here (pure: read the project, return findings)."""
+
+    @abstractmethod
+    def candidate_evidence(self, candidate: CandT) -> Evidence:
+        """Why a candidate is this framework's app (the detection's evidence)."""
+
+    @abstractmethod
+    def candidate_path(self, candidate: CandT) -> str:
+        """The file that builds the app (apps in test paths give way to the others)."""
+
+    @abstractmethod
+    def candidate_label(self, candidate: CandT) -> str:
+        """How the `app` question lists it, and the answer naming it."""
+
+    def candidate_aliases(self, candidate: CandT) -> tuple[str, ...]:
+        """Other answers naming it (a module path without `.py`...)."""
+        return ()
+
+    @abstractmethod
+    def facts(self, project: Project, candidate: CandT) -> FactsT:
+        """Everything planning or reporting needs about the chosen app (frozen)."""
+
+    @abstractmethod
+    def stack_report(self, project: Project, facts: FactsT) -> StackReport:
+        """Language, framework, rendering, app root and evidence."""
+
+    # -- hooks: auth -------------------------------------------------------------------------
+
+    @abstractmethod
+    def auth_candidates(self, project: Project, facts: FactsT) -> list[AuthT]:
+        """The sign-in libraries found in use."""
+
+    @abstractmethod
+    def declared_auth(self, library: str) -> AuthT:
+        """The library `--auth` names when detection did not find it."""
+
+    @abstractmethod
+    def auth_library(self, auth: AuthT) -> str: ...
+
+    @abstractmethod
+    def user_fields(self, auth: AuthT) -> UserFields:
+        """The user's email / name / id expressions detected for that library."""
+
+    @abstractmethod
+    def user_names(self, auth: AuthT) -> frozenset[str]:
+        """The names an answered expression may start from (`current_user`, `g`...)."""
+
+    @abstractmethod
+    def auth_evidence(self, auth: AuthT) -> tuple[Evidence, ...]: ...
+
+    @abstractmethod
+    def email_question(self, auth: AuthT) -> str:
+        """The `email_expr` question's text, with an example chain from this stack's user."""
+
+    # -- hooks: delivery and the widget ------------------------------------------------------
+
+    @abstractmethod
+    def api_prefixes(self, facts: FactsT) -> list[str]:
+        """The app's API prefixes; the endpoint goes under their common prefix (else /api)."""
+
+    @abstractmethod
+    def page_cache(self, facts: FactsT) -> Sequence[Evidence]: ...
+
+    @abstractmethod
+    def widget_found(self, project: Project, facts: FactsT) -> WidgetReport | None:
+        """The widget tag already there (`reporting.widget_found`), or None."""
+
+    @abstractmethod
+    def templates(self, facts: FactsT) -> dict[str, Template]:
+        """The templates `--layout` may name."""
+
+    @abstractmethod
+    def layout_candidates(self, facts: FactsT) -> list[Layout]:
+        """The base layouts, most used first."""
+
+    @abstractmethod
+    def widget_target(
+        self, facts: FactsT, delivery: Delivery, layout: Layout | None
+    ) -> tuple[str, int, str] | None:
+        """Where the missing tag goes (path, line, why); `layout` is None for the endpoint."""
+
+    @abstractmethod
+    def needs_tag(self, facts: FactsT, delivery: Delivery) -> bool:
+        """Whether this delivery adds a widget tag somewhere (and so needs the API key)."""
+
+    @abstractmethod
+    def findings(self, facts: FactsT, layouts: Sequence[Layout]) -> list[Finding]:
+        """The stack's extra findings (`layouts`: the layout candidates as settled)."""
+
+    # -- hooks: the plan ---------------------------------------------------------------------
+
+    @abstractmethod
+    def steps(
+        self, project: Project, inspection: Inspection, facts: FactsT, choices: Choices[AuthT]
+    ) -> list[Step]:
+        """The plan: a short list of `scaffolder.steps` bound to this stack's content."""
+
+    # -- the sequence ------------------------------------------------------------------------
+
+    def detect(self, project: Project) -> Detection | None:
+        found = self.candidates(project)
+        if not found:
+            return None
+        evidence = tuple(self.candidate_evidence(c) for c in found)
+        return Found(self.id, "high", evidence, tuple(found))
+
+    def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
+        insp = Inspection(root=project.root)
+        found = self._candidates(project, detection)
+        candidate = self._choose(found, answers, insp)
+        if candidate is None:
+            if not found:
+                insp.supported = False
+                insp.stack = StackReport(language=self.language, framework=None, confidence="low")
+            return insp
+        facts = self.facts(project, candidate)
+        insp.stack = self.stack_report(project, facts)
+        auth = self._auth(project, facts, answers, insp)
+        given = url_path(answers.api_prefix) if answers.api_prefix else None
+        prefix = "/" + (given or common_prefix(self.api_prefixes(facts)) or "/api").strip("/")
+        page_cache = self.page_cache(facts)
+        delivery = choice.pick_delivery(answers.delivery, insp.stack.rendering, bool(page_cache))
+        insp.delivery = delivery
+        layouts = self._widget(project, facts, delivery, answers, insp)
+        insp.findings = self.findings(facts, layouts)
+        insp.notes.extend(reporting.page_cache_note(e.file, e.line) for e in page_cache)
+        choices = None
+        if auth is not None and not insp.questions:
+            email = auth[1]
+            assert email is not None  # no email is a question
+            layout = layouts[0] if delivery == "script-attribute" and layouts else None
+            choices = Choices(auth[0], email, auth[2], auth[3], delivery, prefix, layout)
+        insp.facts = Settled(facts, choices)
+        return insp
+
+    def plan(self, project: Project, inspection: Inspection, builder: PlanBuilder) -> None:
+        settled = inspection.facts
+        if not isinstance(settled, Settled) or settled.choices is None:
+            raise TypeError(f"{self.id}: planning an inspection that did not settle")
+        facts, auth = settled.found, settled.choices.auth
+        if not isinstance(facts, self.facts_type) or not isinstance(auth, self.auth_type):
+            raise TypeError(f"{self.id}: planning another stack's inspection")
+        run(builder, self.steps(project, inspection, facts, settled.choices))
+
+    def _candidates(self, project: Project, detection: Detection) -> list[CandT]:
+        if isinstance(detection, Found):
+            kept = [c for c in detection.candidates if isinstance(c, self.candidate_type)]
+            if len(kept) == len(detection.candidates):
+                return kept
+        return self.candidates(project)
+
+    def _choose(self, found: list[CandT], answers: Answers, insp: Inspection) -> CandT | None:
+        real = [c for c in found if not is_test_path(self.candidate_path(c))] or found
+        return choice.pick(
+            found if answers.app else real,
+            answers.app,
+            insp,
+            question="app",
+            text=self.app_question,
+            what=f"{self.name} app",
+            label=self.candidate_label,
+            aliases=self.candidate_aliases,
+        )
+
+    def _auth(
+        self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
+    ) -> tuple[AuthT, UserExpr | None, UserExpr | None, UserExpr | None] | None:
+        found = self.auth_candidates(project, facts)
+        chosen = choice.pick_library(
+            found, answers.auth, self.auth_ids, self.auth_library, self.declared_auth
+        )
+        if chosen is None:
+            text = self.auth_ambiguous if found else self.auth_question
+            insp.questions.append(Question("auth", text, self.auth_ids))
+            insp.auth = AuthReport(confidence="low")
+            return None
+        fields = self.user_fields(chosen)
+        email, name, user_id = exprs.user_exprs(
+            fields.email,
+            fields.name,
+            fields.user_id,
+            answers,
+            self.language,
+            self.user_names(chosen),
+        )
+        insp.auth = AuthReport(
+            self.auth_library(chosen),
+            email,
+            name,
+            user_id,
+            fields.confidence if email else "low",
+            self.auth_evidence(chosen),
+        )
+        if email is None:
+            insp.questions.append(reporting.email_question(self.email_question(chosen)))
+        if name is None:
+            insp.notes.append(reporting.no_name_note())
+        return chosen, email, name, user_id
+
+    def _widget(
+        self,
+        project: Project,
+        facts: FactsT,
+        delivery: Delivery,
+        answers: Answers,
+        insp: Inspection,
+    ) -> list[Layout]:
+        """Report the widget (found, or where it goes); the layouts as settled."""
+        layouts = self.layout_candidates(facts)
+        present = self.widget_found(project, facts)
+        if present is not None:
+            insp.widget = present
+            return layouts
+        target = None
+        if delivery == "script-attribute":
+            layouts = self._layouts(facts, layouts, answers, insp)
+            if layouts and not _tied(layouts):
+                target = self.widget_target(facts, delivery, layouts[0])
+        else:
+            target = self.widget_target(facts, delivery, None)
+        if target is not None:
+            insp.widget = reporting.widget_target(*target)
+        if (
+            self.needs_tag(facts, delivery)
+            and not answers.api_key
+            and (target is not None or delivery == "token-endpoint")
+        ):
+            insp.questions.append(reporting.api_key_question())
+        return layouts
+
+    def _layouts(
+        self, facts: FactsT, layouts: list[Layout], answers: Answers, insp: Inspection
+    ) -> list[Layout]:
+        """The layout `--layout` names, the detected ones, or a lone full page; a question when
+        there is none or several are used alike."""
+        templates = self.templates(facts)
+        if answers.layout:
+            layouts = [answered_layout(templates, layouts, answers.layout, insp.root)]
+        if not layouts:
+            # No template inherits from another: a lone full page (holding </body>) is the layout.
+            pages = [t for t in templates.values() if t.has_body_close and not t.extends]
+            if len(pages) == 1:
+                layouts = [Layout(pages[0], "body", 0)]
+        if not layouts:
+            insp.questions.append(
+                Question(
+                    "layout",
+                    "No base layout holding </body> was found: which template should carry the "
+                    "widget tag?",
+                    tuple(sorted(t.path for t in templates.values()))[:20],
+                )
+            )
+        elif _tied(layouts):
+            best = layouts[0]
+            insp.questions.append(
+                Question(
+                    "layout",
+                    "Several layouts could carry the widget tag: which one do signed-in pages use?",
+                    tuple(
+                        lay.template.path
+                        for lay in layouts
+                        if (lay.mode, lay.extenders) == (best.mode, best.extenders)
+                    ),
+                )
+            )
+        return layouts
+
+
+def _tied(layouts: Sequence[Layout]) -> bool:
+    best = layouts[0]
+    return sum((lay.mode, lay.extenders) == (best.mode, best.extenders) for lay in layouts) > 1

@@ -1,0 +1,70 @@
+"""The questions, notes and warnings every stack asks or gives, written once.
+
+A stack's reporting hooks call these instead of spelling the text out, so a rule that must hold
+everywhere (when the API key is asked, what a missing name claim means, why a page cache moves
+the token to the endpoint, what a Content-Security-Policy needs) has one copy.
+"""
+
+from __future__ import annotations
+
+from scaffolder.model import Evidence, Note, Question, WidgetReport
+
+WIDGET_HOST = "https://widget.bestchatbot.io"
+
+
+def api_key_question(tag: str = "tag") -> Question:
+    """The widget is missing, so its tag needs the public key (`tag`: how the stack calls it,
+    e.g. Next.js's `<Script>`)."""
+    return Question(
+        "api_key",
+        f"The widget {tag} is missing: what is your BestChatBot API key (data-api-key, "
+        "from the dashboard's widget settings; it is public)?",
+    )
+
+
+def email_question(text: str) -> Question:
+    """No email field on the user: the stack says where it looked and gives an example chain."""
+    return Question("email_expr", text)
+
+
+def no_name_note() -> Note:
+    return Note(
+        "no display-name field found: the token carries no `name` claim "
+        "(recommended; pass --name-expr to add one)"
+    )
+
+
+def widget_found(
+    path: str, line: int, has_user_token: bool, why: str = "BestChatBot widget <script> tag"
+) -> WidgetReport:
+    """The widget tag is already there (the report points at it)."""
+    return WidgetReport(True, path, line, has_user_token, (Evidence(path, line, why),))
+
+
+def widget_target(path: str, line: int, why: str) -> WidgetReport:
+    """The widget tag is missing; this is where it goes."""
+    return WidgetReport(False, path, line, False, (Evidence(path, line, why),))
+
+
+def page_cache_note(
+    file: str | None,
+    line: int | None,
+    *,
+    because: str = "",
+    token: str = "an inline token could be served to the wrong visitor",
+) -> Note:
+    """A page cache makes the endpoint the default delivery (`because`: what cache, when known)."""
+    cause = f" ({because})" if because else ""
+    return Note(
+        f"page cache in play{cause}: {token}, so the token endpoint is the default delivery",
+        file,
+        line,
+    )
+
+
+def csp_warning(evidence: Evidence, directives: str = "script-src and connect-src") -> str:
+    """A Content-Security-Policy that would block the widget unless its host is allowed."""
+    return (
+        f"{evidence.location()}: {evidence.why}; allow {WIDGET_HOST} in its {directives}, "
+        "or the browser will block the widget."
+    )
