@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from scaffolder import choice, exprs
+from scaffolder import choice, exprs, reporting
 from scaffolder.errors import UsageError
 from scaffolder.escape import url_path
 from scaffolder.markup import Layout, resolved_template
@@ -37,7 +37,6 @@ from scaffolder.model import (
     Question,
     Rendering,
     StackReport,
-    WidgetReport,
 )
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
@@ -311,12 +310,7 @@ def _auth(index: PythonIndex, facts: d.DjangoFacts, answers: Answers, insp: Insp
             )
         )
     if name is None:
-        insp.notes.append(
-            Note(
-                "no display-name field found: the token carries no `name` claim "
-                "(recommended; pass --name-expr to add one)"
-            )
-        )
+        insp.notes.append(reporting.no_name_note())
 
 
 # -- delivery and the widget -------------------------------------------------------------------
@@ -348,13 +342,7 @@ def _widget(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> None:
             None,
         )
         line = text.count("\n", 0, tag.start) + 1 if text else 1
-        insp.widget = WidgetReport(
-            True,
-            path,
-            line,
-            tag.has_user_token,
-            (Evidence(path, line, "BestChatBot widget <script> tag"),),
-        )
+        insp.widget = reporting.widget_found(path, line, tag.has_user_token)
         return
     target: tuple[str, int, str] | None = None
     if in_layout and facts.layouts and not any(q.id == "layout" for q in insp.questions):
@@ -374,17 +362,9 @@ def _widget(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> None:
         page = facts.frontend.page
         target = (page, facts.frontend.body_line, "single-page app shell: before </body>")
     if target is not None:
-        insp.widget = WidgetReport(
-            False, target[0], target[1], False, (Evidence(target[0], target[1], target[2]),)
-        )
+        insp.widget = reporting.widget_target(*target)
     if (in_layout or facts.frontend is not None) and not answers.api_key:
-        insp.questions.append(
-            Question(
-                "api_key",
-                "The widget tag is missing: what is your BestChatBot API key (data-api-key, "
-                "from the dashboard's widget settings; it is public)?",
-            )
-        )
+        insp.questions.append(reporting.api_key_question())
 
 
 def _choose_layout(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> None:
@@ -439,11 +419,10 @@ def _choose_layout(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> 
 def _notes(facts: d.DjangoFacts, insp: Inspection) -> None:
     for e in facts.page_cache:
         insp.notes.append(
-            Note(
-                "page cache in play: a token inlined in a cached page could be served to the "
-                "wrong visitor, so the token endpoint is the default delivery",
+            reporting.page_cache_note(
                 e.file,
                 e.line,
+                token="a token inlined in a cached page could be served to the wrong visitor",
             )
         )
     if not facts.auth_middleware and insp.delivery == "script-attribute":

@@ -16,6 +16,7 @@ from scaffolder.stacks.django.routes import Include, UrlConf, analyse
 from scaffolder.stacks.django.settings import ProjPath, Settings, resolve_module
 from scaffolder.stacks.django.templates import Backend, layouts
 from scaffolder.stacks.django.users import UserFields, UserModel
+from scaffolder.steps import SCRIPT
 
 CACHE_MIDDLEWARE = (
     "django.middleware.cache.UpdateCacheMiddleware",
@@ -412,7 +413,6 @@ def csp(settings: Settings) -> list[Evidence]:
 
 # -- a single-page frontend ------------------------------------------------------------------ -
 
-SCRIPT = "bestchatbot-identity.js"
 _VITE_BASE = re.compile(r"""\bbase\s*:\s*(['"`])([^'"`]+)\1""")
 _SHELLS = ("index.html", "public/index.html", "src/index.html")
 

@@ -12,17 +12,15 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from scaffolder import paths
 from scaffolder.python.source import PyModule, PythonIndex, string_value
 from scaffolder.stacks.django.settings import Settings, load, resolve_module
 
-_TEST_PATH = re.compile(
-    r"(^|/)(tests?|testing|examples?|docs|fixtures)/|(^|/)(test_[^/]*|conftest|tests?)\.py$"
-)
 _KIND_ORDER = {"manage.py": 0, "wsgi.py": 1, "asgi.py": 2}
 
 
 def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
+    return paths.is_test_path(path, django=True)
 
 
 def dirname(path: str) -> str:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 from scaffolder.errors import BadInput, Refused
-from scaffolder.escape import html_attr, js_str, py_raw_str, py_str
+from scaffolder.escape import js_str, py_raw_str, py_str
 from scaffolder.markup import (
-    WIDGET_SRC,
     Layout,
     Tag,
     append_lines,
@@ -27,13 +26,13 @@ from scaffolder.python.style import requote
 from scaffolder.spa import refresh_next_step
 from scaffolder.stacks.django import needs_layout, transforms
 from scaffolder.stacks.django.detect import (
-    SCRIPT,
     DjangoFacts,
     block_for,
     static_dir,
     template_targets,
 )
 from scaffolder.stacks.django.discover import dotted_name
+from scaffolder.steps import SCRIPT, csp_warnings, identity_script, widget_tag
 from scaffolder.templating import render
 
 TOKEN_VAR = "bestchatbot_token"
@@ -79,11 +78,7 @@ def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
                 "others: exclude signed-in pages from the cache or use --delivery token-endpoint"
             )
     plan_requirement(project, builder, insp.stack.app_root, PYJWT, "django")
-    for e in facts.csp:
-        builder.warn(
-            f"{e.location()}: {e.why}; allow https://widget.bestchatbot.io in its script-src "
-            "and connect-src, or the browser will block the widget."
-        )
+    csp_warnings(builder, facts.csp)
 
 
 # -- the token module --------------------------------------------------------------------------
@@ -218,7 +213,7 @@ def _context_processor(facts: DjangoFacts, builder: PlanBuilder) -> None:
 
 def _tag(api_key: str, with_token: bool) -> str:
     token = ATTRIBUTE if with_token else ""
-    return f'<script src="{WIDGET_SRC}" data-api-key="{html_attr(api_key)}"{token}></script>'
+    return widget_tag(api_key, token)
 
 
 def _layout_tag(facts: DjangoFacts, insp: Inspection, builder: PlanBuilder) -> None:
@@ -364,13 +359,7 @@ def _frontend(project: Project, facts: DjangoFacts, insp: Inspection, builder: P
     if SCRIPT in text:
         builder.skip(frontend.page, "identity script already loaded")
         return
-    if builder.current(frontend.script_path) is None:
-        builder.write(
-            frontend.script_path,
-            render("browser/bestchatbot-identity.js.j2", endpoint=facts.endpoint_url),
-            "new: syncs the widget's user with sign-in (setUserToken / clearUserToken)",
-            "javascript",
-        )
+    identity_script(builder, frontend.script_path, endpoint=facts.endpoint_url)
     lines = []
     if not widget_tags(text):
         lines.append(_tag(insp.answers.api_key or "", False))
@@ -397,14 +386,7 @@ def _layout_script(facts: DjangoFacts, insp: Inspection, builder: PlanBuilder) -
     if SCRIPT in text:
         builder.skip(layout.template.path, "identity script already loaded")
         return
-    script_path = f"{directory}/{SCRIPT}"
-    if builder.current(script_path) is None:
-        builder.write(
-            script_path,
-            render("browser/bestchatbot-identity.js.j2", endpoint=url),
-            "new: syncs the widget's user with sign-in (setUserToken / clearUserToken)",
-            "javascript",
-        )
+    identity_script(builder, f"{directory}/{SCRIPT}", endpoint=url)
     lines = []
     if facts.widget is None:
         lines.append(_tag(insp.answers.api_key or "", False))
