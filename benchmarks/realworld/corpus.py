@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tomlkit
 
@@ -24,6 +25,8 @@ class App:
     answers: dict[str, str] = field(default_factory=dict)
     verify: str = ""
     """Why the deep check cannot run here; empty when it can."""
+    recipe: dict[str, Any] = field(default_factory=dict)
+    """How the deep check runs the app (data: what to install, how to sign in)."""
 
     @property
     def mirror_name(self) -> str:
@@ -55,6 +58,7 @@ def _app(raw: dict[str, object]) -> App:
         expect={k: str(v) for k, v in expect.items()},
         answers={k: str(v) for k, v in dict(raw.get("answers", {})).items()},  # type: ignore[call-overload]
         verify=str(raw.get("verify", "")),
+        recipe=dict(raw.get("recipe", {})),  # type: ignore[call-overload]
     )
 
 

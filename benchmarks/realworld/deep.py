@@ -1,134 +1,33 @@
-"""The deepest check each stack allows here, without external services.
-
-Built so far: WordPress (the patched theme / plugin / must-use plugin runs under the php CLI
-with the tool's own WordPress stand-ins, tests/php/, as a visitor and as a signed-in user, and
-the token is verified with PyJWT). Everything else reports "not verified" with the reason:
-the corpus's own (`verify = "needs postgres"`) or that the check is not built for the stack yet.
+"""The deepest check each stack allows here, without external services: one module per stack
+(deep_python.py for Flask, Django and FastAPI, deep_nextjs.py, deep_wordpress.py; Express
+is not built yet). An app whose check cannot run reports "skip" with the reason: the corpus's
+own (`verify = "needs postgres"`), a missing recipe, or what stopped it (an install, a crash
+before the token was reached). Only a check that ran and passed is "pass".
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
-import subprocess
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import jwt
-
+from . import deep_nextjs, deep_python, deep_wordpress
 from .corpus import App
 
 if TYPE_CHECKING:
     from .levels import Level
 
-PHP_TIMEOUT = 60
-USER = {
-    "ID": 7,
-    "user_login": "ada",
-    "user_email": "Ada.Lovelace@Example.COM",
-    "display_name": "Ada Lovelace",
-}
-ROUTE = "/bestchatbot/v1/widget-token"
-TOKEN_ATTR = re.compile(r'data-user-token="([^"]+)"')
 
-
-def verify(app: App, root: Path, bcb: Path, changed: list[str]) -> Level:
+def verify(
+    app: App, checkout: Path, root: Path, work: Path, bcb: Path, changed: list[str]
+) -> Level:
     from .levels import Level
 
     if app.verify:
         return Level("skip", app.verify)
     if app.stack == "wordpress":
-        return _wordpress(root, bcb, changed)
-    return Level("skip", f"deep check not built for {app.stack} yet")
-
-
-def check_token(token: str, key: str, email: str) -> str | None:
-    """None when the token is the contract's, else what is wrong with it."""
-    try:
-        claims = jwt.decode(token, key, algorithms=["HS256"])
-    except jwt.PyJWTError as exc:
-        return f"token does not verify: {exc}"
-    if claims.get("email") != email.lower():
-        return f"email claim {claims.get('email')!r}, expected {email.lower()!r}"
-    lifetime = float(claims["exp"]) - time.time()
-    if not 0 < lifetime <= 3600 + 60:
-        return f"exp {lifetime:.0f}s from now, expected at most an hour"
-    return None
-
-
-def _stand_ins(bcb: Path) -> Path | None:
-    for parent in bcb.resolve().parents:
-        candidate = parent / "tests" / "php" / "run.php"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _php(runner: Path, scenario: dict[str, Any], env: dict[str, str]) -> dict[str, Any] | str:
-    try:
-        done = subprocess.run(
-            ["php", str(runner)],
-            input=json.dumps(scenario),
-            capture_output=True,
-            text=True,
-            timeout=PHP_TIMEOUT,
-            env=env,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return f"php timed out after {PHP_TIMEOUT}s"
-    if done.returncode != 0:
-        text = (done.stdout + done.stderr).strip()
-        missing = re.search(r"Call to undefined (function|method) ([\w:\\]+)", text)
-        if missing:
-            return f"stand-ins lack {missing.group(2)}()"
-        if "vendor/autoload.php" in text or re.search(r'Class "[\w\\]+" not found', text):
-            return "needs composer install (Packagist is out of reach here)"
-        return "php failed: " + (text.splitlines() or ["no output"])[0][:200]
-    out: dict[str, Any] = json.loads(done.stdout)
-    return out
-
-
-def _wordpress(root: Path, bcb: Path, changed: list[str]) -> Level:
-    from .levels import Level
-
-    runner = _stand_ins(bcb)
-    if runner is None:
-        return Level("skip", "the tool's checkout has no tests/php stand-ins")
-    php_files = [p for p in changed if p.endswith(".php")]
-    if len(php_files) != 1:
-        return Level("skip", f"expected one PHP file written, got {php_files}")
-    key = secrets.token_urlsafe(32)
-    env = {**os.environ, "BESTCHATBOT_SIGNING_KEY": key, "WP_STUB_THEME_DIR": str(root)}
-    base = {"require": [str(root / php_files[0])], "page": True}
-    visitor = _php(runner, {**base, "user": None}, env)
-    signed_in = _php(runner, {**base, "user": USER}, env)
-    for out in (visitor, signed_in):
-        if isinstance(out, str):
-            return Level("skip", out)
-        if out["errors"]:
-            return Level("fail", f"PHP errors: {out['errors'][0]}"[:200])
-    assert isinstance(visitor, dict) and isinstance(signed_in, dict)
-    if TOKEN_ATTR.search(visitor["html"]):
-        return Level("fail", "an anonymous visitor got a data-user-token")
-    found = TOKEN_ATTR.search(signed_in["html"])
-    if found:
-        token = found.group(1)
-    else:
-        rest = _php(runner, {**base, "user": USER, "rest": ["GET", ROUTE, signed_in["nonce"]]}, env)
-        if isinstance(rest, str):
-            return Level("skip", rest)
-        answer = rest.get("rest") or {}
-        if answer.get("status") != 200:
-            return Level("fail", f"no inline token and {ROUTE} answered {answer.get('status')}")
-        token = str(answer["body"].get("token"))
-        anonymous = _php(
-            runner, {"require": base["require"], "user": None, "rest": ["GET", ROUTE, None]}, env
-        )
-        if isinstance(anonymous, dict) and (anonymous.get("rest") or {}).get("status") == 200:
-            return Level("fail", f"{ROUTE} gave an anonymous visitor a token")
-    problem = check_token(token, key, str(USER["user_email"]))
-    return Level("fail", problem) if problem else Level("pass")
+        return deep_wordpress.verify(root, bcb, changed)
+    if app.stack == "nextjs":
+        return deep_nextjs.verify(app, checkout, root, work, changed)
+    if app.stack == "express":
+        return Level("skip", "deep check not built for express yet")
+    return deep_python.verify(app, root, work, changed)

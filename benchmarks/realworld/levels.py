@@ -142,5 +142,5 @@ def run_app(app: App, checkouts: Path, bcb: Path, work: Path) -> Result:
     if result.applied.status != "pass":
         result.verified = Level("skip", "not applied cleanly")
     else:
-        result.verified = deep.verify(app, copy, bcb, result.changed)
+        result.verified = deep.verify(app, checkout, copy, work, bcb, result.changed)
     return result
