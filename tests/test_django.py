@@ -16,7 +16,7 @@ from scaffolder.project import Project
 from scaffolder.python.source import PythonIndex
 from scaffolder.stacks.django.settings import ProjPath, load
 from scaffolder.stacks.django.templates import check_django_template
-from tests.helpers import FIXTURES, run
+from tests.helpers import FIXTURES, copy_fixture, run
 
 MANAGE = """\
 import os
@@ -141,6 +141,15 @@ def edit(result: engine.Result, path: str) -> str:
         pytest.param(
             "Path(__file__).parent.parent", 'BASE_DIR.joinpath("templates")', id="joinpath"
         ),
+        pytest.param(
+            "environ.Path(__file__) - 2", 'str(BASE_DIR.path("templates"))', id="environ.Path"
+        ),
+        pytest.param("environ.Path(__file__) - 2", 'BASE_DIR("templates")', id="environ call"),
+        pytest.param(
+            "os.path.join(os.path.dirname(os.path.dirname(__file__)), 'site')",
+            'os.path.join(BASE_DIR, "..", "templates")',
+            id="os.path.join of a joined dir",
+        ),
     ],
 )
 def test_template_dirs_resolve(tmp_path: Path, base_dir: str, dirs: str) -> None:
@@ -150,6 +159,8 @@ def test_template_dirs_resolve(tmp_path: Path, base_dir: str, dirs: str) -> None
             "proj/settings.py": f"""\
                 import os
                 from pathlib import Path
+
+                import environ
 
                 BASE_DIR = {base_dir}
                 TEMPLATES = [{{"BACKEND": "x", "DIRS": [{dirs}]}}]
@@ -217,22 +228,39 @@ def test_several_settings_modules_without_a_pointer_ask(tmp_path: Path) -> None:
         inspect(tmp_path, settings="nowhere.settings")
 
 
-def test_split_settings_package_without_a_pointer_asks_for_the_leaf(tmp_path: Path) -> None:
-    site(tmp_path)
-    (tmp_path / "manage.py").write_text(
+def _split_settings_site(root: Path, production: str) -> None:
+    site(root)
+    (root / "manage.py").write_text(
         "from django.core.management import execute_from_command_line\n"
     )
-    settings = (tmp_path / "site_conf/settings.py").read_text()
-    (tmp_path / "site_conf/settings.py").unlink()
+    settings = (root / "site_conf/settings.py").read_text()
+    (root / "site_conf/settings.py").unlink()
     write(
-        tmp_path,
+        root,
         {
             "site_conf/settings/__init__.py": "",
             "site_conf/settings/base.py": settings.replace("parent.parent", "parent.parent.parent"),
             "site_conf/settings/local.py": "from .base import *\nDEBUG = True\n",
-            "site_conf/settings/production.py": "from .base import *\nDEBUG = False\n",
+            "site_conf/settings/production.py": "from .base import *\n" + production,
         },
     )
+
+
+def test_split_settings_leaves_of_one_base_are_not_rivals(tmp_path: Path) -> None:
+    _split_settings_site(tmp_path, 'DEBUG = False\nINSTALLED_APPS += ["anymail"]\n')
+    insp = inspect(tmp_path, api_key="pk")
+    assert insp.questions == []
+    assert [f.value for f in insp.findings if f.kind == "settings"] == [
+        "site_conf.settings.local",
+        "site_conf.settings.production",
+    ]
+    assert "site_conf.bestchatbot.widget_token_context" in edit(
+        plan(tmp_path, api_key="pk"), "site_conf/settings/base.py"
+    )
+
+
+def test_split_settings_leaf_that_redefines_the_apps_is_a_rival(tmp_path: Path) -> None:
+    _split_settings_site(tmp_path, 'INSTALLED_APPS = ["django.contrib.auth", "shop"]\n')
     question = next(q for q in inspect(tmp_path).questions if q.id == "settings")
     assert question.choices == ("site_conf.settings.local", "site_conf.settings.production")
     result = plan(tmp_path, settings="site_conf.settings.local", api_key="pk")
@@ -651,3 +679,106 @@ def test_drf_spa_without_session_authentication_warns(tmp_path: Path) -> None:
     assert any("TokenAuthentication" in w and "Authorization" in w for w in result.plan.warnings)
     with_session = plan(FIXTURES / "django-drf-spa", api_key="pk")
     assert not any("Authorization" in w for w in with_session.plan.warnings)
+
+
+# -- shapes of real projects (issue 13) -----------------------------------------------------------
+
+
+def test_project_package_named_example_is_the_project(tmp_path: Path) -> None:
+    """The project's own package in `example/` is not sample code: its views render pages, and
+    its override of allauth's base template is the layout the package's pages extend."""
+    root = copy_fixture("django-example-pkg", tmp_path)
+    insp = inspect(root, api_key="pk")
+    assert insp.stack.rendering == "server-rendered"
+    assert insp.widget.file == "example/templates/allauth/layouts/base.html"
+    assert insp.delivery == "script-attribute"
+    assert insp.questions == []
+    layout = edit(plan(root, api_key="pk"), "example/templates/allauth/layouts/base.html")
+    assert "data-user-token" in layout.split("</body>")[0]
+
+
+def test_example_tests_stay_tests(tmp_path: Path) -> None:
+    """Below the project's package, its tests are still not the app: a login() there is no
+    sign-in evidence."""
+    root = copy_fixture("django-example-pkg", tmp_path)
+    write(
+        root,
+        {
+            "example/tests/__init__.py": "",
+            "example/tests/test_login.py": """\
+                from django.contrib.auth import login
+
+
+                def test_login(rf, user):
+                    login(rf.get("/"), user)
+                """,
+        },
+    )
+    evidence = {e.file for e in inspect(root, api_key="pk").auth.evidence}
+    assert "example/urls.py" in evidence
+    assert not any(f.startswith("example/tests/") for f in evidence)
+
+
+def test_admin_overrides_are_no_layout(tmp_path: Path) -> None:
+    root = copy_fixture("django-drf-admin", tmp_path)
+    insp = inspect(root)
+    assert (insp.stack.rendering, insp.delivery) == ("api", "token-endpoint")
+    assert insp.widget is None or insp.widget.file is None
+    assert insp.questions == []
+    edits = {e.path for e in plan(root).plan.edits}
+    assert "inventory/urls.py" in edits
+    assert not any(p.startswith("templates/") for p in edits)
+
+
+@pytest.mark.parametrize(
+    ("answers", "refusal"),
+    [
+        pytest.param(
+            {"layout": "admin/base_site.html"},
+            r"--layout admin/base_site\.html: the project renders no pages",
+            id="--layout on a JSON API",
+        ),
+        pytest.param(
+            {"delivery": "script-attribute", "api_key": "pk"},
+            r"--delivery script-attribute: the project renders no pages",
+            id="--delivery script-attribute without pages",
+        ),
+        pytest.param(
+            {"delivery": "script-attribute", "api_key": "pk", "layout": "admin/base_site.html"},
+            r"--layout admin/base_site\.html: an admin site template",
+            id="--layout naming an admin template",
+        ),
+    ],
+)
+def test_answers_without_pages_are_refused(
+    tmp_path: Path, answers: dict[str, str], refusal: str
+) -> None:
+    root = copy_fixture("django-drf-admin", tmp_path)
+    with pytest.raises(UsageError, match=refusal):
+        inspect(root, **answers)
+
+
+def test_layout_answer_turns_an_api_judgement_into_pages(tmp_path: Path) -> None:
+    """Pages the tool did not see rendered (a view it cannot read): --layout says they exist."""
+    site(tmp_path, files={"pages/views.py": "def home(request):\n    return None\n"})
+    assert inspect(tmp_path, api_key="pk").stack.rendering == "api"
+    insp = inspect(tmp_path, api_key="pk", layout="base.html")
+    assert (insp.stack.rendering, insp.widget.file) == ("server-rendered", "templates/base.html")
+    assert "data-user-token" in edit(
+        plan(tmp_path, api_key="pk", layout="base.html"), "templates/base.html"
+    )
+
+
+def test_settings_package_without_a_pointer_and_apps_dir_templates(tmp_path: Path) -> None:
+    """manage.py sets no DJANGO_SETTINGS_MODULE; local / production only star-import base, whose
+    DIRS is `os.path.join(APPS_DIR, "templates")`."""
+    root = copy_fixture("django-split-settings", tmp_path)
+    insp = inspect(root, api_key="pk")
+    assert insp.questions == []
+    assert insp.stack.rendering == "server-rendered"
+    assert insp.widget.file == "ledger/templates/base.html"
+    settings = [f.value for f in insp.findings if f.kind == "settings"]
+    assert settings == ["config.settings.local", "config.settings.production"]
+    result = plan(root, api_key="pk")
+    assert "config.bestchatbot.widget_token_context" in edit(result, "config/settings/base.py")
+    assert not any(e.path.endswith(("local.py", "production.py")) for e in result.plan.edits)

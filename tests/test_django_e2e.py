@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    FIXTURES,
     ROOT,
     apply_twice,
     assert_contract,
@@ -138,6 +139,71 @@ def test_django_drf_spa(tmp_path: Path, signing_key: str) -> None:
     api_token = seen["api_token"]
     assert api_token["status"] == 200
     assert verify(api_token["json"]["token"]).payload["email"] == "lin.chen@example.org"
+    assert seen["after_logout"]["status"] == 401
+
+
+def test_django_project_package_named_example(tmp_path: Path, signing_key: str) -> None:
+    """The project's package is `example/`; its override of allauth's base template is the
+    layout of allauth's own pages and of the pages extending allauth's manage layout."""
+    root = copy_fixture("django-example-pkg", tmp_path)
+    apply_twice(root, "--api-key", "pk_notes")
+    layout = (root / "example/templates/allauth/layouts/base.html").read_text()
+    assert WIDGET in layout and "data-user-token" in layout
+    seen = drive(root, "example.settings", "example_pkg", tmp_path)
+
+    assert WIDGET in seen["anonymous"] and token_in(seen["anonymous"]) is None
+    assert WIDGET in seen["login_page"] and token_in(seen["login_page"]) is None
+    assert seen["login"] == 302, seen.get("login_page_after")
+    token = token_in(seen["home"])
+    assert token is not None
+    assert_contract(
+        verify(token), email="mae.jemison@example.com", name="Mae Jemison", user_id=seen["id"]
+    )
+    account_page = token_in(seen["email_page"])
+    assert account_page is not None and verify(account_page).payload["user_id"] == seen["id"]
+    assert token_in(seen["after_logout"]) is None
+
+
+def test_django_split_settings_without_a_pointer(
+    tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """manage.py names no settings module; local and production only star-import base."""
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "e2e-production-secret")
+    root = copy_fixture("django-split-settings", tmp_path)
+    apply_twice(root, "--api-key", "pk_ledger")
+    assert "widget_token_context" in (root / "config/settings/base.py").read_text()
+    for leaf in ("local", "production"):
+        before = (FIXTURES / "django-split-settings/config/settings" / f"{leaf}.py").read_text()
+        assert (root / "config/settings" / f"{leaf}.py").read_text() == before
+    for settings in ("config.settings.local", "config.settings.production"):
+        (tmp_path / settings).mkdir()
+        seen = drive(root, settings, "split_settings", tmp_path / settings)
+        assert WIDGET in seen["anonymous"] and token_in(seen["anonymous"]) is None
+        assert seen["login"] == 302
+        token = token_in(seen["home"])
+        assert token is not None
+        assert_contract(verify(token), email="kofi@example.net", name="kofi", user_id=seen["id"])
+
+
+def test_django_drf_api_with_admin_overrides(tmp_path: Path, signing_key: str) -> None:
+    """An API-only DRF project whose only templates rebrand the admin: the endpoint, and the
+    admin templates stay as they were."""
+    root = copy_fixture("django-drf-admin", tmp_path)
+    admin = sorted((root / "templates").rglob("*.html"))
+    before = {p: p.read_bytes() for p in admin}
+    apply_twice(root)
+    assert {p: p.read_bytes() for p in admin} == before
+    seen = drive(root, "inventory.settings", "drf_admin", tmp_path)
+
+    assert seen["anonymous"] == {"status": 401, "json": {"token": None}, "no_store": True}
+    assert seen["login"] == 302
+    session = seen["session"]
+    assert session["status"] == 200 and session["no_store"]
+    assert_contract(
+        verify(session["json"]["token"]), email="ops@example.com", name="ops", user_id=seen["id"]
+    )
+    assert seen["items"] == 200
+    assert WIDGET not in seen["admin"]
     assert seen["after_logout"]["status"] == 401
 
 
@@ -378,6 +444,74 @@ def _scenario_without_key() -> dict[str, Any]:
     return seen
 
 
+def _scenario_example_pkg() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    seen: dict[str, Any] = {"anonymous": client.get("/").text}
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "Mae.Jemison@Example.com",
+            "password1": "endeavour-92",
+            "password2": "endeavour-92",
+        },
+    )
+    client.post("/accounts/logout/")
+    mae = get_user_model().objects.get()
+    mae.first_name, mae.last_name = "Mae", "Jemison"
+    mae.save()
+    seen["id"] = str(mae.pk)
+    seen["login_page"] = client.get("/accounts/login/").text
+    response = client.post(
+        "/accounts/login/", {"login": "mae.jemison@example.com", "password": "endeavour-92"}
+    )
+    seen["login"] = response.status_code
+    if response.status_code != 302:
+        seen["login_page_after"] = response.text[-3000:]
+    seen["home"] = client.get("/").text
+    seen["email_page"] = client.get("/accounts/email/").text
+    client.post("/accounts/logout/")
+    seen["after_logout"] = client.get("/").text
+    return seen
+
+
+def _scenario_split_settings() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    kofi = get_user_model().objects.create_user("kofi", "Kofi@Example.net", "double-entry")
+    client = Client()
+    seen: dict[str, Any] = {"id": str(kofi.pk), "anonymous": client.get("/").text}
+    seen["login"] = client.post(
+        "/accounts/login/", {"username": "kofi", "password": "double-entry"}
+    ).status_code
+    seen["home"] = client.get("/").text
+    return seen
+
+
+def _scenario_drf_admin() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    ops = get_user_model().objects.create_user(
+        "ops", "ops@example.com", "restock-now", is_staff=True, is_superuser=True
+    )
+    client = Client()
+    seen: dict[str, Any] = {"id": str(ops.pk)}
+    seen["anonymous"] = _json(client.get("/api/widget-token"))
+    seen["login"] = client.post(
+        "/api-auth/login/", {"username": "ops", "password": "restock-now"}
+    ).status_code
+    seen["session"] = _json(client.get("/api/widget-token"))
+    seen["items"] = client.get("/api/items/").status_code
+    seen["admin"] = client.get("/admin/").text
+    client.post("/api-auth/logout/")
+    seen["after_logout"] = _json(client.get("/api/widget-token"))
+    return seen
+
+
 SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
     "auth": _scenario_auth,
     "without_key": _scenario_without_key,
@@ -385,6 +519,9 @@ SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
     "allauth": _scenario_allauth,
     "drf": _scenario_drf,
     "cached": _scenario_cached,
+    "example_pkg": _scenario_example_pkg,
+    "split_settings": _scenario_split_settings,
+    "drf_admin": _scenario_drf_admin,
 }
 
 OVERLAY = """\

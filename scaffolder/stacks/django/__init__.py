@@ -52,7 +52,7 @@ from scaffolder.stacks.django.discover import (
     settings_candidates,
 )
 from scaffolder.stacks.django.settings import Settings, load
-from scaffolder.stacks.django.templates import backends
+from scaffolder.stacks.django.templates import backends, is_admin, pages
 from scaffolder.stacks.django.users import UserFields, find_user_model, pick_fields
 
 AUTH_IDS = ("django-auth", "django-allauth")
@@ -104,7 +104,8 @@ class DjangoStack(Stack):
             "spa"
             if facts.frontend is not None
             else "server-rendered"
-            if facts.renders_templates and facts.layout_backend is not None
+            # --layout says the pages use that template: they are server-rendered.
+            if (facts.renders_templates or answers.layout) and facts.layout_backend is not None
             else "api"
         )
         insp.stack = StackReport(
@@ -182,9 +183,10 @@ def _choose_settings(
     if found:
         return found
     candidates = _candidates(index, proj)
-    if len(candidates) == 1:
-        loaded = load(index, proj.root, candidates[0])
-        return [loaded] if loaded else []
+    loaded_all = [s for c in candidates if (s := load(index, proj.root, c)) is not None]
+    if loaded_all and len({_defined_by(s) for s in loaded_all}) == 1:
+        # Modules that only star-import the one defining everything are one project, not rivals.
+        return loaded_all
     insp.questions.append(
         Question(
             "settings",
@@ -198,6 +200,14 @@ def _choose_settings(
         )
     )
     return []
+
+
+_DEFINING = ("INSTALLED_APPS", "TEMPLATES", "ROOT_URLCONF", "MIDDLEWARE", "AUTH_USER_MODEL")
+
+
+def _defined_by(settings: Settings) -> tuple[str | None, ...]:
+    """The files that assign the settings the integration reads (`+=` keeps the base's)."""
+    return tuple((w.path if (w := settings.where(n)) else None) for n in _DEFINING)
 
 
 def _candidates(index: PythonIndex, proj: DjangoProject) -> list[str]:
@@ -221,11 +231,11 @@ def _facts(
     facts.drf = "rest_framework" in installed
     facts.drf_auth = d.drf_authentication(settings)
     if facts.drf and not facts.drf_auth:
-        facts.view_authentication = d.views_authentication(index, proj.root)
+        facts.view_authentication = d.views_authentication(index, facts)
     facts.ninja = d.ninja_apis(index)
     facts.page_cache = d.page_cache(index, settings)
     facts.csp = d.csp(settings)
-    facts.renders_templates = d.renders_templates(index, proj.root)
+    facts.renders_templates = d.renders_templates(index, facts)
     middleware = settings.where("MIDDLEWARE")
     facts.auth_middleware = middleware is None or d.AUTH_MIDDLEWARE in settings.strings(
         "MIDDLEWARE"
@@ -287,7 +297,7 @@ def _auth(index: PythonIndex, facts: d.DjangoFacts, answers: Answers, insp: Insp
     elif library == "django-auth":
         why = "django.contrib.auth in INSTALLED_APPS"
         evidence.append(facts.at("django.contrib.auth", "INSTALLED_APPS", why))
-    evidence += d.sign_in_evidence(index, facts.project.root)
+    evidence += d.sign_in_evidence(index, facts)
     facts.user = user
     evidence += user.evidence
     fields = pick_fields(user, settings, library == "django-allauth")
@@ -335,6 +345,14 @@ def _widget(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> None:
     in_layout = needs_layout(facts, insp)
     if in_layout:
         _choose_layout(facts, answers, insp)
+    elif answers.layout:
+        why = (
+            f"the widget goes into the single-page app's shell {facts.frontend.page}"
+            if facts.frontend is not None
+            else "the project renders no pages (admin templates aside), so its JSON API gets "
+            "the token endpoint"
+        )
+        raise UsageError(f"--layout {answers.layout}: {why}")
     if facts.widget is not None:
         path, tag = facts.widget
         text = next(
@@ -372,6 +390,11 @@ def _choose_layout(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> 
         for backend in facts.backends:
             for tpl in backend.templates.values():
                 if answers.layout in (tpl.path, tpl.name):
+                    if is_admin(tpl):
+                        raise UsageError(
+                            f"--layout {answers.layout}: an admin site template; the widget "
+                            "goes into the pages visitors see"
+                        )
                     known = next((lay for lay in facts.layouts if lay.template is tpl), None)
                     mode = "body" if tpl.has_body_close else "append"
                     chosen = known or Layout(tpl, mode, 0)
@@ -380,7 +403,12 @@ def _choose_layout(facts: d.DjangoFacts, answers: Answers, insp: Inspection) -> 
                     facts.layout_backend = backend
                     return
         raise UsageError(f"--layout {answers.layout}: no such template")
-    all_templates = sorted(t.path for b in facts.backends for t in b.templates.values())
+    all_templates = sorted(t.path for b in facts.backends for t in pages(b))
+    if not all_templates:  # only --delivery script-attribute leads here without pages
+        raise UsageError(
+            f"--delivery {insp.delivery}: the project renders no pages (admin templates aside) "
+            "to carry the widget tag; its JSON API gets the token endpoint"
+        )
     if not facts.layouts:
         insp.questions.append(
             Question(

@@ -11,10 +11,17 @@ from scaffolder.markup import Layout, Tag, widget_tags
 from scaffolder.model import Evidence, Finding
 from scaffolder.project import Project
 from scaffolder.python.source import PythonIndex
-from scaffolder.stacks.django.discover import AppInfo, DjangoProject, dirname, is_test_path, join
+from scaffolder.stacks.django.discover import (
+    AppInfo,
+    DjangoProject,
+    dirname,
+    is_test_path,
+    join,
+    own_code,
+)
 from scaffolder.stacks.django.routes import Include, UrlConf, analyse
 from scaffolder.stacks.django.settings import ProjPath, Settings, resolve_module
-from scaffolder.stacks.django.templates import Backend, layouts
+from scaffolder.stacks.django.templates import Backend, layouts, pages
 from scaffolder.stacks.django.users import UserFields, UserModel
 from scaffolder.steps import SCRIPT
 
@@ -93,6 +100,11 @@ class DjangoFacts:
             where.path if where else self.settings.path, where.line if where else 1, why
         )
 
+    def owns(self, path: str) -> bool:
+        """A module of this project's own code (see `own_code`)."""
+        packages = [self.package_dir, *(a.directory for a in self.apps)]
+        return own_code(path, self.project.root, packages)
+
     @property
     def endpoint_url(self) -> str:
         return self.endpoint_prefix.rstrip("/") + "/widget-token"
@@ -169,8 +181,8 @@ def choose_layouts(backends: list[Backend]) -> tuple[Backend | None, list[Layout
         if best is None or key < (rank[best[1][0].mode], -best[1][0].extenders):
             best = (backend, found)
     if best is None:
-        pages = next((b for b in backends if b.templates and b.engine == "django"), None)
-        return pages or next((b for b in backends if b.templates), None), []
+        django = next((b for b in backends if pages(b) and b.engine == "django"), None)
+        return django or next((b for b in backends if pages(b)), None), []
     return best
 
 
@@ -202,10 +214,9 @@ def find_widget(
     return None
 
 
-def renders_templates(index: PythonIndex, root: str) -> bool:
-    prefix = "" if root in (".", "") else root + "/"
+def renders_templates(index: PythonIndex, facts: DjangoFacts) -> bool:
     for mod in index.modules():
-        if not mod.path.startswith(prefix) or is_test_path(mod.path):
+        if not facts.owns(mod.path):
             continue
         if "template" not in mod.text and "render" not in mod.text and "generic" not in mod.text:
             continue
@@ -234,12 +245,11 @@ _SIGN_IN_URLS = {
 }
 
 
-def sign_in_evidence(index: PythonIndex, root: str) -> list[Evidence]:
+def sign_in_evidence(index: PythonIndex, facts: DjangoFacts) -> list[Evidence]:
     """Where users sign in: login() calls, LoginView, the auth URL includes."""
-    prefix = "" if root in (".", "") else root + "/"
     found: list[Evidence] = []
     for mod in index.modules(containing="login"):
-        if not mod.path.startswith(prefix) or is_test_path(mod.path):
+        if not facts.owns(mod.path):
             continue
         for node in ast.walk(mod.tree):
             why = None
@@ -328,13 +338,12 @@ def drf_authentication(settings: Settings) -> list[str]:
     return []
 
 
-def views_authentication(index: PythonIndex, root: str) -> list[str]:
+def views_authentication(index: PythonIndex, facts: DjangoFacts) -> list[str]:
     """The `authentication_classes` every API view of the project sets, when they agree
     (qualified names); empty when they differ or none is set."""
-    prefix = "" if root in (".", "") else root + "/"
     seen: set[tuple[str, ...]] = set()
     for mod in index.modules(containing="authentication_classes"):
-        if not mod.path.startswith(prefix) or is_test_path(mod.path):
+        if not facts.owns(mod.path):
             continue
         for node in ast.walk(mod.tree):
             if not (

@@ -23,6 +23,21 @@ def is_test_path(path: str) -> bool:
     return paths.is_test_path(path, django=True)
 
 
+def own_code(path: str, root: str, packages: list[str]) -> bool:
+    """Whether `path` is the project's code, not its tests, examples or docs. Below a package
+    of the project itself (the settings package, an app) only the part inside it is judged, so
+    a project whose package is named `example/` is still seen."""
+    prefix = "" if root in (".", "") else root + "/"
+    if not path.startswith(prefix):
+        return False
+    rel = path[len(prefix) :]
+    for package in sorted(packages, key=len, reverse=True):
+        if package not in (".", "") and path.startswith(package + "/"):
+            rel = path[len(package) + 1 :]
+            break
+    return not is_test_path(rel)
+
+
 def dirname(path: str) -> str:
     return posixpath.dirname(path) or "."
 

@@ -293,6 +293,11 @@ class _Evaluator:
                 return _join_str(left, right)
         if isinstance(op, ast.Div) and isinstance(left, ProjPath) and isinstance(right, str):
             return left.join(right)
+        if isinstance(op, ast.Sub) and isinstance(left, ProjPath) and isinstance(right, int):
+            # django-environ: `environ.Path(__file__) - 3` goes three levels up.
+            for _ in range(right):
+                left = left.parent
+            return left
         return UNKNOWN
 
     def _attribute(self, mod: PyModule, node: ast.Attribute) -> Any:
@@ -304,12 +309,20 @@ class _Evaluator:
                 return base.parent
             if node.attr == "parents":
                 return _Parents(base)
+            if node.attr == "root":  # django-environ's Path.root: the path as a string
+                return base
         return UNKNOWN
 
     def _call(self, mod: PyModule, node: ast.Call) -> Any:
         name = mod.qualified(node.func) or ""
         args = [self.eval(mod, a) for a in node.args]
-        if name in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "os.path.join"):
+        if name in (
+            "pathlib.Path",
+            "pathlib.PurePath",
+            "pathlib.PosixPath",
+            "os.path.join",
+            "environ.Path",
+        ):
             return _path_join(args)
         if name in ("os.path.dirname",) and len(args) == 1:
             path = _as_path(args[0])
@@ -331,13 +344,17 @@ class _Evaluator:
             if isinstance(owner, ProjPath):
                 if node.func.attr in ("resolve", "absolute", "expanduser"):
                     return owner
-                if node.func.attr == "joinpath":
+                if node.func.attr in ("joinpath", "path"):  # `path`: django-environ's Path
                     return _path_join([owner, *args])
             # django-environ and friends: env("X", default=...), env.bool("X", default=...)
             if node.func.attr in ("str", "bool", "int", "list", "path", "get_value"):
                 return _keyword(self, mod, node, "default")
-        if isinstance(node.func, ast.Name) and node.func.id == "env":
-            return _keyword(self, mod, node, "default")
+        if isinstance(node.func, ast.Name):
+            if node.func.id == "env":
+                return _keyword(self, mod, node, "default")
+            called = self.env.get(node.func.id)
+            if isinstance(called, ProjPath):  # django-environ: `ROOT_DIR("templates")`
+                return _path_join([called, *args])
         return UNKNOWN
 
     def _fstring(self, mod: PyModule, node: ast.JoinedStr) -> Any:

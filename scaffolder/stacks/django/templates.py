@@ -101,8 +101,31 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+# Overrides of the admin site's templates: staff pages, never where the visitors' widget goes.
+_ADMIN = ("admin/", "registration/admin/")
+# A package's base template that the package's own pages extend: a project override of it is
+# the layout of those pages even when no template of the project extends it.
+PACKAGE_LAYOUTS = ("allauth/layouts/base.html", "account/base.html")
+
+
+def is_admin(tpl: Template) -> bool:
+    return tpl.name.startswith(_ADMIN)
+
+
+def pages(backend: Backend) -> list[Template]:
+    """The backend's templates that pages of the site render (admin overrides left out)."""
+    return [t for t in backend.templates.values() if not is_admin(t)]
+
+
 def layouts(backend: Backend) -> list[Layout]:
-    return find_layouts(backend.templates)
+    site = {name: t for name, t in backend.templates.items() if not is_admin(t)}
+    found = find_layouts(site)
+    named = {lay.template.name for lay in found}
+    for name in PACKAGE_LAYOUTS:
+        tpl = site.get(name)
+        if tpl is not None and name not in named and tpl.has_body_close:
+            found.append(Layout(tpl, "body", 0))
+    return found
 
 
 # -- a syntax check for Django templates ------------------------------------------------------
