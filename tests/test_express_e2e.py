@@ -184,6 +184,7 @@ class FakeFirebaseAuth:
     def __init__(self, project_id: str) -> None:
         self.project_id = project_id
         self.accounts: dict[str, dict[str, Any]] = {}
+        self.providers: dict[str, str] = {}
         self.issued: set[str] = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -201,8 +202,11 @@ class FakeFirebaseAuth:
         self.server.server_close()
         self.thread.join(timeout=10)
 
-    def add_user(self, uid: str, email: str, display_name: str | None = None) -> None:
+    def add_user(
+        self, uid: str, email: str, display_name: str | None = None, provider: str = "password"
+    ) -> None:
         self.accounts[uid] = {"localId": uid, "email": email, "displayName": display_name}
+        self.providers[uid] = provider
 
     def _claims(self, uid: str, issuer: str, lifetime: int) -> dict[str, Any]:
         account = self.accounts[uid]
@@ -219,7 +223,7 @@ class FakeFirebaseAuth:
             "email_verified": True,
             "firebase": {
                 "identities": {"email": [account["email"]]},
-                "sign_in_provider": "password",
+                "sign_in_provider": self.providers[uid],
             },
         }
         if account["displayName"]:
@@ -466,6 +470,7 @@ def test_firebase_session_cookie_spa(tmp_path: Path, signing_key: str) -> None:
     with FakeFirebaseAuth(project_id) as firebase:
         firebase.add_user("uid-katherine", "Katherine.Johnson@NASA.gov", "Katherine Johnson")
         firebase.add_user("uid-anon-name", "dorothy@nasa.gov")
+        firebase.add_user("anon", "left-over@nasa.gov", provider="anonymous")
         env = {"FIREBASE_AUTH_EMULATOR_HOST": firebase.host, "FIREBASE_PROJECT_ID": project_id}
         with node_server(root, "server.js", env=env) as browser:
             shell = browser.get("/").text
@@ -503,6 +508,14 @@ def test_firebase_session_cookie_spa(tmp_path: Path, signing_key: str) -> None:
             other.post("/sessionLogin", json_body={"idToken": firebase.id_token("uid-anon-name")})
             claims = verify(other.get("/api/widget-token").json()["token"])
             assert_contract(claims, email="dorothy@nasa.gov", name=None, user_id="uid-anon-name")
+
+            # An anonymous sign-in (signInAnonymously), even one whose token carried an email:
+            # a session, but nobody to identify.
+            guest = Client(browser.base)
+            login = guest.post("/sessionLogin", json_body={"idToken": firebase.id_token("anon")})
+            assert login.status == 200, login.text
+            anonymous_user = guest.get("/api/widget-token")
+            assert (anonymous_user.status, anonymous_user.json()) == (401, {"token": None})
 
 
 def test_typescript_token_endpoint(tmp_path: Path, signing_key: str) -> None:

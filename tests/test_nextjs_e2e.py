@@ -483,6 +483,44 @@ def test_supabase(tmp_path: Path, signing_key: str) -> None:
     assert_client_never_sees_the_key(root, component)
 
 
+def test_supabase_before_typed_anonymous_users(tmp_path: Path, signing_key: str) -> None:
+    """supabase-js 2.43 (its User type has no `is_anonymous` yet, @supabase/ssr 0.5): the route
+    reads the flag as Supabase Auth sends it, type-checks, and turns anonymous users away."""
+    root = copy_fixture("nextjs-supabase", tmp_path)
+    manifest = json.loads((root / "package.json").read_text())
+    manifest["dependencies"].update({"@supabase/ssr": "0.5.2", "@supabase/supabase-js": "2.43.5"})
+    (root / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    apply_twice(root)
+    install(root)
+    route = (root / "src/app/api/widget-token/route.ts").read_text()
+    assert '"is_anonymous" in signedIn' in route and "signedIn?.is_anonymous" not in route
+    type_check(root)
+
+    server = (
+        "const auth = { getUser: async () => ({ data: { user: state.user }, error: null }) };"
+        "return { createClient: async () => ({ auth }) };"
+    )
+    grace = {
+        "id": "5f0c",
+        "email": "Grace@Navy.MIL",
+        "app_metadata": {"provider": "email"},
+        "user_metadata": {"full_name": "Grace Hopper"},
+    }
+    flagged = {**grace, "id": "a1", "is_anonymous": True}
+    by_provider = {**grace, "id": "a2", "app_metadata": {"provider": "anonymous"}}
+    signed, anonymous_flag, anonymous_provider = call_route(
+        root,
+        tmp_path,
+        "src/app/api/widget-token/route.ts",
+        "app",
+        {"@/lib/supabase/server": server},
+        [{"state": {"user": u}} for u in (grace, flagged, by_provider)],
+    )
+    assert_signed(signed, email="grace@navy.mil", name="Grace Hopper", user_id="5f0c")
+    assert_anonymous(anonymous_flag)
+    assert_anonymous(anonymous_provider)
+
+
 def test_auth0_javascript(tmp_path: Path, signing_key: str) -> None:
     root = patched("nextjs-auth0", tmp_path, "--api-key", "pk_bakery")
     route = (root / "app/api/widget-token/route.js").read_text()
@@ -555,6 +593,47 @@ def test_authjs_v5(tmp_path: Path, signing_key: str) -> None:
     component = "components/bestchatbot-identity.tsx"
     assert run_component(root, tmp_path, component, {"next-auth/react": hook}, steps) == expected
     assert_client_never_sees_the_key(root, component)
+
+
+def test_authjs_guest_sessions(tmp_path: Path, signing_key: str) -> None:
+    """A guest Credentials provider whose users carry `membership: "guest"` on the session (the
+    app's own marker): the guest gets 401 even with an email, a GitHub user a token."""
+    root = patched("nextjs-authjs-guest", tmp_path, "--api-key", "pk_notes")
+    route = (root / "app/api/widget-token/route.ts").read_text()
+    assert 'signedIn?.user?.membership === "guest" ? null : signedIn' in route
+    type_check(root)
+
+    auth = "return { auth: async () => state.session };"
+    expires = "2099-01-01T00:00:00.000Z"
+    guest = {
+        "user": {
+            "id": "5d1c",
+            "name": "Guest",
+            "email": "guest-5d1c@guests.field-notes.example",
+            "membership": "guest",
+        },
+        "expires": expires,
+    }
+    member = {
+        "user": {
+            "id": "gh-310",
+            "name": "Rosa Birder",
+            "email": "Rosa@Field-Notes.Example",
+            "membership": "member",
+        },
+        "expires": expires,
+    }
+    as_guest, signed, anonymous = call_route(
+        root,
+        tmp_path,
+        "app/api/widget-token/route.ts",
+        "app",
+        {"@/auth": auth},
+        [{"state": {"session": s}} for s in (guest, member, None)],
+    )
+    assert_anonymous(as_guest)
+    assert_signed(signed, email="rosa@field-notes.example", name="Rosa Birder", user_id="gh-310")
+    assert_anonymous(anonymous)
 
 
 def test_authjs_strict_no_semicolons(tmp_path: Path, signing_key: str) -> None:
@@ -665,11 +744,24 @@ def test_firebase(tmp_path: Path, signing_key: str) -> None:
             "email": "Pat@Kiln.Example",
             "email_verified": True,
             "name": "Pat Potter",
+            "firebase": {"sign_in_provider": "password"},
         },
-        "unverified": {"uid": "fb-x", "email": "ceo@kiln.example", "email_verified": False},
+        "unverified": {
+            "uid": "fb-x",
+            "email": "ceo@kiln.example",
+            "email_verified": False,
+            "firebase": {"sign_in_provider": "password"},
+        },
+        # signInAnonymously(), even with an email claim left over: nobody to identify
+        "anonymous": {
+            "uid": "fb-anon",
+            "email": "left-over@kiln.example",
+            "email_verified": True,
+            "firebase": {"sign_in_provider": "anonymous"},
+        },
     }
     state = {"tokens": tokens}
-    signed, unverified, forged, missing = call_route(
+    signed, unverified, anonymous, forged, missing = call_route(
         root,
         tmp_path,
         "app/api/widget-token/route.ts",
@@ -678,12 +770,13 @@ def test_firebase(tmp_path: Path, signing_key: str) -> None:
         [
             {"state": state, "headers": {"authorization": "Bearer good"}},
             {"state": state, "headers": {"authorization": "Bearer unverified"}},
+            {"state": state, "headers": {"authorization": "Bearer anonymous"}},
             {"state": state, "headers": {"authorization": "Bearer forged"}},
             {"state": state},
         ],
     )
     assert_signed(signed, email="pat@kiln.example", name="Pat Potter", user_id="fb-Pat")
-    for result in (unverified, forged, missing):
+    for result in (unverified, anonymous, forged, missing):
         assert_anonymous(result)
 
     doubles = {
@@ -692,8 +785,9 @@ def test_firebase(tmp_path: Path, signing_key: str) -> None:
         ),
         "@/lib/firebase/client": (
             "state.auth = { currentUser: null };"
-            "state.as = (uid) => { state.auth.currentUser = uid"
-            " ? { uid, getIdToken: async () => 'id-token-of-' + uid } : null;"
+            "state.as = (uid, isAnonymous) => { state.auth.currentUser = uid"
+            " ? { uid, isAnonymous: Boolean(isAnonymous),"
+            " getIdToken: async () => 'id-token-of-' + uid } : null;"
             " state.emit(state.auth.currentUser); };"
             "return { auth: state.auth };"
         ),
@@ -703,6 +797,7 @@ def test_firebase(tmp_path: Path, signing_key: str) -> None:
         {"widget": True, "render": True},
         {"token": t1, "do": "as", "args": ["pat"]},
         {"token": None, "do": "as", "args": [None]},
+        {"token": t1, "do": "as", "args": ["anon", True]},
     ]
     expected = [
         "--",
@@ -712,6 +807,7 @@ def test_firebase(tmp_path: Path, signing_key: str) -> None:
         "clear",
         "clear",
         "--",
+        "--",  # the anonymous user: no request for a token, nothing set
     ]
     component = "components/bestchatbot-identity.tsx"
     assert run_component(root, tmp_path, component, doubles, steps) == expected
@@ -839,7 +935,8 @@ def test_firebase_without_an_admin_module(tmp_path: Path, signing_key: str) -> N
         "firebase-admin/auth": (
             "return { getAuth: (app) => { if (!app) throw new Error('no app');"
             " return { verifyIdToken: async (t) => { if (t !== 'good') throw new Error('bad');"
-            " return { uid: 'u9', email: 'Ray@Kiln.example', email_verified: true }; } }; } };"
+            " return { uid: 'u9', email: 'Ray@Kiln.example', email_verified: true,"
+            " firebase: { sign_in_provider: 'google.com' } }; } }; } };"
         ),
     }
     signed, forged = call_route(

@@ -23,7 +23,8 @@ def installed_version(project: Project, manifest: PackageJson, name: str) -> str
     manager = package_manager(project, manifest.directory)
     importer = posixpath.relpath(manifest.directory or ".", manager.root or ".")
     for lockfile in ("package-lock.json", "pnpm-lock.yaml", "yarn.lock"):
-        text = project.text(join(manager.root, lockfile))
+        path = join(manager.root, lockfile)
+        text = project.text(path) if project.exists(path) else None
         if not text:
             continue
         if lockfile == "package-lock.json":

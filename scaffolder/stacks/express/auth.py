@@ -390,7 +390,9 @@ def firebase(index: JsIndex) -> AuthFacts | None:
     line = mod.line(call)
     evidence = [Evidence(mod.path, line, f"firebase-admin {method}()")]
     fields = UserFields(
-        UserExpr("user.email", mod.path, line, "the verified token's email claim"),
+        UserExpr(
+            "user.email", mod.path, line, "the verified token's email claim (no anonymous users)"
+        ),
         UserExpr("user.name", mod.path, line, "the verified token's name claim"),
         UserExpr("user.uid", mod.path, line, "the verified token's uid"),
         "high",

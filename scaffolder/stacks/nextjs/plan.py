@@ -255,6 +255,8 @@ def _route(project: Project, facts: NextFacts, style: Style, builder: PlanBuilde
         email=facts.email.expr,
         name=facts.name.expr if facts.name else None,
         user_id=facts.user_id.expr if facts.user_id else None,
+        guest=provider.guest,
+        typed_anonymous=provider.typed_anonymous,
     )
     builder.write(
         path,
@@ -320,6 +322,7 @@ def _component(
         client_helper=provider.client.name if provider.client else None,
         env_url=provider.env.get("url", "NEXT_PUBLIC_SUPABASE_URL"),
         env_key=provider.env.get("key", "NEXT_PUBLIC_SUPABASE_ANON_KEY"),
+        typed_anonymous=provider.typed_anonymous,
     )
     builder.write(
         path,

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from scaffolder.js.imports import find_imports
+from scaffolder.js.lockfiles import installed_version
+from scaffolder.js.packages import PackageJson
 from scaffolder.js.syntax import (
     FUNCTION_TYPES,
     Source,
@@ -32,8 +34,11 @@ from scaffolder.js.syntax import (
 )
 from scaffolder.model import Evidence, UserExpr
 from scaffolder.project import Project
+from scaffolder.stacks.nextjs import guests
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
 
+SUPABASE_JS = "@supabase/supabase-js"
+TYPED_ANONYMOUS = (2, 45)
 AUTH_IDS = ("clerk", "supabase", "auth0", "next-auth", "firebase")
 PACKAGES = {
     "clerk": ("@clerk/nextjs",),
@@ -72,6 +77,10 @@ class Provider:
     env: dict[str, str] = field(default_factory=dict)
     blocking: str | None = None
     """Why the integration cannot be generated safely (a snippet-to-paste situation)."""
+    guest: guests.GuestMarker | None = None
+    """next-auth: how the app marks the guest sessions it signs visitors in with."""
+    typed_anonymous: bool = True
+    """supabase: the installed supabase-js types `User.is_anonymous` (False: it predates it)."""
 
     @property
     def label(self) -> str:
@@ -106,6 +115,12 @@ def detect(project: Project, app: NextApp) -> list[Provider]:
             [manifest.evidence(package, f"`{package}` is a dependency")],
         )
         _DETECTORS[auth_id](provider, sources)
+        if auth_id == "next-auth":
+            provider.guest = guests.find(sources)
+            if provider.guest is not None:
+                provider.evidence.append(provider.guest.evidence)
+        if auth_id == "supabase":
+            _supabase_version(project, manifest, provider)
         found.append(provider)
     return found
 
@@ -213,6 +228,22 @@ def _supabase(provider: Provider, sources: list[Source]) -> None:
                 _evidence(source, call, "getSession() is not verified: the token uses getUser()")
             )
             break
+
+
+def _supabase_version(project: Project, manifest: PackageJson, provider: Provider) -> None:
+    """Whether the installed supabase-js types `User.is_anonymous` (2.45 on, with auth-js
+    2.64.4, surely do): with an older one the route reads the flag as Supabase Auth sends it."""
+    version = installed_version(project, manifest, SUPABASE_JS)
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version or "")[:2])
+    if numbers and numbers < TYPED_ANONYMOUS:
+        provider.typed_anonymous = False
+        provider.evidence.append(
+            manifest.evidence(
+                SUPABASE_JS,
+                f"{SUPABASE_JS} {version} predates `User.is_anonymous`: the route reads the "
+                "flag as sent (and app_metadata.provider)",
+            )
+        )
 
 
 def _auth0(provider: Provider, sources: list[Source]) -> None:
