@@ -30,7 +30,9 @@ from scaffolder.model import (
     Evidence,
     Finding,
     Inspection,
+    Note,
     Question,
+    Rendering,
     StackReport,
     UserExpr,
     WidgetReport,
@@ -116,6 +118,24 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         """Other answers naming it (a module path without `.py`...)."""
         return ()
 
+    @property
+    def candidate_kind(self) -> str:
+        """What an `--app` answer naming none of them says is missing ("no Flask app there")."""
+        return f"{self.name} app"
+
+    def detection_evidence(self, candidates: Sequence[CandT]) -> tuple[Evidence, ...]:
+        """The detection's evidence: by default each candidate's."""
+        return tuple(self.candidate_evidence(c) for c in candidates)
+
+    def preferred_candidates(self, candidates: list[CandT]) -> list[CandT]:
+        """The candidates left when no `--app` answer names one (a lone one is chosen, several
+        are the `app` question): by default the apps outside test paths, else all."""
+        return [c for c in candidates if not is_test_path(self.candidate_path(c))] or candidates
+
+    def undecided_report(self) -> StackReport:
+        """The stack report while the `app` question is open (by default: nothing settled)."""
+        return StackReport()
+
     @abstractmethod
     def facts(self, project: Project, candidate: CandT) -> FactsT:
         """Everything planning or reporting needs about the chosen app (frozen)."""
@@ -161,9 +181,31 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     @abstractmethod
     def page_cache(self, facts: FactsT) -> Sequence[Evidence]: ...
 
+    def delivery(
+        self, facts: FactsT, answer: str | None, rendering: Rendering | None, page_cache: bool
+    ) -> Delivery:
+        """The delivery: answered, else `choice.pick_delivery`'s rule (a stack whose facts
+        settle it otherwise, or forbid an answer, overrides this)."""
+        return choice.pick_delivery(answer, rendering, page_cache)
+
+    def notes(self, facts: FactsT, delivery: Delivery, answers: Answers) -> list[Note]:
+        """The notes after the findings: by default one page-cache note per cache found."""
+        return [reporting.page_cache_note(e.file, e.line) for e in self.page_cache(facts)]
+
     @abstractmethod
     def widget_found(self, project: Project, facts: FactsT) -> WidgetReport | None:
         """The widget tag already there (`reporting.widget_found`), or None."""
+
+    def widget_report(
+        self, project: Project, facts: FactsT, delivery: Delivery
+    ) -> WidgetReport | None:
+        """The tag already there as this delivery reports it (by default `widget_found`)."""
+        return self.widget_found(project, facts)
+
+    def uses_layout(self, facts: FactsT, delivery: Delivery) -> bool:
+        """Whether this delivery puts the tag in a layout template (then `--layout`, or the
+        `layout` question, settles which): by default, the tag delivery does."""
+        return delivery == "script-attribute"
 
     @abstractmethod
     def templates(self, facts: FactsT) -> dict[str, Template]:
@@ -201,8 +243,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         found = self.candidates(project)
         if not found:
             return None
-        evidence = tuple(self.candidate_evidence(c) for c in found)
-        return Found(self.id, "high", evidence, tuple(found))
+        return Found(self.id, "high", self.detection_evidence(found), tuple(found))
 
     def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
         insp = Inspection(root=project.root)
@@ -212,23 +253,25 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             if not found:
                 insp.supported = False
                 insp.stack = StackReport(language=self.language, framework=None, confidence="low")
+            else:
+                insp.stack = self.undecided_report()
             return insp
         facts = self.facts(project, candidate)
         insp.stack = self.stack_report(project, facts)
         auth = self._auth(project, facts, answers, insp)
         given = url_path(answers.api_prefix) if answers.api_prefix else None
         prefix = "/" + (given or common_prefix(self.api_prefixes(facts)) or "/api").strip("/")
-        page_cache = self.page_cache(facts)
-        delivery = choice.pick_delivery(answers.delivery, insp.stack.rendering, bool(page_cache))
+        page_cache = bool(self.page_cache(facts))
+        delivery = self.delivery(facts, answers.delivery, insp.stack.rendering, page_cache)
         insp.delivery = delivery
         layouts = self._widget(project, facts, delivery, answers, insp)
         insp.findings = self.findings(facts, layouts)
-        insp.notes.extend(reporting.page_cache_note(e.file, e.line) for e in page_cache)
+        insp.notes.extend(self.notes(facts, delivery, answers))
         choices = None
         if auth is not None and not insp.questions:
             email = auth[1]
             assert email is not None  # no email is a question
-            layout = layouts[0] if delivery == "script-attribute" and layouts else None
+            layout = layouts[0] if self.uses_layout(facts, delivery) and layouts else None
             choices = Choices(auth[0], email, auth[2], auth[3], delivery, prefix, layout)
         insp.facts = Settled(facts, choices)
         return insp
@@ -250,14 +293,13 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         return self.candidates(project)
 
     def _choose(self, found: list[CandT], answers: Answers, insp: Inspection) -> CandT | None:
-        real = [c for c in found if not is_test_path(self.candidate_path(c))] or found
         return choice.pick(
-            found if answers.app else real,
+            found if answers.app else self.preferred_candidates(found),
             answers.app,
             insp,
             question="app",
             text=self.app_question,
-            what=f"{self.name} app",
+            what=self.candidate_kind,
             label=self.candidate_label,
             aliases=self.candidate_aliases,
         )
@@ -307,12 +349,12 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     ) -> list[Layout]:
         """Report the widget (found, or where it goes); the layouts as settled."""
         layouts = self.layout_candidates(facts)
-        present = self.widget_found(project, facts)
+        present = self.widget_report(project, facts, delivery)
         if present is not None:
             insp.widget = present
             return layouts
         target = None
-        if delivery == "script-attribute":
+        if self.uses_layout(facts, delivery):
             layouts = self._layouts(facts, layouts, answers, insp)
             if layouts and not _tied(layouts):
                 target = self.widget_target(facts, delivery, layouts[0])

@@ -52,11 +52,13 @@ def page_cache_note(
     *,
     because: str = "",
     token: str = "an inline token could be served to the wrong visitor",
+    what: str = "page cache in play",
 ) -> Note:
-    """A page cache makes the endpoint the default delivery (`because`: what cache, when known)."""
+    """A page cache makes the endpoint the default delivery (`because`: what cache, when known;
+    `what`: the stack's words for it, e.g. "home() is page-cached")."""
     cause = f" ({because})" if because else ""
     return Note(
-        f"page cache in play{cause}: {token}, so the token endpoint is the default delivery",
+        f"{what}{cause}: {token}, so the token endpoint is the default delivery",
         file,
         line,
     )

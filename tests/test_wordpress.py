@@ -4,15 +4,19 @@ planning on small project trees (themes, plugins, sites, Composer, page caches).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from scaffolder.markup import widget_tags
-from scaffolder.stacks.wordpress import composer, detect, php
+from scaffolder.project import Project
+from scaffolder.stacks.wordpress import MANIFEST, composer, detect, php
+from scaffolder.stacks.wordpress.hooks import WordPressStack
 from scaffolder.stacks.wordpress.plan import insert_attribute_call
-from tests.helpers import run, run_json, tree_digest
+from tests.helpers import FIXTURES, copy_fixture, run, run_json, tree_digest
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -462,3 +466,116 @@ def test_not_wordpress(tmp_path: Path) -> None:
     )
     _code, doc = run_json("inspect", str(root))
     assert doc["stack"]["framework"] != "wordpress"
+
+
+# -- the manifest, the homes and the hooks ------------------------------------------------------
+
+PLUGIN = "<?php\n/**\n * Plugin Name: {}\n */\n"
+TREES = {
+    "block-theme": BLOCK_THEME,
+    "sage": SAGE,
+    "plugin": {"acme/acme.php": PLUGIN.format("Acme")},
+    "wp-config-only": {"wp-config.php": "<?php\n"},
+    "bedrock-composer-only": {"composer.json": '{"require": {"roots/wordpress": "^6.6"}}\n'},
+}
+
+
+@pytest.mark.parametrize("tree", [*TREES, *(f.name for f in FIXTURES.glob("wp-*"))])
+def test_signals_never_miss_a_detected_home(tmp_path: Path, tree: str) -> None:
+    root = write(tmp_path, TREES[tree]) if tree in TREES else copy_fixture(tree, tmp_path)
+    project = Project(root)
+    assert WordPressStack().detect(project) is not None
+    assert MANIFEST.signals is not None and MANIFEST.signals.match(project)
+
+
+def test_triage_leaves_wordpress_unimported_without_php_css_or_json(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n"})
+    code = (
+        "import sys; from pathlib import Path; from scaffolder import engine; "
+        "from scaffolder.model import Answers; "
+        f"engine.inspect(Path({str(tmp_path)!r}), Answers()); "
+        "print('scaffolder.stacks.wordpress.hooks' in sys.modules, "
+        "'scaffolder.stacks.wordpress.php' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {"wp-config.php": "<?php\n", "wp-content/themes/t/style.css": STYLE},
+            ["wp-content"],
+            id="a-site-wins-over-its-themes",
+        ),
+        pytest.param(
+            {
+                "parent/style.css": STYLE,
+                "child/style.css": STYLE.replace("Dune", "Kid") + "/* Template: parent */\n",
+            },
+            ["child"],
+            id="a-child-theme-wins-over-its-parent",
+        ),
+        pytest.param(
+            {
+                "parent/style.css": STYLE,
+                "child/style.css": STYLE.replace("Dune", "Kid") + "/* Template: parent */\n",
+                "p/p.php": PLUGIN.format("P"),
+            },
+            ["child", "parent", "p"],
+            id="a-plugin-beside-them-is-a-question",
+        ),
+    ],
+)
+def test_preferred_homes(tmp_path: Path, files: dict[str, str], expected: list[str]) -> None:
+    stack = WordPressStack()
+    homes = stack.candidates(Project(write(tmp_path, files)))
+    assert [h.label for h in stack.preferred_candidates(homes)] == expected
+
+
+def test_detection_evidence_is_the_sites_then_four_units(tmp_path: Path) -> None:
+    files = {f"wp-content/plugins/p{i}/p{i}.php": PLUGIN.format(f"P{i}") for i in range(6)}
+    project = Project(write(tmp_path, {"wp-config.php": "<?php\n", **files}))
+    detection = WordPressStack().detect(project)
+    assert detection is not None
+    assert [e.why for e in detection.evidence] == [
+        "WordPress site configuration (wp-config.php)",
+        *(f"plugin header: Plugin Name: P{i}" for i in range(4)),
+    ]
+
+
+def test_forced_framework_without_a_theme_plugin_or_site_is_unsupported(tmp_path: Path) -> None:
+    root = write(tmp_path, {"public/index.php": "<?php\n"})
+    result = run("apply", str(root), "--dry-run", "--framework", "wordpress", "--api-key", "pk")
+    assert result.exit_code == 4, result.output
+    assert "unsupported stack" in result.output
+
+
+def test_someone_elses_identity_script_is_refused(tmp_path: Path) -> None:
+    root = write(tmp_path, {**BLOCK_THEME, "assets/js/bestchatbot-identity.js": "alert(1);\n"})
+    before = tree_digest(root)
+    result = run("apply", str(root), "--yes", "--api-key", "pk", "--delivery", "token-endpoint")
+    assert result.exit_code == 5
+    assert "is not bcb-scaffold's identity script" in result.output
+    assert tree_digest(root) == before
+
+
+def test_widget_attribute_per_template_noop_where_it_is_there(tmp_path: Path) -> None:
+    token = "<?php bestchatbot_user_token_attribute(); ?>"
+    root = write(
+        tmp_path,
+        {
+            "style.css": STYLE,
+            "functions.php": "<?php\n",
+            "footer.php": f"<?php wp_footer(); ?>\n{TAG}></script>\n</body>\n",
+            "sidebar.php": f"<aside>{TAG}{token}></script></aside>\n",
+        },
+    )
+    code, doc = run_json("apply", str(root), "--dry-run", "--api-key", "pk")
+    assert code == 0
+    assert [e["path"] for e in doc["edits"]] == ["functions.php", "footer.php"]
+    assert f"+{TAG}{token}></script>" in doc["edits"][1]["diff"]
+    assert doc["skipped"] == [
+        {"path": "sidebar.php", "why": "widget tag already carries data-user-token"}
+    ]

@@ -1,22 +1,23 @@
 """WordPress detection: themes, plugins, whole sites, Composer, page caches, the widget tag.
 
-Pure and read-only. Themes are known by their `style.css` header (`Theme Name:`), plugins by the
-header comment of their main file (`Plugin Name:`), sites by `wp-config.php`, a `wp-content/`
-directory or a Composer manifest that installs WordPress core (Bedrock). Files that a site
-git-ignores (its `wp-config.php`, Composer-installed plugins) still count for detection: they are
-what runs in production.
+Pure and read-only: every finder returns frozen facts; the homes (`homes`) are the candidates
+the integration may live in. Themes are known by their `style.css` header (`Theme Name:`),
+plugins by the header comment of their main file (`Plugin Name:`), sites by `wp-config.php`, a
+`wp-content/` directory or a Composer manifest that installs WordPress core (Bedrock). Files
+that a site git-ignores (its `wp-config.php`, Composer-installed plugins) still count for
+detection: they are what runs in production.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from scaffolder.errors import BadInput
 from scaffolder.markup import Tag, widget_tags
-from scaffolder.model import Evidence
+from scaffolder.model import Delivery, Evidence
 from scaffolder.project import Project
 from scaffolder.stacks.wordpress import php
 from scaffolder.steps import SCRIPT
@@ -62,7 +63,7 @@ CACHE_PLUGINS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Unit:
     """A theme or a plugin of the project."""
 
@@ -81,16 +82,16 @@ class Unit:
         return self.root if self.root not in ("", ".") else self.main
 
 
-@dataclass
+@dataclass(frozen=True)
 class Site:
     root: str
     content_dir: str
     config: str | None
-    evidence: list[Evidence]
+    evidence: tuple[Evidence, ...]
     bedrock: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Composer:
     manifest: str
     data: dict[str, Any]
@@ -106,7 +107,7 @@ class Composer:
         return "firebase/php-jwt" in self.requires
 
 
-@dataclass
+@dataclass(frozen=True)
 class WidgetTag:
     path: str
     line: int
@@ -118,17 +119,26 @@ class WidgetTag:
         return self.tag.has_user_token or ATTRIBUTE_FUNCTION in self.tag.text
 
 
-@dataclass
+@dataclass(frozen=True)
 class Home:
-    """Where the integration lives: a theme's functions.php, a plugin's main file, a mu-plugin."""
+    """Where the integration lives: a theme's functions.php, a plugin's main file, a mu-plugin.
+    `site` is the project's site, also for a theme or plugin inside it."""
 
     kind: HomeKind
     root: str
     file: str
     name: str
-    evidence: list[Evidence]
+    evidence: tuple[Evidence, ...]
     unit: Unit | None = None
     site: Site | None = None
+
+    @property
+    def label(self) -> str:
+        """How the `app` question lists it, and the answer naming it: the theme's or plugin's
+        directory, the site's content directory."""
+        if self.unit is not None:
+            return self.unit.label
+        return self.site.content_dir if self.site is not None else self.root
 
     @property
     def script_path(self) -> str:
@@ -137,18 +147,36 @@ class Home:
         return join(self.root, "assets/js/" + SCRIPT)
 
 
-@dataclass
+@dataclass(frozen=True)
 class WordPressFacts:
     home: Home
     composer: Composer | None
-    page_cache: list[Evidence]
-    widgets: list[WidgetTag]
+    """The Composer manifest whose autoloader is loaded before the home's code runs."""
+    unloaded_composer: str | None
+    """A Composer manifest that nothing loads the autoloader of (so php-jwt cannot be used)."""
+    page_cache: tuple[Evidence, ...]
+    widgets: tuple[WidgetTag, ...]
     style: php.Style
-    integrated: str | None = None
+    integrated: Delivery | None = None
     """The delivery of an integration already in the home file (None: not integrated)."""
     env_file: bool = False
-    litespeed: bool = False
-    notes: list[tuple[str, str | None, int | None]] = field(default_factory=list)
+    """Whether the site loads a `.env` (Bedrock, phpdotenv): it gets a `.env.example` entry."""
+
+    @property
+    def litespeed(self) -> bool:
+        return any("LiteSpeed" in e.why for e in self.page_cache)
+
+    @property
+    def unsplicable(self) -> tuple[WidgetTag, ...]:
+        """Widget tags outside PHP templates: they cannot carry a per-request token."""
+        return tuple(w for w in self.widgets if w.context != "template")
+
+
+@dataclass(frozen=True)
+class WordPressAuth:
+    """WordPress core users (`wp_get_current_user()`); the evidence is where the code runs."""
+
+    evidence: tuple[Evidence, ...]
 
 
 def join(*parts: str) -> str:
@@ -206,8 +234,46 @@ def plugins(project: Project) -> list[Unit]:
     return list(found.values())
 
 
+def unit_evidence(unit: Unit) -> Evidence:
+    if unit.kind == "plugin":
+        return Evidence(unit.main, unit.line, f"plugin header: Plugin Name: {unit.name}")
+    kind = "block theme" if unit.block else "classic theme"
+    return Evidence(unit.main, unit.line, f"{kind} header: Theme Name: {unit.name}")
+
+
 def _inside(path: str, root: str) -> bool:
     return root in ("", ".") or path == root or path.startswith(root.rstrip("/") + "/")
+
+
+# -- homes ------------------------------------------------------------------------------------
+
+
+def homes(project: Project) -> list[Home]:
+    """Where the integration may live: the whole site (a must-use plugin) when this is one,
+    then each theme and plugin."""
+    units = themes(project) + plugins(project)
+    site = find_site(project, units)
+    found = [_home_for_unit(project, unit, site) for unit in units]
+    if site is None:
+        return found
+    file = join(site.content_dir, "mu-plugins", MU_PLUGIN)
+    return [Home("site", site.root, file, "site", site.evidence, site=site), *found]
+
+
+def _home_for_unit(project: Project, unit: Unit, site: Site | None) -> Home:
+    evidence = [unit_evidence(unit)]
+    if unit.kind == "plugin":
+        return Home("plugin", unit.root, unit.main, unit.name, tuple(evidence), unit, site)
+    functions = join(unit.root, "functions.php")
+    if unit.block:
+        evidence.append(Evidence(join(unit.root, "templates/index.html"), 1, "block templates"))
+    else:
+        footer = join(unit.root, "footer.php")
+        if project.exists(footer):
+            evidence.append(Evidence(footer, 1, "classic theme footer template"))
+    if unit.sage:
+        evidence.append(Evidence(join(unit.root, "resources/views"), 1, "Sage theme: Blade views"))
+    return Home("theme", unit.root, functions, unit.name, tuple(evidence), unit, site)
 
 
 # -- sites ------------------------------------------------------------------------------------
@@ -265,7 +331,7 @@ def find_site(project: Project, units: list[Unit]) -> Site | None:
     elif not evidence:
         evidence.append(Evidence(content, 1, "WordPress content directory (themes, plugins)"))
     root = "."
-    return Site(root, content, configs[0] if configs else None, evidence, bedrock)
+    return Site(root, content, configs[0] if configs else None, tuple(evidence), bedrock)
 
 
 def _line_of_key(project: Project, path: str, key: str = '"require"') -> int:
@@ -335,6 +401,15 @@ def unit_composer(project: Project, unit: Unit, home_file: str) -> Composer | No
     return Composer(manifest, data, None)
 
 
+def home_composer(project: Project, home: Home) -> Composer | None:
+    """The Composer manifest that governs the home: the site's, or the theme's / plugin's."""
+    if home.kind == "site" and home.site is not None:
+        return site_composer(project, home.site)
+    if home.unit is not None:
+        return unit_composer(project, home.unit, home.file)
+    return None
+
+
 # -- page caches ------------------------------------------------------------------------------
 
 
@@ -395,7 +470,7 @@ def find_widgets(project: Project, scope: list[str], skip: set[str]) -> list[Wid
     return found
 
 
-def integrated(text: str | None) -> str | None:
+def integrated(text: str | None) -> Delivery | None:
     """The delivery an existing integration in `text` uses, or None when there is none."""
     if not text or TOKEN_FUNCTION not in text:
         return None
@@ -403,6 +478,40 @@ def integrated(text: str | None) -> str | None:
     if TOKEN_FUNCTION not in functions:
         return None
     return "token-endpoint" if ROUTE_FUNCTION in functions else "script-attribute"
+
+
+def sign_in(project: Project, home: Home) -> WordPressAuth:
+    """WordPress core users, seen from the file the integration lives in (or its unit's)."""
+    if home.unit is not None:
+        where = home.file if project.abspath(home.file).is_file() else home.unit.main
+    else:
+        where = home.evidence[0].file if home.evidence else home.file
+    why = "wp_get_current_user() (WordPress core users, cookie session)"
+    return WordPressAuth((Evidence(where, 1, why),))
+
+
+def loads_env_file(project: Project, composer: Composer | None) -> bool:
+    """Whether a site loads a `.env` into the environment (Bedrock, phpdotenv)."""
+    requires = composer.requires if composer else {}
+    return any(project.abspath(n).is_file() for n in (".env.example", ".env")) or any(
+        n in requires for n in ("vlucas/phpdotenv", "oscarotero/env")
+    )
+
+
+def style_sources(project: Project, home: Home, home_text: str | None) -> list[str]:
+    """The PHP the generated code's style follows: the home file, else its neighbours."""
+    if home_text:
+        return [home_text]
+    if home.kind == "site" and home.site is not None:
+        mu = join(home.site.content_dir, "mu-plugins")
+        files = [
+            f for f in project.under(mu) if f.endswith(".php") and f.count("/") == mu.count("/") + 1
+        ]
+        files += [c for c in (home.site.config, "config/application.php") if c]
+    else:
+        files = [f for f in project.under(home.root) if f.endswith(".php")][:5]
+    texts = [read_if_file(project, f) for f in files]
+    return [t for t in texts if t]
 
 
 def read_if_file(project: Project, path: str) -> str | None:

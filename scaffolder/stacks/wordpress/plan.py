@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import partial
 
 from scaffolder import envfile
-from scaffolder.errors import Refused
+from scaffolder.inspection import Choices
 from scaffolder.markup import newline_of
 from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
@@ -14,7 +15,15 @@ from scaffolder.project import Project
 from scaffolder.stacks.wordpress import composer as comp
 from scaffolder.stacks.wordpress import detect as d
 from scaffolder.stacks.wordpress import php
-from scaffolder.steps import SCRIPT
+from scaffolder.steps import (
+    SCRIPT,
+    Step,
+    StepResult,
+    applied,
+    conflict,
+    generated_file,
+    skipped,
+)
 from scaffolder.templating import render
 
 CALLBACKS = {
@@ -26,38 +35,29 @@ CALLBACKS = {
 }
 
 
-def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
-    facts: d.WordPressFacts = insp.facts
-    endpoint = insp.delivery == "token-endpoint"
-    home = facts.home
-    if facts.integrated:
-        if facts.integrated != insp.delivery:
-            raise Refused(
-                f"{home.file} already integrates BestChatBot with {facts.integrated}; remove "
-                f"that code first to switch to {insp.delivery}"
-            )
-        builder.skip(home.file, "BestChatBot visitor identity is already wired in")
-    else:
-        _home_code(insp, facts, endpoint, builder)
-    if endpoint:
-        _identity_script(facts, builder)
-    else:
-        _widget_attributes(facts, builder)
-    if facts.composer is not None:
-        _php_jwt(facts.composer, builder)
-    if facts.env_file:
-        envfile.plan_env_example(project, ".", builder)
-    _footer_check(project, facts, endpoint, builder)
-    for edit_path in (home.file, home.script_path):
-        if builder.current(edit_path) is not None and project.is_ignored(edit_path):
-            builder.warn(f"{edit_path} is git-ignored: make sure your deploy ships it")
-    builder.next_step(
-        "Give PHP the key: PHP-FPM hides the server's environment unless the pool passes it "
-        "(env[BESTCHATBOT_SIGNING_KEY] = ...; Apache: SetEnv), or define BESTCHATBOT_SIGNING_KEY "
-        "in wp-config.php from your secret store"
-        if not facts.env_file
-        else "Put BESTCHATBOT_SIGNING_KEY in the site's .env (it is loaded into the environment)"
+Chosen = Choices[d.WordPressAuth]
+
+
+def steps(
+    project: Project, insp: Inspection, facts: d.WordPressFacts, choices: Chosen
+) -> list[Step]:
+    """The token code in its home; then the identity script (endpoint) or the attribute on
+    each PHP template's widget tag; php-jwt; the .env.example entry; the checks and the key."""
+    endpoint = choices.delivery == "token-endpoint"
+    delivery: list[Step] = (
+        [partial(_identity_script, facts)]
+        if endpoint
+        else [partial(_widget_attribute, facts, path) for path in _tag_files(facts)]
     )
+    return [
+        partial(_home_code, facts, choices, insp.answers.api_key or ""),
+        *delivery,
+        partial(_php_jwt, facts),
+        partial(_env_example, project, facts),
+        partial(_footer_check, project, facts, endpoint),
+        partial(_shipped, project, facts),
+        partial(_key_next_step, facts),
+    ]
 
 
 def _namespace(text: str | None) -> php.Namespace | None:
@@ -66,9 +66,19 @@ def _namespace(text: str | None) -> php.Namespace | None:
 
 
 def _home_code(
-    insp: Inspection, facts: d.WordPressFacts, endpoint: bool, builder: PlanBuilder
-) -> None:
-    home = facts.home
+    facts: d.WordPressFacts, choices: Chosen, api_key: str, builder: PlanBuilder
+) -> StepResult:
+    home, delivery = facts.home, choices.delivery
+    if facts.integrated:
+        if facts.integrated != delivery:
+            return conflict(
+                "home-code",
+                home.file,
+                f"{home.file} already integrates BestChatBot with {facts.integrated}; remove "
+                f"that code first to switch to {delivery}",
+            )
+        return skipped("home-code", home.file, "BestChatBot visitor identity is already wired in")
+    endpoint = delivery == "token-endpoint"
     existing = builder.current(home.file)
     ns = _namespace(existing)
     fn = {
@@ -81,12 +91,12 @@ def _home_code(
         endpoint=endpoint,
         composer=facts.composer is not None,
         print_widget=not facts.widgets,
-        api_key=insp.answers.api_key or "",  # the template writes it with `php_str`
+        api_key=api_key,  # the template writes it with `php_str`
         litespeed=facts.litespeed,
         script_url=_script_url(home),
-        email=_operand(insp.auth.email.expr if insp.auth.email else "$user->user_email"),
-        name=_operand(insp.auth.name.expr) if insp.auth.name else None,
-        user_id=_operand(insp.auth.user_id.expr) if insp.auth.user_id else None,
+        email=_operand(choices.email.expr),
+        name=_operand(choices.name.expr) if choices.name else None,
+        user_id=_operand(choices.user_id.expr) if choices.user_id else None,
         fn=fn,
         g="\\" if ns else "",
     )
@@ -95,10 +105,12 @@ def _home_code(
     if existing is None:
         if home.kind == "theme":
             code = _new_functions_file(home, nl) + code
-        builder.write(home.file, code, _reason(home, facts, endpoint, new=True), "php")
-        return
-    new = php.append_code(existing, code, newline_of(existing))
-    builder.write(home.file, new, _reason(home, facts, endpoint, new=False), "php")
+        reason = _reason(home, facts, endpoint, new=True)
+    else:
+        code = php.append_code(existing, code, newline_of(existing))
+        reason = _reason(home, facts, endpoint, new=False)
+    builder.write(home.file, code, reason, "php")
+    return applied("home-code", home.file, reason)
 
 
 def _operand(expr: str) -> str:
@@ -142,41 +154,40 @@ def _script_url(home: d.Home) -> str:
     return f"plugins_url( '{SCRIPT}', __FILE__ )"
 
 
-def _identity_script(facts: d.WordPressFacts, builder: PlanBuilder) -> None:
+def _identity_script(facts: d.WordPressFacts, builder: PlanBuilder) -> StepResult:
     path = facts.home.script_path
-    text = render("php/wordpress/bestchatbot-identity.js.j2")
-    existing = builder.current(path)
-    if existing is not None:
-        if "bestchatbotIdentity" in existing:
-            builder.skip(path, "identity script already present")
-            return
-        raise Refused(f"{path} already exists and is not bcb-scaffold's identity script")
-    builder.write(
+    return generated_file(
+        builder,
         path,
-        text,
-        "new: fetches the widget token and calls setUserToken / clearUserToken",
-        "javascript",
+        render("php/wordpress/bestchatbot-identity.js.j2"),
+        reason="new: fetches the widget token and calls setUserToken / clearUserToken",
+        language="javascript",
+        ours=("bestchatbotIdentity",),
+        already="identity script already present",
+        refusal=f"{path} already exists and is not bcb-scaffold's identity script",
     )
 
 
-def _widget_attributes(facts: d.WordPressFacts, builder: PlanBuilder) -> None:
+def _tag_files(facts: d.WordPressFacts) -> list[str]:
+    """The PHP templates holding widget tags, in the order they were found."""
+    return list(dict.fromkeys(w.path for w in facts.widgets if w.context == "template"))
+
+
+def _widget_attribute(facts: d.WordPressFacts, path: str, builder: PlanBuilder) -> StepResult:
+    """`data-user-token` on every widget tag of the PHP template `path`."""
     home = facts.home
     ns = _namespace(builder.current(home.file)) if home.kind == "plugin" else None
     call = f"\\{ns.name}\\{d.ATTRIBUTE_FUNCTION}" if ns else d.ATTRIBUTE_FUNCTION
-    by_file: dict[str, list[d.WidgetTag]] = {}
-    for w in facts.widgets:
-        if w.context == "template":
-            by_file.setdefault(w.path, []).append(w)
-    for path, tags in by_file.items():
-        text = builder.current(path)
-        assert text is not None
-        pending = [w for w in tags if not w.has_user_token]
-        if not pending:
-            builder.skip(path, "widget tag already carries data-user-token")
-            continue
-        for w in sorted(pending, key=lambda w: w.tag.start, reverse=True):
-            text = insert_attribute_call(text, w.tag.start, w.tag.end, call)
-        builder.write(path, text, "widget tag: data-user-token for logged-in users", "php")
+    text = builder.current(path)
+    assert text is not None
+    pending = [w for w in facts.widgets if w.path == path and not w.has_user_token]
+    if not pending:
+        return skipped("widget-attribute", path, "widget tag already carries data-user-token")
+    for w in sorted(pending, key=lambda w: w.tag.start, reverse=True):
+        text = insert_attribute_call(text, w.tag.start, w.tag.end, call)
+    reason = "widget tag: data-user-token for logged-in users"
+    builder.write(path, text, reason, "php")
+    return applied("widget-attribute", path, reason)
 
 
 def insert_attribute_call(text: str, start: int, end: int, function: str) -> str:
@@ -190,24 +201,32 @@ def insert_attribute_call(text: str, start: int, end: int, function: str) -> str
     return text[:close] + f"<?php {function}(); ?>" + text[close:]
 
 
-def _php_jwt(composer: d.Composer, builder: PlanBuilder) -> None:
+def _php_jwt(facts: d.WordPressFacts, builder: PlanBuilder) -> StepResult | None:
+    """firebase/php-jwt in the Composer manifest whose autoloader runs (None: no Composer)."""
+    composer = facts.composer
+    if composer is None:
+        return None
     if composer.has_jwt:
-        builder.skip(composer.manifest, f"{comp.JWT_PACKAGE} is already required")
-        return
+        return skipped("dependency", composer.manifest, f"{comp.JWT_PACKAGE} is already required")
     text = builder.current(composer.manifest)
     assert text is not None
     constraint = comp.jwt_constraint(composer.data)
+    reason = f"require {comp.JWT_PACKAGE} (signs the widget token)"
     builder.write(
-        composer.manifest,
-        comp.add_require(text, comp.JWT_PACKAGE, constraint),
-        f"require {comp.JWT_PACKAGE} (signs the widget token)",
-        "json",
+        composer.manifest, comp.add_require(text, comp.JWT_PACKAGE, constraint), reason, "json"
     )
     builder.command(
         ["composer", "update", comp.JWT_PACKAGE],
         posixpath.dirname(composer.manifest) or ".",
         f"Install {comp.JWT_PACKAGE}",
     )
+    return applied("dependency", composer.manifest, reason)
+
+
+def _env_example(project: Project, facts: d.WordPressFacts, builder: PlanBuilder) -> None:
+    """A site that loads a .env gets the empty key in its .env.example."""
+    if facts.env_file:
+        envfile.plan_env_example(project, ".", builder)
 
 
 def _footer_check(
@@ -225,4 +244,21 @@ def _footer_check(
     builder.warn(
         f"no template of {home.root} calls wp_footer(): add <?php wp_footer(); ?> before </body> "
         "in its footer template, or the widget never prints"
+    )
+
+
+def _shipped(project: Project, facts: d.WordPressFacts, builder: PlanBuilder) -> None:
+    """A home or script the site git-ignores never reaches production unless deployed apart."""
+    for edit_path in (facts.home.file, facts.home.script_path):
+        if builder.current(edit_path) is not None and project.is_ignored(edit_path):
+            builder.warn(f"{edit_path} is git-ignored: make sure your deploy ships it")
+
+
+def _key_next_step(facts: d.WordPressFacts, builder: PlanBuilder) -> None:
+    builder.next_step(
+        "Give PHP the key: PHP-FPM hides the server's environment unless the pool passes it "
+        "(env[BESTCHATBOT_SIGNING_KEY] = ...; Apache: SetEnv), or define BESTCHATBOT_SIGNING_KEY "
+        "in wp-config.php from your secret store"
+        if not facts.env_file
+        else "Put BESTCHATBOT_SIGNING_KEY in the site's .env (it is loaded into the environment)"
     )
