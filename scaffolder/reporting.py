@@ -35,10 +35,14 @@ def no_name_note() -> Note:
 
 
 def widget_found(
-    path: str, line: int, has_user_token: bool, why: str = "BestChatBot widget <script> tag"
+    path: str,
+    line: int,
+    has_user_token: bool,
+    why: str = "BestChatBot widget <script> tag",
+    also: tuple[Evidence, ...] = (),
 ) -> WidgetReport:
-    """The widget tag is already there (the report points at it)."""
-    return WidgetReport(True, path, line, has_user_token, (Evidence(path, line, why),))
+    """The widget tag is already there (the report points at it; `also`: the other tags)."""
+    return WidgetReport(True, path, line, has_user_token, (Evidence(path, line, why), *also))
 
 
 def widget_target(path: str, line: int, why: str) -> WidgetReport:

@@ -5,15 +5,21 @@ and its optional variant, questions instead of guesses."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from scaffolder import engine
+from scaffolder import engine, steps
+from scaffolder.inspection import Settled
 from scaffolder.model import Answers
-from scaffolder.stacks.fastapi.facts import FastAPIFacts
-from tests.helpers import run, run_json, tree_digest
+from scaffolder.plan import PlanBuilder
+from scaffolder.stacks.fastapi import facts as fx
+from scaffolder.stacks.fastapi import plan as fastapi_plan
+from scaffolder.stacks.fastapi.facts import Chosen, FastAPIFacts
+from tests.helpers import copy_fixture, run, run_json, tree_digest
 
 DEPS = """
     from typing import Annotated
@@ -81,11 +87,24 @@ def app_project(root: Path, main: str, extra: dict[str, str] | None = None) -> P
     return write(root, files)
 
 
-def facts_of(root: Path, **answers: str) -> FastAPIFacts:
+def found(root: Path, **answers: str) -> FastAPIFacts:
+    """The facts found, whatever is still asked."""
     _, insp = engine.inspect(root, Answers(**answers))
+    assert isinstance(insp.facts, Settled) and isinstance(insp.facts.found, FastAPIFacts)
+    return insp.facts.found
+
+
+def settled(root: Path, **answers: str) -> tuple[FastAPIFacts, Chosen]:
+    """The facts found and the choices settled (the API key answered, so nothing is asked)."""
+    _, insp = engine.inspect(root, Answers(**{"api_key": "pk", **answers}))
     assert insp.stack.framework == "fastapi"
-    facts: FastAPIFacts = insp.facts
-    return facts
+    assert isinstance(insp.facts, Settled) and insp.facts.choices is not None, insp.questions
+    assert isinstance(insp.facts.found, FastAPIFacts)
+    return insp.facts.found, insp.facts.choices
+
+
+def prefix_of(root: Path, **answers: str) -> str:
+    return settled(root, **answers)[1].endpoint_prefix
 
 
 def planned(root: Path, path: str, **answers: str) -> str:
@@ -176,13 +195,11 @@ def test_api_prefix_through_settings(
             """,
         },
     )
-    facts = facts_of(root)
-    assert facts.api_prefix == "/api/v1"
-    assert facts.target is not None and (facts.target.path, facts.target.var) == (
-        "app/api.py",
-        "api_router",
-    )
-    assert facts.endpoint_url == "/api/v1/widget-token"
+    facts, choices = settled(root)
+    assert choices.endpoint_prefix == "/api/v1"
+    target = fx.target(facts, choices.endpoint_prefix)
+    assert (target.path, target.var) == ("app/api.py", "api_router")
+    assert choices.endpoint_url == "/api/v1/widget-token"
 
 
 def test_endpoint_on_the_app_when_no_router_sits_at_the_prefix(tmp_path: Path) -> None:
@@ -197,8 +214,7 @@ def test_endpoint_on_the_app_when_no_router_sits_at_the_prefix(tmp_path: Path) -
         app.include_router(items.router, prefix="/api/v2")
         """,
     )
-    facts = facts_of(root)
-    assert facts.api_prefix == "/api/v2"  # the router's own /items is not the API's prefix
+    assert prefix_of(root) == "/api/v2"  # the router's own /items is not the API's prefix
     main = planned(root, "app/main.py")
     assert main.endswith(
         'app.include_router(items.router, prefix="/api/v2")\n'
@@ -226,7 +242,7 @@ def test_the_apps_own_prefix_expression_is_reused(tmp_path: Path) -> None:
     )
     # items.router has its own prefix (/items): the routers sit at /api/items and
     # /api/legacy/items, and the API prefix is their common part.
-    assert facts_of(root).api_prefix == "/api"
+    assert prefix_of(root) == "/api"
     main = planned(root, "app/main.py")
     assert "app.include_router(bestchatbot_router, prefix=config.API)\n" in main
 
@@ -245,8 +261,9 @@ def test_an_answer_sets_the_prefix(tmp_path: Path) -> None:
     )
     _, insp = engine.inspect(root, Answers())
     assert any("cannot be read statically" in n.message for n in insp.notes)
-    assert facts_of(root).api_prefix == "/api"
-    assert facts_of(root, api_prefix="/internal/api/").endpoint_url == "/internal/api/widget-token"
+    assert prefix_of(root) == "/api"
+    choices = settled(root, api_prefix="/internal/api/")[1]
+    assert choices.endpoint_url == "/internal/api/widget-token"
 
 
 # -- the user dependency and its optional variant ---------------------------------------------
@@ -342,8 +359,7 @@ def test_a_dependency_that_is_optional_already_is_used_as_is(tmp_path: Path) -> 
         """,
         },
     )
-    facts = facts_of(root)
-    assert facts.dep is not None and facts.dep.library == "fastapi-session"
+    assert settled(root)[1].auth.library == "fastapi-session"
     module = planned(root, "app/bestchatbot.py")
     assert "_or_none" not in module
     assert "Depends(get_user)]" in module
@@ -384,8 +400,7 @@ def test_several_user_dependencies_make_a_question(tmp_path: Path) -> None:
     assert question["choices"] == ["app.deps:get_current_user", "app.session:session_user"]
     assert tree_digest(root) == before
 
-    facts = facts_of(root, user_dependency="app.session:session_user")
-    assert facts.dep is not None and facts.dep.name == "session_user"
+    assert settled(root, user_dependency="app.session:session_user")[1].auth.name == "session_user"
 
 
 def test_a_derived_dependency_is_not_an_identity_source(tmp_path: Path) -> None:
@@ -416,8 +431,7 @@ def test_a_derived_dependency_is_not_an_identity_source(tmp_path: Path) -> None:
         """,
         },
     )
-    facts = facts_of(root)
-    assert facts.dep is not None and facts.dep.name == "get_current_user"
+    assert settled(root)[1].auth.name == "get_current_user"
     result = run("apply", root, "--dry-run", "--user-dependency", "get_admin")
     assert result.exit_code == 2
     assert "builds on app.deps.get_current_user" in result.output
@@ -510,7 +524,7 @@ def test_templates_directory_relative_to_where_the_app_runs(tmp_path: Path) -> N
             "service/templates/home.html": '{% extends "base.html" %}\n',
         },
     )
-    facts = facts_of(root)
+    facts, _ = settled(root)
     assert facts.struct.templates[0].dirs == ["service/templates"]
     assert [lay.template.path for lay in facts.layouts] == ["service/templates/base.html"]
     main = planned(root, "service/web/main.py", api_key="pk")
@@ -800,9 +814,9 @@ def test_a_dependency_factory_and_an_in_place_scheme_subclass(tmp_path: Path) ->
         main,
         {"app/auth.py": AUTHORIZER, "app/routes/items.py": AUTHORIZER_ROUTES},
     )
-    facts = facts_of(root, user_dependency="app.auth:_get_current_user")
-    assert facts.dep is not None and facts.dep.name == "_get_current_user"
-    assert facts.dep.token_source is not None and facts.dep.token_source.name == "_read_token"
+    dep = settled(root, user_dependency="app.auth:_get_current_user")[1].auth
+    assert dep.name == "_get_current_user"
+    assert dep.token_source is not None and dep.token_source.name == "_read_token"
     code = planned(root, "app/bestchatbot.py", user_dependency="app.auth:_get_current_user")
     ast.parse(code)
     assert 'optional_header = TokenHeader(name="Authorization", auto_error=False)' in code
@@ -846,7 +860,76 @@ def test_the_app_a_core_factory_builds_is_named_by_its_package(tmp_path: Path) -
         },
     )
     for answer in ("app", "app/main.py", "app.main:app"):
-        facts = facts_of(tmp_path, app=answer)
+        facts = found(tmp_path, app=answer)
         assert facts.app.factory == "create_application"
-        assert facts.api_prefix == "/api/v2"
+        assert facts.api_prefix is not None and facts.api_prefix[0] == "/api/v2"
         assert facts.package_dir == "app"
+
+
+# -- triage ------------------------------------------------------------------------------------
+
+
+def test_triage_leaves_fastapi_unimported_without_python(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "site"}\n')
+    code = (
+        "import sys; from pathlib import Path; from scaffolder import engine; "
+        "from scaffolder.model import Answers; "
+        f"engine.inspect(Path({str(tmp_path)!r}), Answers()); "
+        "print('scaffolder.stacks.fastapi.hooks' in sys.modules, "
+        "'scaffolder.stacks.fastapi' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+# -- the plan's steps --------------------------------------------------------------------------
+
+
+def step_results(root: Path) -> list[tuple[str, str]]:
+    """(step, outcome) of every FastAPI plan step that applies, run on the project as it is."""
+    project, insp = engine.inspect(root, Answers(api_key="pk"))
+    assert isinstance(insp.facts, Settled) and insp.facts.choices is not None, insp.questions
+    assert isinstance(insp.facts.found, FastAPIFacts)
+    builder = PlanBuilder(
+        lambda path: (project.text(path) or "", False) if project.exists(path) else None
+    )
+    planned_steps = fastapi_plan.steps(project, insp, insp.facts.found, insp.facts.choices)
+    return [(r.step, r.outcome) for r in steps.run(builder, planned_steps)]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "first"),
+    [
+        pytest.param(
+            "fastapi-oauth2",
+            [
+                ("token-module", "applied"),
+                ("register", "applied"),
+                ("widget-tag", "applied"),
+                ("identity-script", "applied"),
+                ("identity-import", "applied"),
+            ],
+            id="endpoint-for-a-bundled-spa",
+        ),
+        pytest.param(
+            "fastapi-jinja",
+            [
+                ("token-module", "applied"),
+                ("context-processor", "applied"),
+                ("page-dependency", "applied"),  # routers/recipes.py and routers/auth.py
+                ("page-dependency", "applied"),
+                ("layout-tag", "applied"),
+            ],
+            id="tag-in-the-jinja-layout",
+        ),
+    ],
+)
+def test_steps_apply_then_skip_once_applied(
+    tmp_path: Path, fixture: str, first: list[tuple[str, str]]
+) -> None:
+    root = copy_fixture(fixture, tmp_path)
+    assert step_results(root) == first
+    assert run("apply", root, "--yes", "--api-key", "pk").exit_code == 0
+    again = step_results(root)
+    assert [step for step, _ in again] == [step for step, _ in first if step != "widget-tag"]
+    assert {outcome for _, outcome in again} == {"skipped"}

@@ -21,14 +21,11 @@ from scaffolder.python.models import (
     find_class,
 )
 from scaffolder.python.source import PyModule, PythonIndex, keyword
-from scaffolder.stacks.fastapi import injected
+from scaffolder.stacks.fastapi import AUTH_IDS, injected
 from scaffolder.stacks.fastapi import usermodel as um
 from scaffolder.stacks.fastapi.detect import modules, ref
 
-OAUTH2 = "fastapi-oauth2"
-USERS = "fastapi-users"
-SESSION = "fastapi-session"
-AUTH_IDS = (OAUTH2, USERS, SESSION)
+OAUTH2, USERS, SESSION = AUTH_IDS
 GENERATED_DOC = "or None for visitors who are not signed in"
 
 _HEADER_SCHEMES = frozenset(

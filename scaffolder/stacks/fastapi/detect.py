@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scaffolder.model import Evidence
 from scaffolder.paths import is_test_path
@@ -48,7 +48,7 @@ def modules(index: PythonIndex, *containing: str) -> list[PyModule]:
     return list(found.values())
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppInfo:
     path: str
     module: str
@@ -71,7 +71,7 @@ class AppInfo:
         return f"{self.path}:{self.var}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class RouterInfo:
     id: str
     path: str
@@ -82,7 +82,7 @@ class RouterInfo:
     call: ast.Call
 
 
-@dataclass
+@dataclass(frozen=True)
 class Include:
     """`parent.include_router(child, prefix=...)`."""
 
@@ -96,7 +96,7 @@ class Include:
     function: str | None  # enclosing top-level function, None at module level
 
 
-@dataclass
+@dataclass(frozen=True)
 class Route:
     path: str
     line: int
@@ -108,14 +108,14 @@ class Route:
     cached: bool = False  # a page cache (fastapi-cache2's @cache) keeps its responses
 
 
-@dataclass
+@dataclass(frozen=True)
 class Mount:
     router: str
     prefix: str | None  # full URL prefix where the router's routes live; None if unknown
     evidence: Evidence
 
 
-@dataclass
+@dataclass(frozen=True)
 class TemplatesInfo:
     id: str
     path: str
@@ -126,7 +126,7 @@ class TemplatesInfo:
     call: ast.Call
 
 
-@dataclass
+@dataclass(frozen=True)
 class StaticMount:
     path: str
     line: int
@@ -135,7 +135,7 @@ class StaticMount:
     html: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class Structure:
     apps: list[AppInfo]
     routers: dict[str, RouterInfo]
@@ -199,12 +199,11 @@ def find_apps(index: PythonIndex) -> list[AppInfo]:
             }
             for stmt, var, _call in _assigned_calls(func.body, FASTAPI_CLASSES, mod):
                 if var in returned:
-                    app = AppInfo(mod.path, mod.name, var, stmt.lineno, func.name)
-                    app.built_by = [
+                    built_by = [
                         (site.path, site.name, target)
                         for site, target, _ in factory_calls(index, mod, func.name)
                     ]
-                    apps.append(app)
+                    apps.append(AppInfo(mod.path, mod.name, var, stmt.lineno, func.name, built_by))
     return apps
 
 
@@ -281,8 +280,7 @@ def structure(index: PythonIndex, project: Project, apps: list[AppInfo]) -> Stru
                     routes.append(route)
     templates = find_templates(index, project)
     found = Structure(apps, routers, includes, routes, templates, statics=statics)
-    found.page_routes = page_routes(index, found)
-    return found
+    return replace(found, page_routes=page_routes(index, found))
 
 
 def _calls(mod: PyModule) -> list[tuple[str | None, ast.Call]]:

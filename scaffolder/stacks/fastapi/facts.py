@@ -1,18 +1,42 @@
-"""What inspection hands to planning (the `Inspection.facts` of a FastAPI app)."""
+"""What inspection found in a FastAPI app (frozen), and what follows from it once the choices
+are settled: the router that gets the endpoint, the frontend that loads the identity script,
+the widget tag already there, the SPA's bearer token. Pure functions, so that inspection and
+planning derive the same answers from the same facts and `Choices`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from scaffolder.markup import Layout, Tag, Template
-from scaffolder.model import Evidence
-from scaffolder.python.models import UserFields
-from scaffolder.stacks.fastapi.auth import UserDep
-from scaffolder.stacks.fastapi.detect import AppInfo, Mount, Structure
+from scaffolder.escape import py_str
+from scaffolder.inspection import Choices
+from scaffolder.markup import Layout, Tag, Template, widget_tags
+from scaffolder.model import Delivery, Evidence
+from scaffolder.paths import is_test_path
+from scaffolder.project import Project
+from scaffolder.stacks.fastapi.auth import AuthFacts, UserDep
+from scaffolder.stacks.fastapi.detect import AppInfo, Mount, StaticMount, Structure
 from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage
 
 
-@dataclass
+@dataclass(frozen=True)
+class FastAPIFacts:
+    app: AppInfo
+    struct: Structure
+    mounts: list[Mount]
+    auth: AuthFacts
+    api_prefix: tuple[str, Evidence] | None  # the app's own API prefix, as found
+    templates: dict[str, Template]
+    layouts: list[Layout]  # the candidates, best first
+    frontends: list[Frontend]  # single-page frontends in the repository
+    quote: str
+    package_dir: str
+    package: str
+
+
+Chosen = Choices[UserDep]
+
+
+@dataclass(frozen=True)
 class Target:
     """Where `bestchatbot_router` is included: a router mounted at the API prefix, or the app
     (then with `prefix=`)."""
@@ -26,27 +50,127 @@ class Target:
     module: str
 
 
-@dataclass
-class FastAPIFacts:
-    app: AppInfo
-    struct: Structure
-    mounts: list[Mount]
-    api_prefix: str = "/api"
-    api_prefix_evidence: Evidence | None = None
-    api_prefix_why: str = ""
-    target: Target | None = None
-    dep: UserDep | None = None
-    fields: UserFields = field(default_factory=lambda: UserFields(None, None, None, "low"))
-    templates: dict[str, Template] = field(default_factory=dict)
-    layouts: list[Layout] = field(default_factory=list)
-    widget: tuple[str, Tag] | None = None
-    frontend: Frontend | None = None
-    token: TokenStorage | None = None
-    bearer_expr: str | None = None  # JS expression reading the SPA's bearer token
-    quote: str = '"'
-    package_dir: str = "."
-    package: str = ""
+def target(facts: FastAPIFacts, prefix: str) -> Target:
+    """The router mounted exactly at the API prefix (an aggregating router first), else the
+    app itself with `prefix=`."""
+    routers = facts.struct.routers
+    at_prefix = [
+        m
+        for m in facts.mounts
+        if m.prefix == prefix and m.router in routers and not is_test_path(routers[m.router].path)
+    ]
+    counts: dict[str, int] = {}
+    for m in facts.mounts:
+        counts[m.router] = counts.get(m.router, 0) + 1
 
-    @property
-    def endpoint_url(self) -> str:
-        return self.api_prefix.rstrip("/") + "/widget-token"
+    def rank(m: Mount) -> tuple[int, int, str]:
+        children = sum(1 for inc in facts.struct.includes if inc.parent == m.router)
+        return (-children, counts[m.router], routers[m.router].path)
+
+    if at_prefix:
+        best = routers[min(at_prefix, key=rank).router]
+        return Target(best.id, best.path, best.var, None, None, best.line, best.module)
+    app = facts.app
+    prefix_src = next(
+        (
+            inc.prefix_src
+            for inc in facts.struct.includes
+            if inc.parent == app.id
+            and inc.prefix is not None
+            and inc.prefix_src
+            and inc.prefix.text.rstrip("/") == prefix
+            and not inc.prefix_src.startswith(("'", '"'))
+        ),
+        None,
+    )
+    if prefix_src is None and prefix:
+        prefix_src = py_str(prefix, facts.quote)
+    return Target(app.id, app.path, app.var, app.factory, prefix_src, app.line, app.module)
+
+
+def layout_static(facts: FastAPIFacts, delivery: Delivery) -> StaticMount | None:
+    """Endpoint delivery for server-rendered pages without a frontend of their own: the static
+    mount that serves the identity script the base layout loads."""
+    if delivery != "token-endpoint" or facts.frontends or not facts.templates:
+        return None
+    static = next((m for m in facts.struct.statics if m.directory and not m.html), None)
+    return static if static is not None and static.directory is not None else None
+
+
+def frontend(facts: FastAPIFacts, delivery: Delivery, layout: Layout | None) -> Frontend | None:
+    """The page that loads the identity script: the SPA's shell, or the chosen base layout."""
+    if facts.frontends:
+        return facts.frontends[0]
+    static = layout_static(facts, delivery)
+    if static is None or static.directory is None or layout is None:
+        return None
+    return Frontend(
+        static.directory,
+        "layout",
+        "jinja",
+        layout.template.path,
+        None,
+        static_url=static.url,
+        evidence=[Evidence(static.path, static.line, f"static files served at {static.url}")],
+    )
+
+
+def widget(
+    project: Project, facts: FastAPIFacts, delivery: Delivery, page: Frontend | None
+) -> tuple[str, Tag] | None:
+    """The widget tag already there: in a template (tag delivery), or in the frontend's page."""
+    if delivery == "script-attribute":
+        for tpl in facts.templates.values():
+            tags = widget_tags(tpl.text)
+            if tags:
+                return tpl.path, tags[0]
+        return None
+    if page is not None:
+        tags = widget_tags(project.text(page.page) or "")
+        if tags:
+            return page.page, tags[0]
+    return None
+
+
+def bearer_token(
+    dep: UserDep, delivery: Delivery, page: Frontend | None, answer: str | None
+) -> tuple[TokenStorage | None, str | None] | list[TokenStorage]:
+    """Bearer-token SPAs: (where the SPA keeps its token, the JS expression reading it) as
+    answered with --spa-token or found; the candidates when that takes a question."""
+    if delivery != "token-endpoint" or not dep.bearer:
+        return None, None
+    if answer:
+        return None, answer.strip()
+    if page is None:
+        return None, None
+    candidates = page.token_candidates
+    if len(candidates) > 1:
+        preferred = [c for c in candidates if "access" in c.key.lower()]
+        candidates = preferred if len(preferred) == 1 else candidates
+    if len(candidates) == 1:
+        return candidates[0], candidates[0].expr
+    return candidates
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the plan wires, as it follows from the facts and the choices."""
+
+    target: Target
+    frontend: Frontend | None
+    widget: tuple[str, Tag] | None
+    token: TokenStorage | None
+    bearer_expr: str | None  # JS expression reading the SPA's bearer token
+
+
+def wiring(project: Project, facts: FastAPIFacts, choices: Chosen, spa_token: str | None) -> Wiring:
+    page = frontend(facts, choices.delivery, choices.layout)
+    found = bearer_token(choices.auth, choices.delivery, page, spa_token)
+    token, bearer = found if isinstance(found, tuple) else (None, None)
+    return Wiring(
+        target(facts, choices.endpoint_prefix),
+        page,
+        widget(project, facts, choices.delivery, page),
+        token,
+        bearer,
+    )

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from scaffolder.errors import BadInput, Refused
 from scaffolder.escape import py_doc
 from scaffolder.markup import (
     add_attribute,
@@ -31,8 +30,17 @@ from scaffolder.stacks.fastapi.codegen import (
     import_from_module,
     optional_dependency,
 )
-from scaffolder.stacks.fastapi.facts import FastAPIFacts
-from scaffolder.steps import widget_tag
+from scaffolder.stacks.fastapi.detect import TemplatesInfo
+from scaffolder.stacks.fastapi.facts import Chosen, FastAPIFacts, Target, Wiring, wiring
+from scaffolder.steps import (
+    Step,
+    StepResult,
+    applied,
+    conflict,
+    manual,
+    skipped,
+    widget_tag,
+)
 from scaffolder.templating import render
 
 MODULE = "bestchatbot.py"
@@ -43,43 +51,30 @@ TOKEN_VAR = "bestchatbot_token"
 USER = "user"
 
 
-def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
-    facts: FastAPIFacts = insp.facts
-    endpoint = insp.delivery == "token-endpoint"
+def steps(project: Project, insp: Inspection, facts: FastAPIFacts, choices: Chosen) -> list[Step]:
+    """The token module, then either its router's include and the SPA's browser script, or
+    the template context processors, the page routers' dependency and the layout's tag; PyJWT."""
+    endpoint = choices.delivery == "token-endpoint"
     index = PythonIndex.of(project)
-    target = facts.target if endpoint else None
-    inline = target is not None and _inline_present(builder, target.path)
-    if target is not None and inline:
-        builder.skip(target.path, "widget token endpoint already present")
-    elif _module_present(builder, facts, endpoint):
-        builder.skip(module_path(facts), "token module already present")
-    else:
-        generated = _generate(project, index, facts, endpoint)
-        importers = [target.path] if target else []
-        if not endpoint:
-            importers = [t.path for t in facts.struct.templates] + _page_modules(facts)
-        circular = [i for i in importers if _imports_back(index, generated.sources, i)]
-        if target is not None and circular:
-            # A single-module app: the endpoint goes into the app's module itself.
-            _inline(facts, generated, builder)
-            inline = True
-        else:
-            if circular:
-                raise BadInput(
-                    f"{circular[0]}: the token module needs code that {circular[0]} itself "
-                    "defines or imports, so importing it there would be circular; move the app's "
-                    "current-user dependency into a module of its own (e.g. deps.py) and run again"
-                )
-            _write_module(facts, generated, endpoint, builder)
+    api_key = insp.answers.api_key or ""
+    w = wiring(project, facts, choices, insp.answers.spa_token)
+    out: list[Step] = [partial(_token_module, project, index, facts, choices, w)]
     if endpoint:
-        if not inline:
-            _register(index, facts, builder)
-        spa.plan_spa(project, facts, insp, builder)
+        out.append(partial(_register, index, facts, choices, w))
+        out += spa.steps(choices, w, api_key)
     else:
-        _context_processor(project, index, facts, builder)
-        _page_dependency(project, index, facts, builder)
-        _layout_tag(facts, insp, builder)
-    plan_requirement(project, builder, insp.stack.app_root, PYJWT, "fastapi")
+        out += [
+            partial(_context_processor, project, index, facts, t) for t in facts.struct.templates
+        ]
+        owners = dict.fromkeys(r.owner for r in facts.struct.page_routes)
+        out += [partial(_page_dependency, project, index, facts, owner) for owner in owners]
+        out.append(partial(_layout_tag, choices, w, api_key))
+    out.append(partial(_requirement, project, insp.stack.app_root))
+    return out
+
+
+def _requirement(project: Project, app_root: str, builder: PlanBuilder) -> None:
+    plan_requirement(project, builder, app_root, PYJWT, "fastapi")
 
 
 def module_path(facts: FastAPIFacts) -> str:
@@ -101,22 +96,57 @@ class Generated:
     sources: set[str]  # the project modules it imports
 
 
-def _module_present(builder: PlanBuilder, facts: FastAPIFacts, endpoint: bool) -> bool:
+def _token_module(
+    project: Project,
+    index: PythonIndex,
+    facts: FastAPIFacts,
+    choices: Chosen,
+    w: Wiring,
+    builder: PlanBuilder,
+) -> StepResult:
+    """The token module beside the app; for a single-module app's endpoint, appended to the
+    app's module instead (a separate module would import it back)."""
+    endpoint = choices.delivery == "token-endpoint"
+    target = w.target if endpoint else None
+    if target is not None and _inline_present(builder, target.path):
+        return skipped("token-module", target.path, "widget token endpoint already present")
     path = module_path(facts)
     existing = builder.current(path)
-    if existing is None:
-        return False
-    needed = (
-        [ROUTER, "def read_widget_token("]
-        if endpoint
-        else [f"def {PAGE_DEPENDENCY}(", f"def {CONTEXT_PROCESSOR}("]
-    )
-    if all(n in existing for n in needed):
-        return True
-    raise Refused(
-        f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
-        "other delivery); move it aside and run apply again"
-    )
+    if existing is not None:
+        needed = (
+            [ROUTER, "def read_widget_token("]
+            if endpoint
+            else [f"def {PAGE_DEPENDENCY}(", f"def {CONTEXT_PROCESSOR}("]
+        )
+        if all(n in existing for n in needed):
+            return skipped("token-module", path, "token module already present")
+        return conflict(
+            "token-module",
+            path,
+            f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
+            "other delivery); move it aside and run apply again",
+        )
+    generated = _generate(project, index, facts, choices)
+    importers = [target.path] if target else []
+    if not endpoint:
+        importers = [t.path for t in facts.struct.templates] + _page_modules(facts)
+    circular = [i for i in importers if _imports_back(index, generated.sources, i)]
+    if target is not None and circular:
+        return _inline(facts, choices, target, generated, builder)
+    text = _module_text(facts, choices, generated, builder)
+    if circular:
+        return manual(
+            "token-module",
+            circular[0],
+            f"the token module needs code that {circular[0]} itself defines or imports, so "
+            "importing it there would be circular; move the app's current-user dependency into "
+            "a module of its own (e.g. deps.py) and run again",
+            text,
+        )
+    what = f"serves GET {choices.endpoint_url}" if endpoint else "renders it into pages"
+    reason = f"new: mints the widget token for the signed-in user, {what}"
+    builder.write(path, text, reason, "python")
+    return applied("token-module", path, reason)
 
 
 def _inline_present(builder: PlanBuilder, path: str) -> bool:
@@ -125,11 +155,10 @@ def _inline_present(builder: PlanBuilder, path: str) -> bool:
 
 
 def _generate(
-    project: Project, index: PythonIndex, facts: FastAPIFacts, endpoint: bool
+    project: Project, index: PythonIndex, facts: FastAPIFacts, choices: Chosen
 ) -> Generated:
-    dep = facts.dep
-    email = facts.fields.email
-    assert dep is not None and email is not None
+    dep, email = choices.auth, choices.email
+    endpoint = choices.delivery == "token-endpoint"
     first_party = frozenset(module_name(project, p)[0].split(".")[0] for p in index.paths)
     imports = Imports(first_party)
     imports.add_module("functools")
@@ -163,7 +192,7 @@ def _generate(
         "python/fastapi/bestchatbot.py.j2",
         declarations=optional_dep.declarations,
         wrapper=optional_dep.wrapper,
-        endpoint=facts.endpoint_url if endpoint else None,
+        endpoint=choices.endpoint_url if endpoint else None,
         user=USER,
         user_type=user_type,
         optional_user=f"{user_type} | None" if style.pep604 else f"Optional[{user_type}]",
@@ -174,8 +203,8 @@ def _generate(
         dependency=optional_dep.name,
         is_async=dep.is_async,
         email=email.expr,
-        name=facts.fields.name.expr if facts.fields.name else None,
-        user_id=facts.fields.user_id.expr if facts.fields.user_id else None,
+        name=choices.name.expr if choices.name else None,
+        user_id=choices.user_id.expr if choices.user_id else None,
     )
     sources = {m for m in imports.froms if m.split(".")[0] in first_party}
     return Generated(code, imports, sources)
@@ -187,12 +216,12 @@ def _styled(facts: FastAPIFacts, builder: PlanBuilder, text: str) -> str:
     return text.replace("\n", newline_of(anchor)) if newline_of(anchor) != "\n" else text
 
 
-def _write_module(
-    facts: FastAPIFacts, generated: Generated, endpoint: bool, builder: PlanBuilder
-) -> None:
+def _module_text(
+    facts: FastAPIFacts, choices: Chosen, generated: Generated, builder: PlanBuilder
+) -> str:
     about = (
-        f"GET {py_doc(facts.endpoint_url)} serves it to the browser script."
-        if endpoint
+        f"GET {py_doc(choices.endpoint_url)} serves it to the browser script."
+        if choices.delivery == "token-endpoint"
         else (
             "Pages get it as `bestchatbot_token`, the data-user-token of the layout's widget tag."
         )
@@ -203,28 +232,25 @@ def _write_module(
         imports=generated.imports.render(),
         code=generated.code,
     )
-    what = f"serves GET {facts.endpoint_url}" if endpoint else "renders it into pages"
-    builder.write(
-        module_path(facts),
-        _styled(facts, builder, text),
-        f"new: mints the widget token for the signed-in user, {what}",
-        "python",
-    )
+    return _styled(facts, builder, text)
 
 
-def _inline(facts: FastAPIFacts, generated: Generated, builder: PlanBuilder) -> None:
+def _inline(
+    facts: FastAPIFacts, choices: Chosen, target: Target, generated: Generated, builder: PlanBuilder
+) -> StepResult:
     """The endpoint appended to the module that defines both the app and its dependency."""
-    target = facts.target
-    assert target is not None
     mount = next(
         (m for m in facts.struct.statics if m.path == target.path and m.url.rstrip("/") == ""),
         None,
     )
     if mount is not None:
-        raise BadInput(
-            f"{target.path}:{mount.line}: the catch-all mount would hide a route added at the end "
-            "of the module; move the app's current-user dependency into a module of its own "
-            "(e.g. deps.py) and run again"
+        return manual(
+            "token-module",
+            target.path,
+            f"line {mount.line}: the catch-all mount would hide a route added at the end of the "
+            "module; move the app's current-user dependency into a module of its own (e.g. "
+            "deps.py) and run again",
+            generated.code,
         )
     code = builder.current(target.path)
     assert code is not None
@@ -238,18 +264,15 @@ def _inline(facts: FastAPIFacts, generated: Generated, builder: PlanBuilder) -> 
     prefix = requote(target.prefix_src, facts.quote) if target.prefix_src else None
     args = ROUTER if prefix is None else f"{ROUTER}, prefix={prefix}"
     header = (
-        f"# BestChatBot visitor identity: GET {py_doc(facts.endpoint_url)} mints a widget token "
+        f"# BestChatBot visitor identity: GET {py_doc(choices.endpoint_url)} mints a widget token "
         "for the\n"
         "# signed-in user (a fresh HS256 JWT signed with BESTCHATBOT_SIGNING_KEY).\n"
     )
     added = header + generated.code + f"\n\n{target.var}.include_router({args})\n"
     code = code.rstrip("\r\n") + "\n\n\n" + _styled(facts, builder, added)
-    builder.write(
-        target.path,
-        code,
-        f"GET {facts.endpoint_url}: mints the widget token for the signed-in user",
-        "python",
-    )
+    reason = f"GET {choices.endpoint_url}: mints the widget token for the signed-in user"
+    builder.write(target.path, code, reason, "python")
+    return applied("token-module", target.path, reason)
 
 
 def _page_modules(facts: FastAPIFacts) -> list[str]:
@@ -291,12 +314,13 @@ def _pep604(index: PythonIndex) -> bool:
     return any("| None" in mod.text for mod in index.modules(containing="| None"))
 
 
-def _import_from(index: PythonIndex, facts: FastAPIFacts, path: str) -> tuple[str, int]:
+def _import_from(index: PythonIndex, facts: FastAPIFacts, path: str) -> tuple[str, int] | None:
     """(module, relative level) for importing the token module from the module at `path`,
-    following that module's own habit (relative imports, or absolute ones)."""
+    following that module's own habit (relative imports, or absolute ones); None when that
+    module cannot be parsed."""
     mod = index.module(path)
     if mod is None:
-        raise BadInput(f"{path}: cannot parse it")
+        return None
     package = mod.name if mod.is_package else mod.name.rpartition(".")[0]
     if (
         mod.uses_relative_imports
@@ -310,52 +334,63 @@ def _import_from(index: PythonIndex, facts: FastAPIFacts, path: str) -> tuple[st
 
 def _edit_python(
     builder: PlanBuilder,
+    step: str,
     path: str,
     edit: str,
-    snippet: str,
+    how: str,
+    code_snippet: str,
     apply: Callable[[str], str],
     reason: str,
-) -> None:
+) -> StepResult:
+    """Apply a LibCST edit to `path`: applied, skipped when the `edit` is already in place, or
+    manual (`how` says where to paste `code_snippet`) when it cannot be made safely."""
     code = builder.current(path)
     assert code is not None
     try:
         new = apply(code)
     except cst.CannotEdit as exc:
-        raise BadInput(f"{path}: {exc}; {snippet}") from None
+        return manual(step, path, f"{exc}; {how}", code_snippet)
     if new == code:
-        builder.skip(path, f"{edit} already in place")
-        return
+        return skipped(step, path, f"{edit} already in place")
     builder.write(path, new, reason, "python")
+    return applied(step, path, reason)
 
 
 # -- the endpoint -----------------------------------------------------------------------------
 
 
-def _register(index: PythonIndex, facts: FastAPIFacts, builder: PlanBuilder) -> None:
-    target = facts.target
-    assert target is not None
+def _register(
+    index: PythonIndex, facts: FastAPIFacts, choices: Chosen, w: Wiring, builder: PlanBuilder
+) -> StepResult | None:
+    target = w.target
     code = builder.current(target.path)
     assert code is not None
+    if _inline_present(builder, target.path):
+        return None  # the endpoint lives in the app's module: the token module step said so
     if cst.has_call(code, "include_router", ROUTER):
-        builder.skip(target.path, f"{ROUTER} is already included")
-        return
-    module, relative = _import_from(index, facts, target.path)
+        return skipped("register", target.path, f"{ROUTER} is already included")
     prefix = requote(target.prefix_src, facts.quote) if target.prefix_src else None
     args = ROUTER if prefix is None else f"{ROUTER}, prefix={prefix}"
     statement = f"{target.var}.include_router({args})"
+    found = _import_from(index, facts, target.path)
+    if found is None:
+        return manual("register", target.path, "cannot parse it", statement)
+    module, relative = found
 
     def edit(text: str) -> str:
         text = transforms.include_router(text, target.var, ROUTER, prefix, target.function)
         return transforms.import_name(text, module, ROUTER, relative=relative)
 
     where = f"in {target.function}()" if target.function else f"on {target.var}"
-    _edit_python(
+    return _edit_python(
         builder,
+        "register",
         target.path,
         f"{ROUTER} include",
         f"add `{statement}` where {target.var} includes its routers",
+        statement,
         edit,
-        f"include {ROUTER} {where} (GET {facts.endpoint_url})",
+        f"include {ROUTER} {where} (GET {choices.endpoint_url})",
     )
 
 
@@ -363,27 +398,36 @@ def _register(index: PythonIndex, facts: FastAPIFacts, builder: PlanBuilder) -> 
 
 
 def _context_processor(
-    project: Project, index: PythonIndex, facts: FastAPIFacts, builder: PlanBuilder
-) -> None:
-    for tpl in facts.struct.templates:
-        module, relative = _import_from(index, facts, tpl.path)
-        edit = partial(
-            _add_registration,
-            var=tpl.var,
-            keyword="context_processors",
-            item=CONTEXT_PROCESSOR,
-            function=None,
-            imports=[(module, CONTEXT_PROCESSOR, relative)],
-            width=line_length(project, tpl.path),
-        )
-        _edit_python(
-            builder,
-            tpl.path,
-            "context processor",
-            f"pass context_processors=[{CONTEXT_PROCESSOR}] to Jinja2Templates",
-            edit,
-            f"{tpl.var}: {CONTEXT_PROCESSOR} puts `{TOKEN_VAR}` in every template",
-        )
+    project: Project,
+    index: PythonIndex,
+    facts: FastAPIFacts,
+    tpl: TemplatesInfo,
+    builder: PlanBuilder,
+) -> StepResult:
+    snippet = f"context_processors=[{CONTEXT_PROCESSOR}]"
+    found = _import_from(index, facts, tpl.path)
+    if found is None:
+        return manual("context-processor", tpl.path, "cannot parse it", snippet)
+    module, relative = found
+    edit = partial(
+        _add_registration,
+        var=tpl.var,
+        keyword="context_processors",
+        item=CONTEXT_PROCESSOR,
+        function=None,
+        imports=[(module, CONTEXT_PROCESSOR, relative)],
+        width=line_length(project, tpl.path),
+    )
+    return _edit_python(
+        builder,
+        "context-processor",
+        tpl.path,
+        "context processor",
+        f"pass {snippet} to Jinja2Templates",
+        snippet,
+        edit,
+        f"{tpl.var}: {CONTEXT_PROCESSOR} puts `{TOKEN_VAR}` in every template",
+    )
 
 
 def _add_registration(
@@ -405,75 +449,73 @@ def _add_registration(
 
 
 def _page_dependency(
-    project: Project, index: PythonIndex, facts: FastAPIFacts, builder: PlanBuilder
-) -> None:
-    owners = list(dict.fromkeys(r.owner for r in facts.struct.page_routes))
+    project: Project, index: PythonIndex, facts: FastAPIFacts, owner: str, builder: PlanBuilder
+) -> StepResult | None:
     item = f"Depends({PAGE_DEPENDENCY})"
-    for owner in owners:
-        router = facts.struct.routers.get(owner)
-        if router is not None:
-            path, var, function = router.path, router.var, None
-        elif owner in (facts.app.id, facts.app.ref):
-            path, var, function = facts.app.path, facts.app.var, facts.app.factory
-        else:
-            builder.warn(
-                f"pages are also rendered by routes of {owner}, which bcb-scaffold cannot edit: "
-                f"add dependencies=[{item}] where it is created"
-            )
-            continue
-        module, relative = _import_from(index, facts, path)
-        edit = partial(
-            _add_registration,
-            var=var,
-            keyword="dependencies",
-            item=item,
-            function=function,
-            imports=[("fastapi", "Depends", 0), (module, PAGE_DEPENDENCY, relative)],
-            width=line_length(project, path),
+    snippet = f"dependencies=[{item}]"
+    router = facts.struct.routers.get(owner)
+    if router is not None:
+        path, var, function = router.path, router.var, None
+    elif owner in (facts.app.id, facts.app.ref):
+        path, var, function = facts.app.path, facts.app.var, facts.app.factory
+    else:
+        builder.warn(
+            f"pages are also rendered by routes of {owner}, which bcb-scaffold cannot edit: "
+            f"add {snippet} where it is created"
         )
-        _edit_python(
-            builder,
-            path,
-            "page dependency",
-            f"add dependencies=[{item}] where `{var}` is created",
-            edit,
-            f"{var}: compute the widget token for the pages it renders",
-        )
+        return None
+    found = _import_from(index, facts, path)
+    if found is None:
+        return manual("page-dependency", path, "cannot parse it", snippet)
+    module, relative = found
+    edit = partial(
+        _add_registration,
+        var=var,
+        keyword="dependencies",
+        item=item,
+        function=function,
+        imports=[("fastapi", "Depends", 0), (module, PAGE_DEPENDENCY, relative)],
+        width=line_length(project, path),
+    )
+    return _edit_python(
+        builder,
+        "page-dependency",
+        path,
+        "page dependency",
+        f"add {snippet} where `{var}` is created",
+        snippet,
+        edit,
+        f"{var}: compute the widget token for the pages it renders",
+    )
+
+
+# The space inside the condition: anonymous visitors get the tag exactly as before.
+ATTRIBUTE = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
 
 
 def _tag(api_key: str) -> str:
-    return widget_tag(
-        api_key, f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
-    )
+    return widget_tag(api_key, ATTRIBUTE)
 
 
-def _layout_tag(facts: FastAPIFacts, insp: Inspection, builder: PlanBuilder) -> None:
-    # The space inside the condition: anonymous visitors get the tag exactly as before.
-    attribute = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
-    if facts.widget is not None:
-        path, _ = facts.widget
+def _layout_tag(choices: Chosen, w: Wiring, api_key: str, builder: PlanBuilder) -> StepResult:
+    if w.widget is not None:
+        path, _ = w.widget
         text = builder.current(path) or ""
         tag = widget_tags(text)[0]
         if tag.has_user_token:
-            builder.skip(path, "widget tag already carries data-user-token")
-            return
-        builder.write(
-            path,
-            add_attribute(text, tag, attribute, separator=""),
-            "widget tag: data-user-token for signed-in users",
-            "jinja",
-        )
-        return
-    layout = facts.layouts[0]
-    text = builder.current(layout.template.path) or ""
-    line = _tag(insp.answers.api_key or "")
+            return skipped("layout-tag", path, "widget tag already carries data-user-token")
+        reason = "widget tag: data-user-token for signed-in users"
+        builder.write(path, add_attribute(text, tag, ATTRIBUTE, separator=""), reason, "jinja")
+        return applied("layout-tag", path, reason)
+    layout = choices.layout
+    assert layout is not None  # no layout is a question
+    path = layout.template.path
+    text = builder.current(path) or ""
+    line = _tag(api_key)
     new = insert_before_body_close(text, [line]) if layout.mode == "body" else None
-    builder.write(
-        layout.template.path,
-        new if new is not None else append_lines(text, [line]),
-        "add the widget tag, with data-user-token for signed-in users",
-        "jinja",
-    )
+    reason = "add the widget tag, with data-user-token for signed-in users"
+    builder.write(path, new if new is not None else append_lines(text, [line]), reason, "jinja")
+    return applied("layout-tag", path, reason)
 
 
 def line_length(project: Project, path: str) -> int:

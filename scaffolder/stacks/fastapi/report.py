@@ -1,46 +1,50 @@
-"""The FastAPI phase-1 report: the API prefix and the router that gets the endpoint, the
-current-user dependency and the user's fields, the delivery, the SPA's bearer token, the widget
-tag; with a question for whatever detection cannot settle."""
+"""The FastAPI phase-1 report: the API prefix, the current-user dependency and the user's
+fields, the delivery, the layout, the SPA's bearer token, the widget tag; with a question for
+whatever detection cannot settle. Nothing here changes the facts: each function returns what
+it settled."""
 
 from __future__ import annotations
 
 from scaffolder import choice, exprs, reporting
 from scaffolder.errors import UsageError
-from scaffolder.escape import py_str, url_path
-from scaffolder.markup import answered_layout, widget_tags
+from scaffolder.escape import url_path
+from scaffolder.markup import Layout, answered_layout
 from scaffolder.model import (
     Answers,
     AuthReport,
+    Delivery,
     Evidence,
     Finding,
     Inspection,
     Note,
     Question,
+    UserExpr,
 )
-from scaffolder.paths import is_test_path
 from scaffolder.project import Project
 from scaffolder.python.models import UserFields, pick_fields
 from scaffolder.python.source import PythonIndex
+from scaffolder.stacks.fastapi import AUTH_IDS
 from scaffolder.stacks.fastapi import auth as a
-from scaffolder.stacks.fastapi import detect as d
-from scaffolder.stacks.fastapi import frontend as fe
+from scaffolder.stacks.fastapi import facts as fx
 from scaffolder.stacks.fastapi import usermodel as um
-from scaffolder.stacks.fastapi.facts import FastAPIFacts, Target
+from scaffolder.stacks.fastapi.facts import FastAPIFacts
+from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage
 
 USER = "user"  # how the generated code names the signed-in user
 
+Picked = tuple[a.UserDep, UserExpr | None, UserExpr | None, UserExpr | None]
 
-# -- the API prefix and the router that gets the endpoint ------------------------------------
+
+# -- the API prefix ---------------------------------------------------------------------------
 
 
-def api(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
-    found = d.api_prefix(facts.struct, facts.app, facts.mounts)
+def api(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> str:
+    """The endpoint's prefix: answered, found, else `/api` (a note when some routers' prefixes
+    cannot be read)."""
     if answers.api_prefix:
-        facts.api_prefix = "/" + url_path(answers.api_prefix.strip().strip("/"))
-        facts.api_prefix_why = "given with --api-prefix"
-    elif found is not None:
-        facts.api_prefix, facts.api_prefix_evidence = found
-        facts.api_prefix_why = facts.api_prefix_evidence.why
+        prefix = "/" + url_path(answers.api_prefix.strip().strip("/"))
+    elif facts.api_prefix is not None:
+        prefix = facts.api_prefix[0]
     else:
         unknown = [m for m in facts.mounts if m.prefix is None]
         if unknown:
@@ -52,59 +56,21 @@ def api(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
                     unknown[0].evidence.line,
                 )
             )
-        facts.api_prefix = "/api"
-        facts.api_prefix_why = "no API prefix in the app: the default"
-    facts.api_prefix = facts.api_prefix.rstrip("/") or ""
-    facts.target = _target(facts)
-
-
-def _target(facts: FastAPIFacts) -> Target:
-    """The router mounted exactly at the API prefix (an aggregating router first), else the
-    app itself with `prefix=`."""
-    routers = facts.struct.routers
-    at_prefix = [
-        m
-        for m in facts.mounts
-        if m.prefix == facts.api_prefix
-        and m.router in routers
-        and not is_test_path(routers[m.router].path)
-    ]
-    counts: dict[str, int] = {}
-    for m in facts.mounts:
-        counts[m.router] = counts.get(m.router, 0) + 1
-
-    def rank(m: d.Mount) -> tuple[int, int, str]:
-        children = sum(1 for inc in facts.struct.includes if inc.parent == m.router)
-        return (-children, counts[m.router], routers[m.router].path)
-
-    if at_prefix:
-        best = routers[min(at_prefix, key=rank).router]
-        return Target(best.id, best.path, best.var, None, None, best.line, best.module)
-    app = facts.app
-    prefix_src = next(
-        (
-            inc.prefix_src
-            for inc in facts.struct.includes
-            if inc.parent == app.id
-            and inc.prefix is not None
-            and inc.prefix_src
-            and inc.prefix.text.rstrip("/") == facts.api_prefix
-            and not inc.prefix_src.startswith(("'", '"'))
-        ),
-        None,
-    )
-    if prefix_src is None and facts.api_prefix:
-        prefix_src = py_str(facts.api_prefix, facts.quote)
-    return Target(app.id, app.path, app.var, app.factory, prefix_src, app.line, app.module)
+        prefix = "/api"
+    return prefix.rstrip("/") or ""
 
 
 # -- authentication ---------------------------------------------------------------------------
 
 
-def auth(index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
-    found = a.find(index)
-    if answers.auth is not None and answers.auth not in a.AUTH_IDS:
-        raise UsageError(f"--auth must be one of: {', '.join(a.AUTH_IDS)}")
+def auth(
+    index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspection
+) -> Picked | None:
+    """The current-user dependency (answered with --user-dependency / --auth, or the only one)
+    and the user's email / name / id; None while a question is open about the dependency."""
+    found = facts.auth
+    if answers.auth is not None and answers.auth not in AUTH_IDS:
+        raise UsageError(f"--auth must be one of: {', '.join(AUTH_IDS)}")
     candidates = found.candidates
     if answers.auth:
         candidates = [c for c in candidates if c.library == answers.auth]
@@ -147,8 +113,7 @@ def auth(index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspec
                 )
             )
         insp.auth = AuthReport(confidence="low")
-        return
-    facts.dep = chosen
+        return None
     fields = UserFields(None, None, None, "low")
     if chosen.model is not None:
         attrs = um.model_attributes(index, chosen.model)
@@ -159,7 +124,6 @@ def auth(index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspec
     email, name, user_id = exprs.user_exprs(
         fields.email, fields.name, fields.user_id, answers, "python", allowed
     )
-    facts.fields = UserFields(email, name, user_id, fields.confidence)
     insp.auth = AuthReport(
         chosen.library,
         email,
@@ -171,14 +135,14 @@ def auth(index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspec
     if email is None:
         model = chosen.model.name if chosen.model else "user"
         insp.questions.append(
-            Question(
-                "email_expr",
+            reporting.email_question(
                 f"The {model} model has no email field: which expression gives the signed-in "
-                f"user's email? (for example `{USER}.contact_email`)",
+                f"user's email? (for example `{USER}.contact_email`)"
             )
         )
     if name is None:
         insp.notes.append(reporting.no_name_note())
+    return chosen, email, name, user_id
 
 
 def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
@@ -190,118 +154,30 @@ def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
     return None
 
 
-def delivery(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
+# -- delivery, layout, SPA token, widget -------------------------------------------------------
+
+
+def delivery(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> Delivery:
     cached = [r for r in facts.struct.page_routes if r.cached]
     for route in cached:
         insp.notes.append(
-            Note(
-                f"{route.function}() is page-cached: an inline token could be served to the "
-                "wrong visitor, so the token endpoint is the default delivery",
-                route.path,
-                route.line,
+            reporting.page_cache_note(
+                route.path, route.line, what=f"{route.function}() is page-cached"
             )
         )
-    insp.delivery = choice.pick_delivery(answers.delivery, insp.stack.rendering, bool(cached))
-    if insp.delivery == "script-attribute" and not facts.struct.templates:
+    chosen = choice.pick_delivery(answers.delivery, insp.stack.rendering, bool(cached))
+    if chosen == "script-attribute" and not facts.struct.templates:
         raise UsageError("--delivery script-attribute: this app renders no Jinja2Templates pages")
-    if insp.delivery == "token-endpoint" and facts.frontend is None and facts.templates:
-        _layout_frontend(facts, answers, insp)
+    insp.delivery = chosen
+    return chosen
 
 
-def _layout_frontend(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
-    """Endpoint delivery for server-rendered pages: the identity script is served by the app's
-    static mount and loaded by the base layout."""
-    static = next((m for m in facts.struct.statics if m.directory and not m.html), None)
-    if static is None or static.directory is None:
-        return
-    _choose_layout(facts, answers, insp)
-    if not facts.layouts:
-        return
-    layout = facts.layouts[0].template
-    facts.frontend = fe.Frontend(
-        static.directory,
-        "layout",
-        "jinja",
-        layout.path,
-        None,
-        static_url=static.url,
-        evidence=[Evidence(static.path, static.line, f"static files served at {static.url}")],
-    )
-
-
-def spa_token(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
-    """Bearer-token SPAs: the browser script must send the app's own Authorization header."""
-    frontend = facts.frontend
-    if insp.delivery != "token-endpoint" or facts.dep is None or not facts.dep.bearer:
-        return
-    given = answers.spa_token
-    if given:
-        facts.bearer_expr = given.strip()
-        return
-    if frontend is None:
-        return
-    candidates = frontend.token_candidates
-    if len(candidates) > 1:
-        preferred = [c for c in candidates if "access" in c.key.lower()]
-        candidates = preferred if len(preferred) == 1 else candidates
-    if len(candidates) == 1:
-        facts.token = candidates[0]
-        facts.bearer_expr = candidates[0].expr
-        return
-    insp.questions.append(
-        Question(
-            "spa_token",
-            f"The SPA in {frontend.root}/ signs API requests with a bearer token: which "
-            "JavaScript expression reads it in the browser (null when signed out)?",
-            tuple(c.expr for c in candidates),
-        )
-    )
-
-
-def widget(project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
-    if insp.delivery == "script-attribute":
-        for tpl in facts.templates.values():
-            tags = widget_tags(tpl.text)
-            if tags:
-                facts.widget = (tpl.path, tags[0])
-                break
-        if facts.widget is None:
-            _choose_layout(facts, answers, insp)
-    elif facts.frontend is not None:
-        text = project.text(facts.frontend.page) or ""
-        tags = widget_tags(text)
-        if tags:
-            facts.widget = (facts.frontend.page, tags[0])
-    if facts.widget is not None:
-        path, tag = facts.widget
-        text = project.text(path) or ""
-        line = text.count("\n", 0, tag.start) + 1
-        insp.widget = reporting.widget_found(path, line, tag.has_user_token)
-        return
-    target: tuple[str, int, str] | None = None
-    if insp.delivery == "script-attribute" and facts.layouts:
-        tpl = facts.layouts[0].template
-        target = (tpl.path, tpl.body_close_line or 1, "base layout: before </body>")
-    elif insp.delivery == "token-endpoint" and facts.frontend is not None:
-        page = facts.frontend.page
-        text = project.text(page) or ""
-        line = text.lower().rfind("</body")
-        target = (
-            page,
-            text.count("\n", 0, line) + 1 if line >= 0 else 1,
-            "SPA shell: before </body>",
-        )
-    if target is not None:
-        insp.widget = reporting.widget_target(*target)
-        if not answers.api_key:
-            insp.questions.append(reporting.api_key_question())
-
-
-def _choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> None:
+def choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> list[Layout]:
+    """The layout that gets the tag (or loads the identity script): answered, or the base
+    layout holding </body> that the most pages extend; [] with a question otherwise."""
     layouts = facts.layouts
     if answers.layout:
-        facts.layouts = [answered_layout(facts.templates, layouts, answers.layout, insp.root)]
-        return
+        return [answered_layout(facts.templates, layouts, answers.layout, insp.root)]
     body = [lay for lay in layouts if lay.mode == "body"]
     if not body:
         insp.questions.append(
@@ -312,8 +188,7 @@ def _choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> N
                 tuple(sorted(t.path for t in facts.templates.values()))[:20],
             )
         )
-        facts.layouts = []
-        return
+        return []
     best = body[0]
     ties = [lay for lay in body if lay.extenders == best.extenders]
     if len(ties) > 1:
@@ -324,12 +199,76 @@ def _choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> N
                 tuple(lay.template.path for lay in ties),
             )
         )
-        facts.layouts = []
+        return []
+    return [best]
+
+
+def spa_token(
+    dep: a.UserDep, chosen: Delivery, page: Frontend | None, answers: Answers, insp: Inspection
+) -> TokenStorage | None:
+    """Bearer-token SPAs: the browser script must send the app's own Authorization header."""
+    found = fx.bearer_token(dep, chosen, page, answers.spa_token)
+    if isinstance(found, tuple):
+        return found[0]
+    assert page is not None  # candidates come from a page
+    insp.questions.append(
+        Question(
+            "spa_token",
+            f"The SPA in {page.root}/ signs API requests with a bearer token: which "
+            "JavaScript expression reads it in the browser (null when signed out)?",
+            tuple(c.expr for c in found),
+        )
+    )
+    return None
+
+
+def widget(
+    project: Project,
+    facts: FastAPIFacts,
+    chosen: Delivery,
+    page: Frontend | None,
+    layouts: list[Layout],
+    answers: Answers,
+    insp: Inspection,
+) -> None:
+    """Report the widget tag found, or where it goes (then the `api_key` question)."""
+    present = fx.widget(project, facts, chosen, page)
+    if present is not None:
+        path, tag = present
+        text = project.text(path) or ""
+        line = text.count("\n", 0, tag.start) + 1
+        insp.widget = reporting.widget_found(path, line, tag.has_user_token)
         return
-    facts.layouts = [best]
+    target: tuple[str, int, str] | None = None
+    if chosen == "script-attribute" and layouts:
+        tpl = layouts[0].template
+        target = (tpl.path, tpl.body_close_line or 1, "base layout: before </body>")
+    elif chosen == "token-endpoint" and page is not None:
+        text = project.text(page.page) or ""
+        line = text.lower().rfind("</body")
+        target = (
+            page.page,
+            text.count("\n", 0, line) + 1 if line >= 0 else 1,
+            "SPA shell: before </body>",
+        )
+    if target is not None:
+        insp.widget = reporting.widget_target(*target)
+        if not answers.api_key:
+            insp.questions.append(reporting.api_key_question())
 
 
-def findings(facts: FastAPIFacts, insp_delivery: str | None) -> list[Finding]:
+def findings(
+    facts: FastAPIFacts,
+    answers: Answers,
+    chosen: Delivery,
+    prefix: str,
+    dep: a.UserDep | None,
+    layouts: list[Layout],
+    page: Frontend | None,
+    token: TokenStorage | None,
+) -> list[Finding]:
+    """The routers and where they are mounted, the API prefix, the router that serves the
+    endpoint, the dependency, the templates and layouts, the frontend and the SPA's token."""
     out = []
     for m in facts.mounts:
         router = facts.struct.routers.get(m.router)
@@ -343,10 +282,11 @@ def findings(facts: FastAPIFacts, insp_delivery: str | None) -> list[Finding]:
                 "high" if m.prefix is not None else "low",
             )
         )
-    if facts.api_prefix_evidence is not None:
-        out.append(Finding("api-prefix", facts.api_prefix, (facts.api_prefix_evidence,)))
-    t = facts.target
-    if t is not None and insp_delivery == "token-endpoint":
+    if facts.api_prefix is not None and not answers.api_prefix:
+        found, evidence = facts.api_prefix
+        out.append(Finding("api-prefix", found.rstrip("/") or "", (evidence,)))
+    if chosen == "token-endpoint":
+        t = fx.target(facts, prefix)
         where = (
             f"{t.var}.include_router(...)"
             if t.prefix_src is None
@@ -356,11 +296,11 @@ def findings(facts: FastAPIFacts, insp_delivery: str | None) -> list[Finding]:
             Finding(
                 "endpoint-router",
                 f"{t.path}: {where}",
-                (Evidence(t.path, t.line, f"serves {facts.endpoint_url}"),),
+                (Evidence(t.path, t.line, f"serves {prefix}/widget-token"),),
             )
         )
-    if facts.dep is not None:
-        out.append(Finding("user-dependency", facts.dep.label, tuple(facts.dep.evidence[:1])))
+    if dep is not None:
+        out.append(Finding("user-dependency", dep.label, tuple(dep.evidence[:1])))
     for tpl in facts.struct.templates:
         out.append(
             Finding(
@@ -369,7 +309,7 @@ def findings(facts: FastAPIFacts, insp_delivery: str | None) -> list[Finding]:
                 (Evidence(tpl.path, tpl.line, "Jinja2Templates"),),
             )
         )
-    for lay in facts.layouts:
+    for lay in layouts:
         out.append(
             Finding(
                 "layout",
@@ -377,14 +317,8 @@ def findings(facts: FastAPIFacts, insp_delivery: str | None) -> list[Finding]:
                 (Evidence(lay.template.path, 1, f"extended by {lay.extenders} template(s)"),),
             )
         )
-    if facts.frontend is not None:
-        out.append(
-            Finding(
-                "frontend",
-                f"{facts.frontend.framework} in {facts.frontend.root}",
-                tuple(facts.frontend.evidence),
-            )
-        )
-    if facts.token is not None:
-        out.append(Finding("spa-token", facts.token.expr, tuple(facts.token.evidence[:2])))
+    if page is not None:
+        out.append(Finding("frontend", f"{page.framework} in {page.root}", tuple(page.evidence)))
+    if token is not None:
+        out.append(Finding("spa-token", token.expr, tuple(token.evidence[:2])))
     return out
