@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from scaffolder import engine
+from scaffolder import engine, steps
 from scaffolder.errors import BadInput, Refused, UsageError
+from scaffolder.inspection import Settled
 from scaffolder.js.syntax import Source
 from scaffolder.model import Answers
+from scaffolder.plan import PlanBuilder
+from scaffolder.stacks.nextjs import plan as nextjs_plan
+from scaffolder.stacks.nextjs.hooks import NextFacts
 from scaffolder.stacks.nextjs.mount import Mount, mount
 from scaffolder.stacks.nextjs.plan import matches
 from tests.helpers import FIXTURES, copy_fixture, run_json
@@ -420,6 +424,59 @@ def test_second_plan_is_empty(tmp_path: Path) -> None:
         "app/(site)/layout.tsx",
         "package.json",
     }
+
+
+# -- the plan's steps -------------------------------------------------------------------------
+
+
+def step_results(root: Path, *, run: bool = True) -> list[tuple[str, str, str]]:
+    """(step, outcome, path) of every plan step that applies, on the project as it is; without
+    `run`, each step is called on its own, so a conflict is a result rather than `Refused`."""
+    project, insp = engine.inspect(root, Answers(api_key="pk"))
+    assert isinstance(insp.facts, Settled) and insp.facts.choices is not None, insp.questions
+    assert isinstance(insp.facts.found, NextFacts)
+    builder = PlanBuilder(
+        lambda path: (project.text(path) or "", False) if project.exists(path) else None
+    )
+    planned = nextjs_plan.steps(project, insp, insp.facts.found, insp.facts.choices)
+    if run:
+        results = steps.run(builder, planned)
+    else:
+        results = [r for r in (step(builder) for step in planned) if r is not None]
+    return [(r.step, r.outcome, r.path) for r in results]
+
+
+ROUTE = "app/api/widget-token/route.ts"
+COMPONENT = "components/bestchatbot-identity.tsx"
+SHELL = "app/(site)/layout.tsx"
+
+
+def test_steps_apply_then_skip(tmp_path: Path) -> None:
+    root = copy_fixture("nextjs-authjs", tmp_path)
+    first = step_results(root)
+    assert [(step, path) for step, _, path in first] == [
+        ("route", ROUTE),
+        ("component", COMPONENT),
+        ("declaration", "types/bestchatbot.d.ts"),
+        ("mount", SHELL),
+    ]
+    assert {outcome for _, outcome, _ in first} == {"applied"}
+    for e in plan(root, api_key="pk").plan.edits:
+        (root / e.path).parent.mkdir(parents=True, exist_ok=True)
+        (root / e.path).write_text(e.after)
+    again = step_results(root)
+    assert [s for s in again if s[1] != "skipped"] == []
+    assert {path for _, _, path in again} >= {ROUTE, COMPONENT, SHELL}
+
+
+def test_foreign_files_are_conflict_steps(tmp_path: Path) -> None:
+    root = copy_fixture("nextjs-authjs", tmp_path)
+    (root / ROUTE).parent.mkdir(parents=True)
+    (root / ROUTE).write_text("export function GET() {}\n")
+    (root / COMPONENT).write_text("export default function Mine() {}\n")
+    results = step_results(root, run=False)
+    assert ("route", "conflict", ROUTE) in results
+    assert ("component", "conflict", COMPONENT) in results
 
 
 # -- the shell splices ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from scaffolder.js import packages, tsconfig
 from scaffolder.js.packages import PackageJson, join
@@ -25,7 +25,7 @@ _BASE_PATH = re.compile(r"""\bbasePath\s*:\s*(['"`])(?P<path>/[^'"`]*)\1""")
 _CACHE_COMPONENTS = re.compile(r"\b(cacheComponents|dynamicIO)\s*:\s*true\b")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Shell:
     """Where app-wide client code mounts: a root layout (App Router) or `_app` (Pages)."""
 
@@ -34,7 +34,7 @@ class Shell:
     line: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class NextApp:
     """One Next.js app: its package directory and how it is laid out."""
 
@@ -46,7 +46,7 @@ class NextApp:
     pages_dir: str | None
     typescript: bool
     config: TsConfig
-    layouts: list[Shell] = field(default_factory=list)
+    layouts: tuple[Shell, ...] = ()
     """Root layouts (those that render `<html>`)."""
     app_shell: Shell | None = None
     """`pages/_app` when the Pages Router is used."""
@@ -56,7 +56,7 @@ class NextApp:
     """`cacheComponents` (Next.js 16; `experimental.dynamicIO` before): route segment configs
     such as `export const dynamic` are not allowed, and request-time routes are dynamic anyway."""
     widget: Evidence | None = None
-    csp: list[Evidence] = field(default_factory=list)
+    csp: tuple[Evidence, ...] = ()
 
     @property
     def router(self) -> str:
@@ -88,31 +88,29 @@ def load_app(project: Project, manifest: PackageJson) -> NextApp:
     under_src = any(d is not None and d.startswith(src + "/") for d in (app_dir, pages_dir))
     config = tsconfig.load(project, root)
     typescript = (config.path or "").endswith("tsconfig.json") or manifest.has("typescript")
-    app = NextApp(
+    layouts = root_layouts(project, app_dir) if app_dir else ()
+    app_shell = _special_page(project, pages_dir, "_app") if pages_dir else None
+    shell = layouts[0] if layouts else app_shell
+    if shell is not None:
+        typescript = shell.path.endswith((".ts", ".tsx"))
+    source_root = src if under_src else root
+    base_path, cache_components, csp = _next_config(project, root)
+    return NextApp(
         root=root,
         manifest=manifest,
-        source_root=src if under_src else root,
+        source_root=source_root,
         app_dir=app_dir,
         pages_dir=pages_dir,
         typescript=typescript,
         config=config,
+        layouts=layouts,
+        app_shell=app_shell,
+        middleware=_middleware(project, root, source_root),
+        base_path=base_path,
+        cache_components=cache_components,
+        widget=find_widget(project, source_root),
+        csp=csp,
     )
-    if app_dir:
-        app.layouts = root_layouts(project, app_dir)
-    if pages_dir:
-        app.app_shell = _special_page(project, pages_dir, "_app")
-    if app.layouts:
-        shell_path = app.layouts[0].path
-    elif app.app_shell:
-        shell_path = app.app_shell.path
-    else:
-        shell_path = ""
-    if shell_path:
-        app.typescript = shell_path.endswith((".ts", ".tsx"))
-    app.middleware = _middleware(project, app)
-    app.base_path, app.cache_components, app.csp = _next_config(project, root)
-    app.widget = find_widget(project, app)
-    return app
 
 
 def _first_dir(project: Project, candidates: list[str]) -> str | None:
@@ -130,7 +128,7 @@ def _special_page(project: Project, pages_dir: str, name: str) -> Shell | None:
     return None
 
 
-def root_layouts(project: Project, app_dir: str) -> list[Shell]:
+def root_layouts(project: Project, app_dir: str) -> tuple[Shell, ...]:
     """Layouts that render `<html>`: `app/layout.tsx`, or under route groups / `[locale]`."""
     out = []
     for path in project.under(app_dir, project.with_suffix(*JS_SUFFIXES)):
@@ -148,7 +146,7 @@ def root_layouts(project: Project, app_dir: str) -> list[Shell]:
         html += [e for e in jsx_elements(source, fn.node, "html") if e not in html]
         if html:
             out.append(Shell(path, "layout", source.line(html[0].node)))
-    return sorted(out, key=lambda s: (s.path.count("/"), s.path))
+    return tuple(sorted(out, key=lambda s: (s.path.count("/"), s.path)))
 
 
 def body_of(source: Source) -> Element | None:
@@ -159,8 +157,8 @@ def body_of(source: Source) -> Element | None:
     return bodies[0] if bodies else None
 
 
-def _middleware(project: Project, app: NextApp) -> str | None:
-    for base in dict.fromkeys([app.source_root, app.root]):
+def _middleware(project: Project, root: str, source_root: str) -> str | None:
+    for base in dict.fromkeys([source_root, root]):
         for name in ("proxy", "middleware"):
             for suffix in (".ts", ".js", ".mjs", ".tsx", ".jsx"):
                 path = join(base, name + suffix)
@@ -169,7 +167,7 @@ def _middleware(project: Project, app: NextApp) -> str | None:
     return None
 
 
-def _next_config(project: Project, root: str) -> tuple[str, bool, list[Evidence]]:
+def _next_config(project: Project, root: str) -> tuple[str, bool, tuple[Evidence, ...]]:
     """basePath, Cache Components, and a Content-Security-Policy set in next.config."""
     for name in NEXT_CONFIGS:
         path = join(root, name)
@@ -182,13 +180,13 @@ def _next_config(project: Project, root: str) -> tuple[str, bool, list[Evidence]
             line = text.count("\n", 0, text.index("Content-Security-Policy")) + 1
             csp.append(Evidence(path, line, "next.config sets a Content-Security-Policy header"))
         base_path = m.group("path").rstrip("/") if m else ""
-        return base_path, bool(_CACHE_COMPONENTS.search(text)), csp
-    return "", False, []
+        return base_path, bool(_CACHE_COMPONENTS.search(text)), tuple(csp)
+    return "", False, ()
 
 
-def find_widget(project: Project, app: NextApp) -> Evidence | None:
-    """An existing widget `<Script>` / `<script>` in the app's code."""
-    for path in project.under(app.source_root, project.with_suffix(*JS_SUFFIXES)):
+def find_widget(project: Project, source_root: str) -> Evidence | None:
+    """An existing widget `<Script>` / `<script>` in the app's code (under `source_root`)."""
+    for path in project.under(source_root, project.with_suffix(*JS_SUFFIXES)):
         text = project.text(path)
         if not text or WIDGET_HOST not in text:
             continue
@@ -198,7 +196,3 @@ def find_widget(project: Project, app: NextApp) -> Evidence | None:
             if src is not None and WIDGET_HOST in (src.value or src.expression or ""):
                 return Evidence(path, source.line(element.node), "BestChatBot widget <Script>")
     return None
-
-
-def app_label(manifest: PackageJson) -> str:
-    return manifest.directory

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import partial
 from typing import Any
 
 from scaffolder.answer_rules import prefix_segments
-from scaffolder.errors import BadInput, Refused, UsageError
+from scaffolder.errors import UsageError
+from scaffolder.inspection import Choices
 from scaffolder.js import lockfiles, packages
 from scaffolder.js.imports import find_imports
 from scaffolder.js.packages import join
@@ -19,11 +21,19 @@ from scaffolder.js.types import strip_types
 from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
-from scaffolder.stacks.nextjs import NextFacts
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
+from scaffolder.stacks.nextjs.hooks import NextFacts
 from scaffolder.stacks.nextjs.mount import Mount, mount, target_element
 from scaffolder.stacks.nextjs.providers import Provider
-from scaffolder.steps import csp_warnings
+from scaffolder.steps import (
+    Step,
+    StepResult,
+    applied,
+    conflict,
+    csp_warnings,
+    manual,
+    skipped,
+)
 from scaffolder.templating import render
 from scaffolder.treesitter import walk
 
@@ -39,37 +49,62 @@ KEY = "BESTCHATBOT_SIGNING_KEY"
 OPTIONAL_ELEMENTS = {"auth0": "Auth0Provider"}
 
 
-def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
-    facts: NextFacts = insp.facts
-    app, provider = facts.app, facts.provider
-    if provider.blocking:
-        raise BadInput(f"{provider.label}: {provider.blocking}; nothing written")
+Chosen = Choices[Provider]
+
+
+def steps(project: Project, insp: Inspection, facts: NextFacts, choices: Chosen) -> list[Step]:
+    """The route handler, the identity component (and its TypeScript declaration), its mount in
+    each shell, Auth.js's exported options, `jose` (and `firebase-admin`), then the warnings."""
+    app, provider = facts.app, choices.auth
     style = _style(project, app)
-    _route(project, facts, style, builder)
     component = component_path(project, app)
-    shells = _shell_sources(project, facts, builder)
-    names = _provider_names(project, app, provider, shells)
-    wrapper = _wrapper(provider, shells, names)
-    _component(facts, component, wrapper, style, builder)
+    shells = _Shells(project, app, provider, choices.mounts)
+    out: list[Step] = [
+        partial(_blocked, provider),
+        partial(_route, facts, choices, style),
+        partial(_component, facts, choices, component, shells, style),
+    ]
     if app.typescript:
-        _declaration(project, app, style, builder)
-    for source in shells:
-        _mount(facts, insp, source, component, names, builder)
+        out.append(partial(_declaration, project, app, style))
+    count = len(choices.mounts) or (1 if app.router == "pages" else 0)
+    out += [
+        partial(_mount, app, insp.answers.api_key, shells, index, component)
+        for index in range(count)
+    ]
     if provider.id == "next-auth" and provider.server and not provider.server.exported:
-        _export_options(provider, builder)
+        out.append(partial(_export_options, provider))
+    out.append(partial(_dependencies, project, facts, provider))
+    out.append(partial(_warnings, project, facts, choices))
+    return out
+
+
+def _blocked(provider: Provider, builder: PlanBuilder) -> StepResult | None:
+    """A provider set up in a way the route cannot use: nothing is written."""
+    if not provider.blocking:
+        return None
+    return manual("provider", provider.label, f"{provider.blocking}; nothing written", "")
+
+
+def _dependencies(
+    project: Project, facts: NextFacts, provider: Provider, builder: PlanBuilder
+) -> None:
+    app = facts.app
     packages.plan_dependency(
-        project, builder, app.root, *_jose(project, app), why="signs the widget token"
+        project, builder, app.root, *_jose(project, facts), why="signs the widget token"
     )
     if provider.id == "firebase" and not app.manifest.has("firebase-admin"):
         packages.plan_dependency(
             project, builder, app.root, *FIREBASE_ADMIN, why="verifies Firebase ID tokens"
         )
-    _warnings(project, facts, builder)
 
 
-def _jose(project: Project, app: NextApp) -> tuple[str, str]:
+def _endpoint_url(app: NextApp, choices: Chosen) -> str:
+    return app.base_path + choices.endpoint_url
+
+
+def _jose(project: Project, facts: NextFacts) -> tuple[str, str]:
     """jose 6, or jose 5 where the TypeScript the project installs is older than 5."""
-    workspace = packages.package_manager(project, app.root).root
+    app, workspace = facts.app, facts.manager.root
     root = packages.load(project, join(workspace, "package.json"))
     for manifest in [app.manifest] + ([root] if root and root.path != app.manifest.path else []):
         ts = lockfiles.major(lockfiles.installed_version(project, manifest, "typescript"))
@@ -218,19 +253,20 @@ def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
     return _import_lines(pkg, local)
 
 
-def _route(project: Project, facts: NextFacts, style: Style, builder: PlanBuilder) -> None:
-    app, provider = facts.app, facts.provider
-    path = route_path(app, facts.endpoint_prefix)
-    for other in [path, *_other_route(app, facts.endpoint_prefix)]:
+def _route(facts: NextFacts, choices: Chosen, style: Style, builder: PlanBuilder) -> StepResult:
+    app, provider = facts.app, choices.auth
+    path = route_path(app, choices.endpoint_prefix)
+    for other in [path, *_other_route(app, choices.endpoint_prefix)]:
         existing = builder.current(other)
         if existing is None:
             continue
         if KEY in existing:
-            builder.skip(other, "the widget-token route is already there")
-            return
-        raise Refused(
+            return skipped("route", other, "the widget-token route is already there")
+        return conflict(
+            "route",
+            other,
             f"{other} already exists and is not bcb-scaffold's widget-token route; move it "
-            "aside (or pass --api-prefix) and run apply again"
+            "aside (or pass --api-prefix) and run apply again",
         )
     pages = app.router == "pages"
     helper = provider.server
@@ -252,18 +288,15 @@ def _route(project: Project, facts: NextFacts, style: Style, builder: PlanBuilde
         helper_params=helper.params if helper else 0,
         env_url=provider.env.get("url", "NEXT_PUBLIC_SUPABASE_URL"),
         env_key=provider.env.get("key", "NEXT_PUBLIC_SUPABASE_ANON_KEY"),
-        email=facts.email.expr,
-        name=facts.name.expr if facts.name else None,
-        user_id=facts.user_id.expr if facts.user_id else None,
+        email=choices.email.expr,
+        name=choices.name.expr if choices.name else None,
+        user_id=choices.user_id.expr if choices.user_id else None,
         guest=provider.guest,
         typed_anonymous=provider.typed_anonymous,
     )
-    builder.write(
-        path,
-        code,
-        f"new: GET {facts.endpoint_url} signs the widget token for the signed-in user",
-        _language(path),
-    )
+    reason = f"new: GET {_endpoint_url(app, choices)} signs the widget token for the signed-in user"
+    builder.write(path, code, reason, _language(path))
+    return applied("route", path, reason)
 
 
 # -- the client component ---------------------------------------------------------------------
@@ -300,15 +333,23 @@ def _component_imports(
 
 
 def _component(
-    facts: NextFacts, path: str, wrapper: str | None, style: Style, builder: PlanBuilder
-) -> None:
+    facts: NextFacts,
+    choices: Chosen,
+    path: str,
+    shells: _Shells,
+    style: Style,
+    builder: PlanBuilder,
+) -> StepResult:
+    sources, names = shells.read(builder)
+    app, provider = facts.app, choices.auth
+    wrapper = _wrapper(provider, sources, names)
     existing = builder.current(path)
     if existing is not None:
         if "setUserToken" in existing:
-            builder.skip(path, "the identity component is already there")
-            return
-        raise Refused(f"{path} already exists and is not bcb-scaffold's identity component")
-    app, provider = facts.app, facts.provider
+            return skipped("component", path, "the identity component is already there")
+        return conflict(
+            "component", path, f"{path} already exists and is not bcb-scaffold's identity component"
+        )
     code = _generated(
         "js/nextjs/identity.tsx.j2",
         app.typescript,
@@ -318,27 +359,23 @@ def _component(
         provider=provider.id,
         component=COMPONENT,
         wrapper=wrapper,
-        endpoint=facts.endpoint_url,
+        endpoint=_endpoint_url(app, choices),
         client_helper=provider.client.name if provider.client else None,
         env_url=provider.env.get("url", "NEXT_PUBLIC_SUPABASE_URL"),
         env_key=provider.env.get("key", "NEXT_PUBLIC_SUPABASE_ANON_KEY"),
         typed_anonymous=provider.typed_anonymous,
     )
-    builder.write(
-        path,
-        code,
-        "new: client component syncing the widget's user (setUserToken / clearUserToken)",
-        _language(path),
-    )
+    reason = "new: client component syncing the widget's user (setUserToken / clearUserToken)"
+    builder.write(path, code, reason, _language(path))
+    return applied("component", path, reason)
 
 
-def _declaration(project: Project, app: NextApp, style: Style, builder: PlanBuilder) -> None:
+def _declaration(project: Project, app: NextApp, style: Style, builder: PlanBuilder) -> StepResult:
     pattern = re.compile(r"interface\s+Window\s*\{[^}]*\bBestChatBot\??\s*:")
     for path in project.under(app.root, project.with_suffix(".ts", ".tsx")):
         text = builder.current(path) or ""
         if "BestChatBot" in text and pattern.search(text):
-            builder.skip(path, "window.BestChatBot is already declared")
-            return
+            return skipped("declaration", path, "window.BestChatBot is already declared")
     candidates = [join(app.source_root, "types"), join(app.root, "types")]
     directory = next(
         (c for c in dict.fromkeys(candidates) if project.under(c, project.files)), candidates[0]
@@ -350,16 +387,37 @@ def _declaration(project: Project, app: NextApp, style: Style, builder: PlanBuil
             "window.BestChatBot"
         )
     code = restyle(render("js/nextjs/bestchatbot.d.ts.j2"), style, "typescript")
-    builder.write(path, code, "new: declares window.BestChatBot for TypeScript", "typescript")
+    reason = "new: declares window.BestChatBot for TypeScript"
+    builder.write(path, code, reason, "typescript")
+    return applied("declaration", path, reason)
 
 
 # -- the shell --------------------------------------------------------------------------------
 
 
-def _shell_sources(project: Project, facts: NextFacts, builder: PlanBuilder) -> list[Source]:
-    app = facts.app
-    if facts.shells:
-        return [Source.of(s.path, builder.current(s.path) or "") for s in facts.shells]
+class _Shells:
+    """The shells as planned before any of them is edited, and the provider's element names
+    they render: read once, by the first step that needs them (the component's wrapper)."""
+
+    def __init__(
+        self, project: Project, app: NextApp, provider: Provider, mounts: tuple[str, ...]
+    ) -> None:
+        self._project, self._app, self._provider, self._mounts = project, app, provider, mounts
+        self._read: tuple[list[Source], frozenset[str]] | None = None
+
+    def read(self, builder: PlanBuilder) -> tuple[list[Source], frozenset[str]]:
+        if self._read is None:
+            project, app = self._project, self._app
+            sources = _shell_sources(project, app, self._mounts, builder)
+            self._read = sources, _provider_names(project, app, self._provider, sources)
+        return self._read
+
+
+def _shell_sources(
+    project: Project, app: NextApp, mounts: tuple[str, ...], builder: PlanBuilder
+) -> list[Source]:
+    if mounts:
+        return [Source.of(path, builder.current(path) or "") for path in mounts]
     if app.router == "pages":
         pages = app.pages_dir or join(app.source_root, "pages")
         path = f"{pages}/_app{'.tsx' if app.typescript else _js_component_suffix(project, app)}"
@@ -406,24 +464,24 @@ def _wrapper(provider: Provider, shells: list[Source], names: frozenset[str]) ->
 
 
 def _mount(
-    facts: NextFacts,
-    insp: Inspection,
-    source: Source,
+    app: NextApp,
+    api_key: str | None,
+    shells: _Shells,
+    index: int,
     component: str,
-    names: frozenset[str],
     builder: PlanBuilder,
-) -> None:
-    app = facts.app
+) -> StepResult:
+    sources, names = shells.read(builder)
+    source = sources[index]
     spec = Mount(
         COMPONENT,
         specifier_for(app.config, source.path, component),
         names,
-        insp.answers.api_key if app.widget is None else None,
+        api_key if app.widget is None else None,
     )
     new = mount(source, spec)
     if new == source.text:
-        builder.skip(source.path, "the identity component is already mounted")
-        return
+        return skipped("mount", source.path, "the identity component is already mounted")
     _element, why = target_element(source, names)
     reason = f"mount <{COMPONENT} /> {why}"
     if spec.api_key:
@@ -431,9 +489,10 @@ def _mount(
     if builder.current(source.path) is None:
         reason = "new: custom App; " + reason
     builder.write(source.path, new, reason, _language(source.path))
+    return applied("mount", source.path, reason)
 
 
-def _export_options(provider: Provider, builder: PlanBuilder) -> None:
+def _export_options(provider: Provider, builder: PlanBuilder) -> StepResult:
     helper = provider.server
     assert helper is not None
     text = builder.current(helper.path) or ""
@@ -441,16 +500,16 @@ def _export_options(provider: Provider, builder: PlanBuilder) -> None:
         text, [(helper.declaration_start, helper.declaration_start, "export ")],
         _language(helper.path), helper.path,
     )  # fmt: skip
-    builder.write(
-        helper.path, new, f"export {helper.name} for getServerSession()", _language(helper.path)
-    )
+    reason = f"export {helper.name} for getServerSession()"
+    builder.write(helper.path, new, reason, _language(helper.path))
+    return applied("export-options", helper.path, reason)
 
 
 # -- warnings ---------------------------------------------------------------------------------
 
 
-def _warnings(project: Project, facts: NextFacts, builder: PlanBuilder) -> None:
-    app, provider = facts.app, facts.provider
+def _warnings(project: Project, facts: NextFacts, choices: Chosen, builder: PlanBuilder) -> None:
+    app, provider = facts.app, choices.auth
     csp_warnings(builder, app.csp)
     middleware = app.middleware
     text = project.text(middleware) if middleware else None
@@ -465,9 +524,9 @@ def _warnings(project: Project, facts: NextFacts, builder: PlanBuilder) -> None:
                 "Clerk's currentUser() needs clerkMiddleware() in middleware.ts / proxy.ts; "
                 "none was found, so the token route will fail until it is added."
             )
-        elif text and matches(text, facts.endpoint_prefix + "/widget-token") is False:
+        elif text and matches(text, choices.endpoint_prefix + "/widget-token") is False:
             builder.warn(
-                f"{middleware}: its matcher skips {facts.endpoint_prefix}/widget-token, where "
+                f"{middleware}: its matcher skips {choices.endpoint_prefix}/widget-token, where "
                 "Clerk's currentUser() needs clerkMiddleware() to run."
             )
     for path in project.under(app.root, project.files):

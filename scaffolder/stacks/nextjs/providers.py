@@ -16,6 +16,7 @@ Each provider is read server-side the way its vendor documents it:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -34,12 +35,11 @@ from scaffolder.js.syntax import (
 )
 from scaffolder.model import Evidence, UserExpr
 from scaffolder.project import Project
-from scaffolder.stacks.nextjs import guests
+from scaffolder.stacks.nextjs import AUTH_IDS, guests
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
 
 SUPABASE_JS = "@supabase/supabase-js"
 TYPED_ANONYMOUS = (2, 45)
-AUTH_IDS = ("clerk", "supabase", "auth0", "next-auth", "firebase")
 PACKAGES = {
     "clerk": ("@clerk/nextjs",),
     "supabase": ("@supabase/ssr",),
@@ -49,7 +49,7 @@ PACKAGES = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Helper:
     """An export of a project module that the generated code imports."""
 
@@ -63,18 +63,21 @@ class Helper:
     declaration_start: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Provider:
+    """An auth provider the app depends on, with the project's helpers the generated code
+    reuses (what the detectors found; `_Draft` is the provider while they look)."""
+
     id: str
     package: str
     version: int | None
-    evidence: list[Evidence]
+    evidence: tuple[Evidence, ...]
     server: Helper | None = None
     client: Helper | None = None
     element: str | None = None
     """The provider element the client hook needs as an ancestor (ClerkProvider...)."""
     element_module: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
     blocking: str | None = None
     """Why the integration cannot be generated safely (a snippet-to-paste situation)."""
     guest: guests.GuestMarker | None = None
@@ -98,6 +101,40 @@ class Provider:
 # -- detection --------------------------------------------------------------------------------
 
 
+@dataclass
+class _Draft:
+    """A provider while the detectors fill it in; `freeze` gives the `Provider` found."""
+
+    id: str
+    package: str
+    version: int | None
+    evidence: list[Evidence]
+    server: Helper | None = None
+    client: Helper | None = None
+    element: str | None = None
+    element_module: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    blocking: str | None = None
+    guest: guests.GuestMarker | None = None
+    typed_anonymous: bool = True
+
+    def freeze(self) -> Provider:
+        return Provider(
+            self.id,
+            self.package,
+            self.version,
+            tuple(self.evidence),
+            self.server,
+            self.client,
+            self.element,
+            self.element_module,
+            self.env,
+            self.blocking,
+            self.guest,
+            self.typed_anonymous,
+        )
+
+
 def detect(project: Project, app: NextApp) -> list[Provider]:
     """The auth providers the app depends on, each with its helpers."""
     found = []
@@ -108,7 +145,7 @@ def detect(project: Project, app: NextApp) -> list[Provider]:
         if not manifest.has(package):
             continue
         version = _major(manifest.version(package))
-        provider = Provider(
+        provider = _Draft(
             auth_id,
             package,
             version,
@@ -121,7 +158,7 @@ def detect(project: Project, app: NextApp) -> list[Provider]:
                 provider.evidence.append(provider.guest.evidence)
         if auth_id == "supabase":
             _supabase_version(project, manifest, provider)
-        found.append(provider)
+        found.append(provider.freeze())
     return found
 
 
@@ -191,7 +228,7 @@ def _env_names(source: Source, callee: str) -> dict[str, str]:
     return {}
 
 
-def _clerk(provider: Provider, sources: list[Source]) -> None:
+def _clerk(provider: _Draft, sources: list[Source]) -> None:
     provider.element, provider.element_module = "ClerkProvider", "@clerk/nextjs"
     for source in _importing(sources, "@clerk/nextjs/server"):
         for call in find_calls(source, "clerkMiddleware", "currentUser", "auth"):
@@ -200,7 +237,7 @@ def _clerk(provider: Provider, sources: list[Source]) -> None:
             break
 
 
-def _supabase(provider: Provider, sources: list[Source]) -> None:
+def _supabase(provider: _Draft, sources: list[Source]) -> None:
     server: list[Helper] = []
     for source in _importing(sources, "@supabase/ssr"):
         # the env names the project's clients use (any of them: the middleware's will do)
@@ -230,7 +267,7 @@ def _supabase(provider: Provider, sources: list[Source]) -> None:
             break
 
 
-def _supabase_version(project: Project, manifest: PackageJson, provider: Provider) -> None:
+def _supabase_version(project: Project, manifest: PackageJson, provider: _Draft) -> None:
     """Whether the installed supabase-js types `User.is_anonymous` (2.45 on, with auth-js
     2.64.4, surely do): with an older one the route reads the flag as Supabase Auth sends it."""
     version = installed_version(project, manifest, SUPABASE_JS)
@@ -246,7 +283,7 @@ def _supabase_version(project: Project, manifest: PackageJson, provider: Provide
         )
 
 
-def _auth0(provider: Provider, sources: list[Source]) -> None:
+def _auth0(provider: _Draft, sources: list[Source]) -> None:
     for source in _importing(sources, "@auth0/nextjs-auth0/server", "@auth0/nextjs-auth0"):
         helper = _exported_value(source, "new Auth0Client")
         if helper is not None:
@@ -267,7 +304,7 @@ def _auth0(provider: Provider, sources: list[Source]) -> None:
         )
 
 
-def _next_auth(provider: Provider, sources: list[Source]) -> None:
+def _next_auth(provider: _Draft, sources: list[Source]) -> None:
     provider.element, provider.element_module = "SessionProvider", "next-auth/react"
     version = provider.version
     for source in _importing(sources, "next-auth"):
@@ -336,7 +373,7 @@ def _auth_options(sources: list[Source]) -> Helper | None:
     return sorted(candidates, key=lambda h: (not h.exported, h.name != "authOptions"))[0]
 
 
-def _firebase(provider: Provider, sources: list[Source]) -> None:
+def _firebase(provider: _Draft, sources: list[Source]) -> None:
     for source in _importing(sources, "firebase/auth"):
         helper = _exported_value(source, "getAuth")
         if helper is not None:
