@@ -1,13 +1,14 @@
 """The inspection sequence every stack follows, with the stack's hooks filled in.
 
 `HookedStack.inspect` runs the same steps for every stack, in this order: pick the app among
-the candidates detection found (a question when several), gather the stack's facts, report the
-stack and its rendering, pick the auth library and the user's fields (questions for a missing
-library or email, a note for a missing name), choose the delivery (a page cache moves it to the
-endpoint), find the widget or the layout that should carry it (the API-key question), then the
-stack's findings. The stack supplies only the hooks (the abstract methods below); the shared
-questions and notes come from `scaffolder.reporting`. The result holds the stack's frozen facts
-and, once nothing is left to ask, the frozen `Choices` planning needs (`Settled`).
+the candidates detection found (a question when several), configure it (a further choice such
+as Django's settings module), gather the stack's facts, report the stack and its rendering, pick
+the auth library and the user's fields (questions for a missing library or email, a note for a
+missing name), choose the delivery (a page cache moves it to the endpoint), find the widget or
+the layout that should carry it (the API-key question), then the stack's findings. The stack
+supplies only the hooks (the abstract methods below); the shared questions and notes come from
+`scaffolder.reporting`. The result holds the stack's frozen facts and, once nothing is left to
+ask, the frozen `Choices` planning needs (`Settled`).
 
 Stacks that still subclass `registry.Stack` directly keep working unchanged (their own
 `inspect` and `plan`): that is the adapter while they migrate.
@@ -26,6 +27,7 @@ from scaffolder.markup import Layout, Template, answered_layout
 from scaffolder.model import (
     Answers,
     AuthReport,
+    Confidence,
     Delivery,
     Evidence,
     Finding,
@@ -61,6 +63,12 @@ class Choices(Generic[AuthT]):
     delivery: Delivery
     endpoint_prefix: str
     layout: Layout | None
+    layouts: tuple[Layout, ...] = ()
+    """The layout candidates as settled, best first (`layout` is the one the tag goes in; a
+    stack that tags each view closing the page, like Express, plans them all)."""
+    mounts: tuple[str, ...] = ()
+    """The files app-wide client code mounts in, when the stack settles several that are not
+    templates (Next.js's chosen root layouts and `_app`); empty for the others."""
 
     @property
     def endpoint_url(self) -> str:
@@ -127,6 +135,12 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         """The detection's evidence: by default each candidate's."""
         return tuple(self.candidate_evidence(c) for c in candidates)
 
+    def detection_confidence(self, candidates: Sequence[CandT]) -> Confidence | None:
+        """How sure detection is that the candidates are this stack's apps; None: the stack is
+        not here. By default "high" for any candidate (a stack whose `candidates` also returns
+        a fallback for `--framework`, e.g. Django's project at the root, says otherwise)."""
+        return "high" if candidates else None
+
     def preferred_candidates(self, candidates: list[CandT]) -> list[CandT]:
         """The candidates left when no `--app` answer names one (a lone one is chosen, several
         are the `app` question): by default the apps outside test paths, else all."""
@@ -135,6 +149,19 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     def undecided_report(self) -> StackReport:
         """The stack report while the `app` question is open (by default: nothing settled)."""
         return StackReport()
+
+    def configure(
+        self,
+        project: Project,
+        detection: Detection,
+        candidate: CandT,
+        answers: Answers,
+        insp: Inspection,
+    ) -> CandT | None:
+        """The chosen app as the answers configure it, for a choice its files leave open beyond
+        the app itself (Django's settings module): by default the candidate. None when that
+        takes a question (the hook asks it and sets `insp.stack`)."""
+        return candidate
 
     @abstractmethod
     def facts(self, project: Project, candidate: CandT) -> FactsT:
@@ -150,9 +177,15 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     def auth_candidates(self, project: Project, facts: FactsT) -> list[AuthT]:
         """The sign-in libraries found in use."""
 
-    @abstractmethod
     def declared_auth(self, library: str) -> AuthT:
-        """The library `--auth` names when detection did not find it."""
+        """The library `--auth` names when detection did not find it (a stack overrides this,
+        or `answered_auth` when the library's facts depend on the app's)."""
+        raise NotImplementedError(f"{self.id}: override declared_auth or answered_auth")
+
+    def answered_auth(self, project: Project, facts: FactsT, library: str) -> AuthT:
+        """The library `--auth` names when detection did not find it, read from the app's facts
+        (Django's user model is the same whatever the library): by default `declared_auth`."""
+        return self.declared_auth(library)
 
     @abstractmethod
     def auth_library(self, auth: AuthT) -> str: ...
@@ -167,6 +200,20 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
 
     @abstractmethod
     def auth_evidence(self, auth: AuthT) -> tuple[Evidence, ...]: ...
+
+    def preferred_auth(self, found: list[AuthT]) -> list[AuthT]:
+        """The libraries left when no `--auth` answer names one (a lone one is chosen, several
+        are the `auth` question): by default all found (Express keeps the outermost layers)."""
+        return found
+
+    def auth_ambiguous_text(self, found: Sequence[AuthT]) -> str:
+        """The `auth` question when several are found: by default `auth_ambiguous`."""
+        return self.auth_ambiguous
+
+    def shown_expr(self, auth: AuthT, expr: UserExpr | None) -> UserExpr | None:
+        """An email / name / id expression as the report shows it: by default as planned
+        (Express shows it through the real accessor, `req.user.email`)."""
+        return expr
 
     @abstractmethod
     def email_question(self, auth: AuthT) -> str:
@@ -241,9 +288,10 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
 
     def detect(self, project: Project) -> Detection | None:
         found = self.candidates(project)
-        if not found:
+        confidence = self.detection_confidence(found)
+        if confidence is None:
             return None
-        return Found(self.id, "high", self.detection_evidence(found), tuple(found))
+        return Found(self.id, confidence, self.detection_evidence(found), tuple(found))
 
     def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
         insp = Inspection(root=project.root)
@@ -256,7 +304,10 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             else:
                 insp.stack = self.undecided_report()
             return insp
-        facts = self.facts(project, candidate)
+        configured = self.configure(project, detection, candidate, answers, insp)
+        if configured is None:
+            return insp
+        facts = self.facts(project, configured)
         insp.stack = self.stack_report(project, facts)
         auth = self._auth(project, facts, answers, insp)
         given = url_path(answers.api_prefix) if answers.api_prefix else None
@@ -264,7 +315,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         page_cache = bool(self.page_cache(facts))
         delivery = self.delivery(facts, answers.delivery, insp.stack.rendering, page_cache)
         insp.delivery = delivery
-        layouts = self._widget(project, facts, delivery, answers, insp)
+        layouts = self.settle_widget(project, facts, delivery, answers, insp)
         insp.findings = self.findings(facts, layouts)
         insp.notes.extend(self.notes(facts, delivery, answers))
         choices = None
@@ -272,7 +323,9 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             email = auth[1]
             assert email is not None  # no email is a question
             layout = layouts[0] if self.uses_layout(facts, delivery) and layouts else None
-            choices = Choices(auth[0], email, auth[2], auth[3], delivery, prefix, layout)
+            choices = Choices(
+                auth[0], email, auth[2], auth[3], delivery, prefix, layout, tuple(layouts)
+            )
         insp.facts = Settled(facts, choices)
         return insp
 
@@ -308,11 +361,17 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
     ) -> tuple[AuthT, UserExpr | None, UserExpr | None, UserExpr | None] | None:
         found = self.auth_candidates(project, facts)
+        if not answers.auth:
+            found = self.preferred_auth(found)
         chosen = choice.pick_library(
-            found, answers.auth, self.auth_ids, self.auth_library, self.declared_auth
+            found,
+            answers.auth,
+            self.auth_ids,
+            self.auth_library,
+            lambda library: self.answered_auth(project, facts, library),
         )
         if chosen is None:
-            text = self.auth_ambiguous if found else self.auth_question
+            text = self.auth_ambiguous_text(found) if found else self.auth_question
             insp.questions.append(Question("auth", text, self.auth_ids))
             insp.auth = AuthReport(confidence="low")
             return None
@@ -327,9 +386,9 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         )
         insp.auth = AuthReport(
             self.auth_library(chosen),
-            email,
-            name,
-            user_id,
+            self.shown_expr(chosen, email),
+            self.shown_expr(chosen, name),
+            self.shown_expr(chosen, user_id),
             fields.confidence if email else "low",
             self.auth_evidence(chosen),
         )
@@ -339,7 +398,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             insp.notes.append(reporting.no_name_note())
         return chosen, email, name, user_id
 
-    def _widget(
+    def settle_widget(
         self,
         project: Project,
         facts: FactsT,
@@ -347,7 +406,9 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         answers: Answers,
         insp: Inspection,
     ) -> list[Layout]:
-        """Report the widget (found, or where it goes); the layouts as settled."""
+        """Report the widget (found, or where it goes) and ask what placing it needs; the
+        layouts as settled. A stack that tags each of several views rather than one layout
+        (Express) overrides this, calling the same hooks."""
         layouts = self.layout_candidates(facts)
         present = self.widget_report(project, facts, delivery)
         if present is not None:

@@ -4,6 +4,8 @@ for passport / express-session / firebase-admin, and the questions when somethin
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from textwrap import dedent
 
@@ -12,6 +14,10 @@ import pytest
 from scaffolder import engine
 from scaffolder.errors import Refused, UsageError
 from scaffolder.model import Answers, Inspection
+from scaffolder.project import Project
+from scaffolder.stacks.express import MANIFEST
+from scaffolder.stacks.express.hooks import ExpressStack
+from tests.helpers import FIXTURES, copy_fixture
 
 PACKAGE = {"name": "demo", "dependencies": {"express": "^4.21.2"}}
 
@@ -92,7 +98,7 @@ def test_finds_the_app(
     insp = inspect(make(tmp_path, files, package))
     assert insp.stack.framework == "express"
     assert insp.stack.language == language
-    assert insp.facts.app.label == label
+    assert insp.facts.found.app.label == label
 
 
 def test_two_apps_is_a_question_then_an_answer(tmp_path: Path) -> None:
@@ -106,7 +112,7 @@ def test_two_apps_is_a_question_then_an_answer(tmp_path: Path) -> None:
     insp = inspect(root)
     assert [q.id for q in insp.questions] == ["app"]
     assert set(insp.questions[0].choices) == {"web.js:web", "admin.js:admin"}
-    assert inspect(root, app="admin.js").facts.app.var == "admin"
+    assert inspect(root, app="admin.js").facts.found.app.var == "admin"
     with pytest.raises(UsageError):
         inspect(root, app="nope.js")
 
@@ -120,7 +126,7 @@ def test_tests_and_client_code_are_not_the_app(tmp_path: Path) -> None:
             "public/js/app.js": "const express = require('express');\nconst app = express();\n",
         },
     )
-    assert inspect(root).facts.app.path == "server.js"
+    assert inspect(root).facts.found.app.path == "server.js"
 
 
 # -- views ----------------------------------------------------------------------------------------
@@ -160,7 +166,7 @@ def test_views_directory(tmp_path: Path, code: str, views: list[str]) -> None:
             "app.set('view engine', 'pug');\n" + code + "\n",
         },
     )
-    facts = inspect(root).facts
+    facts = inspect(root).facts.found
     assert facts.views.engine == "pug"
     if "unknown" not in code:
         assert facts.views.dirs == views
@@ -178,7 +184,7 @@ def test_handlebars_and_nunjucks_engines(tmp_path: Path) -> None:
             "app.set('view engine', 'handlebars');\n",
         },
     )
-    assert inspect(hbs).facts.views.engine == "handlebars"
+    assert inspect(hbs).facts.found.views.engine == "handlebars"
     (tmp_path / "njk").mkdir()
     njk = make(
         tmp_path / "njk",
@@ -188,7 +194,7 @@ def test_handlebars_and_nunjucks_engines(tmp_path: Path) -> None:
             "app.set('view engine', 'njk');\n"
         },
     )
-    facts = inspect(njk).facts
+    facts = inspect(njk).facts.found
     assert (facts.views.engine, facts.views.dirs) == ("nunjucks", ["templates"])
 
 
@@ -364,10 +370,10 @@ def test_firebase(tmp_path: Path, middleware: str, source: str, cookie: str | No
             "auth.js": f"async function check(req, res, next) {{\n{middleware}\n}}\n",
         },
     )
-    facts = inspect(root).facts
-    assert facts.auth.library == "firebase"
-    assert (facts.auth.firebase.source, facts.auth.firebase.cookie) == (source, cookie)
-    assert facts.auth.fields.email.expr == "user.email"
+    choices = inspect(root).facts.choices
+    assert choices.auth.library == "firebase"
+    assert (choices.auth.firebase.source, choices.auth.firebase.cookie) == (source, cookie)
+    assert choices.email.expr == "user.email"
 
 
 def test_several_sign_ins_is_a_question(tmp_path: Path) -> None:
@@ -382,9 +388,30 @@ def test_several_sign_ins_is_a_question(tmp_path: Path) -> None:
     )
     insp = inspect(root, api_key="pk")
     assert [q.id for q in insp.questions] == ["auth"]
+    assert insp.questions[0].text == (
+        "Several sign-in mechanisms are used (passport, express-session): which one identifies "
+        "the widget's user?"
+    )
     assert inspect(root, api_key="pk", auth="express-session").auth.library == "express-session"
     with pytest.raises(UsageError):
         inspect(root, auth="devise")
+
+
+def test_a_session_passport_keeps_users_in_is_no_rival_unless_answered(tmp_path: Path) -> None:
+    root = make(
+        tmp_path,
+        {
+            "app.js": PASSPORT_APP,
+            "views/layout.ejs": LAYOUT,
+            "auth.js": SIMPLE_PASSPORT,
+            "login.js": "function signIn(req, u) {\n  req.session.user = { id: u.id };\n}\n",
+        },
+    )
+    assert inspect(root, api_key="pk").auth.library == "passport"
+    answered = inspect(root, api_key="pk", auth="express-session").auth
+    # The session found in login.js, not a bare declaration: its evidence is reported.
+    assert answered.library == "express-session"
+    assert {e.file for e in answered.evidence} == {"login.js"}
 
 
 # -- delivery, caches, CSP, conflicts --------------------------------------------------------------
@@ -489,8 +516,8 @@ def test_express_ejs_layouts_layout(tmp_path: Path) -> None:
     )
     insp = inspect(root, api_key="pk")
     assert insp.widget.file == "views/layout.ejs"
-    assert [x.path for x in insp.facts.targets.views] == ["views/layout.ejs"]
-    assert insp.facts.targets.views[0].users == 2
+    assert [x.template.path for x in insp.facts.choices.layouts] == ["views/layout.ejs"]
+    assert insp.facts.choices.layouts[0].extenders == 2
 
 
 def test_monorepo_package(tmp_path: Path) -> None:
@@ -561,3 +588,26 @@ def test_cli_asks_for_the_email_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "--email-expr" in result.output
     assert tree_digest(root) == before
+
+
+# -- triage ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fixture", sorted(f.name for f in FIXTURES.glob("express-*")))
+def test_signals_never_miss_a_detected_app(tmp_path: Path, fixture: str) -> None:
+    project = Project(copy_fixture(fixture, tmp_path))
+    assert ExpressStack().detect(project) is not None
+    assert MANIFEST.signals is not None and MANIFEST.signals.match(project)
+
+
+def test_triage_leaves_express_unimported_without_a_package_json(tmp_path: Path) -> None:
+    (tmp_path / "app.js").write_text("const app = require('express')();\n")
+    code = (
+        "import sys; from pathlib import Path; from scaffolder import engine; "
+        "from scaffolder.model import Answers; "
+        f"engine.inspect(Path({str(tmp_path)!r}), Answers()); "
+        "print('scaffolder.stacks.express.hooks' in sys.modules, "
+        "'scaffolder.stacks.express' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -23,7 +23,6 @@ from scaffolder.stacks.express.index import JsIndex, Module, local_function, par
 from scaffolder.stacks.express.users import Shape, UserFields
 from scaffolder.treesitter import walk
 
-AUTH_IDS = ("passport", "express-session", "firebase")
 _SESSION_KEY = re.compile(r"user|account|member|profile|identity|auth", re.IGNORECASE)
 
 

@@ -2,7 +2,7 @@
 engine and views directory, static files, API prefixes, page caches and CSP.
 
 Pure and read-only: reads the project through `Project` / `JsIndex`, returns facts with
-evidence.
+evidence. What to ask and what to plan is decided elsewhere (`hooks`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from scaffolder.js.syntax import (
     enclosing,
     string_value,
 )
+from scaffolder.markup import Layout, Template
 from scaffolder.model import Evidence
 from scaffolder.project import Project
-from scaffolder.stacks.express.auth import AuthFacts
 from scaffolder.stacks.express.index import JsIndex, Module, exported_function, parameters
-from scaffolder.stacks.express.views import Targets
+from scaffolder.stacks.express.views import Found
 from scaffolder.treesitter import walk
 
 SESSION_PACKAGES = ("express-session", "cookie-session")
@@ -98,8 +98,19 @@ class ViewConfig:
     rendered: tuple[str, ...] = ()  # the view names routes render (`res.render("index")`)
 
 
-@dataclass
+@dataclass(frozen=True)
+class ExpressCandidate:
+    """An Express app, with the package and the module index it was found in."""
+
+    package: PackageJson
+    index: JsIndex
+    app: ExpressApp
+
+
+@dataclass(frozen=True)
 class ExpressFacts:
+    """What the finders found for the chosen app; the choices made from it are `Choices`."""
+
     package: PackageJson
     index: JsIndex
     app: ExpressApp
@@ -110,19 +121,29 @@ class ExpressFacts:
     page_cache: list[Evidence]
     csp: list[Evidence]
     ts: bool
-    endpoint_prefix: str = "/api"
-    auth: AuthFacts | None = None
-    template_paths: list[str] = field(default_factory=list)
-    spa_pages: list[str] = field(default_factory=list)
-    targets: Targets | None = None
+    templates: dict[str, Template]  # every view of the engine, by path
+    all_views: list[Layout]  # the same views, where the tag would go in each (`views.as_layout`)
+    layouts: list[Layout]  # the views that close the page body, most used first
+    tags: list[tuple[str, Found]]  # the widget tags already in views
+    spa_pages: list[str]
+    page_tags: list[tuple[str, Found]]  # the widget tags already in single-page app pages
+    shell_line: int  # where the tag goes in the first single-page app page (0: none)
 
     @property
     def root(self) -> str:
         return self.package.directory
 
     @property
-    def endpoint_url(self) -> str:
-        return self.endpoint_prefix.rstrip("/") + "/widget-token"
+    def engine(self) -> str:
+        """The template language the plan edits views in ("html" without a view engine)."""
+        return self.views.engine or "html"
+
+    @property
+    def system(self) -> str:
+        """The app module's system, as reported: TypeScript, ES modules or CommonJS."""
+        if self.ts:
+            return "TypeScript"
+        return "ES modules" if self.app.module.system == "esm" else "CommonJS"
 
 
 # -- the package and the app ------------------------------------------------------------------

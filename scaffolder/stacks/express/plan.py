@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from functools import partial
 
 from tree_sitter import Node
 
-from scaffolder.errors import Refused
 from scaffolder.escape import js_str
+from scaffolder.inspection import Choices
 from scaffolder.js import packages, style
 from scaffolder.js.imports import ensure_import, find_imports
 from scaffolder.js.syntax import Source, call_arguments, callee_name, checked_splice
-from scaffolder.markup import append_lines, widget_tags
+from scaffolder.markup import Layout, append_lines, widget_tags
 from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
@@ -22,7 +23,16 @@ from scaffolder.spa import refresh_next_step
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
 from scaffolder.stacks.express.detect import ExpressFacts, Use, anchor
-from scaffolder.steps import SCRIPT, csp_warnings, identity_script
+from scaffolder.steps import (
+    SCRIPT,
+    Step,
+    StepResult,
+    applied,
+    csp_warnings,
+    generated_file,
+    identity_script,
+    skipped,
+)
 from scaffolder.templating import render
 from scaffolder.treesitter import walk
 
@@ -34,18 +44,26 @@ TYPES_VERSION = "^9.0.7"
 _MIDDLEWARE_DIRS = ("middleware", "middlewares")
 
 
-def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
-    facts: ExpressFacts = insp.facts
-    endpoint = insp.delivery == "token-endpoint"
+Chosen = Choices[AuthFacts]
+
+
+def steps(project: Project, insp: Inspection, facts: ExpressFacts, choices: Chosen) -> list[Step]:
+    """The token module, its mount, the dependencies, then the tag in the views (or the
+    endpoint's browser script in the pages), and the CSP warnings."""
     path = module_path(project, facts)
-    _token_module(project, facts, insp, path, endpoint, builder)
-    _mount(facts, path, endpoint, builder)
-    _dependencies(project, facts, builder)
-    if endpoint:
-        _browser(project, facts, insp, builder)
-    else:
-        _views(facts, insp, builder)
-    csp_warnings(builder, facts.csp, "script-src and connect-src directives")
+    api_key = insp.answers.api_key or ""
+    delivered = (
+        _browser(project, facts, choices, api_key)
+        if choices.delivery == "token-endpoint"
+        else _views(facts, choices, api_key)
+    )
+    return [
+        partial(_token_module, project, facts, choices, path),
+        partial(_mount, facts, choices, path),
+        partial(_dependencies, project, facts),
+        *delivered,
+        partial(_csp, facts),
+    ]
 
 
 def module_path(project: Project, facts: ExpressFacts) -> str:
@@ -75,17 +93,10 @@ def _style(project: Project, facts: ExpressFacts) -> style.Style:
 
 
 def _token_module(
-    project: Project,
-    facts: ExpressFacts,
-    insp: Inspection,
-    path: str,
-    endpoint: bool,
-    builder: PlanBuilder,
-) -> None:
-    auth = facts.auth
-    assert auth is not None
-    fields = auth.fields
-    assert fields.email is not None
+    project: Project, facts: ExpressFacts, choices: Chosen, path: str, builder: PlanBuilder
+) -> StepResult:
+    endpoint = choices.delivery == "token-endpoint"
+    auth = choices.auth
     ts = _language(path) == "typescript"
     options = facts.index.config.options
     module_option = str(options.get("module", "")).lower()
@@ -103,26 +114,23 @@ def _token_module(
         firebase=auth.firebase,
         cookie=_cookie_expr(auth),
         accessor=_accessor(auth, ts),
-        email=fields.email.expr,
-        name=fields.name.expr if fields.name else None,
-        user_id=fields.user_id.expr if fields.user_id else None,
+        email=choices.email.expr,
+        name=choices.name.expr if choices.name else None,
+        user_id=choices.user_id.expr if choices.user_id else None,
         middleware=not endpoint,
-        endpoint=facts.endpoint_url if endpoint else None,
+        endpoint=choices.endpoint_url if endpoint else None,
     )
     code = style.restyle(code, _style(project, facts), _language(path))
-    existing = builder.current(path)
-    if existing is None:
-        builder.write(
-            path, code, "new: mints the widget token for the signed-in user", _language(path)
-        )
-        return
-    needed = ["function signWidgetToken(", HANDLER if endpoint else MIDDLEWARE]
-    if all(n in existing for n in needed):
-        builder.skip(path, "token module already present")
-        return
-    raise Refused(
-        f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
-        "other delivery); move it aside and run apply again"
+    return generated_file(
+        builder,
+        path,
+        code,
+        reason="new: mints the widget token for the signed-in user",
+        language=_language(path),
+        ours=("function signWidgetToken(", HANDLER if endpoint else MIDDLEWARE),
+        already="token module already present",
+        refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made "
+        "for the other delivery); move it aside and run apply again",
     )
 
 
@@ -225,18 +233,19 @@ def import_specifier(importer: str, target: str, text: str, system: str) -> str:
     return relative
 
 
-def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder) -> None:
+def _mount(
+    facts: ExpressFacts, choices: Chosen, path: str, builder: PlanBuilder
+) -> StepResult | None:
+    endpoint = choices.delivery == "token-endpoint"
     symbol = HANDLER if endpoint else MIDDLEWARE
-    auth = facts.auth
-    assert auth is not None
+    auth = choices.auth
     if _mounted(facts, symbol):
-        builder.skip(facts.app.path, f"{symbol} is already mounted")
-        return
+        return skipped("mount", facts.app.path, f"{symbol} is already mounted")
     kinds = ("session", "passport") if auth.library != "firebase" else ("cookies", "session")
     found: Use | None = anchor(facts.app, facts.uses, kinds)
     if found is not None and not endpoint:
         found = _past_statics(found, facts.uses)
-    url = facts.endpoint_url if endpoint else None
+    url = choices.endpoint_url if endpoint else None
     if found is not None:
         mod, receiver, end = found.module, found.receiver, found.statement.end_byte
         where = f"after the {found.kind} middleware"
@@ -257,7 +266,7 @@ def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder)
             f"Import {symbol} from {path} and mount it after your session middleware: "
             f"{mount_statement(receiver, symbol, url, st)}"
         )
-        return
+        return None
     source = Source(text, mod.source.language, mod.path)
     st = _style_of(text, source.language)
     statement = mount_statement(receiver, symbol, url, st)
@@ -272,7 +281,7 @@ def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder)
                 f"Mount the endpoint behind your {auth.strategy!r} authentication, answering "
                 f"anonymous requests itself: {statement}"
             )
-            return
+            return None
         ts = source.language != "javascript"
         indent = source.indent_at(end - 1)
         statement = _stateless_mount(receiver, passports[0], auth.strategy, url, st, ts, indent)
@@ -287,7 +296,9 @@ def _mount(facts: ExpressFacts, path: str, endpoint: bool, builder: PlanBuilder)
         if added not in text:
             new = new.replace(added, f"var {{ {symbol} }} = require(", 1)
     what = f"GET {url}" if endpoint else "the widget-token middleware"
-    builder.write(mod.path, new, f"mount {what} {where}", source.language)
+    reason = f"mount {what} {where}"
+    builder.write(mod.path, new, reason, source.language)
+    return applied("mount", mod.path, reason)
 
 
 _ROUTE_METHODS = ("get", "post", "put", "patch", "delete", "all", "route")
@@ -365,33 +376,46 @@ def _dependencies(project: Project, facts: ExpressFacts, builder: PlanBuilder) -
 # -- views ------------------------------------------------------------------------------------
 
 
-def _views(facts: ExpressFacts, insp: Inspection, builder: PlanBuilder) -> None:
-    targets = facts.targets
-    assert targets is not None
-    engine = targets.engine
-    if targets.tags:
-        for path in dict.fromkeys(p for p, _ in targets.tags):
-            text = builder.current(path) or ""
-            new = text
-            for tag in reversed(v.find_tags(engine, text)):
-                if not tag.has_user_token:
-                    new = v.add_token(engine, new, tag)
-            if new == text:
-                builder.skip(path, "widget tag already carries data-user-token")
-            else:
-                builder.write(path, new, "widget tag: data-user-token for signed-in users", engine)
-        return
-    for view in targets.views:
-        text = builder.current(view.path) or ""
-        key = insp.answers.api_key or ""
-        added = (
-            v.insert_tag(engine, text, key) if view.closes_body else v.append_tag(engine, text, key)
-        )
-        if added is None:
-            continue
-        builder.write(
-            view.path, added, "add the widget tag, with data-user-token for signed-in users", engine
-        )
+def _views(facts: ExpressFacts, choices: Chosen, api_key: str) -> list[Step]:
+    """The token attribute on the widget tags already in the views, else the tag in each
+    view that closes the page body."""
+    engine = facts.engine
+    if facts.tags:
+        paths = dict.fromkeys(p for p, _ in facts.tags)
+        return [partial(_token_attribute, engine, path) for path in paths]
+    return [partial(_view_tag, engine, layout, api_key) for layout in choices.layouts]
+
+
+def _token_attribute(engine: str, path: str, builder: PlanBuilder) -> StepResult:
+    text = builder.current(path) or ""
+    new = text
+    for tag in reversed(v.find_tags(engine, text)):
+        if not tag.has_user_token:
+            new = v.add_token(engine, new, tag)
+    if new == text:
+        return skipped("token-attribute", path, "widget tag already carries data-user-token")
+    reason = "widget tag: data-user-token for signed-in users"
+    builder.write(path, new, reason, engine)
+    return applied("token-attribute", path, reason)
+
+
+def _view_tag(engine: str, layout: Layout, api_key: str, builder: PlanBuilder) -> StepResult | None:
+    path = layout.template.path
+    text = builder.current(path) or ""
+    added = (
+        v.insert_tag(engine, text, api_key)
+        if layout.mode == "body"
+        else v.append_tag(engine, text, api_key)
+    )
+    if added is None:
+        return None
+    reason = "add the widget tag, with data-user-token for signed-in users"
+    builder.write(path, added, reason, engine)
+    return applied("layout-tag", path, reason)
+
+
+def _csp(facts: ExpressFacts, builder: PlanBuilder) -> None:
+    csp_warnings(builder, facts.csp, "script-src and connect-src directives")
 
 
 # -- endpoint delivery ------------------------------------------------------------------------
@@ -400,68 +424,89 @@ _SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.I
 _PUG_SRC = re.compile(r"""^\s*script\([^)]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.MULTILINE)
 
 
-def _browser(project: Project, facts: ExpressFacts, insp: Inspection, builder: PlanBuilder) -> None:
-    url = facts.endpoint_url
-    auth = facts.auth
-    assert auth is not None
+def _browser(project: Project, facts: ExpressFacts, choices: Chosen, api_key: str) -> list[Step]:
+    """The identity script, loaded by the app's page (or each view closing the body); a next
+    step where the frontend is not here or does not send cookies."""
+    url = choices.endpoint_url
+    auth = choices.auth
     if auth.firebase is not None and auth.firebase.source == "bearer":
-        builder.next_step(
-            f"Your pages send Firebase ID tokens, not cookies: after sign-in, sign-out and on "
-            "page load, run: const idToken = await auth.currentUser?.getIdToken(); "
-            f"fetch({js_str(url)}, "
-            "{ headers: idToken ? { Authorization: `Bearer ${idToken}` } "
-            "} : {} }).then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => "
-            "token ? window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
-        )
-        return
+        return [
+            partial(
+                _next_step,
+                f"Your pages send Firebase ID tokens, not cookies: after sign-in, sign-out and on "
+                "page load, run: const idToken = await auth.currentUser?.getIdToken(); "
+                f"fetch({js_str(url)}, "
+                "{ headers: idToken ? { Authorization: `Bearer ${idToken}` } "
+                "} : {} }).then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => "
+                "token ? window.BestChatBot.setUserToken(token) : "
+                "window.BestChatBot.clearUserToken())",
+            )
+        ]
     if auth.strategy is not None:
-        builder.next_step(
-            f"Your API authenticates each request with passport's {auth.strategy!r} strategy, "
-            "not a cookie: in your frontend, after sign-in, sign-out and on page load, call "
-            f"GET {url} with the same Authorization header your API calls send, then "
-            "window.BestChatBot.setUserToken(token) when it answers 200, else "
-            "window.BestChatBot.clearUserToken()"
-        )
-        return
-    targets = facts.targets
-    assert targets is not None
-    engine = targets.engine
+        return [
+            partial(
+                _next_step,
+                f"Your API authenticates each request with passport's {auth.strategy!r} "
+                "strategy, not a cookie: in your frontend, after sign-in, sign-out and on page "
+                f"load, call GET {url} with the same Authorization header your API calls send, "
+                "then window.BestChatBot.setUserToken(token) when it answers 200, else "
+                "window.BestChatBot.clearUserToken()",
+            )
+        ]
     pages: list[tuple[str, str]] = []  # (path, engine or "html")
     if facts.spa_pages:
         pages = [(facts.spa_pages[0], "html")]
-    elif targets.views:
-        pages = [(x.path, engine) for x in targets.views]
+    elif choices.layouts:
+        pages = [(lay.template.path, facts.engine) for lay in choices.layouts]
     if not pages or not facts.statics:
-        builder.next_step(
-            "Load the widget in your frontend and, after sign-in, sign-out and on page load, "
-            f'run: fetch({js_str(url)}, {{ credentials: "include" }})'
-            ".then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => token ? "
-            "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
-        )
-        return
-    script_path, script_url = _script_location(
-        facts, pages[0][0], builder.current(pages[0][0]) or ""
-    )
-    identity_script(builder, script_path, endpoint=url)
-    for page, kind in pages:
-        text = builder.current(page) or ""
-        if SCRIPT in text:
-            builder.skip(page, "identity script already loaded")
-            continue
-        key = insp.answers.api_key or ""
-        if kind == "pug":
-            new = (
-                text
-                if v.find_tags("pug", text)
-                else (v.insert_tag("pug", text, key, token=False) or text)
+        return [
+            partial(
+                _next_step,
+                "Load the widget in your frontend and, after sign-in, sign-out and on page load, "
+                f'run: fetch({js_str(url)}, {{ credentials: "include" }})'
+                ".then((r) => (r.ok ? r.json() : { token: null })).then(({ token }) => token ? "
+                "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())",
             )
-            q = "'" if "'" in new else '"'
-            new = v._pug_insert(new, f"script(src={q}{script_url}{q})") or new
-        else:
-            lines = [] if widget_tags(text) else [v.plain_tag(key)]
-            lines.append(f'<script src="{script_url}"></script>')
-            new = v.insert_html(text, lines) or append_lines(text, lines)
-        builder.write(page, new, "load the widget and the identity script", kind)
+        ]
+    first = pages[0][0]
+    script_path, script_url = _script_location(facts, first, project.text(first) or "")
+    return [
+        partial(identity_script, path=script_path, endpoint=url),
+        *(partial(_load_scripts, page, kind, script_url, api_key) for page, kind in pages),
+        partial(_refresh, project, facts, script_path),
+    ]
+
+
+def _next_step(text: str, builder: PlanBuilder) -> None:
+    builder.next_step(text)
+
+
+def _load_scripts(
+    page: str, kind: str, script_url: str, api_key: str, builder: PlanBuilder
+) -> StepResult:
+    """The widget tag (unless there) and the identity script, at the end of the page's body."""
+    text = builder.current(page) or ""
+    if SCRIPT in text:
+        return skipped("identity-script", page, "identity script already loaded")
+    if kind == "pug":
+        new = (
+            text
+            if v.find_tags("pug", text)
+            else (v.insert_tag("pug", text, api_key, token=False) or text)
+        )
+        q = "'" if "'" in new else '"'
+        new = v._pug_insert(new, f"script(src={q}{script_url}{q})") or new
+    else:
+        lines = [] if widget_tags(text) else [v.plain_tag(api_key)]
+        lines.append(f'<script src="{script_url}"></script>')
+        new = v.insert_html(text, lines) or append_lines(text, lines)
+    reason = "load the widget and the identity script"
+    builder.write(page, new, reason, kind)
+    return applied("identity-script", page, reason)
+
+
+def _refresh(project: Project, facts: ExpressFacts, script_path: str, builder: PlanBuilder) -> None:
+    """Ask the app's own scripts to refresh the token after sign-in and sign-out."""
     scripts = [
         js
         for directory, _ in facts.statics

@@ -14,6 +14,8 @@ from scaffolder.escape import html_attr, pug_attr
 from scaffolder.markup import (
     WIDGET_HOST,
     WIDGET_SRC,
+    Layout,
+    Template,
     append_lines,
     insert_before_body_close,
     newline_of,
@@ -157,13 +159,12 @@ def append_tag(engine: str, text: str, api_key: str) -> str:
     return append_lines(text, [tag])
 
 
-@dataclass
-class Targets:
-    """What gets the widget: the views closing the body, and the widget tags already there."""
-
-    engine: str
-    views: list[View]
-    tags: list[tuple[str, Found]]
+def as_layout(engine: str, view: View) -> Layout:
+    """The view as the shared `Layout`: the tag goes before its body's end (`body`), else at
+    its end (`append`); `extenders` are the views that use it."""
+    line = body_line(engine, view.text) if view.closes_body else None
+    template = Template(view.path, view.path, view.text, body_close_line=line)
+    return Layout(template, "body" if view.closes_body else "append", view.users)
 
 
 # -- the widget tag ---------------------------------------------------------------------------
