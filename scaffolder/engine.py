@@ -49,10 +49,12 @@ def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection]:
     answers = answer_rules.validate(answers, project.root)
     detections = [d for s in triage(project) if (d := s.detect(project)) is not None]
     chosen = _choose(detections, answers)
-    if chosen is None:
-        inspection = _ambiguous(project, detections) if detections else _unsupported(project)
-    else:
+    if chosen is not None:
         inspection = load(chosen.stack).inspect(project, chosen, answers)
+    elif detections:
+        inspection = _owner(project, detections, answers) or _ambiguous(project, detections)
+    else:
+        inspection = _unsupported(project)
     inspection.answers = answers
     seen = {(n.file, n.message) for n in inspection.notes}
     inspection.notes.extend(n for n in project.notes if (n.file, n.message) not in seen)
@@ -151,6 +153,52 @@ def _choose(detections: list[Detection], answers: Answers) -> Detection | None:
     best = max(d.rank[0] for d in detections)
     top = [d for d in detections if d.rank[0] == best]
     return top[0] if len(top) == 1 else None
+
+
+def _owner(project: Project, detections: list[Detection], answers: Answers) -> Inspection | None:
+    """Of frameworks detected alike (a Next.js app and a small API server beside it), the one
+    that serves pages and owns sign-in, when it is the only one: the widget goes there, with a
+    note naming the others. None when two real candidates remain (the `framework` question)."""
+    best = max(d.rank[0] for d in detections)
+    inspected: list[tuple[Detection, Inspection | None]] = []
+    for d in (d for d in detections if d.rank[0] == best):
+        try:
+            inspected.append((d, load(d.stack).inspect(project, d, answers)))
+        except ScaffoldError:
+            inspected.append((d, None))  # an answer meant for another app: a real candidate
+    owners = [(d, i) for d, i in inspected if i is None or _serves_signed_in_pages(i)]
+    if len(owners) != 1:
+        return None
+    chosen, inspection = owners[0]
+    if inspection is None:
+        return None
+    names = {m.id: m.name for m in manifests().values()}
+    for d, _ in inspected:
+        if d is not chosen:
+            # Where the app is built rather than the manifest declaring the package.
+            markers = {marker for marker, _, _ in _OTHER_STACKS}
+            built = [e for e in d.evidence if e.file.rsplit("/", 1)[-1] not in markers]
+            at = next(iter(built or d.evidence), None)
+            inspection.notes.append(
+                Note(
+                    f"{names.get(d.stack, d.stack)} is used here too"
+                    + (f" ({at.location()})" if at else "")
+                    + f", with no pages or no sign-in of its own: the widget goes to the "
+                    f"{names.get(chosen.stack, chosen.stack)} app (pass --framework {d.stack} "
+                    "to integrate that one instead)",
+                    at.file if at else None,
+                    at.line if at else None,
+                )
+            )
+    return inspection
+
+
+def _serves_signed_in_pages(inspection: Inspection) -> bool:
+    return (
+        inspection.supported
+        and inspection.stack.rendering in ("server-rendered", "spa")
+        and inspection.auth.library is not None
+    )
 
 
 def _ambiguous(project: Project, detections: list[Detection]) -> Inspection:
