@@ -9,8 +9,8 @@ from textwrap import dedent
 
 import pytest
 
-from scaffolder import engine
-from scaffolder.errors import Refused, UsageError
+from scaffolder import engine, registry
+from scaffolder.errors import BadInput, Refused, UsageError
 from scaffolder.model import Answers
 from scaffolder.project import Project
 from scaffolder.python.source import PythonIndex
@@ -782,3 +782,115 @@ def test_settings_package_without_a_pointer_and_apps_dir_templates(tmp_path: Pat
     result = plan(root, api_key="pk")
     assert "config.bestchatbot.widget_token_context" in edit(result, "config/settings/base.py")
     assert not any(e.path.endswith(("local.py", "production.py")) for e in result.plan.edits)
+
+
+# -- detection, and the plan's steps -------------------------------------------------------------
+
+
+def test_settings_alone_are_a_django_project_of_medium_confidence(tmp_path: Path) -> None:
+    """No manage.py, no DJANGO_SETTINGS_MODULE: triage still lets Django in, on its settings."""
+    write(
+        tmp_path, {"proj/__init__.py": "", "proj/settings.py": SETTINGS.format(apps="", extra="")}
+    )
+    project = Project(tmp_path)
+    assert "django" in [s.id for s in registry.triage(project)]
+    detection = registry.load("django").detect(project)
+    assert detection is not None
+    assert (detection.confidence, [e.why for e in detection.evidence]) == (
+        "medium",
+        ["Django settings"],
+    )
+    assert inspect(tmp_path).stack.framework == "django"
+
+
+def test_framework_django_without_a_project_asks_for_the_settings(tmp_path: Path) -> None:
+    write(tmp_path, {"app.py": "print('hello')\n"})
+    assert registry.load("django").detect(Project(tmp_path)) is None
+    insp = inspect(tmp_path, framework="django")
+    question = next(q for q in insp.questions if q.id == "settings")
+    assert question.text.endswith("None sets DJANGO_SETTINGS_MODULE or defines INSTALLED_APPS")
+    assert (insp.stack.framework, insp.stack.confidence) == ("django", "low")
+
+
+@pytest.mark.parametrize(
+    ("files", "answers", "refusal"),
+    [
+        pytest.param(
+            {"site_conf/urls.py": "from django.urls import path\n\nurlpatterns = build()\n"},
+            {"delivery": "token-endpoint"},
+            r"^site_conf/urls\.py: no `urlpatterns = \[\.\.\.\]` list; add "
+            r"`path\(\"api/widget-token\", widget_token_view, name=\"widget-token\"\)`",
+            id="urlpatterns that are not a list",
+        ),
+        pytest.param(
+            {"site_conf/urls.py": None},
+            {"delivery": "token-endpoint", "api_prefix": "/v2"},
+            r"^site_conf/settings\.py: ROOT_URLCONF could not be resolved; add "
+            r"`path\(\"v2/widget-token\", widget_token_view",
+            id="ROOT_URLCONF that is not there, under the answered prefix",
+        ),
+        pytest.param(
+            {
+                "site_conf/settings.py": SETTINGS.format(apps="", extra="")
+                .replace(
+                    '"OPTIONS": {"context_processors": '
+                    '["django.contrib.auth.context_processors.auth"]}',
+                    '"OPTIONS": OPTIONS',
+                )
+                .replace("TEMPLATES = [", "OPTIONS = {}\nTEMPLATES = ["),
+            },
+            {},
+            r"^site_conf/settings\.py: TEMPLATES OPTIONS is not a dict literal; add "
+            r"'site_conf\.bestchatbot\.widget_token_context' to TEMPLATES",
+            id="TEMPLATES OPTIONS that are not a literal",
+        ),
+    ],
+)
+def test_steps_that_cannot_edit_safely_name_what_to_paste(
+    tmp_path: Path, files: dict[str, str | None], answers: dict[str, str], refusal: str
+) -> None:
+    site(tmp_path)
+    for rel, text in files.items():
+        if text is None:
+            (tmp_path / rel).unlink()
+        else:
+            (tmp_path / rel).write_text(text)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(BadInput, match=refusal):
+        plan(tmp_path, api_key="pk", **answers)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize(
+    ("answers", "skips"),
+    [
+        pytest.param(
+            {},
+            {
+                "site_conf/bestchatbot.py": "token module already present",
+                "site_conf/settings.py": "context processor already registered",
+                "templates/base.html": "widget tag already carries data-user-token",
+            },
+            id="context processor and tag",
+        ),
+        pytest.param(
+            {"delivery": "token-endpoint"},
+            {
+                "site_conf/bestchatbot.py": "token module already present",
+                "site_conf/urls.py": "widget_token_view is already routed",
+                "templates/base.html": "identity script already loaded",
+            },
+            id="endpoint and the base template's script",
+        ),
+    ],
+)
+def test_every_step_is_a_noop_once_applied(
+    tmp_path: Path, answers: dict[str, str], skips: dict[str, str]
+) -> None:
+    site(tmp_path, extra='STATICFILES_DIRS = [BASE_DIR / "static"]')
+    for e in plan(tmp_path, api_key="pk", **answers).plan.edits:
+        (tmp_path / e.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / e.path).write_text(e.after)
+    again = plan(tmp_path, api_key="pk", **answers).plan
+    assert [e.path for e in again.edits] == []
+    assert {s.path: s.why for s in again.skipped if s.path in skips} == skips

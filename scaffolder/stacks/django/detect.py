@@ -1,14 +1,16 @@
-"""Django detection: the facts planning needs, each with evidence. Pure and read-only."""
+"""Django detection: the facts planning needs, each with evidence. Pure and read-only: the
+finders return frozen facts, what to ask and what to plan is decided in `hooks` and `plan`."""
 
 from __future__ import annotations
 
 import ast
 import posixpath
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from scaffolder.markup import Layout, Tag, widget_tags
-from scaffolder.model import Evidence, Finding
+from scaffolder.markup import Layout, Tag, Template, widget_tags
+from scaffolder.model import Evidence, Finding, Rendering
 from scaffolder.project import Project
 from scaffolder.python.source import PythonIndex
 from scaffolder.stacks.django.discover import (
@@ -22,7 +24,7 @@ from scaffolder.stacks.django.discover import (
 from scaffolder.stacks.django.routes import Include, UrlConf, analyse
 from scaffolder.stacks.django.settings import ProjPath, Settings, resolve_module
 from scaffolder.stacks.django.templates import Backend, layouts, pages
-from scaffolder.stacks.django.users import UserFields, UserModel
+from scaffolder.stacks.django.users import UserFields, UserModel, pick_fields
 from scaffolder.steps import SCRIPT
 
 CACHE_MIDDLEWARE = (
@@ -44,7 +46,7 @@ _RENDERERS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Frontend:
     """A single-page app in the repository: its own package.json and HTML shell."""
 
@@ -57,8 +59,24 @@ class Frontend:
     """The line of `</body>` in the shell (where the tags go)."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class DjangoApp:
+    """A Django project as the answers configure it (the inspection's candidate): the settings
+    modules it runs with once settled (the one manage.py names first) and the template
+    `--layout` names."""
+
+    project: DjangoProject
+    found_settings: tuple[str, ...] = ()
+    """Modules defining INSTALLED_APPS when nothing sets DJANGO_SETTINGS_MODULE (the project at
+    the root, found by its settings alone)."""
+    settings: tuple[Settings, ...] = ()
+    layout: str | None = None
+
+
+@dataclass(frozen=True)
 class DjangoFacts:
+    """What the finders found for the chosen project; the choices made from it are `Choices`."""
+
     project: DjangoProject
     settings: Settings
     all_settings: list[Settings]
@@ -66,29 +84,25 @@ class DjangoFacts:
     package_dir: str
     apps: list[AppInfo]
     backends: list[Backend]
-    layout_backend: Backend | None = None
-    layouts: list[Layout] = field(default_factory=list)
-    widget: tuple[str, Tag] | None = None
-    urlconf: UrlConf | None = None
-    drf: bool = False
-    drf_auth: list[str] = field(default_factory=list)
-    view_authentication: list[str] = field(default_factory=list)
-    ninja: list[Evidence] = field(default_factory=list)
-    frontend: Frontend | None = None
-    page_cache: list[Evidence] = field(default_factory=list)
-    csp: list[Evidence] = field(default_factory=list)
-    renders_templates: bool = False
-    auth_middleware: bool = True
-    user: UserModel | None = None
-    fields: UserFields | None = None
-    library: str | None = None
-    quote: str = '"'
-    endpoint_prefix: str = "/api"
-    wire_into: str | None = None  # the URL conf module to add the route to
-    wire_route: str = "api/widget-token"
-    wire_before: int | None = None  # line of the include the route goes before (root conf)
-    literals: dict[str, tuple[str, int]] = field(default_factory=dict)
+    layout_backend: Backend | None
+    layouts: list[Layout]
+    widget: tuple[str, Tag] | None
+    urlconf: UrlConf | None
+    drf: bool
+    drf_auth: list[str]
+    view_authentication: list[str]
+    ninja: list[Evidence]
+    frontend: Frontend | None
+    page_cache: list[Evidence]
+    csp: list[Evidence]
+    renders_templates: bool
+    auth_middleware: bool
+    rendering: Rendering
+    quote: str
+    literals: dict[str, tuple[str, int]]
     """Where each string literal of the settings first appears: evidence for INSTALLED_APPS."""
+    answered: tuple[Backend, Template] | None = None
+    """The template `--layout` names, with its backend (None: not answered, or no such one)."""
 
     def at(self, literal: str, setting: str, why: str) -> Evidence:
         """Evidence at the line of `literal` in the settings, else at the setting."""
@@ -102,12 +116,13 @@ class DjangoFacts:
 
     def owns(self, path: str) -> bool:
         """A module of this project's own code (see `own_code`)."""
-        packages = [self.package_dir, *(a.directory for a in self.apps)]
-        return own_code(path, self.project.root, packages)
+        return owner(self.project, self.package_dir, self.apps)(path)
 
     @property
-    def endpoint_url(self) -> str:
-        return self.endpoint_prefix.rstrip("/") + "/widget-token"
+    def template_backend(self) -> Backend | None:
+        """The backend of the layout the widget goes in: the answered template's, else the
+        one holding the detected layouts."""
+        return self.answered[0] if self.answered else self.layout_backend
 
     @property
     def module_path(self) -> str:
@@ -116,6 +131,22 @@ class DjangoFacts:
     @property
     def module_dotted(self) -> str:
         return f"{self.package}.bestchatbot" if self.package else "bestchatbot"
+
+
+@dataclass(frozen=True)
+class DjangoAuth:
+    """The sign-in library and the user model the token describes."""
+
+    library: str
+    user: UserModel
+    fields: UserFields
+    evidence: tuple[Evidence, ...]
+
+
+def owner(project: DjangoProject, package_dir: str, apps: list[AppInfo]) -> Callable[[str], bool]:
+    """Whether a module is this project's own code (see `own_code`)."""
+    packages = [package_dir, *(a.directory for a in apps)]
+    return lambda path: own_code(path, project.root, packages)
 
 
 def settings_literals(index: PythonIndex, settings: Settings) -> dict[str, tuple[str, int]]:
@@ -138,7 +169,7 @@ def project_package(settings: Settings, root: str) -> tuple[str, str]:
 
 def template_targets(facts: DjangoFacts) -> dict[str, list[int]]:
     """Settings files that define TEMPLATES -> indexes of the backends to extend there."""
-    layout = facts.layout_backend
+    layout = facts.template_backend
     if layout is None:
         return {}
     out: dict[str, list[int]] = {}
@@ -214,9 +245,9 @@ def find_widget(
     return None
 
 
-def renders_templates(index: PythonIndex, facts: DjangoFacts) -> bool:
+def renders_templates(index: PythonIndex, owns: Callable[[str], bool]) -> bool:
     for mod in index.modules():
-        if not facts.owns(mod.path):
+        if not owns(mod.path):
             continue
         if "template" not in mod.text and "render" not in mod.text and "generic" not in mod.text:
             continue
@@ -243,6 +274,23 @@ _SIGN_IN_URLS = {
     "django.contrib.auth.urls": "django.contrib.auth's LoginView / LogoutView",
     "allauth.urls": "allauth's login / signup / logout views",
 }
+
+
+def auth_facts(index: PythonIndex, facts: DjangoFacts, user: UserModel, library: str) -> DjangoAuth:
+    """The library's evidence and the user's fields as `library` reads them."""
+    evidence: list[Evidence] = []
+    if library == "django-allauth":
+        evidence.append(facts.at("allauth.account", "INSTALLED_APPS", "allauth in INSTALLED_APPS"))
+    if user.label is None:
+        why = "django.contrib.auth's User model (no AUTH_USER_MODEL)"
+        evidence.append(facts.at("django.contrib.auth", "INSTALLED_APPS", why))
+    elif library == "django-auth":
+        why = "django.contrib.auth in INSTALLED_APPS"
+        evidence.append(facts.at("django.contrib.auth", "INSTALLED_APPS", why))
+    evidence += sign_in_evidence(index, facts)
+    evidence += user.evidence
+    fields = pick_fields(user, facts.settings, library == "django-allauth")
+    return DjangoAuth(library, user, fields, tuple(evidence))
 
 
 def sign_in_evidence(index: PythonIndex, facts: DjangoFacts) -> list[Evidence]:
@@ -294,35 +342,44 @@ def common_route(routes: list[str]) -> str:
     return "/".join(common) + "/" if common else ""
 
 
-def plan_route(index: PythonIndex, facts: DjangoFacts, prefix: str | None) -> None:
+def api_prefix(conf: UrlConf | None) -> str | None:
+    """The URL prefix every API include shares ("/" when they share none), None without one."""
+    includes = api_includes(conf) if conf is not None else []
+    return "/" + common_route([i.route for i in includes]).rstrip("/") if includes else None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where `widget-token` goes: the URL conf module, the route in it, and the line of the
+    include it goes before (in the root conf)."""
+
+    into: str
+    route: str
+    before: int | None = None
+
+
+def plan_route(index: PythonIndex, facts: DjangoFacts, prefix: str | None) -> Route | None:
     """Where `widget-token` goes: in the included API URL conf, or in the root conf under the
-    API prefix (before the include), or at `api/widget-token`."""
+    API prefix (before the include; `prefix`: the answered one), or at `api/widget-token`.
+    None when ROOT_URLCONF is not resolved."""
     conf = facts.urlconf
     if conf is None:
-        return
-    facts.wire_into = conf.module.path
+        return None
+    root_conf = conf.module.path
     if prefix is not None:
         route = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        facts.wire_route = route + "widget-token"
-        facts.endpoint_prefix = "/" + route.rstrip("/")
-        return
+        return Route(root_conf, route + "widget-token")
     includes = api_includes(conf)
     if not includes:
-        facts.wire_route = "api/widget-token"
-        facts.endpoint_prefix = "/api"
-        return
+        return Route(root_conf, "api/widget-token")
     route = common_route([i.route for i in includes])
-    facts.endpoint_prefix = "/" + route.rstrip("/")
     first = includes[0]
     targets = {i.target for i in includes}
     if len(includes) == 1 and first.kind == "module" and len(targets) == 1 and first.target:
         target = resolve_module(index, facts.project.root, first.target)
         if target is not None and analyse(index, facts.project.root, target).has_patterns:
-            facts.wire_into = target.path
-            facts.wire_route = "widget-token"
-            return
-    facts.wire_route = route + "widget-token"
-    facts.wire_before = first.line
+            return Route(target.path, "widget-token")
+    return Route(root_conf, route + "widget-token", first.line)
 
 
 # -- DRF, django-ninja, caches, CSP ------------------------------------------------------------
@@ -338,12 +395,12 @@ def drf_authentication(settings: Settings) -> list[str]:
     return []
 
 
-def views_authentication(index: PythonIndex, facts: DjangoFacts) -> list[str]:
+def views_authentication(index: PythonIndex, owns: Callable[[str], bool]) -> list[str]:
     """The `authentication_classes` every API view of the project sets, when they agree
     (qualified names); empty when they differ or none is set."""
     seen: set[tuple[str, ...]] = set()
     for mod in index.modules(containing="authentication_classes"):
-        if not facts.owns(mod.path):
+        if not owns(mod.path):
             continue
         for node in ast.walk(mod.tree):
             if not (
@@ -363,9 +420,9 @@ def views_authentication(index: PythonIndex, facts: DjangoFacts) -> list[str]:
     return list(next(iter(seen))) if len(seen) == 1 else []
 
 
-def static_dir(facts: DjangoFacts) -> str | None:
+def static_dir(facts: DjangoFacts, layout: Layout) -> str | None:
     """Where a static file of ours goes: the first STATICFILES_DIRS entry, else the `static/`
-    of the app whose templates hold the base template."""
+    of the app whose templates hold the base template (`layout`)."""
     if "django.contrib.staticfiles" not in facts.settings.strings("INSTALLED_APPS"):
         return None
     dirs = facts.settings.get("STATICFILES_DIRS")
@@ -374,11 +431,9 @@ def static_dir(facts: DjangoFacts) -> str | None:
             return item.rel
         if isinstance(item, str) and not item.startswith("/"):
             return ProjPath.of(join(facts.project.root, item)).rel
-    if facts.layouts:
-        layout = facts.layouts[0].template.path
-        for app in facts.apps:
-            if layout.startswith(app.directory.rstrip("/") + "/"):
-                return join(app.directory, "static")
+    for app in facts.apps:
+        if layout.template.path.startswith(app.directory.rstrip("/") + "/"):
+            return join(app.directory, "static")
     return None
 
 
@@ -442,9 +497,7 @@ def find_frontend(project: Project) -> Frontend | None:
     frontend = _frontend(project, directory, page)
     text = project.text(page) or ""
     close = text.lower().rfind("</body")
-    if close >= 0:
-        frontend.body_line = text.count("\n", 0, close) + 1
-    return frontend
+    return replace(frontend, body_line=text.count("\n", 0, close) + 1) if close >= 0 else frontend
 
 
 def _frontend(project: Project, directory: str, page: str) -> Frontend:
@@ -475,7 +528,8 @@ def _frontend(project: Project, directory: str, page: str) -> Frontend:
 # -- the report --------------------------------------------------------------------------------
 
 
-def findings(facts: DjangoFacts) -> list[Finding]:
+def findings(facts: DjangoFacts, layouts: list[Layout]) -> list[Finding]:
+    """The report's findings (`layouts`: the layout candidates as settled)."""
     out = [
         Finding(
             "settings",
@@ -544,7 +598,7 @@ def findings(facts: DjangoFacts) -> list[Finding]:
             (Evidence(lay.template.path, 1, f"extended by {lay.extenders} template(s)"),),
             "high" if i == 0 else "medium",
         )
-        for i, lay in enumerate(facts.layouts)
+        for i, lay in enumerate(layouts)
     ]
     if facts.drf:
         why = "rest_framework in INSTALLED_APPS"

@@ -4,9 +4,10 @@ script, PyJWT."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
-from scaffolder.errors import BadInput, Refused
-from scaffolder.escape import js_str, py_raw_str, py_str
+from scaffolder.escape import js_str, py_raw_str, py_str, url_path
+from scaffolder.inspection import Choices
 from scaffolder.markup import (
     Layout,
     Tag,
@@ -22,17 +23,31 @@ from scaffolder.project import Project
 from scaffolder.python import cst
 from scaffolder.python.deps import PYJWT, plan_requirement
 from scaffolder.python.source import PythonIndex
-from scaffolder.python.style import requote
+from scaffolder.python.style import preferred_quote, requote
 from scaffolder.spa import refresh_next_step
-from scaffolder.stacks.django import needs_layout, transforms
+from scaffolder.stacks.django import transforms
 from scaffolder.stacks.django.detect import (
+    DjangoAuth,
     DjangoFacts,
+    Frontend,
     block_for,
+    plan_route,
     static_dir,
     template_targets,
 )
 from scaffolder.stacks.django.discover import dotted_name
-from scaffolder.steps import SCRIPT, csp_warnings, identity_script, widget_tag
+from scaffolder.steps import (
+    SCRIPT,
+    Step,
+    StepResult,
+    applied,
+    csp_warnings,
+    generated_file,
+    identity_script,
+    manual,
+    skipped,
+    widget_tag,
+)
 from scaffolder.templating import render
 
 TOKEN_VAR = "bestchatbot_token"
@@ -42,58 +57,94 @@ _LOAD_STATIC = re.compile(r"\{%-?\s*load\s+[^%]*\bstatic\b[^%]*%\}")
 _EXTENDS_LINE = re.compile(r"^.*\{%-?\s*extends\s[^%]*%\}.*$", re.MULTILINE)
 
 
-def plan(project: Project, insp: Inspection, builder: PlanBuilder) -> None:
-    facts: DjangoFacts = insp.facts
-    endpoint = insp.delivery == "token-endpoint"
+Chosen = Choices[DjangoAuth]
+
+
+def steps(project: Project, insp: Inspection, facts: DjangoFacts, choices: Chosen) -> list[Step]:
+    """The token module; then the route and the browser side (the single-page app's shell,
+    the base template behind a page cache, or a next step for a frontend elsewhere), or the
+    context processor and the tag in the base template; PyJWT and the CSP warnings."""
+    endpoint = choices.delivery == "token-endpoint"
     view = ("drf" if facts.drf else "django") if endpoint else "context"
-    _token_module(facts, view, builder)
+    api_key = insp.answers.api_key or ""
+    detected_imports = insp.answers.email_expr is None
+    out: list[Step] = [partial(_token_module, facts, choices, view, detected_imports)]
     if endpoint:
-        _wire_route(project, facts, view, builder)
+        out.append(partial(_wire_route, project, facts, choices, view, insp.answers.api_prefix))
         if facts.frontend is not None:
-            _frontend(project, facts, insp, builder)
-            classes = facts.drf_auth or facts.view_authentication
-            if view == "drf" and classes and not any("Session" in c for c in classes):
-                builder.warn(
-                    "the API authenticates without the session cookie "
-                    f"({', '.join(c.rsplit('.', 1)[-1] for c in classes)}): make "
-                    f"{facts.frontend.script_path} send the same Authorization header as your "
-                    "other API calls, or the endpoint will see every visitor as anonymous"
-                )
-        elif needs_layout(facts, insp):
-            _layout_script(facts, insp, builder)
+            out.append(partial(_frontend, project, facts.frontend, choices, api_key))
+            out.append(partial(_session_warning, facts, facts.frontend, view))
+        elif choices.layout is not None:
+            out.append(partial(_layout_script, facts, choices.layout, choices, api_key))
         else:
-            builder.next_step(
-                "Your frontend lives outside this project: load the widget there and, after "
-                "sign-in, sign-out and on page load, run: "
-                f'fetch({js_str(facts.endpoint_url)}, {{ credentials: "include" }})'
-                ".then(r => r.ok ? r.json() : { token: null }).then(({ token }) => token ? "
-                "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
-            )
+            out.append(partial(_elsewhere, choices))
     else:
-        _context_processor(facts, builder)
-        _layout_tag(facts, insp, builder)
-        for e in facts.page_cache:
-            builder.warn(
-                f"{e.location()}: {e.why}; a cached page would serve one visitor's token to "
-                "others: exclude signed-in pages from the cache or use --delivery token-endpoint"
-            )
-    plan_requirement(project, builder, insp.stack.app_root, PYJWT, "django")
+        targets = template_targets(facts)
+        out += [partial(_context_processor, facts, path, idx) for path, idx in targets.items()]
+        if not targets:
+            out.append(partial(_no_templates, facts))
+        out.append(partial(_layout_tag, facts, choices.layout, api_key))
+        out.append(partial(_page_cache_warnings, facts))
+    out.append(partial(_requirement, project, insp.stack.app_root))
+    out.append(partial(_csp, facts))
+    return out
+
+
+def _requirement(project: Project, app_root: str, builder: PlanBuilder) -> None:
+    plan_requirement(project, builder, app_root, PYJWT, "django")
+
+
+def _csp(facts: DjangoFacts, builder: PlanBuilder) -> None:
     csp_warnings(builder, facts.csp)
+
+
+def _page_cache_warnings(facts: DjangoFacts, builder: PlanBuilder) -> None:
+    for e in facts.page_cache:
+        builder.warn(
+            f"{e.location()}: {e.why}; a cached page would serve one visitor's token to "
+            "others: exclude signed-in pages from the cache or use --delivery token-endpoint"
+        )
+
+
+def _session_warning(
+    facts: DjangoFacts, frontend: Frontend, view: str, builder: PlanBuilder
+) -> None:
+    classes = facts.drf_auth or facts.view_authentication
+    if view == "drf" and classes and not any("Session" in c for c in classes):
+        builder.warn(
+            "the API authenticates without the session cookie "
+            f"({', '.join(c.rsplit('.', 1)[-1] for c in classes)}): make "
+            f"{frontend.script_path} send the same Authorization header as your "
+            "other API calls, or the endpoint will see every visitor as anonymous"
+        )
+
+
+def _elsewhere(choices: Chosen, builder: PlanBuilder) -> None:
+    builder.next_step(
+        "Your frontend lives outside this project: load the widget there and, after "
+        "sign-in, sign-out and on page load, run: "
+        f'fetch({js_str(choices.endpoint_url)}, {{ credentials: "include" }})'
+        ".then(r => r.ok ? r.json() : { token: null }).then(({ token }) => token ? "
+        "window.BestChatBot.setUserToken(token) : window.BestChatBot.clearUserToken())"
+    )
 
 
 # -- the token module --------------------------------------------------------------------------
 
 
-def _token_module(facts: DjangoFacts, view: str, builder: PlanBuilder) -> None:
-    fields = facts.fields
-    assert fields is not None and fields.email is not None
+def _token_module(
+    facts: DjangoFacts, choices: Chosen, view: str, detected_imports: bool, builder: PlanBuilder
+) -> StepResult:
+    auth = choices.auth
+    user_id = choices.user_id or auth.fields.user_id
     imports: dict[str, set[str]] = {}
     type_imports: dict[str, set[str]] = {"django.contrib.auth.models": {"AnonymousUser"}}
-    user_module, user_class = _user_class(facts)
-    own_user = facts.user is not None and facts.user.cls is not None
+    user_module, user_class = _user_class(auth)
+    own_user = auth.user.cls is not None
     if not own_user:
         type_imports.setdefault(user_module, set()).add(user_class)
-    for module, name in fields.imports:
+    # The detected email's imports (allauth's EmailAddress); an answered one needs none.
+    for module, name in auth.fields.imports if detected_imports else []:
         imports.setdefault(module, set()).add(name)
     authentication = None
     if view == "context":
@@ -128,12 +179,12 @@ def _token_module(facts: DjangoFacts, view: str, builder: PlanBuilder) -> None:
         imports=_sorted_imports(imports),
         type_imports=_sorted_imports(type_imports),
         local_type_imports=[(user_module, user_class)] if own_user else [],
-        email=fields.email.expr,
-        name=fields.name.expr if fields.name else None,
-        user_id=fields.user_id.expr,
+        email=choices.email.expr,
+        name=choices.name.expr if choices.name else None,
+        user_id=user_id.expr,
         user_class=user_class,
         view=view,
-        endpoint=facts.endpoint_url,
+        endpoint=choices.endpoint_url,
         authentication=authentication,
         authentication_doc=(
             "DEFAULT_AUTHENTICATION_CLASSES"
@@ -148,28 +199,28 @@ def _token_module(facts: DjangoFacts, view: str, builder: PlanBuilder) -> None:
     if newline_of(anchor) != "\n":
         text = text.replace("\n", newline_of(anchor))
     path = facts.module_path
-    existing = builder.current(path)
-    if existing is None:
-        builder.write(path, text, "new: mints the widget token for the signed-in user", "python")
-        return
     needed = {
         "context": "def widget_token_context(",
         "drf": "class WidgetTokenView(",
         "django": "def widget_token_view(",
     }
-    if "def sign_widget_token(" in existing and needed[view] in existing:
-        builder.skip(path, "token module already present")
-        return
-    raise Refused(
-        f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
-        "other delivery); move it aside and run apply again"
+    return generated_file(
+        builder,
+        path,
+        text,
+        reason="new: mints the widget token for the signed-in user",
+        language="python",
+        ours=("def sign_widget_token(", needed[view]),
+        already="token module already present",
+        refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made for "
+        "the other delivery); move it aside and run apply again",
     )
 
 
-def _user_class(facts: DjangoFacts) -> tuple[str, str]:
+def _user_class(auth: DjangoAuth) -> tuple[str, str]:
     """(module, class) of the user model, for the type of `user` (request.user)."""
-    user = facts.user
-    if user is None or user.label is None:
+    user = auth.user
+    if user.label is None:
         return "django.contrib.auth.models", "User"
     if user.cls is not None:
         return user.cls.module.name, user.cls.name
@@ -186,29 +237,39 @@ def _sorted_imports(imports: dict[str, set[str]]) -> list[tuple[str, str]]:
 # -- server-rendered: the context processor and the tag ------------------------------------------
 
 
-def _context_processor(facts: DjangoFacts, builder: PlanBuilder) -> None:
+def _no_templates(facts: DjangoFacts, builder: PlanBuilder) -> StepResult:
     dotted = f"{facts.module_dotted}.{CONTEXT_PROCESSOR}"
-    targets = template_targets(facts)
-    if not targets:
-        raise BadInput(
-            f"{facts.settings.path}: no TEMPLATES setting to register the context processor in; "
-            f"add {dotted!r} to TEMPLATES[...]['OPTIONS']['context_processors']"
+    return manual(
+        "context-processor",
+        facts.settings.path,
+        "no TEMPLATES setting to register the context processor in; "
+        f"add {dotted!r} to TEMPLATES[...]['OPTIONS']['context_processors']",
+        dotted,
+    )
+
+
+def _context_processor(
+    facts: DjangoFacts, path: str, indexes: list[int], builder: PlanBuilder
+) -> StepResult:
+    """The context processor in the TEMPLATES backends (`indexes`) a settings file defines."""
+    dotted = f"{facts.module_dotted}.{CONTEXT_PROCESSOR}"
+    code = builder.current(path)
+    assert code is not None
+    try:
+        new = transforms.add_context_processor(code, dotted, indexes, facts.quote)
+    except cst.CannotEdit as exc:
+        return manual(
+            "context-processor",
+            path,
+            f"{exc}; add {dotted!r} to TEMPLATES[...]['OPTIONS']['context_processors'] yourself",
+            dotted,
         )
-    for path, indexes in targets.items():
-        code = builder.current(path)
-        assert code is not None
-        try:
-            new = transforms.add_context_processor(code, dotted, indexes, facts.quote)
-        except cst.CannotEdit as exc:
-            raise BadInput(
-                f"{path}: {exc}; add {dotted!r} to TEMPLATES[...]['OPTIONS']"
-                "['context_processors'] yourself"
-            ) from None
-        if new == code:
-            builder.skip(path, "context processor already registered")
-        else:
-            which = ", ".join(f"TEMPLATES[{i}]" for i in indexes)
-            builder.write(path, new, f"register the context processor in {which}", "python")
+    if new == code:
+        return skipped("context-processor", path, "context processor already registered")
+    which = ", ".join(f"TEMPLATES[{i}]" for i in indexes)
+    reason = f"register the context processor in {which}"
+    builder.write(path, new, reason, "python")
+    return applied("context-processor", path, reason)
 
 
 def _tag(api_key: str, with_token: bool) -> str:
@@ -216,31 +277,32 @@ def _tag(api_key: str, with_token: bool) -> str:
     return widget_tag(api_key, token)
 
 
-def _layout_tag(facts: DjangoFacts, insp: Inspection, builder: PlanBuilder) -> None:
-    syntax = facts.layout_backend.syntax if facts.layout_backend else "django"
+def _syntax(facts: DjangoFacts) -> str:
+    """The template language of the layout's backend."""
+    backend = facts.template_backend
+    return backend.syntax if backend else "django"
+
+
+def _layout_tag(
+    facts: DjangoFacts, layout: Layout | None, api_key: str, builder: PlanBuilder
+) -> StepResult:
+    syntax = _syntax(facts)
     if facts.widget is not None:
         path, _ = facts.widget
         text = builder.current(path) or ""
         tag = widget_tags(text)[0]
         if tag.has_user_token:
-            builder.skip(path, "widget tag already carries data-user-token")
-            return
-        builder.write(
-            path,
-            _with_token_attribute(text, tag),
-            "widget tag: data-user-token for signed-in users",
-            _syntax_of(facts, path, syntax),
-        )
-        return
-    layout = facts.layouts[0]
-    text = builder.current(layout.template.path) or ""
-    new = _with_lines(layout, text, [_tag(insp.answers.api_key or "", True)], syntax)
-    builder.write(
-        layout.template.path,
-        new,
-        "add the widget tag, with data-user-token for signed-in users",
-        syntax,
-    )
+            return skipped("layout-tag", path, "widget tag already carries data-user-token")
+        reason = "widget tag: data-user-token for signed-in users"
+        language = _syntax_of(facts, path, syntax)
+        builder.write(path, _with_token_attribute(text, tag), reason, language)
+        return applied("layout-tag", path, reason)
+    assert layout is not None  # no layout is a question
+    path = layout.template.path
+    new = _with_lines(layout, builder.current(path) or "", [_tag(api_key, True)], syntax)
+    reason = "add the widget tag, with data-user-token for signed-in users"
+    builder.write(path, new, reason, syntax)
+    return applied("layout-tag", path, reason)
 
 
 def _with_token_attribute(text: str, tag: Tag) -> str:
@@ -289,23 +351,34 @@ def _in_block(layout: Layout, text: str, lines: list[str], syntax: str) -> str:
 # -- the endpoint ------------------------------------------------------------------------------
 
 
-def _wire_route(project: Project, facts: DjangoFacts, view: str, builder: PlanBuilder) -> None:
-    path = facts.wire_into
+def _wire_route(
+    project: Project,
+    facts: DjangoFacts,
+    choices: Chosen,
+    view: str,
+    prefix: str | None,
+    builder: PlanBuilder,
+) -> StepResult:
+    """`widget-token` in the URL conf `plan_route` picks (`prefix`: the answered one)."""
     name = "WidgetTokenView" if view == "drf" else "widget_token_view"
     target = "WidgetTokenView.as_view()" if view == "drf" else "widget_token_view"
-    route = facts.wire_route
-    snippet = f'path({py_str(route)}, {target}, name="widget-token")'
-    if path is None:
-        raise BadInput(
-            f"{facts.settings.path}: ROOT_URLCONF could not be resolved; add "
-            f"`{snippet}` to your urlpatterns (from {facts.module_dotted} import {name})"
+    wired = plan_route(PythonIndex.of(project), facts, url_path(prefix) if prefix else None)
+    if wired is None:
+        route = (choices.endpoint_prefix.strip("/") + "/widget-token").lstrip("/")
+        snippet = f'path({py_str(route)}, {target}, name="widget-token")'
+        return manual(
+            "route",
+            facts.settings.path,
+            f"ROOT_URLCONF could not be resolved; add `{snippet}` to your urlpatterns "
+            f"(from {facts.module_dotted} import {name})",
+            snippet,
         )
+    path, route = wired.into, wired.route
+    snippet = f'path({py_str(route)}, {target}, name="widget-token")'
     code = builder.current(path)
     assert code is not None
     if transforms.uses_name(code, name):
-        builder.skip(path, f"{name} is already routed")
-        return
-    from scaffolder.python.style import preferred_quote
+        return skipped("route", path, f"{name} is already routed")
 
     quote = preferred_quote(code)
     urls = transforms.imported_names(code, "django.urls")
@@ -315,11 +388,8 @@ def _wire_route(project: Project, facts: DjangoFacts, view: str, builder: PlanBu
         pattern = py_raw_str(f"^{route}$")
         entry, func = f're_path({pattern}, {target}, name="widget-token")', "re_path"
     entry = requote(entry, quote)
-    root_conf = facts.urlconf.module.path if facts.urlconf else None
     try:
-        new = transforms.add_urlpattern(
-            code, entry, facts.wire_before if path == root_conf else None
-        )
+        new = transforms.add_urlpattern(code, entry, wired.before)
         module, relative = _import_target(project, facts, path)
         new = transforms.add_import(new, module, name, relative=relative)
         if func not in urls:
@@ -329,11 +399,15 @@ def _wire_route(project: Project, facts: DjangoFacts, view: str, builder: PlanBu
                 else cst.add_import(new, "django.urls", func)
             )
     except cst.CannotEdit as exc:
-        raise BadInput(
-            f"{path}: {exc}; add `{entry}` to its urlpatterns "
-            f"(from {facts.module_dotted} import {name})"
-        ) from None
-    builder.write(path, new, f"route GET {facts.endpoint_url} to {name}", "python")
+        return manual(
+            "route",
+            path,
+            f"{exc}; add `{entry}` to its urlpatterns (from {facts.module_dotted} import {name})",
+            entry,
+        )
+    reason = f"route GET {choices.endpoint_url} to {name}"
+    builder.write(path, new, reason, "python")
+    return applied("route", path, reason)
 
 
 def _import_target(project: Project, facts: DjangoFacts, path: str) -> tuple[str, int]:
@@ -352,54 +426,54 @@ def _import_target(project: Project, facts: DjangoFacts, path: str) -> tuple[str
 # -- the browser side of the endpoint ----------------------------------------------------------
 
 
-def _frontend(project: Project, facts: DjangoFacts, insp: Inspection, builder: PlanBuilder) -> None:
-    frontend = facts.frontend
-    assert frontend is not None
+def _frontend(
+    project: Project, frontend: Frontend, choices: Chosen, api_key: str, builder: PlanBuilder
+) -> StepResult:
+    """The single-page app's shell loads the widget and the identity script."""
     text = builder.current(frontend.page) or ""
     if SCRIPT in text:
-        builder.skip(frontend.page, "identity script already loaded")
-        return
-    identity_script(builder, frontend.script_path, endpoint=facts.endpoint_url)
+        return skipped("identity-script", frontend.page, "identity script already loaded")
+    identity_script(builder, frontend.script_path, endpoint=choices.endpoint_url)
     lines = []
     if not widget_tags(text):
-        lines.append(_tag(insp.answers.api_key or "", False))
+        lines.append(_tag(api_key, False))
     lines.append(f'<script src="{frontend.script_url}"></script>')
     new = insert_before_body_close(text, lines) or append_lines(text, lines)
-    builder.write(frontend.page, new, "load the widget and the identity script", "html")
+    reason = "load the widget and the identity script"
+    builder.write(frontend.page, new, reason, "html")
     refresh_next_step(builder, project, frontend.sources)
+    return applied("identity-script", frontend.page, reason)
 
 
-def _layout_script(facts: DjangoFacts, insp: Inspection, builder: PlanBuilder) -> None:
+def _layout_script(
+    facts: DjangoFacts, layout: Layout, choices: Chosen, api_key: str, builder: PlanBuilder
+) -> StepResult | None:
     """Server-rendered pages behind a page cache: the tag without a token, and the script that
     fetches the token, from the project's static files."""
-    layout = facts.layouts[0]
-    syntax = facts.layout_backend.syntax if facts.layout_backend else "django"
-    directory = static_dir(facts)
-    url = facts.endpoint_url
+    syntax = _syntax(facts)
+    directory = static_dir(facts, layout)
+    url = choices.endpoint_url
+    path = layout.template.path
     if directory is None or syntax != "django":
         builder.next_step(
             f"Serve templates/browser/{SCRIPT} (it fetches {url}) from your static files and "
-            f"load it in {layout.template.path} after the widget tag"
+            f"load it in {path} after the widget tag"
         )
-        return
-    text = builder.current(layout.template.path) or ""
+        return None
+    text = builder.current(path) or ""
     if SCRIPT in text:
-        builder.skip(layout.template.path, "identity script already loaded")
-        return
+        return skipped("identity-script", path, "identity script already loaded")
     identity_script(builder, f"{directory}/{SCRIPT}", endpoint=url)
     lines = []
     if facts.widget is None:
-        lines.append(_tag(insp.answers.api_key or "", False))
+        lines.append(_tag(api_key, False))
     lines.append(f"<script src=\"{{% static '{SCRIPT}' %}}\"></script>")
     new = _with_lines(layout, text, lines, syntax)
     if not _LOAD_STATIC.search(new):
         new = _load_static(new)
-    builder.write(
-        layout.template.path,
-        new,
-        "load the widget and the identity script (the page cache never sees a token)",
-        "django",
-    )
+    reason = "load the widget and the identity script (the page cache never sees a token)"
+    builder.write(path, new, reason, "django")
+    return applied("identity-script", path, reason)
 
 
 def _load_static(text: str) -> str:
