@@ -101,8 +101,9 @@ def newline_of(text: str) -> str:
 
 
 def insert_before_body_close(text: str, snippet_lines: list[str]) -> str | None:
-    """Insert lines just before the last `</body>`, indented like the body's last line (one
-    level deeper than `</body>` when that line is not). None: no </body>."""
+    """Insert lines just before the last `</body>`, indented like the line the body's last
+    markup starts on (one level deeper than `</body>` when that line is not). None: no
+    </body>."""
     matches = list(_BODY_CLOSE.finditer(text))
     if not matches:
         return None
@@ -111,7 +112,12 @@ def insert_before_body_close(text: str, snippet_lines: list[str]) -> str | None:
     indent = indent_at(text, pos)
     line_start = text.rfind("\n", 0, pos) + 1
     inner = indent + _indent_unit(text)
-    previous = text[:line_start].rstrip("\r\n").rsplit("\n", 1)[-1]
+    lines = text[:line_start].rstrip("\r\n").split("\n")
+    # A line not opening markup continues the one above (a tag's attributes, an element's
+    # text): the tag joins the block of the line the markup starts on.
+    while len(lines) > 1 and lines[-1].strip() and not lines[-1].lstrip().startswith(("<", "{")):
+        lines.pop()
+    previous = lines[-1].rstrip("\r")
     if previous.strip() and not previous.strip().lower().startswith("<body"):
         above = previous[: len(previous) - len(previous.lstrip())]
         if len(above) >= len(indent) and above.startswith(indent):

@@ -110,6 +110,46 @@ def test_flask_session(tmp_path: Path, signing_key: str) -> None:
         assert token_in(client.get("/").text) is None
 
 
+def test_flask_themes(tmp_path: Path, signing_key: str) -> None:
+    """A `Flask` subclass built in a factory, templates from a theme folder computed at run time,
+    and the app's own `login_user()` (session-based, not Flask-Login's)."""
+    root = copy_fixture("flask-themes", tmp_path)
+    apply_twice(root, "--api-key", "pk_board")
+    layout = (root / "noticeboard/themes/classic/templates/base.html").read_text()
+    assert '            defer></script>\n    <script src="' + WIDGET in layout
+    with imported(root, "noticeboard") as board:
+        from noticeboard.extensions import db  # type: ignore[import-not-found]
+        from noticeboard.models import Member  # type: ignore[import-not-found]
+
+        database = f"sqlite:///{tmp_path / 'board.db'}"
+        app = board.create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database})
+        with app.app_context():
+            db.create_all()
+            ada = Member(email="Ada.Lovelace@Example.COM", full_name="Ada Lovelace")
+            ada.set_password("analytical-engine")
+            db.session.add(ada)
+            db.session.commit()
+            ada_id = ada.id
+        client = app.test_client()
+        anonymous = client.get("/").text
+        assert 'data-api-key="pk_board"' in anonymous and token_in(anonymous) is None
+        response = client.post(
+            "/auth/login",
+            data={"email": "ada.lovelace@example.com", "password": "analytical-engine"},
+        )
+        assert response.status_code == 302
+        token = token_in(client.get("/").text)
+        assert token is not None
+        assert_contract(
+            verify(token),
+            email="ada.lovelace@example.com",
+            name="Ada Lovelace",
+            user_id=str(ada_id),
+        )
+        client.get("/auth/logout")
+        assert token_in(client.get("/").text) is None
+
+
 def test_flask_noemail_asks_then_uses_the_answer(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("flask-noemail", tmp_path)
     before = tree_digest(root)

@@ -313,3 +313,193 @@ def test_a_lone_full_page_template_is_the_layout(tmp_path: Path) -> None:
     insp = inspect(root, api_key="pk")
     assert [q.id for q in insp.questions] == ["layout"]
     assert "question below" in run("inspect", root).output
+
+
+def test_an_app_of_a_flask_subclass_of_a_subclass(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "shop/base.py": """\
+                import flask
+
+                class BaseApp(flask.Flask):
+                    pass
+                """,
+            "shop/web.py": """\
+                from flask import render_template
+                from shop.base import BaseApp
+
+                class ShopApp(BaseApp):
+                    pass
+
+                def build():
+                    shop = ShopApp(__name__)
+                    shop.add_url_rule("/", "home", lambda: render_template("x.html"))
+                    return shop
+                """,
+            "shop/templates/base.html": BASE,
+            "shop/templates/x.html": PAGE,
+        },
+    )
+    insp = inspect(root, api_key="pk_test", auth="flask-login", email_expr="current_user.email")
+    assert insp.stack.framework == "flask"
+    assert (insp.facts.found.app.path, insp.facts.found.app.factory) == ("shop/web.py", "build")
+    assert insp.widget.file == "shop/templates/base.html"
+
+
+HAND_ROLLED = """\
+    from flask import Flask, g, render_template, session
+    {import_line}
+
+    app = Flask(__name__)
+
+    def login_user(account):
+        session["account"] = account["id"]
+
+    def logout_user():
+        session.pop("account", None)
+
+    @app.before_request
+    def load_account():
+        g.account = ACCOUNTS.get(session.get("account"))
+
+    @app.post("/login")
+    def login():
+        login_user(ACCOUNTS[1])
+        return render_template("x.html")
+
+    ACCOUNTS = {{1: {{"id": 1, "email": "a@example.com"}}}}
+    """
+
+
+def test_own_login_user_is_session_auth_not_flask_login(tmp_path: Path) -> None:
+    # The module mentions flask_login, but its login_user() is the app's own.
+    code = HAND_ROLLED.format(import_line="import flask_login_compat  # noqa")
+    files = {"app.py": code, "templates/base.html": BASE, "templates/x.html": PAGE}
+    insp = inspect(project(tmp_path, files), api_key="pk_test", email_expr='g.account["email"]')
+    assert insp.auth.library == "flask-session" and insp.questions == []
+    assert insp.facts.choices.auth.anonymous == 'g.get("account") is None'
+    assert [e.why for e in insp.auth.evidence][:2] == [
+        'session["account"] set at sign-in',
+        "load_account() loads g.account per request",
+    ]
+
+
+def test_flask_logins_login_user_is_flask_login(tmp_path: Path) -> None:
+    code = HAND_ROLLED.replace("    def login_user(account):\n", "    def _unused(account):\n")
+    code = code.format(import_line="from flask_login import LoginManager, login_user")
+    files = {"app.py": code, "templates/base.html": BASE, "templates/x.html": PAGE}
+    insp = inspect(project(tmp_path, files), api_key="pk_test", email_expr="current_user.email")
+    assert insp.auth.library == "flask-login" and insp.questions == []
+
+
+THEMED = """\
+    import os
+    from pathlib import Path
+
+    from flask import Flask, render_template
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    HERE = Path(__file__).resolve().parent
+
+    def create_app():
+        app = Flask(__name__, template_folder={template_folder})
+        app.config.from_object("settings")
+        {loader}
+        app.add_url_rule("/", "page", lambda: render_template("page.html"))
+        return app
+    """
+THEME_LAYOUTS = ("themes/dark/layout.html", "themes/light/layout.html")
+THEMES = {
+    "web/themes/dark/layout.html": BASE,
+    "web/themes/dark/page.html": '{% extends "layout.html" %}',
+    "web/themes/light/layout.html": BASE,
+    "web/themes/light/page.html": '{% extends "layout.html" %}',
+    "web/templates/base.html": BASE,
+    "web/templates/x.html": PAGE,
+}
+
+
+def test_a_config_driven_theme_folder_offers_every_theme(tmp_path: Path) -> None:
+    code = THEMED.format(template_folder='HERE / "themes" / os.environ["THEME"]', loader="")
+    insp = inspect(project(tmp_path, {"web/app.py": code, **THEMES}), api_key="pk_test")
+    assert insp.facts.found.app.template_dirs == ("web/themes/dark", "web/themes/light")
+    assert [(q.id, q.choices) for q in insp.questions if q.id == "layout"] == [
+        ("layout", ("web/themes/dark/layout.html", "web/themes/light/layout.html"))
+    ]
+
+
+def test_an_env_default_names_the_theme(tmp_path: Path) -> None:
+    folder = 'os.path.join(os.path.dirname(__file__), "themes", os.getenv("THEME", "light"))'
+    code = THEMED.format(template_folder=folder, loader="")
+    insp = inspect(project(tmp_path, {"web/app.py": code, **THEMES}), api_key="pk_test")
+    assert insp.facts.found.app.template_dirs == ("web/themes/light",)
+    assert insp.widget.file == "web/themes/light/layout.html"
+
+
+def test_a_choice_loader_puts_the_theme_before_the_app_templates(tmp_path: Path) -> None:
+    theme = 'FileSystemLoader(str(HERE / "themes" / app.config["THEME"]))'
+    loader = f"app.jinja_loader = ChoiceLoader([{theme}, app.jinja_loader])"
+    code = THEMED.format(template_folder='"templates"', loader=loader)
+    insp = inspect(project(tmp_path, {"web/app.py": code, **THEMES}), api_key="pk_test")
+    assert insp.facts.found.app.template_dirs == (
+        "web/themes/dark",
+        "web/themes/light",
+        "web/templates",
+    )
+    assert [(q.id, q.choices) for q in insp.questions if q.id == "layout"] == [
+        ("layout", tuple(f"web/{t}" for t in ("templates/base.html", *THEME_LAYOUTS)))
+    ]
+
+
+def test_flask_user_is_flask_login_underneath(tmp_path: Path) -> None:
+    insp = inspect(copy_fixture("flask-user", tmp_path), api_key="pk_test")
+    assert insp.auth.library == "flask-login" and insp.questions == []
+    assert insp.auth.email is not None and insp.auth.email.expr == "current_user.email"
+    assert "Flask-User UserManager (Flask-Login underneath)" in [e.why for e in insp.auth.evidence]
+
+
+def test_the_import_joins_the_top_imports_not_the_bottom_of_module_one(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {
+            "blog/__init__.py": """\
+                from flask import Flask
+
+                app = Flask(__name__)
+                app.config["SECRET_KEY"] = "dev"
+
+                from blog import routes
+                """,
+            "blog/routes.py": """\
+                from flask import g, render_template, session
+                from blog import app
+
+                @app.before_request
+                def load_user():
+                    g.user = session.get("user")
+
+                @app.route("/")
+                def index():
+                    return render_template("x.html")
+                """,
+            "blog/templates/base.html": BASE,
+            "blog/templates/x.html": PAGE,
+        },
+    )
+    flags = ("--api-key", "pk_test", "--auth", "flask-session", "--email-expr", 'g.user["email"]')
+    result = run("apply", root, "--yes", *flags)
+    assert result.exit_code == 0, result.output
+    assert (root / "blog/__init__.py").read_text() == dedent(
+        """\
+        from flask import Flask
+
+        from blog.bestchatbot import inject_widget_token
+
+        app = Flask(__name__)
+        app.config["SECRET_KEY"] = "dev"
+        app.context_processor(inject_widget_token)
+
+        from blog import routes
+        """
+    )

@@ -84,6 +84,16 @@ def test_add_attribute(before: str, after: str) -> None:
             "<body><p>x</p>\n  TAG\n</body>",
             id="same-line",
         ),
+        pytest.param(
+            '  <body>\n    <script src="a.js"\n            defer></script>\n  </body>\n',
+            '  <body>\n    <script src="a.js"\n            defer></script>\n    TAG\n  </body>\n',
+            id="after-a-tag-continued-on-the-next-line",
+        ),
+        pytest.param(
+            '<body>\n  <img src="a.png"\n       alt="a">\n  <p>x\n    y</p>\n</body>\n',
+            '<body>\n  <img src="a.png"\n       alt="a">\n  <p>x\n    y</p>\n  TAG\n</body>\n',
+            id="after-an-element-whose-text-runs-on",
+        ),
     ],
 )
 def test_insert_before_body_close(before: str, after: str) -> None:

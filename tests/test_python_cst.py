@@ -322,3 +322,47 @@ def test_append_statements() -> None:
 )
 def test_has_call(code: str, found: bool) -> None:
     assert cst.has_call(code, "context_processor", "inject_widget_token") is found
+
+
+LATE_IMPORT = """\
+    import os
+
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+
+    from app import routes  # noqa: E402  (routes import app)
+    """
+
+
+def test_add_import_on_top_skips_a_bottom_of_module_import() -> None:
+    got = cst.add_import(dedent(LATE_IMPORT), "app.bestchatbot", "inject_widget_token", top=True)
+    assert got == dedent(
+        """\
+        import os
+
+        from flask import Flask
+
+        from app.bestchatbot import inject_widget_token
+
+        app = Flask(__name__)
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+
+        from app import routes  # noqa: E402  (routes import app)
+        """
+    )
+
+
+def test_add_import_without_top_joins_the_late_import() -> None:
+    got = cst.add_import(dedent(LATE_IMPORT), "app.bestchatbot", "inject_widget_token")
+    assert got.endswith(
+        "from app import routes  # noqa: E402  (routes import app)\n"
+        "from app.bestchatbot import inject_widget_token\n"
+    )
+
+
+def test_add_import_on_top_of_a_module_with_only_late_imports() -> None:
+    code = "app = make()\n\nfrom app import routes\n"
+    got = cst.add_import(code, "app.bestchatbot", "inject_widget_token", top=True)
+    assert got.endswith("from app import routes\nfrom app.bestchatbot import inject_widget_token\n")

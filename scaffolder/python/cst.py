@@ -19,15 +19,20 @@ class CannotEdit(Exception):
     """The code is not in a shape this edit handles."""
 
 
-def add_import(code: str, module: str, obj: str, *, relative: int = 0) -> str:
+def add_import(code: str, module: str, obj: str, *, relative: int = 0, top: bool = False) -> str:
     """`from module import obj`, in sorted position among the module's imports of the same
-    kind (relative, or from the same package) when there are some, else after all imports."""
+    kind (relative, or from the same package) when there are some, else after all imports.
+
+    `top`: the imported module imports nothing of the project's, so no import cycle keeps it
+    below the module's code: it joins the imports at the top, never a bottom-of-module import
+    (`from app import routes` after `app = Flask(__name__)`)."""
     tree = cst.parse_module(code)
     key = "." * relative + module
     package = module.split(".")[0]
     body = list(tree.body)
+    end = _top_imports_end(body) if top else len(body)
     group: list[tuple[int, str]] = []
-    for i, stmt in enumerate(body):
+    for i, stmt in enumerate(body[:end]):
         if not isinstance(stmt, cst.SimpleStatementLine) or not isinstance(
             stmt.body[0], cst.ImportFrom
         ):
@@ -45,7 +50,7 @@ def add_import(code: str, module: str, obj: str, *, relative: int = 0) -> str:
             group.append((i, "." * level + (name or "")))
     imports = [
         i
-        for i, stmt in enumerate(body)
+        for i, stmt in enumerate(body[:end])
         if isinstance(stmt, cst.SimpleStatementLine)
         and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))
     ]
@@ -72,6 +77,26 @@ def add_import(code: str, module: str, obj: str, *, relative: int = 0) -> str:
         body[at] = first.with_changes(leading_lines=())
     body.insert(at, new)
     return tree.with_changes(body=body).code
+
+
+def _top_imports_end(body: Sequence[cst.BaseStatement]) -> int:
+    """Where the module's code starts: its first class, function or object built by a call
+    (`app = Flask(__name__)`); imports below it are late ones. The whole module when no import
+    comes before it."""
+    for i, stmt in enumerate(body):
+        built = (
+            isinstance(stmt, cst.SimpleStatementLine)
+            and isinstance(stmt.body[0], (cst.Assign, cst.AnnAssign))
+            and isinstance(stmt.body[0].value, cst.Call)
+        )
+        if built or isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            early = any(
+                isinstance(s, cst.SimpleStatementLine)
+                and isinstance(s.body[0], (cst.Import, cst.ImportFrom))
+                for s in body[:i]
+            )
+            return i if early else len(body)
+    return len(body)
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:

@@ -24,6 +24,7 @@ from scaffolder.python.models import (
     pick_fields,
 )
 from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
+from scaffolder.stacks.flask import folders
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,11 @@ class FlaskApp:
     factory: str | None
     line: int
     root_dir: str
-    template_dir: str
+    template_dirs: tuple[str, ...]
     static_dir: str
     static_url: str
+    # Template folders of which one is picked at run time (`themes/<THEME>`).
+    themes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,11 +114,46 @@ def _assignments(tree: ast.Module) -> list[tuple[ast.stmt, str, ast.Call, ast.Fu
     return found
 
 
+def flask_classes(index: PythonIndex) -> set[tuple[str, str]]:
+    """(path, name) of the project's classes deriving from `flask.Flask`, directly or not."""
+    classes = [
+        (mod, node)
+        for mod in index.modules(containing="class ")
+        for node in mod.tree.body
+        if isinstance(node, ast.ClassDef)
+    ]
+    found: set[tuple[str, str]] = set()
+    grew = True
+    while grew:
+        grew = False
+        for mod, node in classes:
+            if (mod.path, node.name) not in found and any(
+                _is_flask(index, mod, base, found) for base in node.bases
+            ):
+                found.add((mod.path, node.name))
+                grew = True
+    return found
+
+
+def _is_flask(
+    index: PythonIndex, mod: PyModule, expr: ast.expr, subclasses: set[tuple[str, str]]
+) -> bool:
+    if mod.qualified(expr) == "flask.Flask":
+        return True
+    name = ast.unparse(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+    cls = find_class(index, mod, name) if subclasses and name else None
+    return cls is not None and (cls.path, cls.node.name) in subclasses
+
+
 def find_apps(index: PythonIndex) -> list[FlaskApp]:
     apps = []
-    for mod in index.modules(containing="Flask"):
+    subclasses = flask_classes(index)
+    names = ("Flask", *sorted({name for _, name in subclasses}))
+    for mod in index.modules():
+        if not any(name in mod.text for name in names):
+            continue
         for stmt, var, call, func in _assignments(mod.tree):
-            if mod.qualified(call.func) != "flask.Flask":
+            if not _is_flask(index, mod, call.func, subclasses):
                 continue
             factory = None
             if func is not None:
@@ -128,25 +166,50 @@ def find_apps(index: PythonIndex) -> list[FlaskApp]:
                     factory = func.name
                 else:
                     continue
-            root = _dir(mod.path)
-            template_dir = string_value(keyword(call, "template_folder")) or "templates"
-            static_dir = string_value(keyword(call, "static_folder")) or "static"
+            root = _dir(mod.path) or "."
+            env = folders.env_of(mod.tree, func)
+            templates = _folders(index, mod, keyword(call, "template_folder"), env, "templates")
+            scope = func.body if func is not None else mod.tree.body
+            loader = folders.loader_folders(mod, var, scope, env)
+            themes = list(templates) if len(templates) > 1 else []
+            if loader is not None:
+                searched = [templates if e is None else _matching(index, mod, e) for e in loader]
+                themes += [
+                    d for dirs in searched if len(dirs) > 1 and dirs != templates for d in dirs
+                ]
+                templates = [d for dirs in searched for d in dirs]
+            static = _folders(index, mod, keyword(call, "static_folder"), env, "static")
             static_url = string_value(keyword(call, "static_url_path"))
             if static_url is None:
-                static_url = "/" + posixpath.basename(static_dir.rstrip("/"))
+                static_url = "/" + posixpath.basename(static[0].rstrip("/"))
             apps.append(
                 FlaskApp(
                     mod.path,
                     var,
                     factory,
                     stmt.lineno,
-                    root or ".",
-                    _join(root, template_dir),
-                    _join(root, static_dir),
+                    root,
+                    tuple(dict.fromkeys(templates)),
+                    static[0],
                     static_url,
+                    tuple(themes),
                 )
             )
     return apps
+
+
+def _folders(
+    index: PythonIndex, mod: PyModule, expr: ast.expr | None, env: folders.Env, default: str
+) -> list[str]:
+    """The project folders a `template_folder` / `static_folder` argument names (several when
+    a part is only known at run time), else Flask's default beside the app module."""
+    value = folders.folder(mod, expr, env) if expr is not None else None
+    found = _matching(index, mod, value) if value is not None else []
+    return found or [_join(_dir(mod.path), default)]
+
+
+def _matching(index: PythonIndex, mod: PyModule, relative: str) -> list[str]:
+    return folders.matching_dirs(index, _join(_dir(mod.path), relative))
 
 
 def find_blueprints(index: PythonIndex) -> list[BlueprintInfo]:
@@ -212,7 +275,7 @@ def _is_api(prefix: str, bp: BlueprintInfo | None) -> bool:
 
 
 def template_dirs(app: FlaskApp, blueprints: list[BlueprintInfo]) -> list[str]:
-    dirs = [app.template_dir]
+    dirs = list(app.template_dirs)
     dirs += [bp.template_dir for bp in blueprints if bp.template_dir]
     return list(dict.fromkeys(dirs))
 
@@ -266,12 +329,19 @@ def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
 def flask_login(index: PythonIndex) -> AuthFacts | None:
     evidence: list[Evidence] = []
     model = None
-    for mod in index.modules(containing="flask_login"):
+    for mod in index.modules(containing="flask_"):
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.Call):
                 name = mod.qualified(node.func) or ""
                 if name == "flask_login.LoginManager":
                     evidence.append(Evidence(mod.path, node.lineno, "Flask-Login LoginManager"))
+                elif name == "flask_user.UserManager":
+                    # Flask-User signs users in with Flask-Login: `UserManager(app, db, User)`.
+                    why = "Flask-User UserManager (Flask-Login underneath)"
+                    evidence.append(Evidence(mod.path, node.lineno, why))
+                    user_class = node.args[2] if len(node.args) > 2 else keyword(node, "UserClass")
+                    if user_class is not None and model is None:
+                        model = class_from_expr(index, mod, user_class)
                 elif name == "flask_login.login_user":
                     evidence.append(
                         Evidence(mod.path, node.lineno, "login_user(): a user becomes signed in")
@@ -308,47 +378,50 @@ def flask_login(index: PythonIndex) -> AuthFacts | None:
     )
 
 
+_USER_MIXINS = {"flask_login.UserMixin", "flask_user.UserMixin"}
+
+
 def _user_mixin_class(index: PythonIndex) -> ModelClass | None:
     for mod in index.modules(containing="UserMixin"):
         for node in mod.tree.body:
             if isinstance(node, ast.ClassDef) and any(
-                (mod.qualified(b) or "") == "flask_login.UserMixin" for b in node.bases
+                (mod.qualified(b) or "") in _USER_MIXINS for b in node.bases
             ):
                 return find_class(index, mod, node.name)
     return None
 
 
 def flask_session(index: PythonIndex, project: Project) -> AuthFacts | None:
-    """Hand-rolled auth: `session["user_id"] = ...` at login, `g.<user> = ...` loaded in a
+    """Hand-rolled auth: `session["user_id"] = ...` at login (or any key a sign-in function of
+    the app's own, such as `login_user`, sets), and `g.<user> = ...` loaded from that key in a
     `before_request` / `before_app_request` hook."""
     evidence: list[Evidence] = []
-    loader: tuple[PyModule, ast.FunctionDef, str, ast.expr] | None = None
+    keys: set[str] = set()
+    loaders: list[tuple[PyModule, ast.FunctionDef, str, ast.expr]] = []
     for mod in index.modules(containing="session"):
-        for node in ast.walk(mod.tree):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if (
-                        isinstance(target, ast.Subscript)
-                        and mod.qualified(target.value) == "flask.session"
-                        and "user" in (string_value(target.slice) or "")
-                    ):
-                        key = string_value(target.slice)
-                        evidence.append(
-                            Evidence(mod.path, node.lineno, f'session["{key}"] set at sign-in')
-                        )
         for func in _functions(mod.tree):
-            if not _decorated(func, ("before_request", "before_app_request")):
-                continue
+            sign_in = _SIGN_IN.search(func.name) is not None
             for node in ast.walk(func):
-                if isinstance(node, ast.Assign):
-                    for target in node.targets:
-                        if (
-                            isinstance(target, ast.Attribute)
-                            and mod.qualified(target.value) == "flask.g"
-                            and "user" in target.attr
-                            and not _is_none(node.value)
-                        ):
-                            loader = (mod, func, target.attr, node.value)
+                if not isinstance(node, ast.Assign):
+                    continue
+                key = _session_key(mod, node)
+                if key is None or not ("user" in key or sign_in):
+                    continue
+                set_at = Evidence(mod.path, node.lineno, f'session["{key}"] set at sign-in')
+                if set_at not in evidence:
+                    keys.add(key)
+                    evidence.append(set_at)
+            if _decorated(func, ("before_request", "before_app_request")):
+                loaders += [
+                    (mod, func, target.attr, node.value)
+                    for node in ast.walk(func)
+                    if isinstance(node, ast.Assign)
+                    for target in node.targets
+                    if isinstance(target, ast.Attribute)
+                    and mod.qualified(target.value) == "flask.g"
+                    and not _is_none(node.value)
+                ]
+    loader = next((lo for lo in reversed(loaders) if "user" in lo[2] or _reads(lo[1], keys)), None)
     if not evidence or loader is None:
         return None
     mod, func, attr, value = loader
@@ -368,6 +441,22 @@ def flask_session(index: PythonIndex, project: Project) -> AuthFacts | None:
         anonymous=f'g.get("{attr}") is None',
         names=frozenset({"g"}),
     )
+
+
+_SIGN_IN = re.compile(r"log_?in|sign_?in", re.IGNORECASE)
+
+
+def _session_key(mod: PyModule, node: ast.Assign) -> str | None:
+    """The key of `session[key] = ...`."""
+    for target in node.targets:
+        if isinstance(target, ast.Subscript) and mod.qualified(target.value) == "flask.session":
+            return string_value(target.slice)
+    return None
+
+
+def _reads(func: ast.FunctionDef, keys: set[str]) -> bool:
+    """Whether the function reads one of the session keys (`session.get(key)`, `session[key]`)."""
+    return any(string_value(n) in keys for n in ast.walk(func) if isinstance(n, ast.Constant))
 
 
 def _is_none(node: ast.expr) -> bool:
@@ -481,6 +570,16 @@ def csp(index: PythonIndex) -> list[Evidence]:
     return found
 
 
-def layouts_for(project: Project, dirs: list[str]) -> tuple[dict[str, Template], list[Layout]]:
+def layouts_for(
+    project: Project, dirs: list[str], themes: tuple[str, ...] = ()
+) -> tuple[dict[str, Template], list[Layout]]:
+    """The templates Jinja finds first, and the layouts of every theme the app may run with
+    (one theme's folder at a time, with the folders that are not themes)."""
     templates = load_templates(project, dirs)
-    return templates, find_layouts(templates)
+    layouts = find_layouts(templates)
+    shared = [d for d in dirs if d not in themes]
+    for theme in themes[1:]:
+        seen = {lay.template.path for lay in layouts}
+        more = find_layouts(load_templates(project, [theme, *shared]))
+        layouts += [lay for lay in more if lay.template.path not in seen]
+    return templates, layouts

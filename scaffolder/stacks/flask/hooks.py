@@ -70,7 +70,8 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
     def facts(self, project: Project, candidate: d.FlaskApp) -> d.FlaskFacts:
         index = PythonIndex.of(project)
         blueprints = d.find_blueprints(index)
-        templates, layouts = d.layouts_for(project, d.template_dirs(candidate, blueprints))
+        dirs = d.template_dirs(candidate, blueprints)
+        templates, layouts = d.layouts_for(project, dirs, candidate.themes)
         pages = d.spa_pages(project, candidate)
         app_mod = index.module(candidate.path)
         return d.FlaskFacts(

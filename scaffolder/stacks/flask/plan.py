@@ -135,7 +135,7 @@ def _register(
             )
         else:
             code = cst.insert_after_line(code, app.line, statement)
-        code = cst.add_import(code, module, symbol, relative=relative)
+        code = cst.add_import(code, module, symbol, relative=relative, top=True)
     except cst.CannotEdit as exc:
         return manual(
             "register", app.path, f"{exc}; add `{statement}` where the app is set up", statement
