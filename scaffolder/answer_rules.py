@@ -14,43 +14,24 @@ The `--email-expr` / `--name-expr` / `--id-expr` grammar lives in `scaffolder.ex
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scaffolder.errors import UsageError
+from scaffolder.grammar import IDENTIFIER, Grammar
 from scaffolder.model import DELIVERIES, Answers
+from scaffolder.registry import manifests, stack_answers
 
-
-@dataclass(frozen=True)
-class Grammar:
-    """What an answer must look like: the whole (stripped) value matches `pattern`."""
-
-    pattern: str
-    """A regular expression that Python and ECMA-262 (JSON Schema's `pattern`) read alike."""
-    max_length: int
-    says: str
-    """The rule in words, for error messages and the MCP schema."""
-
-    def matches(self, value: str) -> bool:
-        return len(value) <= self.max_length and re.fullmatch(self.pattern, value) is not None
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"pattern": f"^(?:{self.pattern})$", "minLength": 1, "maxLength": self.max_length}
-
-
-_ID = r"[A-Za-z_][A-Za-z0-9_]*"
+_ID = IDENTIFIER
 _SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9._~-]+"
 # A path segment: anything but separators, characters no file name needs, and invisible ones
 # (control, bidirectional and line-separator characters).
 _INVISIBLE = r"\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
 _PATH_SEGMENT = rf'[^/\\:*?"<>|{_INVISIBLE}]+'
 _PATH = rf"/?{_PATH_SEGMENT}(?:/{_PATH_SEGMENT})*/?"
-_STORAGE_KEY = r"[A-Za-z0-9_.:@/-]{1,128}"
 
 API_KEY = Grammar(
     r"[A-Za-z0-9_-]+",
@@ -63,21 +44,7 @@ API_PREFIX = Grammar(
     "a URL path whose segments are letters, digits, `.`, `_`, `~` and `-`, with no empty, "
     "`.` or `..` segment (`/` alone: no prefix, the endpoint at /widget-token)",
 )
-SETTINGS = Grammar(rf"{_ID}(?:\.{_ID})*", 256, "a dotted Python module path (config.settings.dev)")
-USER_DEPENDENCY = Grammar(
-    rf"(?:{_ID}(?:[./]{_ID})*:)?{_ID}(?:\.{_ID})*",
-    256,
-    "`module.path:function` (or the function's name alone)",
-)
 AUTH = Grammar(r"[a-z0-9-]+", 64, "an auth library id: lowercase letters, digits and `-`")
-SPA_TOKEN = Grammar(
-    r"(?:window\.)?(?:localStorage|sessionStorage)\.getItem\("
-    + f"(?:\"{_STORAGE_KEY}\"|'{_STORAGE_KEY}')"
-    + r"\)|window(?:\.[A-Za-z_$][A-Za-z0-9_$]*){1,8}",
-    200,
-    '`localStorage.getItem("key")`, `sessionStorage.getItem("key")` (key: letters, digits and '
-    "`_.:@/-`) or a `window.name` chain",
-)
 APP = Grammar(
     rf"(?:{_PATH})(?::{_ID})?",
     1024,
@@ -97,11 +64,10 @@ GRAMMARS: dict[str, Grammar] = {
     "layout": LAYOUT,
     "api_key": API_KEY,
     "api_prefix": API_PREFIX,
-    "settings": SETTINGS,
-    "user_dependency": USER_DEPENDENCY,
-    "spa_token": SPA_TOKEN,
+    **{name: answer.grammar for name, answer in stack_answers().items()},
 }
-"""The free-text answers this module owns, by `Answers` field."""
+"""Every free-text answer's grammar by question id: the shared answers' here, then those the
+stacks declare in their manifests (`Manifest.answers`)."""
 
 
 def flag(name: str) -> str:
@@ -201,9 +167,12 @@ def prefix_segments(prefix: str) -> list[str]:
 
 
 def _framework(value: str, _root: Path) -> str:
-    from scaffolder.registry import manifests
-
     return _choices("framework", value, tuple(sorted(manifests())))
+
+
+def _stack_check(name: str) -> Callable[[str, Path], str]:
+    """A stack's own answer: checked against the grammar its manifest declares."""
+    return lambda value, _root: _grammar(name, value)
 
 
 _CHECKS: dict[str, Callable[[str, Path], str]] = {
@@ -214,9 +183,7 @@ _CHECKS: dict[str, Callable[[str, Path], str]] = {
     "layout": _layout,
     "api_key": lambda value, _root: _grammar("api_key", value),
     "api_prefix": _api_prefix,
-    "settings": lambda value, _root: _grammar("settings", value),
-    "user_dependency": lambda value, _root: _grammar("user_dependency", value),
-    "spa_token": lambda value, _root: _grammar("spa_token", value),
+    **{name: _stack_check(name) for name in stack_answers()},
 }
 
 
@@ -226,9 +193,9 @@ def validate(answers: Answers, root: Path) -> Answers:
     changes = {
         name: check(value, root)
         for name, check in _CHECKS.items()
-        if (value := getattr(answers, name)) is not None
+        if (value := answers.value(name)) is not None
     }
-    return dataclasses.replace(answers, **changes)
+    return answers.replace(**changes)
 
 
 def json_schema(name: str) -> dict[str, Any]:
@@ -237,8 +204,6 @@ def json_schema(name: str) -> dict[str, Any]:
     if name == "delivery":
         return {"enum": [*DELIVERIES, None]}
     if name == "framework":
-        from scaffolder.registry import manifests
-
         return {"enum": [*sorted(manifests()), None]}
     grammar = GRAMMARS.get(name)
     return grammar.json_schema() if grammar is not None else {}

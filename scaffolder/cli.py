@@ -27,6 +27,8 @@ EPILOG = "Exit codes: " + "; ".join(f"{code} {meaning}" for code, _, meaning in 
 
 
 def _answer_options(func: F) -> F:
+    """One `--flag TEXT` per answer: the shared ones, then the union of the stacks' manifests'
+    (read from the light manifests: `--help` imports no stack's code)."""
     for name, help_text in reversed(Answers.fields_help()):
         func = click.option("--" + name.replace("_", "-"), name, metavar="TEXT", help=help_text)(
             func
@@ -35,6 +37,7 @@ def _answer_options(func: F) -> F:
 
 
 def _answers(values: dict[str, Any]) -> Answers:
+    """The answer options of a command (every `_answer_options` flag) as `Answers`."""
     return Answers(**{k: values.pop(k) for k, _ in Answers.fields_help()})
 
 
@@ -299,8 +302,6 @@ def _announce(line: str) -> None:
 
 
 def _prompt(answers: Answers, questions: list[Any]) -> Answers:
-    from dataclasses import replace
-
     from scaffolder.render import question_text
 
     given: dict[str, str] = {}
@@ -308,7 +309,7 @@ def _prompt(answers: Answers, questions: list[Any]) -> Answers:
         click.echo(question_text(q), err=True)
         choice = click.Choice(list(q.choices)) if q.choices and q.id != "layout" else None
         given[q.id] = click.prompt(f"  {q.flag}", type=choice, err=True)
-    return replace(answers, **given)
+    return answers.replace(**given)
 
 
 def main() -> None:

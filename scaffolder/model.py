@@ -63,7 +63,7 @@ class UserExpr:
 
 @dataclass(frozen=True)
 class Question:
-    """Something detection could not settle. Its id is the `Answers` field that settles it."""
+    """Something detection could not settle. Its id is the answer that settles it (a flag)."""
 
     id: str
     text: str
@@ -100,11 +100,21 @@ def _answer(help_text: str) -> Any:
     return field(default=None, metadata={"help": help_text})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Answers:
     """Answers to questions, given as CLI flags (`--email-expr`) or MCP tool arguments.
 
-    Every field is one question id; the CLI and the MCP server derive their options from here.
+    Every answer is one question id; the CLI and the MCP server derive their options from
+    `fields_help`. The shared answers are the fields below. A stack's own answers are declared
+    in its `Manifest.answers` (`registry.StackAnswer`) and held in `stack`, (name, value) pairs
+    in declaration order; the stack reads them with `StackAnswer.of(answers)`.
+
+    Why a field of pairs rather than a field per stack answer: fields generated at run time
+    (`make_dataclass`) are invisible to `mypy --strict` without casts, and declared ones would
+    make this module know every stack. The constructor still takes every answer as a keyword
+    (`Answers(api_key="pk", settings="config.settings")`; a name no stack declares is a
+    TypeError, as for a dataclass); change answers with `replace`, not `dataclasses.replace`
+    (which would pass `stack` as an answer, a TypeError).
     """
 
     framework: str | None = _answer("Framework to integrate, when several are found.")
@@ -136,21 +146,50 @@ class Answers:
     api_prefix: str | None = _answer(
         "URL prefix for the token endpoint, e.g. /api/v1 (default: the app's API; / for none)."
     )
-    settings: str | None = _answer("Django settings module (dotted, e.g. config.settings.dev).")
-    user_dependency: str | None = _answer(
-        "FastAPI: the current-user dependency identifying visitors (module.path:function)."
-    )
-    spa_token: str | None = _answer(
-        "How the SPA's bearer token is read: "
-        'localStorage.getItem("key"), sessionStorage.getItem("key") or a window.name chain.'
-    )
+    stack: tuple[tuple[str, str], ...] = ()
+    """The stacks' own answers that were given, in the manifests' order."""
+
+    def __init__(self, **answers: str | None) -> None:
+        from scaffolder.registry import stack_answers
+
+        for f in _shared_fields():
+            object.__setattr__(self, f.name, answers.pop(f.name, None))
+        declared = stack_answers()
+        unknown = sorted(set(answers) - set(declared))
+        if unknown:
+            raise TypeError(f"Answers: no such answer: {', '.join(unknown)}")
+        given = tuple((n, v) for n in declared if (v := answers.get(n)) is not None)
+        object.__setattr__(self, "stack", given)
+
+    def replace(self, **changes: str | None) -> Answers:
+        """These answers with `changes` (None takes an answer back)."""
+        return Answers(**(self.given() | changes))
 
     @classmethod
     def fields_help(cls) -> list[tuple[str, str]]:
-        return [(f.name, f.metadata["help"]) for f in dataclasses.fields(cls)]
+        """Every answer's id and help: the shared ones, then the union of the stacks' own."""
+        from scaffolder.registry import stack_answers
+
+        shared = [(f.name, f.metadata["help"]) for f in _shared_fields()]
+        return shared + [(a.name, a.help) for a in stack_answers().values()]
+
+    def value(self, name: str) -> str | None:
+        """The answer to question `name` (shared or a stack's), None when not given."""
+        if name in _SHARED:
+            shared: str | None = getattr(self, name)
+            return shared
+        return dict(self.stack).get(name)
 
     def given(self) -> dict[str, str]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        shared = {f.name: getattr(self, f.name) for f in _shared_fields()}
+        return {k: v for k, v in shared.items() if v is not None} | dict(self.stack)
+
+
+def _shared_fields() -> tuple[dataclasses.Field[Any], ...]:
+    return tuple(f for f in dataclasses.fields(Answers) if f.name != "stack")
+
+
+_SHARED = frozenset(f.name for f in _shared_fields())
 
 
 @dataclass

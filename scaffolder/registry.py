@@ -1,7 +1,8 @@
 """Stack plugins. Each package under `scaffolder.stacks` declares a light `Manifest` in its
-`__init__` (id, name, language, auth ids, triage signals, the module holding its hooks); that
-module registers the `Stack` with `@register`, and is imported only when triage says the stack
-may be present (or when `--framework` names it). Nothing central changes when a stack is added.
+`__init__` (id, name, language, auth ids, triage signals, its own answers, the module holding
+its hooks); that module registers the `Stack` with `@register`, and is imported only when
+triage says the stack may be present (or when `--framework` names it). Nothing central changes
+when a stack is added.
 
 A stack whose `__init__` still defines its `Stack` directly (not yet migrated) gets a manifest
 derived from the class, with no signals: it is always triaged in.
@@ -13,11 +14,14 @@ import importlib
 import pkgutil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from scaffolder.grammar import Grammar
 from scaffolder.model import Answers, Confidence, Evidence, Inspection
-from scaffolder.plan import PlanBuilder
-from scaffolder.project import Project
+
+if TYPE_CHECKING:  # annotations only: the CLI reads the manifests' answers before `--help`
+    from scaffolder.plan import PlanBuilder
+    from scaffolder.project import Project
 
 _CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
 
@@ -74,6 +78,21 @@ class Signals:
 
 
 @dataclass(frozen=True)
+class StackAnswer:
+    """An answer one stack owns (Django's `settings`): `name` is its question id, its flag
+    (`--settings`) and its MCP argument; `help` the flag's help; `grammar` what
+    `answer_rules.validate` holds the value to (the MCP schema says the same)."""
+
+    name: str
+    help: str
+    grammar: Grammar
+
+    def of(self, answers: Answers) -> str | None:
+        """The (validated) value given for this answer, None when it was not given."""
+        return answers.value(self.name)
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What the CLI, triage and the answer rules need to know about a stack without importing
     it. `module` registers the `Stack`; `signals` None means "always try" (unmigrated stacks)."""
@@ -84,6 +103,8 @@ class Manifest:
     module: str
     auth_ids: tuple[str, ...] = ()
     signals: Signals | None = None
+    answers: tuple[StackAnswer, ...] = ()
+    """The stack's own answers; the shared ones (framework, app, auth, ...) are `Answers` fields."""
 
 
 _MANIFESTS: dict[str, Manifest] = {}
@@ -117,6 +138,18 @@ def manifests() -> dict[str, Manifest]:
             importlib.import_module(f"{pkg.__name__}.{info.name}")
         _discovered = True
     return _MANIFESTS
+
+
+def stack_answers() -> dict[str, StackAnswer]:
+    """The union of the manifests' answers by name, in manifest order (the order of the CLI
+    flags and MCP arguments after the shared ones). Two stacks may declare the same answer
+    only alike."""
+    union: dict[str, StackAnswer] = {}
+    for manifest in manifests().values():
+        for answer in manifest.answers:
+            if union.setdefault(answer.name, answer) != answer:
+                raise ValueError(f"answer {answer.name!r} declared differently by {manifest.id}")
+    return union
 
 
 def load(stack_id: str) -> Stack:

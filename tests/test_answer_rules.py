@@ -107,7 +107,7 @@ REFUSED = [
 @pytest.mark.parametrize(("name", "value", "normalised"), ACCEPTED)
 def test_accepted(tmp_path: Path, name: str, value: str, normalised: str | None) -> None:
     answers = validate(Answers(**{name: value}), tmp_path)
-    assert getattr(answers, name) == (value if normalised is None else normalised)
+    assert answers.value(name) == (value if normalised is None else normalised)
 
 
 @pytest.mark.parametrize(("name", "value", "message"), REFUSED)

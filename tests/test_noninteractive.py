@@ -3,7 +3,6 @@ ever waits on stdin when it is not a terminal (subprocesses whose stdin is a pip
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import pty
@@ -21,7 +20,7 @@ from scaffolder.model import Answers
 from tests.helpers import FIXTURES, copy_fixture, run_json, tree_digest
 
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-ANSWERS = [f.name for f in dataclasses.fields(Answers)]
+ANSWERS = [name for name, _ in Answers.fields_help()]
 
 
 def headless(

@@ -1,14 +1,14 @@
 """What the MCP tools take and return, independent of the SDK.
 
-Every tool takes `path` plus one string argument per `Answers` field (so a question added by
-any stack is an argument as soon as its field exists), and returns the same JSON document the
-CLI prints with `--json`. Failures are error documents (`bcb-scaffold/error@1`) flagged as tool
-errors, never exceptions: the server keeps serving.
+Every tool takes `path` plus one string argument per answer (`Answers.fields_help`: the shared
+answers and those the stacks' manifests declare, so a stack's new answer is an argument as soon
+as its manifest declares it), and returns the same JSON document the CLI prints with `--json`.
+Failures are error documents (`bcb-scaffold/error@1`) flagged as tool errors, never exceptions:
+the server keeps serving.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import traceback
 from collections.abc import Callable
@@ -159,13 +159,13 @@ def _arguments(spec: ToolSpec, arguments: dict[str, Any]) -> tuple[Path, Answers
     if not isinstance(path, str) or not path.strip():
         raise UsageError(f"{spec.name}: `path` (the project directory) is required")
     answers: dict[str, str] = {}
-    for f in dataclasses.fields(Answers):
-        value = arguments.get(f.name)
+    for name, _ in Answers.fields_help():
+        value = arguments.get(name)
         if value is None:
             continue
         if not isinstance(value, str):
-            raise UsageError(f"{spec.name}: `{f.name}` must be a string")
-        answers[f.name] = value
+            raise UsageError(f"{spec.name}: `{name}` must be a string")
+        answers[name] = value
     flags: dict[str, bool] = {}
     for name in spec.extra:
         value = arguments.get(name, False)

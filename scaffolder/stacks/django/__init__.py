@@ -26,9 +26,20 @@ This module only declares the manifest, so that triage costs no import.
 
 from __future__ import annotations
 
-from scaffolder.registry import Manifest, Signals, declare
+from scaffolder.grammar import IDENTIFIER, Grammar
+from scaffolder.registry import Manifest, Signals, StackAnswer, declare
 
 AUTH_IDS = ("django-auth", "django-allauth")
+
+SETTINGS = StackAnswer(
+    "settings",
+    "Django settings module (dotted, e.g. config.settings.dev).",
+    Grammar(
+        rf"{IDENTIFIER}(?:\.{IDENTIFIER})*",
+        256,
+        "a dotted Python module path (config.settings.dev)",
+    ),
+)
 
 MANIFEST = declare(
     Manifest(
@@ -39,5 +50,6 @@ MANIFEST = declare(
         auth_ids=AUTH_IDS,
         # Settings-only layouts have no manage.py: any Python file may be the settings module.
         signals=Signals(suffixes=(".py",)),
+        answers=(SETTINGS,),
     )
 )

@@ -35,7 +35,7 @@ from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import Detection, register
-from scaffolder.stacks.django import AUTH_IDS, MANIFEST
+from scaffolder.stacks.django import AUTH_IDS, MANIFEST, SETTINGS
 from scaffolder.stacks.django import detect as d
 from scaffolder.stacks.django.discover import (
     DjangoProject,
@@ -373,12 +373,13 @@ def _choose_settings(
     index: PythonIndex, proj: DjangoProject, answers: Answers, insp: Inspection
 ) -> list[Settings]:
     """Every settings module the project runs with, the one manage.py names first."""
-    if answers.settings:
-        loaded = load(index, proj.root, answers.settings)
+    wanted = SETTINGS.of(answers)
+    if wanted:
+        loaded = load(index, proj.root, wanted)
         if loaded is None:
             known = sorted({e.dotted for e in proj.entries} | set(_candidates(index, proj)))
             raise UsageError(
-                f"--settings {answers.settings}: no such module in {proj.root}"
+                f"--settings {wanted}: no such module in {proj.root}"
                 + (f"; found {', '.join(known)}" if known else "")
             )
         return [loaded]

@@ -28,9 +28,35 @@ stack, imported only when triage lets FastAPI in), `report` and `plan` / `spa` /
 
 from __future__ import annotations
 
-from scaffolder.registry import Manifest, Signals, declare
+from scaffolder.grammar import IDENTIFIER, Grammar
+from scaffolder.registry import Manifest, Signals, StackAnswer, declare
 
 AUTH_IDS = ("fastapi-oauth2", "fastapi-users", "fastapi-session")
+
+_STORAGE_KEY = r"[A-Za-z0-9_.:@/-]{1,128}"
+
+USER_DEPENDENCY = StackAnswer(
+    "user_dependency",
+    "FastAPI: the current-user dependency identifying visitors (module.path:function).",
+    Grammar(
+        rf"(?:{IDENTIFIER}(?:[./]{IDENTIFIER})*:)?{IDENTIFIER}(?:\.{IDENTIFIER})*",
+        256,
+        "`module.path:function` (or the function's name alone)",
+    ),
+)
+SPA_TOKEN = StackAnswer(
+    "spa_token",
+    "How the SPA's bearer token is read: "
+    'localStorage.getItem("key"), sessionStorage.getItem("key") or a window.name chain.',
+    Grammar(
+        r"(?:window\.)?(?:localStorage|sessionStorage)\.getItem\("
+        + f"(?:\"{_STORAGE_KEY}\"|'{_STORAGE_KEY}')"
+        + r"\)|window(?:\.[A-Za-z_$][A-Za-z0-9_$]*){1,8}",
+        200,
+        '`localStorage.getItem("key")`, `sessionStorage.getItem("key")` (key: letters, digits and '
+        "`_.:@/-`) or a `window.name` chain",
+    ),
+)
 
 MANIFEST = declare(
     Manifest(
@@ -40,5 +66,6 @@ MANIFEST = declare(
         module="scaffolder.stacks.fastapi.hooks",
         auth_ids=AUTH_IDS,
         signals=Signals(suffixes=(".py",)),
+        answers=(USER_DEPENDENCY, SPA_TOKEN),
     )
 )
