@@ -126,6 +126,11 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         """Other answers naming it (a module path without `.py`...)."""
         return ()
 
+    def app_answer(self, answer: str) -> str:
+        """The `--app` answer as the labels spell it: by default as given (Next.js also takes
+        `dir/package.json`)."""
+        return answer
+
     @property
     def candidate_kind(self) -> str:
         """What an `--app` answer naming none of them says is missing ("no Flask app there")."""
@@ -167,6 +172,18 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     def facts(self, project: Project, candidate: CandT) -> FactsT:
         """Everything planning or reporting needs about the chosen app (frozen)."""
 
+    def settle_facts(
+        self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
+    ) -> FactsT:
+        """The facts with what the answers settle before the stack report, asking what they
+        leave open (Next.js's root layouts to mount in, which its report lists): by default
+        the facts as found."""
+        return facts
+
+    def mounts(self, facts: FactsT) -> tuple[str, ...]:
+        """`Choices.mounts`: the files app-wide client code mounts in (by default none)."""
+        return ()
+
     @abstractmethod
     def stack_report(self, project: Project, facts: FactsT) -> StackReport:
         """Language, framework, rendering, app root and evidence."""
@@ -190,9 +207,16 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     @abstractmethod
     def auth_library(self, auth: AuthT) -> str: ...
 
-    @abstractmethod
     def user_fields(self, auth: AuthT) -> UserFields:
-        """The user's email / name / id expressions detected for that library."""
+        """The user's email / name / id expressions detected for that library (a stack
+        overrides this, or `auth_fields` when reading them takes the project)."""
+        raise NotImplementedError(f"{self.id}: override user_fields or auth_fields")
+
+    def auth_fields(self, project: Project, facts: FactsT, auth: AuthT) -> UserFields:
+        """The chosen library's user fields, read from the project where the library's facts
+        do not carry them (FastAPI reads the dependency's user model): by default
+        `user_fields`."""
+        return self.user_fields(auth)
 
     @abstractmethod
     def user_names(self, auth: AuthT) -> frozenset[str]:
@@ -210,6 +234,19 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         """The `auth` question when several are found: by default `auth_ambiguous`."""
         return self.auth_ambiguous
 
+    def auth_options(self, found: Sequence[AuthT]) -> tuple[str, ...]:
+        """The `auth` question's choices: by default every supported library (Next.js offers
+        the providers found, when there are any)."""
+        return self.auth_ids
+
+    def undecided_auth(self, found: Sequence[AuthT]) -> AuthReport:
+        """The auth report while the `auth` question is open: by default nothing settled."""
+        return AuthReport(confidence="low")
+
+    def auth_notes(self, auth: AuthT, name: UserExpr | None) -> list[Note]:
+        """The notes on the chosen library: by default the no-name note when no name is known."""
+        return [] if name else [reporting.no_name_note()]
+
     def shown_expr(self, auth: AuthT, expr: UserExpr | None) -> UserExpr | None:
         """An email / name / id expression as the report shows it: by default as planned
         (Express shows it through the real accessor, `req.user.email`)."""
@@ -220,6 +257,12 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         """The `email_expr` question's text, with an example chain from this stack's user."""
 
     # -- hooks: delivery and the widget ------------------------------------------------------
+
+    widget_needs_auth: bool = False
+    """Whether placing the widget waits for the auth library: while the `auth` question is
+    open, no widget is reported and no API key asked (Next.js mounts inside the provider)."""
+    widget_tag: str = "tag"
+    """How the `api_key` question calls the widget's tag (Next.js: its `<Script>`)."""
 
     @abstractmethod
     def api_prefixes(self, facts: FactsT) -> list[str]:
@@ -276,6 +319,20 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     def findings(self, facts: FactsT, layouts: Sequence[Layout]) -> list[Finding]:
         """The stack's extra findings (`layouts`: the layout candidates as settled)."""
 
+    def settled_findings(
+        self,
+        facts: FactsT,
+        layouts: Sequence[Layout],
+        auth: AuthT | None,
+        delivery: Delivery,
+        prefix: str,
+        answers: Answers,
+    ) -> list[Finding]:
+        """The findings with what inspection settled (`auth`: None while its question is open;
+        FastAPI lists the dependency, the endpoint's router and the SPA's token around
+        `findings`): by default `findings`."""
+        return self.findings(facts, layouts)
+
     # -- hooks: the plan ---------------------------------------------------------------------
 
     @abstractmethod
@@ -307,7 +364,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         configured = self.configure(project, detection, candidate, answers, insp)
         if configured is None:
             return insp
-        facts = self.facts(project, configured)
+        facts = self.settle_facts(project, self.facts(project, configured), answers, insp)
         insp.stack = self.stack_report(project, facts)
         auth = self._auth(project, facts, answers, insp)
         given = url_path(answers.api_prefix) if answers.api_prefix else None
@@ -315,8 +372,13 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         page_cache = bool(self.page_cache(facts))
         delivery = self.delivery(facts, answers.delivery, insp.stack.rendering, page_cache)
         insp.delivery = delivery
-        layouts = self.settle_widget(project, facts, delivery, answers, insp)
-        insp.findings = self.findings(facts, layouts)
+        picked = auth[0] if auth is not None else None
+        layouts = (
+            self.settle_widget_for(project, facts, picked, delivery, answers, insp)
+            if auth is not None or not self.widget_needs_auth
+            else []
+        )
+        insp.findings = self.settled_findings(facts, layouts, picked, delivery, prefix, answers)
         insp.notes.extend(self.notes(facts, delivery, answers))
         choices = None
         if auth is not None and not insp.questions:
@@ -324,7 +386,15 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             assert email is not None  # no email is a question
             layout = layouts[0] if self.uses_layout(facts, delivery) and layouts else None
             choices = Choices(
-                auth[0], email, auth[2], auth[3], delivery, prefix, layout, tuple(layouts)
+                auth[0],
+                email,
+                auth[2],
+                auth[3],
+                delivery,
+                prefix,
+                layout,
+                tuple(layouts),
+                self.mounts(facts),
             )
         insp.facts = Settled(facts, choices)
         return insp
@@ -348,7 +418,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     def _choose(self, found: list[CandT], answers: Answers, insp: Inspection) -> CandT | None:
         return choice.pick(
             found if answers.app else self.preferred_candidates(found),
-            answers.app,
+            self.app_answer(answers.app) if answers.app else None,
             insp,
             question="app",
             text=self.app_question,
@@ -357,9 +427,12 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             aliases=self.candidate_aliases,
         )
 
-    def _auth(
+    def pick_auth(
         self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
-    ) -> tuple[AuthT, UserExpr | None, UserExpr | None, UserExpr | None] | None:
+    ) -> AuthT | None:
+        """The library `--auth` names, or the only one preferred; None with the `auth`
+        question and the undecided report when that takes one. A stack whose answers pick
+        the sign-in otherwise (FastAPI's `--user-dependency`) overrides this."""
         found = self.auth_candidates(project, facts)
         if not answers.auth:
             found = self.preferred_auth(found)
@@ -372,10 +445,17 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         )
         if chosen is None:
             text = self.auth_ambiguous_text(found) if found else self.auth_question
-            insp.questions.append(Question("auth", text, self.auth_ids))
-            insp.auth = AuthReport(confidence="low")
+            insp.questions.append(Question("auth", text, self.auth_options(found)))
+            insp.auth = self.undecided_auth(found)
+        return chosen
+
+    def _auth(
+        self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
+    ) -> tuple[AuthT, UserExpr | None, UserExpr | None, UserExpr | None] | None:
+        chosen = self.pick_auth(project, facts, answers, insp)
+        if chosen is None:
             return None
-        fields = self.user_fields(chosen)
+        fields = self.auth_fields(project, facts, chosen)
         email, name, user_id = exprs.user_exprs(
             fields.email,
             fields.name,
@@ -394,9 +474,22 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         )
         if email is None:
             insp.questions.append(reporting.email_question(self.email_question(chosen)))
-        if name is None:
-            insp.notes.append(reporting.no_name_note())
+        insp.notes.extend(self.auth_notes(chosen, name))
         return chosen, email, name, user_id
+
+    def settle_widget_for(
+        self,
+        project: Project,
+        facts: FactsT,
+        auth: AuthT | None,
+        delivery: Delivery,
+        answers: Answers,
+        insp: Inspection,
+    ) -> list[Layout]:
+        """`settle_widget` for the chosen library (None while its question is open): by
+        default the same for any. FastAPI overrides this: its SPA's bearer token, a question
+        asked before the API key's, depends on the user dependency."""
+        return self.settle_widget(project, facts, delivery, answers, insp)
 
     def settle_widget(
         self,
@@ -428,7 +521,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             and not answers.api_key
             and (target is not None or delivery == "token-endpoint")
         ):
-            insp.questions.append(reporting.api_key_question())
+            insp.questions.append(reporting.api_key_question(self.widget_tag))
         return layouts
 
     def _layouts(

@@ -27,7 +27,11 @@ def email_question(text: str) -> Question:
     return Question("email_expr", text)
 
 
-def no_name_note() -> Note:
+def no_name_note(searched: bool = True) -> Note:
+    """No name for the token (`searched`: the stack looked for a display-name field; Next.js's
+    providers read a fixed profile, so its note only says what the token lacks)."""
+    if not searched:
+        return Note("the token carries no `name` claim (pass --name-expr to add one)")
     return Note(
         "no display-name field found: the token carries no `name` claim "
         "(recommended; pass --name-expr to add one)"

@@ -266,6 +266,49 @@ def test_an_answer_sets_the_prefix(tmp_path: Path) -> None:
     assert choices.endpoint_url == "/internal/api/widget-token"
 
 
+def test_the_unknown_prefix_note_comes_before_the_no_name_note(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix=load_prefix())
+        """,
+        {"app/models.py": MODELS.replace("        name: str\n", "")},
+    )
+    _, insp = engine.inspect(root, Answers(api_key="pk"))
+    assert [n.message.split(":")[0] for n in insp.notes] == [
+        "some routers are mounted at a prefix that cannot be read statically; the endpoint "
+        "goes under /api (pass --api-prefix to choose)",
+        "no display-name field found",
+    ]
+
+
+def test_the_apps_root_as_the_answered_prefix(tmp_path: Path) -> None:
+    root = app_project(
+        tmp_path,
+        """
+        from fastapi import FastAPI
+
+        from app.routes import items
+
+        app = FastAPI()
+        app.include_router(items.router, prefix="/api")
+        """,
+    )
+    _, insp = engine.inspect(root, Answers(api_key="pk", api_prefix="/"))
+    endpoint = next(f for f in insp.findings if f.kind == "endpoint-router")
+    assert (endpoint.value, endpoint.evidence[0].why) == (
+        "app/main.py: app.include_router(...)",
+        "serves /widget-token",
+    )
+    main = planned(root, "app/main.py", api_key="pk", api_prefix="/")
+    assert main.endswith("app.include_router(bestchatbot_router)\n")
+
+
 # -- the user dependency and its optional variant ---------------------------------------------
 
 
@@ -555,9 +598,10 @@ def test_ambiguous_spa_token_makes_a_question(tmp_path: Path) -> None:
         """,
         },
     )
-    code, doc = run_json("apply", root, "--dry-run", "--api-key", "pk")
+    code, doc = run_json("apply", root, "--dry-run")
     assert code == 3
-    question = next(q for q in doc["questions"] if q["id"] == "spa_token")
+    assert [q["id"] for q in doc["questions"]] == ["spa_token", "api_key"]
+    question = doc["questions"][0]
     assert question["choices"] == [
         'sessionStorage.getItem("id_token")',
         'localStorage.getItem("refresh_token")',

@@ -123,6 +123,14 @@ def test_monorepo_asks_which_app(tmp_path: Path) -> None:
     assert (command.argv, command.cwd) == (("pnpm", "install"), ".")
     with pytest.raises(UsageError, match=r"no Next\.js app there; found apps/admin, apps/web"):
         plan(root, app="apps/docs")
+    for spelled in ("apps/web/package.json", "apps/web/"):
+        assert plan(root, app=spelled, api_key="pk").inspection.questions == [], spelled
+
+
+def test_framework_answer_without_an_app_is_unsupported(tmp_path: Path) -> None:
+    root = make(tmp_path, {"package.json": manifest("react"), "index.js": "export {};\n"})
+    code, doc = run_json("inspect", str(root), "--framework", "nextjs")
+    assert (code, doc["supported"], doc["stack"]["framework"]) == (4, False, None)
 
 
 def test_several_root_layouts_are_a_question(tmp_path: Path) -> None:
@@ -172,6 +180,20 @@ def test_auth_provider_question(
     assert asked and asked[0].choices == question
 
 
+def test_open_auth_question_holds_the_widget_back(tmp_path: Path) -> None:
+    files = clerk_app()
+    files["package.json"] = manifest("next", "@clerk/nextjs", "next-auth")
+    root = make(tmp_path, files)
+    insp = plan(root).inspection
+    assert [q.id for q in insp.questions] == ["auth"]
+    assert insp.widget.file is None and insp.facts is not None
+    assert {e.why for e in insp.auth.evidence} >= {"`@clerk/nextjs` is a dependency"}, insp.auth
+    answered = plan(root, auth="clerk").inspection
+    [question] = answered.questions
+    assert question.id == "api_key" and "The widget <Script> is missing" in question.text
+    assert (answered.widget.file, answered.widget.present) == ("app/layout.tsx", False)
+
+
 def test_auth_answer_must_be_installed(tmp_path: Path) -> None:
     root = make(tmp_path, clerk_app())
     with pytest.raises(UsageError, match="does not depend on @supabase/ssr"):
@@ -209,6 +231,14 @@ def test_base_path_and_api_prefix(tmp_path: Path) -> None:
     assert "app/api/v1/widget-token/route.ts" in {e.path for e in result.plan.edits}
     component = edit(result, "components/bestchatbot-identity.tsx")
     assert 'const ENDPOINT = "/shop/api/v1/widget-token";' in component
+
+
+def test_api_prefix_root(tmp_path: Path) -> None:
+    root = make(tmp_path, clerk_app())
+    result = plan(root, api_key="pk", api_prefix="/")
+    assert "app/widget-token/route.ts" in {e.path for e in result.plan.edits}
+    component = edit(result, "components/bestchatbot-identity.tsx")
+    assert 'const ENDPOINT = "/widget-token";' in component
 
 
 def test_cache_components_route_has_no_segment_config(tmp_path: Path) -> None:

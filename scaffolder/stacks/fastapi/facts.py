@@ -15,7 +15,7 @@ from scaffolder.paths import is_test_path
 from scaffolder.project import Project
 from scaffolder.stacks.fastapi.auth import AuthFacts, UserDep
 from scaffolder.stacks.fastapi.detect import AppInfo, Mount, StaticMount, Structure
-from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage
+from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage, body_line
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Target:
 def target(facts: FastAPIFacts, prefix: str) -> Target:
     """The router mounted exactly at the API prefix (an aggregating router first), else the
     app itself with `prefix=`."""
+    prefix = prefix.rstrip("/")  # the app's root is ""
     routers = facts.struct.routers
     at_prefix = [
         m
@@ -112,6 +113,7 @@ def frontend(facts: FastAPIFacts, delivery: Delivery, layout: Layout | None) -> 
         None,
         static_url=static.url,
         evidence=[Evidence(static.path, static.line, f"static files served at {static.url}")],
+        body_line=body_line(layout.template.text),
     )
 
 

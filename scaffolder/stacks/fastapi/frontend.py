@@ -56,6 +56,7 @@ class Frontend:
     api_base: str | None = None  # JS expression of the API origin
     token_candidates: list[TokenStorage] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    body_line: int = 1  # the page's </body> line, where a missing widget tag goes
 
 
 def find(project: Project, statics: list[StaticMount]) -> list[Frontend]:
@@ -94,7 +95,14 @@ def find(project: Project, statics: list[StaticMount]) -> list[Frontend]:
             )
     for frontend in found:
         _read_sources(project, frontend)
+        frontend.body_line = body_line(project.text(frontend.page) or "")
     return found
+
+
+def body_line(page: str) -> int:
+    """The line of a page's last `</body`, else 1."""
+    at = page.lower().rfind("</body")
+    return page.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def _bundled(project: Project, manifest: str, root: str) -> Frontend | None:

@@ -1,4 +1,4 @@
-"""FastAPI's stack plugin: detection, the phase-1 report and the plan.
+"""FastAPI's stack plugin: the hooks the shared inspection sequence calls (`HookedStack`).
 
 Imported only when triage says a FastAPI app may be here (see `__init__`).
 """
@@ -6,110 +6,256 @@ Imported only when triage says a FastAPI app may be here (see `__init__`).
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 
-from scaffolder import choice
-from scaffolder.inspection import Choices, Settled
-from scaffolder.markup import find_layouts, load_templates
+from scaffolder import choice, reporting
+from scaffolder.errors import UsageError
+from scaffolder.inspection import HookedStack
+from scaffolder.markup import Layout, Template, find_layouts, load_templates
 from scaffolder.model import (
     Answers,
+    Delivery,
     Evidence,
+    Finding,
     Inspection,
     Note,
     Rendering,
     StackReport,
+    WidgetReport,
 )
-from scaffolder.paths import is_test_path
-from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python.deps import manifest_root
+from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
-from scaffolder.registry import Detection, Stack, register
-from scaffolder.stacks.fastapi import AUTH_IDS, MANIFEST, report
+from scaffolder.registry import register
+from scaffolder.stacks.fastapi import AUTH_IDS, MANIFEST, SPA_TOKEN, report
 from scaffolder.stacks.fastapi import auth as a
 from scaffolder.stacks.fastapi import detect as d
 from scaffolder.stacks.fastapi import facts as fx
 from scaffolder.stacks.fastapi import frontend as fe
-from scaffolder.stacks.fastapi.facts import FastAPIFacts
-from scaffolder.steps import run
+from scaffolder.stacks.fastapi.facts import Chosen, FastAPIFacts
+from scaffolder.steps import Step
 
 
 @register
-class FastAPIStack(Stack):
+class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
     id = MANIFEST.id
     name = MANIFEST.name
     language = MANIFEST.language
     auth_ids = AUTH_IDS
+    candidate_type = d.AppInfo
+    facts_type = FastAPIFacts
+    auth_type = a.UserDep
+    app_question = "Several FastAPI apps are created here: which one gets the widget?"
+    auth_question = report.NONE_FOUND
+    auth_ambiguous = report.SEVERAL
 
-    def detect(self, project: Project) -> Detection | None:
-        apps = d.find_apps(PythonIndex.of(project))
-        if not apps:
-            return None
-        evidence = tuple(
-            Evidence(
-                app.path,
-                app.line,
-                f"FastAPI app created in {app.factory}()" if app.factory else "FastAPI app",
-            )
-            for app in apps
+    # -- candidates and facts ----------------------------------------------------------------
+
+    def candidates(self, project: Project) -> list[d.AppInfo]:
+        return d.find_apps(PythonIndex.of(project))
+
+    def candidate_evidence(self, candidate: d.AppInfo) -> Evidence:
+        why = (
+            f"FastAPI app created in {candidate.factory}()" if candidate.factory else "FastAPI app"
         )
-        return Detection(self.id, "high", evidence)
+        return Evidence(candidate.path, candidate.line, why)
 
-    def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
+    def candidate_path(self, candidate: d.AppInfo) -> str:
+        return candidate.path
+
+    def candidate_label(self, candidate: d.AppInfo) -> str:
+        return candidate.label
+
+    def candidate_aliases(self, candidate: d.AppInfo) -> tuple[str, ...]:
+        return (
+            candidate.path,
+            candidate.module,
+            f"{candidate.module}:{candidate.var}",
+            candidate.path.removesuffix(".py"),
+            candidate.path.removesuffix("/__init__.py"),
+            posixpath.dirname(candidate.path),
+            *(
+                alias
+                for path, module, var in candidate.built_by
+                for alias in (path, module, f"{module}:{var}", posixpath.dirname(path))
+            ),
+        )
+
+    def facts(self, project: Project, candidate: d.AppInfo) -> FastAPIFacts:
         index = PythonIndex.of(project)
-        insp = Inspection(root=project.root)
-        apps = d.find_apps(index)
-        app = _choose_app(apps, answers, insp)
-        if app is None:
-            if not apps:
-                insp.supported = False
-                insp.stack = StackReport(language="python", framework=None, confidence="low")
-            return insp
-        facts = _facts(project, index, apps, app)
-        insp.stack = _stack_report(project, facts)
-        prefix = report.api(facts, answers, insp)
-        picked = report.auth(index, facts, answers, insp)
-        delivery = report.delivery(facts, answers, insp)
-        layouts, layout = facts.layouts, None
-        if fx.layout_static(facts, delivery) is not None:
-            layouts = report.choose_layout(facts, answers, insp)
-            layout = layouts[0] if layouts else None
-        page = fx.frontend(facts, delivery, layout)
-        token = None
-        if picked is not None:
-            token = report.spa_token(picked[0], delivery, page, answers, insp)
-        if delivery == "script-attribute" and fx.widget(project, facts, delivery, page) is None:
-            layouts = report.choose_layout(facts, answers, insp)
-            layout = layouts[0] if layouts else None
-        report.widget(project, facts, delivery, page, layouts, answers, insp)
-        dep = picked[0] if picked is not None else None
-        insp.findings = report.findings(facts, answers, delivery, prefix, dep, layouts, page, token)
+        return _facts(project, index, d.find_apps(index), candidate)
+
+    def settle_facts(
+        self, project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspection
+    ) -> FastAPIFacts:
+        insp.notes.extend(report.prefix_notes(facts, answers))
+        return facts
+
+    def stack_report(self, project: Project, facts: FastAPIFacts) -> StackReport:
+        return _stack_report(project, facts)
+
+    # -- auth: the app's current-user dependency ---------------------------------------------
+
+    def auth_candidates(self, project: Project, facts: FastAPIFacts) -> list[a.UserDep]:
+        return facts.auth.candidates
+
+    def pick_auth(
+        self, project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspection
+    ) -> a.UserDep | None:
+        return report.dependency(facts, answers, insp)
+
+    def auth_library(self, auth: a.UserDep) -> str:
+        return auth.library
+
+    def auth_fields(self, project: Project, facts: FastAPIFacts, auth: a.UserDep) -> UserFields:
+        return report.fields(PythonIndex.of(project), auth)
+
+    def user_names(self, auth: a.UserDep) -> frozenset[str]:
+        return frozenset({report.USER})
+
+    def auth_evidence(self, auth: a.UserDep) -> tuple[Evidence, ...]:
+        return tuple(auth.evidence)
+
+    def email_question(self, auth: a.UserDep) -> str:
+        return report.email_question(auth)
+
+    # -- delivery and the widget -------------------------------------------------------------
+
+    def api_prefixes(self, facts: FastAPIFacts) -> list[str]:
+        return [facts.api_prefix[0]] if facts.api_prefix is not None else []
+
+    def page_cache(self, facts: FastAPIFacts) -> Sequence[Evidence]:
+        return [
+            Evidence(r.path, r.line, f"{r.function}() is page-cached")
+            for r in facts.struct.page_routes
+            if r.cached
+        ]
+
+    def delivery(
+        self, facts: FastAPIFacts, answer: str | None, rendering: Rendering | None, page_cache: bool
+    ) -> Delivery:
+        chosen = choice.pick_delivery(answer, rendering, page_cache)
+        if chosen == "script-attribute" and not facts.struct.templates:
+            raise UsageError(
+                "--delivery script-attribute: this app renders no Jinja2Templates pages"
+            )
+        return chosen
+
+    def notes(self, facts: FastAPIFacts, delivery: Delivery, answers: Answers) -> list[Note]:
+        out = [
+            reporting.page_cache_note(e.file, e.line, what=e.why) for e in self.page_cache(facts)
+        ]
         frontends = facts.frontends
         if len(frontends) > 1:
-            insp.notes.append(
+            out.append(
                 Note(
                     f"several frontends: the identity script goes into {frontends[0].root}/; "
                     "also load it in " + ", ".join(f"{f.root}/" for f in frontends[1:])
                 )
             )
-        choices = None
-        if picked is not None and not insp.questions:
-            user, email, name, user_id = picked
-            assert email is not None  # no email is a question
-            choices = Choices(user, email, name, user_id, delivery, prefix, layout)
-        insp.facts = Settled(facts, choices)
-        return insp
+        return out
 
-    def plan(self, project: Project, inspection: Inspection, builder: PlanBuilder) -> None:
-        settled = inspection.facts
-        if not isinstance(settled, Settled) or settled.choices is None:
-            raise TypeError(f"{self.id}: planning an inspection that did not settle")
-        facts, auth = settled.found, settled.choices.auth
-        if not isinstance(facts, FastAPIFacts) or not isinstance(auth, a.UserDep):
-            raise TypeError(f"{self.id}: planning another stack's inspection")
+    def uses_layout(self, facts: FastAPIFacts, delivery: Delivery) -> bool:
+        """The tag delivery, and the endpoint's identity script loaded by the base layout."""
+        return delivery == "script-attribute" or fx.layout_static(facts, delivery) is not None
+
+    def widget_found(self, project: Project, facts: FastAPIFacts) -> WidgetReport | None:
+        found = fx.widget(project, facts, "script-attribute", None)
+        return report.widget_found(project, found) if found is not None else None
+
+    def templates(self, facts: FastAPIFacts) -> dict[str, Template]:
+        return facts.templates
+
+    def layout_candidates(self, facts: FastAPIFacts) -> list[Layout]:
+        return facts.layouts
+
+    def widget_target(
+        self, facts: FastAPIFacts, delivery: Delivery, layout: Layout | None
+    ) -> tuple[str, int, str] | None:
+        if delivery == "script-attribute":
+            if layout is None:
+                return None
+            tpl = layout.template
+            return tpl.path, tpl.body_close_line or 1, "base layout: before </body>"
+        page = fx.frontend(facts, delivery, layout)
+        return (page.page, page.body_line, "SPA shell: before </body>") if page else None
+
+    def needs_tag(self, facts: FastAPIFacts, delivery: Delivery) -> bool:
+        """The tag delivery, or a page (the SPA's shell, the base layout) loading the script."""
+        return (
+            delivery == "script-attribute"
+            or bool(facts.frontends)
+            or fx.layout_static(facts, delivery) is not None
+        )
+
+    def settle_widget_for(
+        self,
+        project: Project,
+        facts: FastAPIFacts,
+        auth: a.UserDep | None,
+        delivery: Delivery,
+        answers: Answers,
+        insp: Inspection,
+    ) -> list[Layout]:
+        """FastAPI's order: the layout that loads the endpoint's script first (the widget is
+        looked for in it), then the SPA's bearer token, then the tag (in any template for the
+        tag delivery: the layout only when none has it), then the API key."""
+        layouts = self.layout_candidates(facts)
+        layout = None
+        if fx.layout_static(facts, delivery) is not None:
+            layouts = report.choose_layout(facts, answers, insp)
+            layout = layouts[0] if layouts else None
+        page = fx.frontend(facts, delivery, layout)
+        if auth is not None:
+            report.spa_token(auth, delivery, page, answers, insp)
+        if delivery == "script-attribute":
+            present = self.widget_found(project, facts)
+        else:
+            found = fx.widget(project, facts, delivery, page)
+            present = report.widget_found(project, found) if found is not None else None
+        if present is not None:
+            insp.widget = present
+            return layouts
+        if delivery == "script-attribute":
+            layouts = report.choose_layout(facts, answers, insp)
+            layout = layouts[0] if layouts else None
+        target = self.widget_target(facts, delivery, layout)
+        if target is not None:
+            insp.widget = reporting.widget_target(*target)
+            if self.needs_tag(facts, delivery) and not answers.api_key:
+                insp.questions.append(reporting.api_key_question())
+        return layouts
+
+    def findings(self, facts: FastAPIFacts, layouts: Sequence[Layout]) -> list[Finding]:
+        return report.pages(facts, layouts)
+
+    def settled_findings(
+        self,
+        facts: FastAPIFacts,
+        layouts: Sequence[Layout],
+        auth: a.UserDep | None,
+        delivery: Delivery,
+        prefix: str,
+        answers: Answers,
+    ) -> list[Finding]:
+        page = fx.frontend(facts, delivery, layouts[0] if layouts else None)
+        token = None
+        if auth is not None:
+            found = fx.bearer_token(auth, delivery, page, SPA_TOKEN.of(answers))
+            token = found[0] if isinstance(found, tuple) else None
+        pages = self.findings(facts, layouts)
+        return report.findings(facts, answers, delivery, prefix, auth, pages, page, token)
+
+    # -- the plan ----------------------------------------------------------------------------
+
+    def steps(
+        self, project: Project, inspection: Inspection, facts: FastAPIFacts, choices: Chosen
+    ) -> list[Step]:
         from scaffolder.stacks.fastapi.plan import steps
 
-        run(builder, steps(project, inspection, facts, settled.choices))
+        return steps(project, inspection, facts, choices)
 
 
 def _facts(
@@ -148,32 +294,6 @@ def _stack_report(project: Project, facts: FastAPIFacts) -> StackReport:
         evidence += frontend.evidence[:1]
     root = manifest_root(project, app.path)
     return StackReport("python", "fastapi", rendering, root, "high", tuple(evidence))
-
-
-def _choose_app(apps: list[d.AppInfo], answers: Answers, insp: Inspection) -> d.AppInfo | None:
-    real = [app for app in apps if not is_test_path(app.path)] or apps
-    return choice.pick(
-        apps if answers.app else real,
-        answers.app,
-        insp,
-        question="app",
-        text="Several FastAPI apps are created here: which one gets the widget?",
-        what="FastAPI app",
-        label=lambda app: app.label,
-        aliases=lambda app: (
-            app.path,
-            app.module,
-            f"{app.module}:{app.var}",
-            app.path.removesuffix(".py"),
-            app.path.removesuffix("/__init__.py"),
-            posixpath.dirname(app.path),
-            *(
-                alias
-                for path, module, var in app.built_by
-                for alias in (path, module, f"{module}:{var}", posixpath.dirname(path))
-            ),
-        ),
-    )
 
 
 def _package(index: PythonIndex, app: d.AppInfo) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from scaffolder.python import cst
 from scaffolder.python.deps import PYJWT, plan_requirement
 from scaffolder.python.source import PythonIndex, module_name
 from scaffolder.python.style import requote
-from scaffolder.stacks.fastapi import spa, transforms
+from scaffolder.stacks.fastapi import SPA_TOKEN, spa, transforms
 from scaffolder.stacks.fastapi.codegen import (
     Imports,
     Style,
@@ -57,7 +57,7 @@ def steps(project: Project, insp: Inspection, facts: FastAPIFacts, choices: Chos
     endpoint = choices.delivery == "token-endpoint"
     index = PythonIndex.of(project)
     api_key = insp.answers.api_key or ""
-    w = wiring(project, facts, choices, insp.answers.spa_token)
+    w = wiring(project, facts, choices, SPA_TOKEN.of(insp.answers))
     out: list[Step] = [partial(_token_module, project, index, facts, choices, w)]
     if endpoint:
         out.append(partial(_register, index, facts, choices, w))

@@ -1,14 +1,15 @@
-"""The FastAPI phase-1 report: the API prefix, the current-user dependency and the user's
-fields, the delivery, the layout, the SPA's bearer token, the widget tag; with a question for
-whatever detection cannot settle. Nothing here changes the facts: each function returns what
-it settled."""
+"""The FastAPI phase-1 report, as the hooks of `FastAPIStack` call it: the API prefix's note, the
+current-user dependency and the user's fields, the layout, the SPA's bearer token, the widget
+tag and the findings; with a question for whatever detection cannot settle. Nothing here
+changes the facts: each function returns what it settled."""
 
 from __future__ import annotations
 
-from scaffolder import choice, exprs, reporting
+from collections.abc import Sequence
+
+from scaffolder import reporting
 from scaffolder.errors import UsageError
-from scaffolder.escape import url_path
-from scaffolder.markup import Layout, answered_layout
+from scaffolder.markup import Layout, Tag, answered_layout
 from scaffolder.model import (
     Answers,
     AuthReport,
@@ -18,12 +19,12 @@ from scaffolder.model import (
     Inspection,
     Note,
     Question,
-    UserExpr,
+    WidgetReport,
 )
 from scaffolder.project import Project
 from scaffolder.python.models import UserFields, pick_fields
 from scaffolder.python.source import PythonIndex
-from scaffolder.stacks.fastapi import AUTH_IDS
+from scaffolder.stacks.fastapi import AUTH_IDS, SPA_TOKEN, USER_DEPENDENCY
 from scaffolder.stacks.fastapi import auth as a
 from scaffolder.stacks.fastapi import facts as fx
 from scaffolder.stacks.fastapi import usermodel as um
@@ -32,55 +33,52 @@ from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage
 
 USER = "user"  # how the generated code names the signed-in user
 
-Picked = tuple[a.UserDep, UserExpr | None, UserExpr | None, UserExpr | None]
+SEVERAL = "Several dependencies return the signed-in user: which one identifies visitors?"
+NONE_FOUND = (
+    "Where do users sign in? No current-user dependency was found (a function injected with "
+    "Depends() that turns an OAuth2 bearer token or the session into the user, or "
+    "fastapi-users' current_user()): which one is it (module:function)?"
+)
 
 
 # -- the API prefix ---------------------------------------------------------------------------
 
 
-def api(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> str:
-    """The endpoint's prefix: answered, found, else `/api` (a note when some routers' prefixes
-    cannot be read)."""
-    if answers.api_prefix:
-        prefix = "/" + url_path(answers.api_prefix.strip().strip("/"))
-    elif facts.api_prefix is not None:
-        prefix = facts.api_prefix[0]
-    else:
-        unknown = [m for m in facts.mounts if m.prefix is None]
-        if unknown:
-            insp.notes.append(
-                Note(
-                    "some routers are mounted at a prefix that cannot be read statically; "
-                    "the endpoint goes under /api (pass --api-prefix to choose)",
-                    unknown[0].evidence.file,
-                    unknown[0].evidence.line,
-                )
-            )
-        prefix = "/api"
-    return prefix.rstrip("/") or ""
+def prefix_notes(facts: FastAPIFacts, answers: Answers) -> list[Note]:
+    """A note when the endpoint falls back to /api because some routers' prefixes cannot be
+    read (and none was answered)."""
+    unknown = [m for m in facts.mounts if m.prefix is None]
+    if answers.api_prefix or facts.api_prefix is not None or not unknown:
+        return []
+    return [
+        Note(
+            "some routers are mounted at a prefix that cannot be read statically; "
+            "the endpoint goes under /api (pass --api-prefix to choose)",
+            unknown[0].evidence.file,
+            unknown[0].evidence.line,
+        )
+    ]
 
 
 # -- authentication ---------------------------------------------------------------------------
 
 
-def auth(
-    index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Inspection
-) -> Picked | None:
-    """The current-user dependency (answered with --user-dependency / --auth, or the only one)
-    and the user's email / name / id; None while a question is open about the dependency."""
+def dependency(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> a.UserDep | None:
+    """The current-user dependency (answered with --user-dependency / --auth, or the only one);
+    None while the `user_dependency` question is open."""
     found = facts.auth
     if answers.auth is not None and answers.auth not in AUTH_IDS:
         raise UsageError(f"--auth must be one of: {', '.join(AUTH_IDS)}")
     candidates = found.candidates
+    wanted = USER_DEPENDENCY.of(answers)
     if answers.auth:
         candidates = [c for c in candidates if c.library == answers.auth]
-        if not candidates and not answers.user_dependency:
+        if not candidates and not wanted:
             raise UsageError(
                 f"--auth {answers.auth}: no such current-user dependency here; found "
                 + (", ".join(f"{c.label} ({c.library})" for c in found.candidates) or "none")
             )
     chosen = None
-    wanted = answers.user_dependency
     if wanted:
         chosen = _find_dep(found.deps, wanted)
         if chosen is None or chosen.kind == "derived":
@@ -95,54 +93,30 @@ def auth(
     if chosen is None:
         if candidates:
             insp.questions.append(
-                Question(
-                    "user_dependency",
-                    "Several dependencies return the signed-in user: which one identifies "
-                    "visitors?",
-                    tuple(c.label for c in candidates),
-                )
+                Question("user_dependency", SEVERAL, tuple(c.label for c in candidates))
             )
         else:
-            insp.questions.append(
-                Question(
-                    "user_dependency",
-                    "Where do users sign in? No current-user dependency was found (a function "
-                    "injected with Depends() that turns an OAuth2 bearer token or the session "
-                    "into the user, or fastapi-users' current_user()): which one is it "
-                    "(module:function)?",
-                )
-            )
+            insp.questions.append(Question("user_dependency", NONE_FOUND))
         insp.auth = AuthReport(confidence="low")
-        return None
-    fields = UserFields(None, None, None, "low")
-    if chosen.model is not None:
-        attrs = um.model_attributes(index, chosen.model)
-        if chosen.mapping:  # a dict of the model's columns: no methods
-            attrs = {k: v for k, v in attrs.items() if not v.is_method}
-        fields = pick_fields(attrs, USER, subscript=chosen.mapping)
-    allowed = frozenset({USER})
-    email, name, user_id = exprs.user_exprs(
-        fields.email, fields.name, fields.user_id, answers, "python", allowed
+    return chosen
+
+
+def fields(index: PythonIndex, dep: a.UserDep) -> UserFields:
+    """The email / name / id of the dependency's user, read from its model."""
+    if dep.model is None:
+        return UserFields(None, None, None, "low")
+    attrs = um.model_attributes(index, dep.model)
+    if dep.mapping:  # a dict of the model's columns: no methods
+        attrs = {k: v for k, v in attrs.items() if not v.is_method}
+    return pick_fields(attrs, USER, subscript=dep.mapping)
+
+
+def email_question(dep: a.UserDep) -> str:
+    model = dep.model.name if dep.model else "user"
+    return (
+        f"The {model} model has no email field: which expression gives the signed-in "
+        f"user's email? (for example `{USER}.contact_email`)"
     )
-    insp.auth = AuthReport(
-        chosen.library,
-        email,
-        name,
-        user_id,
-        fields.confidence if email else "low",
-        tuple(chosen.evidence),
-    )
-    if email is None:
-        model = chosen.model.name if chosen.model else "user"
-        insp.questions.append(
-            reporting.email_question(
-                f"The {model} model has no email field: which expression gives the signed-in "
-                f"user's email? (for example `{USER}.contact_email`)"
-            )
-        )
-    if name is None:
-        insp.notes.append(reporting.no_name_note())
-    return chosen, email, name, user_id
 
 
 def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
@@ -155,21 +129,6 @@ def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
 
 
 # -- delivery, layout, SPA token, widget -------------------------------------------------------
-
-
-def delivery(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> Delivery:
-    cached = [r for r in facts.struct.page_routes if r.cached]
-    for route in cached:
-        insp.notes.append(
-            reporting.page_cache_note(
-                route.path, route.line, what=f"{route.function}() is page-cached"
-            )
-        )
-    chosen = choice.pick_delivery(answers.delivery, insp.stack.rendering, bool(cached))
-    if chosen == "script-attribute" and not facts.struct.templates:
-        raise UsageError("--delivery script-attribute: this app renders no Jinja2Templates pages")
-    insp.delivery = chosen
-    return chosen
 
 
 def choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> list[Layout]:
@@ -207,7 +166,7 @@ def spa_token(
     dep: a.UserDep, chosen: Delivery, page: Frontend | None, answers: Answers, insp: Inspection
 ) -> TokenStorage | None:
     """Bearer-token SPAs: the browser script must send the app's own Authorization header."""
-    found = fx.bearer_token(dep, chosen, page, answers.spa_token)
+    found = fx.bearer_token(dep, chosen, page, SPA_TOKEN.of(answers))
     if isinstance(found, tuple):
         return found[0]
     assert page is not None  # candidates come from a page
@@ -222,39 +181,10 @@ def spa_token(
     return None
 
 
-def widget(
-    project: Project,
-    facts: FastAPIFacts,
-    chosen: Delivery,
-    page: Frontend | None,
-    layouts: list[Layout],
-    answers: Answers,
-    insp: Inspection,
-) -> None:
-    """Report the widget tag found, or where it goes (then the `api_key` question)."""
-    present = fx.widget(project, facts, chosen, page)
-    if present is not None:
-        path, tag = present
-        text = project.text(path) or ""
-        line = text.count("\n", 0, tag.start) + 1
-        insp.widget = reporting.widget_found(path, line, tag.has_user_token)
-        return
-    target: tuple[str, int, str] | None = None
-    if chosen == "script-attribute" and layouts:
-        tpl = layouts[0].template
-        target = (tpl.path, tpl.body_close_line or 1, "base layout: before </body>")
-    elif chosen == "token-endpoint" and page is not None:
-        text = project.text(page.page) or ""
-        line = text.lower().rfind("</body")
-        target = (
-            page.page,
-            text.count("\n", 0, line) + 1 if line >= 0 else 1,
-            "SPA shell: before </body>",
-        )
-    if target is not None:
-        insp.widget = reporting.widget_target(*target)
-        if not answers.api_key:
-            insp.questions.append(reporting.api_key_question())
+def widget_found(project: Project, found: tuple[str, Tag]) -> WidgetReport:
+    path, tag = found
+    text = project.text(path) or ""
+    return reporting.widget_found(path, text.count("\n", 0, tag.start) + 1, tag.has_user_token)
 
 
 def findings(
@@ -263,12 +193,12 @@ def findings(
     chosen: Delivery,
     prefix: str,
     dep: a.UserDep | None,
-    layouts: list[Layout],
+    pages: list[Finding],
     page: Frontend | None,
     token: TokenStorage | None,
 ) -> list[Finding]:
     """The routers and where they are mounted, the API prefix, the router that serves the
-    endpoint, the dependency, the templates and layouts, the frontend and the SPA's token."""
+    endpoint, the dependency, then the `pages` findings, the frontend and the SPA's token."""
     out = []
     for m in facts.mounts:
         router = facts.struct.routers.get(m.router)
@@ -296,11 +226,22 @@ def findings(
             Finding(
                 "endpoint-router",
                 f"{t.path}: {where}",
-                (Evidence(t.path, t.line, f"serves {prefix}/widget-token"),),
+                (Evidence(t.path, t.line, f"serves {prefix.rstrip('/')}/widget-token"),),
             )
         )
     if dep is not None:
         out.append(Finding("user-dependency", dep.label, tuple(dep.evidence[:1])))
+    out += pages
+    if page is not None:
+        out.append(Finding("frontend", f"{page.framework} in {page.root}", tuple(page.evidence)))
+    if token is not None:
+        out.append(Finding("spa-token", token.expr, tuple(token.evidence[:2])))
+    return out
+
+
+def pages(facts: FastAPIFacts, layouts: Sequence[Layout]) -> list[Finding]:
+    """The `Jinja2Templates` and the layouts as settled."""
+    out = []
     for tpl in facts.struct.templates:
         out.append(
             Finding(
@@ -317,8 +258,4 @@ def findings(
                 (Evidence(lay.template.path, 1, f"extended by {lay.extenders} template(s)"),),
             )
         )
-    if page is not None:
-        out.append(Finding("frontend", f"{page.framework} in {page.root}", tuple(page.evidence)))
-    if token is not None:
-        out.append(Finding("spa-token", token.expr, tuple(token.evidence[:2])))
     return out

@@ -8,7 +8,7 @@ import posixpath
 from functools import partial
 
 from scaffolder import treesitter
-from scaffolder.answer_rules import SPA_TOKEN, shown
+from scaffolder.answer_rules import shown
 from scaffolder.errors import UsageError
 from scaffolder.escape import js_token_read
 from scaffolder.markup import (
@@ -19,6 +19,7 @@ from scaffolder.markup import (
 )
 from scaffolder.plan import PlanBuilder
 from scaffolder.spa import REFRESH
+from scaffolder.stacks.fastapi import SPA_TOKEN
 from scaffolder.stacks.fastapi.facts import Chosen, Wiring
 from scaffolder.stacks.fastapi.frontend import Frontend
 from scaffolder.steps import SCRIPT, Step, StepResult, applied, skipped, widget_tag
@@ -102,7 +103,9 @@ def _token_read(expr: str) -> str:
     try:
         return js_token_read(expr)
     except ValueError:
-        raise UsageError(f"--spa-token must be {SPA_TOKEN.says}; got {shown(expr)}") from None
+        raise UsageError(
+            f"--spa-token must be {SPA_TOKEN.grammar.says}; got {shown(expr)}"
+        ) from None
 
 
 _NEW_SCRIPT = "new: keeps the widget's user in step with sign-in (setUserToken / clearUserToken)"

@@ -1,5 +1,6 @@
-"""Next.js's stack: detection, inspection (the app, its root layouts, the auth provider, the
-widget) and planning (delegated to `plan`).
+"""Next.js's stack as the hooks the shared inspection calls (`scaffolder.inspection`): the app,
+its root layouts (the shells client code mounts in), the auth provider, the widget; planning is
+delegated to `plan`.
 
 Imported only when triage says a Next.js app may be here (see `__init__`): the finders are in
 `detect` and `providers`, the plan in `plan`.
@@ -8,139 +9,219 @@ Imported only when triage says a Next.js app may be here (see `__init__`): the f
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scaffolder import choice, exprs, reporting
+from scaffolder import reporting
 from scaffolder.answer_rules import layout_target
 from scaffolder.errors import UsageError
-from scaffolder.escape import url_path
-from scaffolder.inspection import Choices, Settled
+from scaffolder.inspection import Choices, HookedStack
 from scaffolder.js import packages
+from scaffolder.markup import Layout, Template
 from scaffolder.model import (
     Answers,
     AuthReport,
+    Delivery,
     Evidence,
     Finding,
     Inspection,
     Note,
     Question,
+    Rendering,
     StackReport,
     UserExpr,
     WidgetReport,
 )
-from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
-from scaffolder.registry import Detection, Stack, register
+from scaffolder.python.models import UserFields
+from scaffolder.registry import register
 from scaffolder.stacks.nextjs import AUTH_IDS, MANIFEST
 from scaffolder.stacks.nextjs import detect as d
 from scaffolder.stacks.nextjs import providers as p
-from scaffolder.steps import run
+from scaffolder.steps import Step
 
 
 @dataclass(frozen=True)
 class NextFacts:
-    """What was found about the chosen app; what inspection settled is in `Choices`
-    (the provider is its `auth`, the shells to mount in its `mounts`)."""
+    """What was found about the chosen app, and the shells `--layout` (or the only root
+    layout, or `_app`) settles before the stack report lists them; the other decisions are in
+    `Choices` (the provider is its `auth`, the shells' paths its `mounts`)."""
 
     app: d.NextApp
     manager: packages.PackageManager
+    shells: tuple[d.Shell, ...] = ()
 
 
 Chosen = Choices[p.Provider]
 
 
 @register
-class NextjsStack(Stack):
+class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
     id = MANIFEST.id
     name = MANIFEST.name
     language = MANIFEST.language
     auth_ids = AUTH_IDS
+    candidate_type = packages.PackageJson
+    facts_type = NextFacts
+    auth_type = p.Provider
+    app_question = "Several Next.js apps are in this repository: which one gets the widget?"
+    auth_question = (
+        "No supported auth provider (Clerk, Supabase, Auth0, Auth.js / NextAuth, "
+        "Firebase) was found in package.json: which one signs users in?"
+    )
+    auth_ambiguous = "Several auth providers are installed: which one signs users in?"
+    widget_needs_auth = True
+    widget_tag = "<Script>"
 
-    def detect(self, project: Project) -> Detection | None:
-        apps = d.find_apps(project)
-        if not apps:
-            return None
-        return Detection(self.id, "high", tuple(m.evidence("next", "Next.js app") for m in apps))
+    # -- candidates and facts ------------------------------------------------------------------
 
-    def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
-        insp = Inspection(root=project.root)
-        manifest = _choose_app(d.find_apps(project), answers, insp)
-        if manifest is None:
-            insp.stack = StackReport("javascript", "nextjs", "server-rendered", confidence="low")
-            return insp
-        app = d.load_app(project, manifest)
+    def candidates(self, project: Project) -> list[packages.PackageJson]:
+        return d.find_apps(project)
+
+    def candidate_evidence(self, candidate: packages.PackageJson) -> Evidence:
+        return candidate.evidence("next", "Next.js app")
+
+    def candidate_path(self, candidate: packages.PackageJson) -> str:
+        return candidate.path
+
+    def candidate_label(self, candidate: packages.PackageJson) -> str:
+        return candidate.directory
+
+    def candidate_aliases(self, candidate: packages.PackageJson) -> tuple[str, ...]:
+        return (candidate.name,) if candidate.name else ()
+
+    def app_answer(self, answer: str) -> str:
+        return answer.strip().strip("/").removesuffix("/package.json") or "."
+
+    def preferred_candidates(
+        self, candidates: list[packages.PackageJson]
+    ) -> list[packages.PackageJson]:
+        # Every app found is one to ask about: `find_apps` already keeps only packages with routes.
+        return candidates
+
+    def undecided_report(self) -> StackReport:
+        return StackReport("javascript", "nextjs", "server-rendered", confidence="low")
+
+    def facts(self, project: Project, candidate: packages.PackageJson) -> NextFacts:
+        app = d.load_app(project, candidate)
+        return NextFacts(app, packages.package_manager(project, app.root))
+
+    def settle_facts(
+        self, project: Project, facts: NextFacts, answers: Answers, insp: Inspection
+    ) -> NextFacts:
+        return dataclasses.replace(facts, shells=tuple(_shells(facts.app, answers, insp)))
+
+    def mounts(self, facts: NextFacts) -> tuple[str, ...]:
+        return tuple(s.path for s in facts.shells)
+
+    def stack_report(self, project: Project, facts: NextFacts) -> StackReport:
+        app = facts.app
         language = "typescript" if app.typescript else "javascript"
         router = "App Router" if app.router == "app" else "Pages Router"
         evidence = [app.evidence()]
-        shells = _shells(app, answers, insp)
         evidence += [
             Evidence(
                 s.path,
                 s.line,
                 f"{router} root layout" if s.kind == "layout" else "Pages Router custom App",
             )
-            for s in shells[:3]
+            for s in facts.shells[:3]
         ]
-        insp.stack = StackReport(
-            language, "nextjs", "server-rendered", app.root, "high", tuple(evidence)
+        return StackReport(language, "nextjs", "server-rendered", app.root, "high", tuple(evidence))
+
+    # -- auth ----------------------------------------------------------------------------------
+
+    def auth_candidates(self, project: Project, facts: NextFacts) -> list[p.Provider]:
+        return p.detect(project, facts.app)
+
+    def answered_auth(self, project: Project, facts: NextFacts, library: str) -> p.Provider:
+        # The provider's helpers come from its package: one the app lacks cannot be wired.
+        package = p.PACKAGES[library][0]
+        raise UsageError(
+            f"--auth {library}: {facts.app.manifest.path} does not depend on {package}"
         )
-        if answers.delivery == "script-attribute":
+
+    def auth_library(self, auth: p.Provider) -> str:
+        return auth.id
+
+    def user_fields(self, auth: p.Provider) -> UserFields:
+        email, name, user_id = p.user_fields(auth)
+        return UserFields(email, name, user_id, "high")
+
+    def user_names(self, auth: p.Provider) -> frozenset[str]:
+        return p.user_names(auth)
+
+    def auth_evidence(self, auth: p.Provider) -> tuple[Evidence, ...]:
+        return auth.evidence
+
+    def auth_options(self, found: Sequence[p.Provider]) -> tuple[str, ...]:
+        return tuple(f.id for f in found) or self.auth_ids
+
+    def undecided_auth(self, found: Sequence[p.Provider]) -> AuthReport:
+        return AuthReport(confidence="low", evidence=tuple(e for f in found for e in f.evidence))
+
+    def auth_notes(self, auth: p.Provider, name: UserExpr | None) -> list[Note]:
+        notes = [Note(f"{auth.label}: {auth.blocking}", auth.package)] if auth.blocking else []
+        return notes + ([] if name else [reporting.no_name_note(searched=False)])
+
+    def email_question(self, auth: p.Provider) -> str:
+        user = sorted(p.user_names(auth))[0]
+        return f"Which expression gives the {auth.label} user's email (e.g. {user}.email)?"
+
+    # -- delivery and the widget -----------------------------------------------------------------
+
+    def api_prefixes(self, facts: NextFacts) -> list[str]:
+        return []
+
+    def page_cache(self, facts: NextFacts) -> Sequence[Evidence]:
+        return ()
+
+    def delivery(
+        self, facts: NextFacts, answer: str | None, rendering: Rendering | None, page_cache: bool
+    ) -> Delivery:
+        if answer == "script-attribute":
             raise UsageError(
                 "--delivery script-attribute: Next.js pages can be cached or static, so the "
                 "token comes from the token-endpoint (a route handler) instead"
             )
-        insp.delivery = "token-endpoint"
-        provider = _choose_provider(project, app, answers, insp)
-        facts = NextFacts(app, packages.package_manager(project, app.root))
-        insp.findings = _findings(facts)
-        insp.facts = Settled(facts, None)
-        if provider is None:
-            return insp
-        email, name, user_id = _fields(provider, answers)
-        insp.auth = AuthReport(provider.id, email, name, user_id, "high", tuple(provider.evidence))
-        if provider.blocking:
-            insp.notes.append(Note(f"{provider.label}: {provider.blocking}", provider.package))
-        if name is None:
-            insp.notes.append(
-                Note("the token carries no `name` claim (pass --name-expr to add one)")
-            )
-        # `--api-prefix /`: the endpoint at /widget-token, so the prefix is empty.
-        prefix = ("/" + url_path(answers.api_prefix or "/api").strip("/")).rstrip("/")
-        _widget(app, shells, answers, insp)
-        if not insp.questions:
-            mounts = tuple(s.path for s in shells)
-            chosen = Chosen(
-                provider, email, name, user_id, "token-endpoint", prefix, None, mounts=mounts
-            )
-            insp.facts = Settled(facts, chosen)
-        return insp
+        return "token-endpoint"
 
-    def plan(self, project: Project, inspection: Inspection, builder: PlanBuilder) -> None:
+    def widget_found(self, project: Project, facts: NextFacts) -> WidgetReport | None:
+        widget = facts.app.widget
+        return WidgetReport(True, widget.file, widget.line, False, (widget,)) if widget else None
+
+    def templates(self, facts: NextFacts) -> dict[str, Template]:
+        return {}
+
+    def layout_candidates(self, facts: NextFacts) -> list[Layout]:
+        return []
+
+    def widget_target(
+        self, facts: NextFacts, delivery: Delivery, layout: Layout | None
+    ) -> tuple[str, int, str] | None:
+        if not facts.shells:
+            return None
+        shell = facts.shells[0]
+        return (
+            shell.path,
+            shell.line,
+            "root layout: in <body>" if shell.kind == "layout" else "custom App",
+        )
+
+    def needs_tag(self, facts: NextFacts, delivery: Delivery) -> bool:
+        return True
+
+    def findings(self, facts: NextFacts, layouts: Sequence[Layout]) -> list[Finding]:
+        return _findings(facts)
+
+    # -- the plan ------------------------------------------------------------------------------
+
+    def steps(
+        self, project: Project, inspection: Inspection, facts: NextFacts, choices: Chosen
+    ) -> list[Step]:
         from scaffolder.stacks.nextjs.plan import steps
 
-        settled = inspection.facts
-        if not isinstance(settled, Settled) or settled.choices is None:
-            raise TypeError(f"{self.id}: planning an inspection that did not settle")
-        facts, provider = settled.found, settled.choices.auth
-        if not isinstance(facts, NextFacts) or not isinstance(provider, p.Provider):
-            raise TypeError(f"{self.id}: planning another stack's inspection")
-        run(builder, steps(project, inspection, facts, settled.choices))
-
-
-def _choose_app(
-    apps: list[packages.PackageJson], answers: Answers, insp: Inspection
-) -> packages.PackageJson | None:
-    wanted = answers.app and (answers.app.strip().strip("/").removesuffix("/package.json") or ".")
-    return choice.pick(
-        apps,
-        wanted,
-        insp,
-        question="app",
-        text="Several Next.js apps are in this repository: which one gets the widget?",
-        what="Next.js app",
-        label=lambda manifest: manifest.directory,
-        aliases=lambda manifest: [manifest.name] if manifest.name else [],
-    )
+        return steps(project, inspection, facts, choices)
 
 
 def _shells(app: d.NextApp, answers: Answers, insp: Inspection) -> list[d.Shell]:
@@ -183,68 +264,6 @@ def _root_layouts(app: d.NextApp, answers: Answers, insp: Inspection) -> list[d.
             )
         )
     return layouts
-
-
-def _choose_provider(
-    project: Project, app: d.NextApp, answers: Answers, insp: Inspection
-) -> p.Provider | None:
-    found = p.detect(project, app)
-    if answers.auth is not None:
-        if answers.auth not in AUTH_IDS:
-            raise UsageError(f"--auth must be one of: {', '.join(AUTH_IDS)}")
-        chosen = next((f for f in found if f.id == answers.auth), None)
-        if chosen is None:
-            package = p.PACKAGES[answers.auth][0]
-            raise UsageError(
-                f"--auth {answers.auth}: {app.manifest.path} does not depend on {package}"
-            )
-        return chosen
-    if len(found) == 1:
-        return found[0]
-    insp.auth = AuthReport(confidence="low", evidence=tuple(e for f in found for e in f.evidence))
-    insp.questions.append(
-        Question(
-            "auth",
-            "Several auth providers are installed: which one signs users in?"
-            if found
-            else "No supported auth provider (Clerk, Supabase, Auth0, Auth.js / NextAuth, "
-            "Firebase) was found in package.json: which one signs users in?",
-            tuple(f.id for f in found) or AUTH_IDS,
-        )
-    )
-    return None
-
-
-def _fields(
-    provider: p.Provider, answers: Answers
-) -> tuple[UserExpr, UserExpr | None, UserExpr | None]:
-    email, name, user_id = p.user_fields(provider)
-    names = p.user_names(provider)
-    overrides = (
-        (answers.email_expr, "--email-expr"),
-        (answers.name_expr, "--name-expr"),
-        (answers.id_expr, "--id-expr"),
-    )
-    out: list[UserExpr | None] = [email, name, user_id]
-    for i, (given, flag) in enumerate(overrides):
-        if given is not None:
-            out[i] = exprs.override(out[i], given, flag, "javascript", names)
-    assert out[0] is not None
-    return out[0], out[1], out[2]
-
-
-def _widget(app: d.NextApp, shells: list[d.Shell], answers: Answers, insp: Inspection) -> None:
-    if app.widget is not None:
-        insp.widget = WidgetReport(True, app.widget.file, app.widget.line, False, (app.widget,))
-        return
-    if shells:
-        shell = shells[0]
-        why = "root layout: in <body>" if shell.kind == "layout" else "custom App"
-        insp.widget = WidgetReport(
-            False, shell.path, shell.line, False, (Evidence(shell.path, shell.line, why),)
-        )
-    if not answers.api_key:
-        insp.questions.append(reporting.api_key_question("<Script>"))
 
 
 def _findings(facts: NextFacts) -> list[Finding]:

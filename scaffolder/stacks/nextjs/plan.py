@@ -255,8 +255,9 @@ def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
 
 def _route(facts: NextFacts, choices: Chosen, style: Style, builder: PlanBuilder) -> StepResult:
     app, provider = facts.app, choices.auth
-    path = route_path(app, choices.endpoint_prefix)
-    for other in [path, *_other_route(app, choices.endpoint_prefix)]:
+    prefix = choices.endpoint_prefix.rstrip("/")  # `--api-prefix /`: the route at /widget-token
+    path = route_path(app, prefix)
+    for other in [path, *_other_route(app, prefix)]:
         existing = builder.current(other)
         if existing is None:
             continue
@@ -524,9 +525,9 @@ def _warnings(project: Project, facts: NextFacts, choices: Chosen, builder: Plan
                 "Clerk's currentUser() needs clerkMiddleware() in middleware.ts / proxy.ts; "
                 "none was found, so the token route will fail until it is added."
             )
-        elif text and matches(text, choices.endpoint_prefix + "/widget-token") is False:
+        elif text and matches(text, choices.endpoint_url) is False:
             builder.warn(
-                f"{middleware}: its matcher skips {choices.endpoint_prefix}/widget-token, where "
+                f"{middleware}: its matcher skips {choices.endpoint_url}, where "
                 "Clerk's currentUser() needs clerkMiddleware() to run."
             )
     for path in project.under(app.root, project.files):
