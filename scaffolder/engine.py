@@ -78,6 +78,7 @@ def plan(root: Path, answers: Answers) -> Result:
         return Result(project, inspection, Plan())
 
     touched: set[str] = set()
+    wide: dict[str, str] = {}  # files read as UTF-16 / UTF-32: fine to read, never rewritten
 
     def read(path: str) -> tuple[str, bool] | None:
         touched.add(path)
@@ -85,11 +86,7 @@ def plan(root: Path, answers: Answers) -> Result:
             return None
         source = project.read(path)
         if source.encoding != "utf-8":
-            raise BadInput(
-                f"{path}: {source.encoding.upper()} text; bcb-scaffold edits UTF-8 files only "
-                "(convert it, or make the change by hand); nothing written",
-                file=path,
-            )
+            wide[path] = source.encoding
         return source.text, source.bom
 
     builder = PlanBuilder(read)
@@ -110,6 +107,13 @@ def plan(root: Path, answers: Answers) -> Result:
     needed = [n for n in blocking if n.file in touched]
     if needed:
         raise _blocked(needed)
+    for edit in result.edits:
+        if edit.path in wide:
+            raise BadInput(
+                f"{edit.path}: {wide[edit.path].upper()} text; bcb-scaffold edits UTF-8 files "
+                "only (convert it, or make the change by hand); nothing written",
+                file=edit.path,
+            )
     for edit in result.edits:
         validate.check(edit)
     return Result(project, inspection, result)

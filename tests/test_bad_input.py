@@ -168,3 +168,16 @@ def test_existing_module_of_the_same_name_is_a_conflict(tmp_path: Path) -> None:
     root = copy_fixture("flask-login", tmp_path)
     (root / "app" / "bestchatbot.py").write_text("# our own chatbot experiments\n")
     expect_error(root, 5, "app/bestchatbot.py already exists")
+
+
+def test_utf16_file_the_plan_only_reads_does_not_stop_it(tmp_path: Path) -> None:
+    """Supabase's generated `types_db.ts` is UTF-16 in real apps: the plan reads the project's
+    TypeScript for its style, and that must not stop it; only an edit of such a file would."""
+    root = copy_fixture("nextjs-supabase", tmp_path)
+    types = root / "types_db.ts"
+    types.write_bytes("export type Json = string | number | boolean | null;\n".encode("utf-16"))
+    before = types.read_bytes()
+    result = run("apply", root, "--yes", "--api-key", "pk", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "applied"
+    assert types.read_bytes() == before
