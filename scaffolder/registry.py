@@ -64,17 +64,32 @@ class Stack(ABC):
 
 @dataclass(frozen=True)
 class Signals:
-    """Cheap evidence that a stack may be present, read from the file listing only (no file is
-    opened): any file with one of `suffixes`, or any file named one of `names`."""
+    """Cheap evidence that a stack may be present: any file named one of `names`, or any file
+    with one of `suffixes` (read from the file listing) that, when `words` are given, holds one
+    of the words (case-insensitive): a grep, no parse. Pick words every real app of the stack
+    has somewhere in those files (its import, its header), since a miss is an "unsupported
+    stack"; a file that cannot be read counts as a match."""
 
     suffixes: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
 
     def match(self, project: Project) -> bool:
-        return bool(
-            (self.suffixes and project.with_suffix(*self.suffixes))
-            or (self.names and project.named(*self.names))
-        )
+        if self.names and project.named(*self.names):
+            return True
+        files = project.with_suffix(*self.suffixes) if self.suffixes else []
+        if not self.words:
+            return bool(files)
+        return any(self._holds(project, path) for path in files)
+
+    def _holds(self, project: Project, path: str) -> bool:
+        from scaffolder.errors import BadInput
+
+        try:
+            text = project.read(path).text.lower()
+        except BadInput:
+            return True  # the stack's own scan reports it, if it matters
+        return any(word in text for word in self.words)
 
 
 @dataclass(frozen=True)

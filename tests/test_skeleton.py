@@ -15,6 +15,7 @@ from scaffolder.paths import common_prefix, is_test_path
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.registry import Manifest, Signals, load, manifests
+from tests.helpers import copy_fixture
 
 
 def builder(files: dict[str, str] | None = None) -> PlanBuilder:
@@ -207,3 +208,31 @@ def test_triage_leaves_flask_unimported_without_python(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "loaded"),
+    [
+        pytest.param("flask-login", {"flask"}, id="flask-app-loads-flask-only"),
+        pytest.param("django-auth", {"django"}, id="django-app-loads-django-only"),
+        pytest.param(
+            "fastapi-oauth2",
+            {"fastapi", "express", "nextjs"},  # its React frontend has a package.json
+            id="fastapi-app-with-a-frontend",
+        ),
+        pytest.param("wp-classic-theme", {"wordpress"}, id="theme-loads-wordpress-only"),
+    ],
+)
+def test_triage_greps_for_the_framework(tmp_path: Path, fixture: str, loaded: set[str]) -> None:
+    """A `.py` file alone does not import Django's and FastAPI's modules: one of the files must
+    name the framework (a grep, as cheap as the floor's), and a theme's CSS must be WordPress's."""
+    root = copy_fixture(fixture, tmp_path)
+    code = (
+        "import sys; from pathlib import Path; from scaffolder import engine; "
+        "from scaffolder.model import Answers; "
+        f"engine.inspect(Path({str(root)!r}), Answers()); "
+        "print(' '.join(sorted(m.split('.')[2] for m in sys.modules "
+        "if m.startswith('scaffolder.stacks.') and m.endswith('.hooks'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert set(out.stdout.split()) == loaded

@@ -49,7 +49,7 @@ MANIFEST = declare(
         module="scaffolder.stacks.django.hooks",
         auth_ids=AUTH_IDS,
         # Settings-only layouts have no manage.py: any Python file may be the settings module.
-        signals=Signals(suffixes=(".py",)),
+        signals=Signals(suffixes=(".py",), words=("django",)),
         answers=(SETTINGS,),
     )
 )

@@ -65,7 +65,7 @@ MANIFEST = declare(
         language="python",
         module="scaffolder.stacks.fastapi.hooks",
         auth_ids=AUTH_IDS,
-        signals=Signals(suffixes=(".py",)),
+        signals=Signals(suffixes=(".py",), words=("fastapi", "starlette")),
         answers=(USER_DEPENDENCY, SPA_TOKEN),
     )
 )

@@ -28,6 +28,6 @@ MANIFEST = declare(
         language="python",
         module="scaffolder.stacks.flask.hooks",
         auth_ids=AUTH_IDS,
-        signals=Signals(suffixes=(".py",)),
+        signals=Signals(suffixes=(".py",), words=("flask",)),
     )
 )

@@ -36,6 +36,10 @@ MANIFEST = declare(
         auth_ids=AUTH_IDS,
         # A theme has a style.css, a plugin a PHP main file, a site a wp-config.php or a
         # composer.json installing WordPress: nothing else is detected.
-        signals=Signals(suffixes=(".php", ".css", ".json")),
+        signals=Signals(
+            names=("wp-config.php",),
+            suffixes=(".php", ".css", ".json"),
+            words=("theme name", "plugin name", "wordpress", "wp_", "wpackagist", "add_action"),
+        ),
     )
 )
