@@ -48,6 +48,16 @@ class Stack(ABC):
     auth_ids: ClassVar[tuple[str, ...]] = ()
     uses_env_file: ClassVar[bool] = True
     """Whether the app reads its secrets from env files (an `.env.example` entry is added)."""
+    manifest: ClassVar[Manifest | None] = None
+    """The stack's manifest: a subclass that sets it gets `id`, `name`, `language` and
+    `auth_ids` from it, so they are written once."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("manifest")
+        if isinstance(declared, Manifest):
+            cls.id, cls.name, cls.language = declared.id, declared.name, declared.language
+            cls.auth_ids = declared.auth_ids
 
     @abstractmethod
     def detect(self, project: Project) -> Detection | None:

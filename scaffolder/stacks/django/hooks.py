@@ -35,7 +35,7 @@ from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import Detection, register
-from scaffolder.stacks.django import AUTH_IDS, MANIFEST, SETTINGS
+from scaffolder.stacks.django import MANIFEST, SETTINGS
 from scaffolder.stacks.django import detect as d
 from scaffolder.stacks.django.discover import (
     DjangoProject,
@@ -53,10 +53,7 @@ _DEFINING = ("INSTALLED_APPS", "TEMPLATES", "ROOT_URLCONF", "MIDDLEWARE", "AUTH_
 
 @register
 class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
-    id = MANIFEST.id
-    name = MANIFEST.name
-    language = MANIFEST.language
-    auth_ids = AUTH_IDS
+    manifest = MANIFEST
     candidate_type = d.DjangoApp
     facts_type = d.DjangoFacts
     auth_type = d.DjangoAuth

@@ -31,7 +31,7 @@ from scaffolder.model import (
 from scaffolder.project import Project
 from scaffolder.python.models import UserFields
 from scaffolder.registry import Detection, register
-from scaffolder.stacks.express import AUTH_IDS, MANIFEST
+from scaffolder.stacks.express import MANIFEST
 from scaffolder.stacks.express import auth as a
 from scaffolder.stacks.express import detect as d
 from scaffolder.stacks.express import users as u
@@ -44,10 +44,7 @@ _TAG = "BestChatBot widget tag"
 
 @register
 class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts]):
-    id = MANIFEST.id
-    name = MANIFEST.name
-    language = MANIFEST.language
-    auth_ids = AUTH_IDS
+    manifest = MANIFEST
     candidate_type = d.ExpressCandidate
     facts_type = d.ExpressFacts
     auth_type = a.AuthFacts

@@ -29,7 +29,7 @@ from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register
-from scaffolder.stacks.fastapi import AUTH_IDS, MANIFEST, SPA_TOKEN, report
+from scaffolder.stacks.fastapi import MANIFEST, SPA_TOKEN, report
 from scaffolder.stacks.fastapi import auth as a
 from scaffolder.stacks.fastapi import detect as d
 from scaffolder.stacks.fastapi import facts as fx
@@ -40,10 +40,7 @@ from scaffolder.steps import Step
 
 @register
 class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
-    id = MANIFEST.id
-    name = MANIFEST.name
-    language = MANIFEST.language
-    auth_ids = AUTH_IDS
+    manifest = MANIFEST
     candidate_type = d.AppInfo
     facts_type = FastAPIFacts
     auth_type = a.UserDep

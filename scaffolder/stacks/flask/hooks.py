@@ -26,17 +26,14 @@ from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register
-from scaffolder.stacks.flask import AUTH_IDS, MANIFEST
+from scaffolder.stacks.flask import MANIFEST
 from scaffolder.stacks.flask import detect as d
 from scaffolder.steps import Step
 
 
 @register
 class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
-    id = MANIFEST.id
-    name = MANIFEST.name
-    language = MANIFEST.language
-    auth_ids = AUTH_IDS
+    manifest = MANIFEST
     candidate_type = d.FlaskApp
     facts_type = d.FlaskFacts
     auth_type = d.AuthFacts

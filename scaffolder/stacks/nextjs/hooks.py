@@ -35,7 +35,7 @@ from scaffolder.model import (
 from scaffolder.project import Project
 from scaffolder.python.models import UserFields
 from scaffolder.registry import register
-from scaffolder.stacks.nextjs import AUTH_IDS, MANIFEST
+from scaffolder.stacks.nextjs import MANIFEST
 from scaffolder.stacks.nextjs import detect as d
 from scaffolder.stacks.nextjs import providers as p
 from scaffolder.steps import Step
@@ -57,10 +57,7 @@ Chosen = Choices[p.Provider]
 
 @register
 class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
-    id = MANIFEST.id
-    name = MANIFEST.name
-    language = MANIFEST.language
-    auth_ids = AUTH_IDS
+    manifest = MANIFEST
     candidate_type = packages.PackageJson
     facts_type = NextFacts
     auth_type = p.Provider

@@ -33,7 +33,7 @@ from scaffolder.model import (
 from scaffolder.project import Project
 from scaffolder.python.models import UserFields
 from scaffolder.registry import register
-from scaffolder.stacks.wordpress import AUTH_IDS, MANIFEST, php
+from scaffolder.stacks.wordpress import MANIFEST, php
 from scaffolder.stacks.wordpress import detect as d
 from scaffolder.steps import Step
 
@@ -46,10 +46,7 @@ def _field(expr: str) -> UserExpr:
 
 @register
 class WordPressStack(HookedStack[d.Home, d.WordPressFacts, d.WordPressAuth]):
-    id = MANIFEST.id
-    name = MANIFEST.name
-    language = MANIFEST.language
-    auth_ids = AUTH_IDS
+    manifest = MANIFEST
     # Themes, plugins and classic sites take the key from the server's environment or
     # wp-config.php; sites that load a .env (Bedrock) get their .env.example entry from plan.
     uses_env_file = False
