@@ -347,31 +347,27 @@ def _scenario_custom_user() -> dict[str, Any]:
     return seen
 
 
-def _scenario_allauth() -> dict[str, Any]:
+def _allauth_round_trip(
+    email: str, password: str, first: str, last: str, login: str
+) -> dict[str, Any]:
+    """Sign up through allauth (it stores the address lowercased), name the user, sign in again
+    with `login` (the address in another case), look around, sign out."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     client = Client()
     seen: dict[str, Any] = {"anonymous": client.get("/").text}
-    # Sign up through allauth (it stores the address lowercased), then sign in again.
     signup = client.post(
-        "/accounts/signup/",
-        {
-            "email": "Grace.Hopper@Navy.MIL",
-            "password1": "cobol-rules-1959",
-            "password2": "cobol-rules-1959",
-        },
+        "/accounts/signup/", {"email": email, "password1": password, "password2": password}
     )
     seen["signup"] = signup.status_code
     client.post("/accounts/logout/")
-    grace = get_user_model().objects.get()
-    grace.first_name, grace.last_name = "Grace", "Hopper"
-    grace.save()
-    seen["id"] = str(grace.pk)
+    user = get_user_model().objects.get()
+    user.first_name, user.last_name = first, last
+    user.save()
+    seen["id"] = str(user.pk)
     seen["login_page"] = client.get("/accounts/login/").text
-    response = client.post(
-        "/accounts/login/", {"login": "GRACE.hopper@navy.mil", "password": "cobol-rules-1959"}
-    )
+    response = client.post("/accounts/login/", {"login": login, "password": password})
     seen["login"] = response.status_code
     if response.status_code != 302:
         seen["login_page_after"] = response.text[-3000:]
@@ -380,6 +376,12 @@ def _scenario_allauth() -> dict[str, Any]:
     client.post("/accounts/logout/")
     seen["after_logout"] = client.get("/").text
     return seen
+
+
+def _scenario_allauth() -> dict[str, Any]:
+    return _allauth_round_trip(
+        "Grace.Hopper@Navy.MIL", "cobol-rules-1959", "Grace", "Hopper", "GRACE.hopper@navy.mil"
+    )
 
 
 def _scenario_drf() -> dict[str, Any]:
@@ -445,36 +447,9 @@ def _scenario_without_key() -> dict[str, Any]:
 
 
 def _scenario_example_pkg() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    client = Client()
-    seen: dict[str, Any] = {"anonymous": client.get("/").text}
-    client.post(
-        "/accounts/signup/",
-        {
-            "email": "Mae.Jemison@Example.com",
-            "password1": "endeavour-92",
-            "password2": "endeavour-92",
-        },
+    return _allauth_round_trip(
+        "Mae.Jemison@Example.com", "endeavour-92", "Mae", "Jemison", "mae.jemison@example.com"
     )
-    client.post("/accounts/logout/")
-    mae = get_user_model().objects.get()
-    mae.first_name, mae.last_name = "Mae", "Jemison"
-    mae.save()
-    seen["id"] = str(mae.pk)
-    seen["login_page"] = client.get("/accounts/login/").text
-    response = client.post(
-        "/accounts/login/", {"login": "mae.jemison@example.com", "password": "endeavour-92"}
-    )
-    seen["login"] = response.status_code
-    if response.status_code != 302:
-        seen["login_page_after"] = response.text[-3000:]
-    seen["home"] = client.get("/").text
-    seen["email_page"] = client.get("/accounts/email/").text
-    client.post("/accounts/logout/")
-    seen["after_logout"] = client.get("/").text
-    return seen
 
 
 def _scenario_split_settings() -> dict[str, Any]:

@@ -3,10 +3,13 @@ in through the app's own login, verify the token with PyJWT and the key from the
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from tests.helpers import (
     apply_twice,
@@ -24,6 +27,50 @@ pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
 
 
+@contextlib.contextmanager
+def bookclub(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *members: dict[str, str]
+) -> Iterator[tuple[FlaskClient, list[int]]]:
+    """The patched flask-login app on SQLite with `members` (User fields plus `password`):
+    its test client and the members' ids."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bookclub.db'}")
+    with imported(root, "app") as pkg:
+        from app.extensions import db  # type: ignore[import-not-found]
+        from app.models import User  # type: ignore[import-not-found]
+
+        app = pkg.create_app()
+        with app.app_context():
+            db.create_all()
+            users = []
+            for fields in members:
+                user = User(**{k: v for k, v in fields.items() if k != "password"})
+                user.set_password(fields["password"])
+                users.append(user)
+            db.session.add_all(users)
+            db.session.commit()
+            ids = [user.id for user in users]
+        yield app.test_client(), ids
+
+
+@contextlib.contextmanager
+def taskboard(root: Path, tmp_path: Path, email: str) -> Iterator[FlaskClient]:
+    """The patched flask-api app on SQLite with one account (Lin Chen, `email`, "s3cret")."""
+    with imported(root / "src", "taskboard") as pkg:
+        from taskboard.extensions import db  # type: ignore[import-not-found]
+        from taskboard.models import Account  # type: ignore[import-not-found]
+
+        app = pkg.create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tb.db'}"}
+        )
+        with app.app_context():
+            db.create_all()
+            lin = Account(email=email, full_name="Lin Chen")
+            lin.set_password("s3cret")
+            db.session.add(lin)
+            db.session.commit()
+        yield app.test_client()
+
+
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     root = copy_fixture("flask-login", tmp_path)
     before = tree_digest(root)
@@ -36,25 +83,14 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
 def test_flask_login(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_fixture("flask-login", tmp_path)
     apply_twice(root, "--api-key", "pk_test_bookclub")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bookclub.db'}")
-    with imported(root, "app") as pkg:
-        from app.extensions import db  # type: ignore[import-not-found]
-        from app.models import User  # type: ignore[import-not-found]
-
-        app = pkg.create_app()
-        with app.app_context():
-            db.create_all()
-            ada = User(
-                username="ada", email="Ada.Lovelace@Example.COM", display_name="Ada Lovelace"
-            )
-            ada.set_password("analytical-engine")
-            bob = User(username="bob", email="bob@example.com")
-            bob.set_password("hunter22")
-            db.session.add_all([ada, bob])
-            db.session.commit()
-            ada_id = ada.id
-        client = app.test_client()
-
+    ada = {
+        "username": "ada",
+        "email": "Ada.Lovelace@Example.COM",
+        "display_name": "Ada Lovelace",
+        "password": "analytical-engine",
+    }
+    bob = {"username": "bob", "email": "bob@example.com", "password": "hunter22"}
+    with bookclub(root, tmp_path, monkeypatch, ada, bob) as (client, (ada_id, _)):
         anonymous = client.get("/").text
         assert WIDGET in anonymous and 'data-api-key="pk_test_bookclub"' in anonymous
         assert token_in(anonymous) is None
@@ -174,21 +210,7 @@ def test_flask_noemail_asks_then_uses_the_answer(tmp_path: Path, signing_key: st
 def test_flask_api_spa(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("flask-api", tmp_path)
     apply_twice(root, "--api-key", "pk_taskboard")
-    with imported(root / "src", "taskboard") as taskboard:
-        from taskboard.extensions import db  # type: ignore[import-not-found]
-        from taskboard.models import Account  # type: ignore[import-not-found]
-
-        app = taskboard.create_app(
-            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tb.db'}"}
-        )
-        with app.app_context():
-            db.create_all()
-            lin = Account(email="Lin.Chen@Example.org", full_name="Lin Chen")
-            lin.set_password("s3cret")
-            db.session.add(lin)
-            db.session.commit()
-        client = app.test_client()
-
+    with taskboard(root, tmp_path, "Lin.Chen@Example.org") as client:
         with client.get("/") as response:  # static files: close what send_file opened
             shell = response.text
         assert WIDGET in shell and "/assets/js/bestchatbot-identity.js" in shell
@@ -229,19 +251,8 @@ def test_flask_login_without_the_key(
     """BESTCHATBOT_SIGNING_KEY unset: signed-in pages render as for a guest, one logged error."""
     root = copy_fixture("flask-login", tmp_path)
     apply_twice(root, "--api-key", "pk_test_bookclub")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bookclub.db'}")
-    with imported(root, "app") as pkg:
-        from app.extensions import db  # type: ignore[import-not-found]
-        from app.models import User  # type: ignore[import-not-found]
-
-        app = pkg.create_app()
-        with app.app_context():
-            db.create_all()
-            ada = User(username="ada", email="ada@example.com")
-            ada.set_password("analytical-engine")
-            db.session.add(ada)
-            db.session.commit()
-        client = app.test_client()
+    ada = {"username": "ada", "email": "ada@example.com", "password": "analytical-engine"}
+    with bookclub(root, tmp_path, monkeypatch, ada) as (client, _):
         client.post(
             "/auth/login", data={"email": "ada@example.com", "password": "analytical-engine"}
         )
@@ -258,21 +269,7 @@ def test_flask_api_without_the_key(
     """The endpoint answers 503 {"token": null} to a signed-in user; anonymous ones still 401."""
     root = copy_fixture("flask-api", tmp_path)
     apply_twice(root, "--api-key", "pk_taskboard")
-    with imported(root / "src", "taskboard") as taskboard:
-        from taskboard.extensions import db  # type: ignore[import-not-found]
-        from taskboard.models import Account  # type: ignore[import-not-found]
-
-        app = taskboard.create_app(
-            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tb.db'}"}
-        )
-        with app.app_context():
-            db.create_all()
-            lin = Account(email="lin@example.org", full_name="Lin Chen")
-            lin.set_password("s3cret")
-            db.session.add(lin)
-            db.session.commit()
-        client = app.test_client()
-
+    with taskboard(root, tmp_path, "lin@example.org") as client:
         anonymous = client.get("/api/widget-token")
         assert (anonymous.status_code, anonymous.json) == (401, {"token": None})
         assert anonymous.headers["Cache-Control"] == "no-store"
