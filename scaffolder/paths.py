@@ -5,15 +5,12 @@ from __future__ import annotations
 import re
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing|examples?|docs)/|(^|/)(test_[^/]*|conftest)\.py$")
-# Django projects also keep apps' `tests.py` and data `fixtures/` beside the code.
-_DJANGO_TEST_PATH = re.compile(
-    r"(^|/)(tests?|testing|examples?|docs|fixtures)/|(^|/)(test_[^/]*|conftest|tests?)\.py$"
-)
 
 
-def is_test_path(path: str, *, django: bool = False) -> bool:
-    """A file of the test suite, the examples or the docs: apps built there are not the app."""
-    return bool((_DJANGO_TEST_PATH if django else _TEST_PATH).search(path))
+def is_test_path(path: str) -> bool:
+    """A file of the test suite, the examples or the docs: apps built there are not the app
+    (a stack adds its own conventions in its finders: Django's `tests.py`, `fixtures/`)."""
+    return bool(_TEST_PATH.search(path))
 
 
 def common_prefix(prefixes: list[str]) -> str | None:

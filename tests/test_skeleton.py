@@ -156,7 +156,9 @@ def test_identity_script_is_written_once() -> None:
     ],
 )
 def test_is_test_path(path: str, django: bool, expected: bool) -> None:
-    assert is_test_path(path, django=django) is expected
+    from scaffolder.stacks.django import discover
+
+    assert (discover.is_test_path if django else is_test_path)(path) is expected
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,12 @@ from scaffolder.stacks.django.settings import Settings, load, resolve_module
 _KIND_ORDER = {"manage.py": 0, "wsgi.py": 1, "asgi.py": 2}
 
 
+# Django projects also keep apps' `tests.py` and data `fixtures/` beside the code.
+_DJANGO_TESTS = re.compile(r"(^|/)fixtures/|(^|/)tests?\.py$")
+
+
 def is_test_path(path: str) -> bool:
-    return paths.is_test_path(path, django=True)
+    return paths.is_test_path(path) or bool(_DJANGO_TESTS.search(path))
 
 
 def own_code(path: str, root: str, packages: list[str]) -> bool:
