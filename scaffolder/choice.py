@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TypeVar, cast
 
 from scaffolder.errors import UsageError
-from scaffolder.model import Delivery, Inspection, Question
+from scaffolder.model import Delivery, Draft, Question
 
 T = TypeVar("T")
 
@@ -15,7 +15,7 @@ T = TypeVar("T")
 def pick(
     candidates: Sequence[T],
     answer: str | None,
-    insp: Inspection,
+    insp: Draft,
     *,
     question: str,
     text: str,

@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -19,7 +19,7 @@ import click
 from scaffolder import __version__
 from scaffolder.errors import Interrupted, Refused, ScaffoldError
 from scaffolder.exitcodes import ExitCode, describe
-from scaffolder.model import Answers
+from scaffolder.model import Answers, Question
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -301,7 +301,7 @@ def _announce(line: str) -> None:
     _echo(line, err=True)
 
 
-def _prompt(answers: Answers, questions: list[Any]) -> Answers:
+def _prompt(answers: Answers, questions: Sequence[Question]) -> Answers:
     from scaffolder.render import question_text
 
     given: dict[str, str] = {}

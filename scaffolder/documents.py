@@ -30,7 +30,7 @@ SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 _URN = re.compile(r"urn:bcb-scaffold:(?P<kind>[a-z]+)@(?P<major>\d+)")
 
 
-def inspect_document(inspection: Inspection) -> dict[str, Any]:
+def inspect_document(inspection: Inspection[object]) -> dict[str, Any]:
     document = inspection.to_json()
     document["hint"] = None
     if not inspection.supported:

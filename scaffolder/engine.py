@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ _OTHER_STACKS = (
 @dataclass
 class Result:
     project: Project
-    inspection: Inspection
+    inspection: Inspection[object]
     plan: Plan
 
 
@@ -44,7 +45,7 @@ def open_project(root: Path) -> Project:
     return Project(root)
 
 
-def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection]:
+def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection[object]]:
     project = open_project(root)
     answers = answer_rules.validate(answers, project.root)
     detections = [d for s in triage(project) if (d := s.detect(project)) is not None]
@@ -55,10 +56,7 @@ def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection]:
         inspection = _owner(project, detections, answers) or _ambiguous(project, detections)
     else:
         inspection = _unsupported(project)
-    inspection.answers = answers
-    seen = {(n.file, n.message) for n in inspection.notes}
-    inspection.notes.extend(n for n in project.notes if (n.file, n.message) not in seen)
-    return project, inspection
+    return project, dataclasses.replace(inspection, answers=answers).with_notes(project.notes)
 
 
 def plan(root: Path, answers: Answers) -> Result:
@@ -134,7 +132,7 @@ def _blocked(notes: list[Note]) -> BadInput:
     )
 
 
-def unsupported_message(inspection: Inspection) -> str:
+def unsupported_message(inspection: Inspection[object]) -> str:
     names = ", ".join(sorted(manifests()))
     found = inspection.stack.evidence[0].why if inspection.stack.evidence else "no web framework"
     import shlex
@@ -159,12 +157,14 @@ def _choose(detections: list[Detection], answers: Answers) -> Detection | None:
     return top[0] if len(top) == 1 else None
 
 
-def _owner(project: Project, detections: list[Detection], answers: Answers) -> Inspection | None:
+def _owner(
+    project: Project, detections: list[Detection], answers: Answers
+) -> Inspection[object] | None:
     """Of frameworks detected alike (a Next.js app and a small API server beside it), the one
     that serves pages and owns sign-in, when it is the only one: the widget goes there, with a
     note naming the others. None when two real candidates remain (the `framework` question)."""
     best = max(d.rank[0] for d in detections)
-    inspected: list[tuple[Detection, Inspection | None]] = []
+    inspected: list[tuple[Detection, Inspection[object] | None]] = []
     for d in (d for d in detections if d.rank[0] == best):
         try:
             inspected.append((d, load(d.stack).inspect(project, d, answers)))
@@ -177,13 +177,14 @@ def _owner(project: Project, detections: list[Detection], answers: Answers) -> I
     if inspection is None:
         return None
     names = {m.id: m.name for m in manifests().values()}
+    others: list[Note] = []
     for d, _ in inspected:
         if d is not chosen:
             # Where the app is built rather than the manifest declaring the package.
             markers = {marker for marker, _, _ in _OTHER_STACKS}
             built = [e for e in d.evidence if e.file.rsplit("/", 1)[-1] not in markers]
             at = next(iter(built or d.evidence), None)
-            inspection.notes.append(
+            others.append(
                 Note(
                     f"{names.get(d.stack, d.stack)} is used here too"
                     + (f" ({at.location()})" if at else "")
@@ -194,10 +195,10 @@ def _owner(project: Project, detections: list[Detection], answers: Answers) -> I
                     at.line if at else None,
                 )
             )
-    return inspection
+    return inspection.with_notes(others)
 
 
-def _serves_signed_in_pages(inspection: Inspection) -> bool:
+def _serves_signed_in_pages(inspection: Inspection[object]) -> bool:
     return (
         inspection.supported
         and inspection.stack.rendering in ("server-rendered", "spa")
@@ -205,7 +206,7 @@ def _serves_signed_in_pages(inspection: Inspection) -> bool:
     )
 
 
-def _ambiguous(project: Project, detections: list[Detection]) -> Inspection:
+def _ambiguous(project: Project, detections: list[Detection]) -> Inspection[object]:
     best = max(d.rank[0] for d in detections)
     top = sorted(d.stack for d in detections if d.rank[0] == best)
     return Inspection(
@@ -213,17 +214,17 @@ def _ambiguous(project: Project, detections: list[Detection]) -> Inspection:
         stack=StackReport(
             confidence="low", evidence=tuple(e for d in detections for e in d.evidence)
         ),
-        questions=[
+        questions=(
             Question(
                 "framework",
                 f"Several frameworks are used here ({', '.join(top)}): which app gets the widget?",
                 tuple(top),
-            )
-        ],
+            ),
+        ),
     )
 
 
-def _unsupported(project: Project) -> Inspection:
+def _unsupported(project: Project) -> Inspection[object]:
     evidence = tuple(
         Evidence(path, 1, why)
         for marker, _lang, why in _OTHER_STACKS

@@ -29,6 +29,7 @@ from scaffolder.model import (
     AuthReport,
     Confidence,
     Delivery,
+    Draft,
     Evidence,
     Finding,
     Inspection,
@@ -37,12 +38,12 @@ from scaffolder.model import (
     Rendering,
     StackReport,
     UserExpr,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.paths import common_prefix, is_test_path
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
-from scaffolder.python.models import UserFields
 from scaffolder.registry import Detection, Stack
 from scaffolder.steps import Step, run
 
@@ -161,7 +162,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         detection: Detection,
         candidate: CandT,
         answers: Answers,
-        insp: Inspection,
+        insp: Draft,
     ) -> CandT | None:
         """The chosen app as the answers configure it, for a choice its files leave open beyond
         the app itself (Django's settings module): by default the candidate. None when that
@@ -173,7 +174,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         """Everything planning or reporting needs about the chosen app (frozen)."""
 
     def settle_facts(
-        self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
+        self, project: Project, facts: FactsT, answers: Answers, insp: Draft
     ) -> FactsT:
         """The facts with what the answers settle before the stack report, asking what they
         leave open (Next.js's root layouts to mount in, which its report lists): by default
@@ -337,7 +338,11 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
 
     @abstractmethod
     def steps(
-        self, project: Project, inspection: Inspection, facts: FactsT, choices: Choices[AuthT]
+        self,
+        project: Project,
+        inspection: Inspection[object],
+        facts: FactsT,
+        choices: Choices[AuthT],
     ) -> list[Step]:
         """The plan: a short list of `scaffolder.steps` bound to this stack's content."""
 
@@ -350,8 +355,10 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             return None
         return Found(self.id, confidence, self.detection_evidence(found), tuple(found))
 
-    def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
-        insp = Inspection(root=project.root)
+    def inspect(
+        self, project: Project, detection: Detection, answers: Answers
+    ) -> Inspection[Settled[FactsT, AuthT]]:
+        insp = Draft(root=project.root)
         found = self._candidates(project, detection)
         candidate = self._choose(found, answers, insp)
         if candidate is None:
@@ -360,10 +367,10 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
                 insp.stack = StackReport(language=self.language, framework=None, confidence="low")
             else:
                 insp.stack = self.undecided_report()
-            return insp
+            return insp.freeze()
         configured = self.configure(project, detection, candidate, answers, insp)
         if configured is None:
-            return insp
+            return insp.freeze()
         facts = self.settle_facts(project, self.facts(project, configured), answers, insp)
         insp.stack = self.stack_report(project, facts)
         auth = self._auth(project, facts, answers, insp)
@@ -396,10 +403,9 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
                 tuple(layouts),
                 self.mounts(facts),
             )
-        insp.facts = Settled(facts, choices)
-        return insp
+        return insp.freeze(Settled(facts, choices))
 
-    def plan(self, project: Project, inspection: Inspection, builder: PlanBuilder) -> None:
+    def plan(self, project: Project, inspection: Inspection[object], builder: PlanBuilder) -> None:
         settled = inspection.facts
         if not isinstance(settled, Settled) or settled.choices is None:
             raise TypeError(f"{self.id}: planning an inspection that did not settle")
@@ -415,7 +421,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
                 return kept
         return self.candidates(project)
 
-    def _choose(self, found: list[CandT], answers: Answers, insp: Inspection) -> CandT | None:
+    def _choose(self, found: list[CandT], answers: Answers, insp: Draft) -> CandT | None:
         return choice.pick(
             found if answers.app else self.preferred_candidates(found),
             self.app_answer(answers.app) if answers.app else None,
@@ -428,7 +434,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         )
 
     def pick_auth(
-        self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
+        self, project: Project, facts: FactsT, answers: Answers, insp: Draft
     ) -> AuthT | None:
         """The library `--auth` names, or the only one preferred; None with the `auth`
         question and the undecided report when that takes one. A stack whose answers pick
@@ -450,7 +456,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         return chosen
 
     def _auth(
-        self, project: Project, facts: FactsT, answers: Answers, insp: Inspection
+        self, project: Project, facts: FactsT, answers: Answers, insp: Draft
     ) -> tuple[AuthT, UserExpr | None, UserExpr | None, UserExpr | None] | None:
         chosen = self.pick_auth(project, facts, answers, insp)
         if chosen is None:
@@ -484,7 +490,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         auth: AuthT | None,
         delivery: Delivery,
         answers: Answers,
-        insp: Inspection,
+        insp: Draft,
     ) -> list[Layout]:
         """`settle_widget` for the chosen library (None while its question is open): by
         default the same for any. FastAPI overrides this: its SPA's bearer token, a question
@@ -497,7 +503,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         facts: FactsT,
         delivery: Delivery,
         answers: Answers,
-        insp: Inspection,
+        insp: Draft,
     ) -> list[Layout]:
         """Report the widget (found, or where it goes) and ask what placing it needs; the
         layouts as settled. A stack that tags each of several views rather than one layout
@@ -525,7 +531,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         return layouts
 
     def _layouts(
-        self, facts: FactsT, layouts: list[Layout], answers: Answers, insp: Inspection
+        self, facts: FactsT, layouts: list[Layout], answers: Answers, insp: Draft
     ) -> list[Layout]:
         """The layout `--layout` names, the detected ones, or a lone full page; a question when
         there is none or several are used alike."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 Confidence = Literal["high", "medium", "low"]
 Rendering = Literal["server-rendered", "spa", "api"]
@@ -59,6 +60,19 @@ class UserExpr:
 
     def to_json(self) -> dict[str, Any]:
         return {"expr": self.expr, "file": self.file, "line": self.line, "why": self.why}
+
+
+@dataclass(frozen=True)
+class UserFields:
+    """The signed-in user's fields as a stack's detection reads them: an expression for each
+    claim (None where the project has no such value), how sure detection is of the email, and
+    the imports the email's expression needs (allauth's `EmailAddress`, say)."""
+
+    email: UserExpr | None
+    name: UserExpr | None
+    user_id: UserExpr | None
+    confidence: Confidence
+    imports: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,7 +206,7 @@ def _shared_fields() -> tuple[dataclasses.Field[Any], ...]:
 _SHARED = frozenset(f.name for f in _shared_fields())
 
 
-@dataclass
+@dataclass(frozen=True)
 class StackReport:
     language: str | None = None
     framework: str | None = None
@@ -212,7 +226,7 @@ class StackReport:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuthReport:
     library: str | None = None
     email: UserExpr | None = None
@@ -235,7 +249,7 @@ class AuthReport:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class WidgetReport:
     """Where the widget tag loads (`present`) or where it should be added."""
 
@@ -255,9 +269,14 @@ class WidgetReport:
         }
 
 
+FactsT_co = TypeVar("FactsT_co", covariant=True)
+FactsT = TypeVar("FactsT")
+
+
 @dataclass
-class Inspection:
-    """The phase-1 report. `facts` is the stack's private detail for planning; never serialized."""
+class Draft:
+    """The report while a stack's inspection builds it: its hooks set the reports and add
+    findings, questions and notes; `freeze` ends inspection with the stack's facts."""
 
     root: Path
     stack: StackReport = field(default_factory=StackReport)
@@ -268,8 +287,49 @@ class Inspection:
     questions: list[Question] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     supported: bool = True
+
+    def freeze(self, facts: FactsT | None = None) -> Inspection[FactsT]:
+        return Inspection(
+            self.root,
+            self.stack,
+            self.auth,
+            self.widget,
+            self.delivery,
+            tuple(self.findings),
+            tuple(self.questions),
+            tuple(self.notes),
+            self.supported,
+            facts=facts,
+        )
+
+
+@dataclass(frozen=True)
+class Inspection(Generic[FactsT_co]):
+    """The phase-1 report, frozen once inspection ends. `facts` is the stack's own detail for
+    planning (a hooked stack's `Settled`), never serialized; outside the stack it is opaque
+    (`Inspection[object]`) and the stack narrows it with a checked `isinstance`."""
+
+    root: Path
+    stack: StackReport = field(default_factory=StackReport)
+    auth: AuthReport = field(default_factory=AuthReport)
+    widget: WidgetReport = field(default_factory=WidgetReport)
+    delivery: Delivery | None = None
+    findings: tuple[Finding, ...] = ()
+    questions: tuple[Question, ...] = ()
+    notes: tuple[Note, ...] = ()
+    supported: bool = True
     answers: Answers = field(default_factory=Answers)
-    facts: Any = None
+    facts: FactsT_co | None = None
+
+    def with_notes(self, notes: Iterable[Note]) -> Inspection[FactsT_co]:
+        """This report with `notes` added, each (file, message) once."""
+        seen = {(n.file, n.message) for n in self.notes}
+        extra = []
+        for note in notes:
+            if (note.file, note.message) not in seen:
+                seen.add((note.file, note.message))
+                extra.append(note)
+        return dataclasses.replace(self, notes=(*self.notes, *extra)) if extra else self
 
     def to_json(self) -> dict[str, Any]:
         from scaffolder import __version__

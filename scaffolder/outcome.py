@@ -27,7 +27,7 @@ class Outcome:
     planned (nothing written) | patch-written | applied."""
 
     status: Status
-    inspection: Inspection
+    inspection: Inspection[object]
     plan: Plan
     changed: tuple[str, ...] = ()
     """The files written (status applied only)."""
@@ -64,7 +64,7 @@ class Outcome:
         return ExitCode.QUESTIONS if self.status == "questions" else ExitCode.OK
 
 
-def settled(inspection: Inspection, plan: Plan) -> Outcome | None:
+def settled(inspection: Inspection[object], plan: Plan) -> Outcome | None:
     """The outcome when there is nothing to write (questions left, or nothing to do); None
     when the plan has edits."""
     if inspection.questions:
@@ -74,7 +74,7 @@ def settled(inspection: Inspection, plan: Plan) -> Outcome | None:
     return None
 
 
-def planned(inspection: Inspection, plan: Plan, patch_file: Path | None = None) -> Outcome:
+def planned(inspection: Inspection[object], plan: Plan, patch_file: Path | None = None) -> Outcome:
     """A dry run; with `patch_file`, the plan's diff written there as a `git apply`-able patch."""
     if patch_file is None:
         return Outcome("planned", inspection, plan)
@@ -82,7 +82,7 @@ def planned(inspection: Inspection, plan: Plan, patch_file: Path | None = None) 
     return Outcome("patch-written", inspection, plan, patch_file=str(patch_file))
 
 
-def applied(inspection: Inspection, plan: Plan, *, allow_dirty: bool) -> Outcome:
+def applied(inspection: Inspection[object], plan: Plan, *, allow_dirty: bool) -> Outcome:
     """The plan written, all or nothing (see `writer.write_plan`)."""
     from scaffolder.writer import write_plan
 

@@ -205,7 +205,7 @@ RULES: tuple[_Rule, ...] = (
 
 @dataclass
 class PromptResult:
-    inspection: Inspection
+    inspection: Inspection[object]
     hints: list[Finding]
     jwt_library: str | None
     text: str
@@ -300,7 +300,7 @@ def page_hints(project: Project) -> list[Finding]:
 
 
 def render(
-    insp: Inspection, hints: list[Finding], language: str | None, jwt_library: str | None
+    insp: Inspection[object], hints: list[Finding], language: str | None, jwt_library: str | None
 ) -> str:
     from scaffolder.registry import stacks
     from scaffolder.templating import render as render_template
@@ -383,7 +383,7 @@ def _expr(value: UserExpr | None) -> str:
     return f"`{value.expr}`" + (f" ({value.file}:{value.line})" if value.file else "")
 
 
-def _widget_line(insp: Inspection, hints: list[Finding]) -> str:
+def _widget_line(insp: Inspection[object], hints: list[Finding]) -> str:
     w = insp.widget
     if w.present:
         state = "already has" if w.has_user_token else "has no"
@@ -403,7 +403,7 @@ def _widget_line(insp: Inspection, hints: list[Finding]) -> str:
     return "not found in this project's templates: find where pages are rendered"
 
 
-def _unsupported_questions(insp: Inspection, hints: list[Finding]) -> list[str]:
+def _unsupported_questions(insp: Inspection[object], hints: list[Finding]) -> list[str]:
     """What an assistant must ask when bcb-scaffold only has leads, not answers."""
     kinds = {h.kind for h in hints}
     asks = []

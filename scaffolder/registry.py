@@ -64,11 +64,13 @@ class Stack(ABC):
         """Cheap check: is this framework used here? None when it is not."""
 
     @abstractmethod
-    def inspect(self, project: Project, detection: Detection, answers: Answers) -> Inspection:
+    def inspect(
+        self, project: Project, detection: Detection, answers: Answers
+    ) -> Inspection[object]:
         """The phase-1 report; questions for whatever cannot be settled."""
 
     @abstractmethod
-    def plan(self, project: Project, inspection: Inspection, builder: PlanBuilder) -> None:
+    def plan(self, project: Project, inspection: Inspection[object], builder: PlanBuilder) -> None:
         """Add the edits for an inspection without open questions to `builder`."""
 
 

@@ -31,7 +31,7 @@ def _expr(label: str, value: UserExpr | None) -> str:
     return f"     {label:<8} {value.expr}{where}"
 
 
-def inspection_text(insp: Inspection) -> str:
+def inspection_text(insp: Inspection[object]) -> str:
     lines = [click.style(f"bcb-scaffold inspect: {insp.root}", bold=True), ""]
     s = insp.stack
     lines.append(click.style("1. Stack", bold=True))

@@ -8,11 +8,11 @@ import pytest
 
 from scaffolder import choice
 from scaffolder.errors import UsageError
-from scaffolder.model import Inspection
+from scaffolder.model import Draft
 
 
-def pick(candidates: list[str], answer: str | None) -> tuple[str | None, Inspection]:
-    insp = Inspection(root=Path("."))
+def pick(candidates: list[str], answer: str | None) -> tuple[str | None, Draft]:
+    insp = Draft(root=Path("."))
     found = choice.pick(
         candidates,
         answer,

@@ -223,7 +223,7 @@ def test_several_settings_modules_without_a_pointer_ask(tmp_path: Path) -> None:
     question = next(q for q in insp.questions if q.id == "settings")
     assert question.flag == "--settings"
     assert question.choices == ("site_conf.settings", "site_conf.settings_staging")
-    assert inspect(tmp_path, api_key="pk", settings="site_conf.settings_staging").questions == []
+    assert inspect(tmp_path, api_key="pk", settings="site_conf.settings_staging").questions == ()
     with pytest.raises(UsageError, match=r"--settings nowhere\.settings"):
         inspect(tmp_path, settings="nowhere.settings")
 
@@ -249,7 +249,7 @@ def _split_settings_site(root: Path, production: str) -> None:
 def test_split_settings_leaves_of_one_base_are_not_rivals(tmp_path: Path) -> None:
     _split_settings_site(tmp_path, 'DEBUG = False\nINSTALLED_APPS += ["anymail"]\n')
     insp = inspect(tmp_path, api_key="pk")
-    assert insp.questions == []
+    assert insp.questions == ()
     assert [f.value for f in insp.findings if f.kind == "settings"] == [
         "site_conf.settings.local",
         "site_conf.settings.production",
@@ -692,7 +692,7 @@ def test_project_package_named_example_is_the_project(tmp_path: Path) -> None:
     assert insp.stack.rendering == "server-rendered"
     assert insp.widget.file == "example/templates/allauth/layouts/base.html"
     assert insp.delivery == "script-attribute"
-    assert insp.questions == []
+    assert insp.questions == ()
     layout = edit(plan(root, api_key="pk"), "example/templates/allauth/layouts/base.html")
     assert "data-user-token" in layout.split("</body>")[0]
 
@@ -724,7 +724,7 @@ def test_admin_overrides_are_no_layout(tmp_path: Path) -> None:
     insp = inspect(root)
     assert (insp.stack.rendering, insp.delivery) == ("api", "token-endpoint")
     assert insp.widget is None or insp.widget.file is None
-    assert insp.questions == []
+    assert insp.questions == ()
     edits = {e.path for e in plan(root).plan.edits}
     assert "inventory/urls.py" in edits
     assert not any(p.startswith("templates/") for p in edits)
@@ -774,7 +774,7 @@ def test_settings_package_without_a_pointer_and_apps_dir_templates(tmp_path: Pat
     DIRS is `os.path.join(APPS_DIR, "templates")`."""
     root = copy_fixture("django-split-settings", tmp_path)
     insp = inspect(root, api_key="pk")
-    assert insp.questions == []
+    assert insp.questions == ()
     assert insp.stack.rendering == "server-rendered"
     assert insp.widget.file == "ledger/templates/base.html"
     settings = [f.value for f in insp.findings if f.kind == "settings"]

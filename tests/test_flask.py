@@ -227,7 +227,7 @@ def test_existing_widget_tag_gets_the_attribute_only(tmp_path: Path) -> None:
     tag = '<script async src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="k">'
     base.write_text(base.read_text().replace("</body>", tag + "</script>\n  </body>"))
     insp = inspect(root)
-    assert insp.widget.present and insp.widget.line == 24 and insp.questions == []
+    assert insp.widget.present and insp.widget.line == 24 and insp.questions == ()
     result = engine.plan(root, Answers())
     after = next(e.after for e in result.plan.edits if e.path.endswith("base.html"))
     assert (
@@ -308,7 +308,7 @@ def test_a_lone_full_page_template_is_the_layout(tmp_path: Path) -> None:
     }
     root = project(tmp_path, files)
     insp = inspect(root, api_key="pk")
-    assert (insp.widget.file, insp.questions) == ("templates/index.html", [])
+    assert (insp.widget.file, insp.questions) == ("templates/index.html", ())
     project(tmp_path, {"templates/about.html": "<html><body>About</body></html>\n"})
     insp = inspect(root, api_key="pk")
     assert [q.id for q in insp.questions] == ["layout"]
@@ -377,7 +377,7 @@ def test_own_login_user_is_session_auth_not_flask_login(tmp_path: Path) -> None:
     code = HAND_ROLLED.format(import_line="import flask_login_compat  # noqa")
     files = {"app.py": code, "templates/base.html": BASE, "templates/x.html": PAGE}
     insp = inspect(project(tmp_path, files), api_key="pk_test", email_expr='g.account["email"]')
-    assert insp.auth.library == "flask-session" and insp.questions == []
+    assert insp.auth.library == "flask-session" and insp.questions == ()
     assert insp.facts.choices.auth.anonymous == 'g.get("account") is None'
     assert [e.why for e in insp.auth.evidence][:2] == [
         'session["account"] set at sign-in',
@@ -390,7 +390,7 @@ def test_flask_logins_login_user_is_flask_login(tmp_path: Path) -> None:
     code = code.format(import_line="from flask_login import LoginManager, login_user")
     files = {"app.py": code, "templates/base.html": BASE, "templates/x.html": PAGE}
     insp = inspect(project(tmp_path, files), api_key="pk_test", email_expr="current_user.email")
-    assert insp.auth.library == "flask-login" and insp.questions == []
+    assert insp.auth.library == "flask-login" and insp.questions == ()
 
 
 THEMED = """\
@@ -454,7 +454,7 @@ def test_a_choice_loader_puts_the_theme_before_the_app_templates(tmp_path: Path)
 
 def test_flask_user_is_flask_login_underneath(tmp_path: Path) -> None:
     insp = inspect(copy_fixture("flask-user", tmp_path), api_key="pk_test")
-    assert insp.auth.library == "flask-login" and insp.questions == []
+    assert insp.auth.library == "flask-login" and insp.questions == ()
     assert insp.auth.email is not None and insp.auth.email.expr == "current_user.email"
     assert "Flask-User UserManager (Flask-Login underneath)" in [e.why for e in insp.auth.evidence]
 

@@ -124,7 +124,7 @@ def test_monorepo_asks_which_app(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"no Next\.js app there; found apps/admin, apps/web"):
         plan(root, app="apps/docs")
     for spelled in ("apps/web/package.json", "apps/web/"):
-        assert plan(root, app=spelled, api_key="pk").inspection.questions == [], spelled
+        assert plan(root, app=spelled, api_key="pk").inspection.questions == (), spelled
 
 
 def test_framework_answer_without_an_app_is_unsupported(tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_locale_layout_under_an_html_less_root_layout(tmp_path: Path) -> None:
     )
     root = make(tmp_path, files)
     result = plan(root, api_key="pk")
-    assert result.inspection.questions == []
+    assert result.inspection.questions == ()
     assert "<BestChatBotIdentity />" in edit(result, "app/[locale]/layout.tsx")
 
 

@@ -30,7 +30,7 @@ def _plan(*commands: Command) -> Plan:
 
 def test_nothing_to_write_is_settled_before_any_edit(tmp_path: Path) -> None:
     question = Question("email_expr", "Which expression?", "--email-expr")
-    asked = outcome.settled(Inspection(tmp_path, questions=[question]), _plan())
+    asked = outcome.settled(Inspection(tmp_path, questions=(question,)), _plan())
     assert asked is not None and asked.status == "questions"
     assert asked.exit_code is ExitCode.QUESTIONS and asked.reminder is None
     done = outcome.settled(Inspection(tmp_path), Plan())

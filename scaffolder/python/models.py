@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from scaffolder.model import Confidence, UserExpr
+from scaffolder.model import Confidence, UserExpr, UserFields
 from scaffolder.python.source import PyModule, PythonIndex
 
 EMAIL_ATTRS = ("email", "email_address", "primary_email", "user_email", "contact_email", "mail")
@@ -114,14 +114,6 @@ def attributes(index: PythonIndex, cls: ModelClass, depth: int = 0) -> dict[str,
             )
             found[stmt.name] = Attribute(stmt.name, cls.path, stmt.lineno, is_method=not is_prop)
     return found
-
-
-@dataclass(frozen=True)
-class UserFields:
-    email: UserExpr | None
-    name: UserExpr | None
-    user_id: UserExpr | None
-    confidence: Confidence
 
 
 def pick_fields(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from scaffolder.markup import Layout, Tag, Template, widget_tags
-from scaffolder.model import Evidence, Finding, Rendering
+from scaffolder.model import Evidence, Finding, Rendering, UserFields
 from scaffolder.project import Project
 from scaffolder.python.source import PythonIndex
 from scaffolder.stacks.django.discover import (
@@ -24,7 +24,7 @@ from scaffolder.stacks.django.discover import (
 from scaffolder.stacks.django.routes import Include, UrlConf, analyse
 from scaffolder.stacks.django.settings import ProjPath, Settings, resolve_module
 from scaffolder.stacks.django.templates import Backend, layouts, pages
-from scaffolder.stacks.django.users import UserFields, UserModel, pick_fields
+from scaffolder.stacks.django.users import UserModel, pick_fields
 from scaffolder.steps import SCRIPT
 
 CACHE_MIDDLEWARE = (

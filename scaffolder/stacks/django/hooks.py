@@ -20,6 +20,7 @@ from scaffolder.model import (
     Answers,
     Confidence,
     Delivery,
+    Draft,
     Evidence,
     Finding,
     Inspection,
@@ -27,11 +28,11 @@ from scaffolder.model import (
     Question,
     Rendering,
     StackReport,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.project import Project
 from scaffolder.python.deps import manifest_root
-from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import Detection, register
@@ -105,7 +106,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         detection: Detection,
         candidate: d.DjangoApp,
         answers: Answers,
-        insp: Inspection,
+        insp: Draft,
     ) -> d.DjangoApp | None:
         """The settings modules the project runs with (the `settings` question when several
         rival ones, or none, are found), and the template `--layout` names."""
@@ -194,8 +195,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         return auth.library
 
     def user_fields(self, auth: d.DjangoAuth) -> UserFields:
-        f = auth.fields
-        return UserFields(f.email, f.name, f.user_id, f.confidence)
+        return auth.fields
 
     def user_names(self, auth: d.DjangoAuth) -> frozenset[str]:
         return frozenset({"user"})
@@ -302,7 +302,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         facts: d.DjangoFacts,
         delivery: Delivery,
         answers: Answers,
-        insp: Inspection,
+        insp: Draft,
     ) -> list[Layout]:
         """The base template is settled first (`--layout` is checked, and its questions asked,
         even when a tag is already there); the API key is asked whenever a tag is added."""
@@ -339,7 +339,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
     def steps(
         self,
         project: Project,
-        inspection: Inspection,
+        inspection: Inspection[object],
         facts: d.DjangoFacts,
         choices: Choices[d.DjangoAuth],
     ) -> list[Step]:
@@ -367,7 +367,7 @@ def _evidence(candidate: d.DjangoApp) -> list[Evidence]:
 
 
 def _choose_settings(
-    index: PythonIndex, proj: DjangoProject, answers: Answers, insp: Inspection
+    index: PythonIndex, proj: DjangoProject, answers: Answers, insp: Draft
 ) -> list[Settings]:
     """Every settings module the project runs with, the one manage.py names first."""
     wanted = SETTINGS.of(answers)
@@ -461,7 +461,7 @@ def _settle_layout(
     layouts: list[Layout],
     delivery: Delivery,
     answers: Answers,
-    insp: Inspection,
+    insp: Draft,
 ) -> list[Layout]:
     """The layout `--layout` names, or the detected ones; a question when there is none, it
     extends an installed package's template without a block we know, or several tie."""

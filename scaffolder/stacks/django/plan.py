@@ -60,7 +60,9 @@ _EXTENDS_LINE = re.compile(r"^.*\{%-?\s*extends\s[^%]*%\}.*$", re.MULTILINE)
 Chosen = Choices[DjangoAuth]
 
 
-def steps(project: Project, insp: Inspection, facts: DjangoFacts, choices: Chosen) -> list[Step]:
+def steps(
+    project: Project, insp: Inspection[object], facts: DjangoFacts, choices: Chosen
+) -> list[Step]:
     """The token module; then the route and the browser side (the single-page app's shell,
     the base template behind a page cache, or a next step for a frontend elsewhere), or the
     context processor and the tag in the base template; PyJWT and the CSP warnings."""
@@ -181,7 +183,7 @@ def _token_module(
         local_type_imports=[(user_module, user_class)] if own_user else [],
         email=choices.email.expr,
         name=choices.name.expr if choices.name else None,
-        user_id=user_id.expr,
+        user_id=user_id.expr if user_id else None,
         user_class=user_class,
         view=view,
         endpoint=choices.endpoint_url,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from scaffolder.model import Confidence, Evidence, UserExpr
+from scaffolder.model import Confidence, Evidence, UserExpr, UserFields
 from scaffolder.python.models import EMAIL_ATTRS, ModelClass, find_class
 from scaffolder.python.source import PythonIndex, string_value
 from scaffolder.stacks.django.discover import AppInfo
@@ -53,15 +53,6 @@ class UserModel:
     def has(self, name: str) -> bool:
         member = self.members.get(name)
         return member is not None and member.kind != "constant"
-
-
-@dataclass
-class UserFields:
-    email: UserExpr | None
-    name: UserExpr | None
-    user_id: UserExpr
-    confidence: Confidence
-    imports: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _abstract_user() -> dict[str, Member]:
@@ -164,7 +155,7 @@ def pick_fields(model: UserModel, settings: Settings, allauth: bool) -> UserFiel
         _name(model),
         UserExpr("user.pk", None, None, "the user's primary key"),
         confidence,
-        imports,
+        tuple(imports),
     )
 
 

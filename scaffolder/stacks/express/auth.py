@@ -17,10 +17,10 @@ from scaffolder.js.syntax import (
     enclosing,
     string_value,
 )
-from scaffolder.model import Evidence, UserExpr
+from scaffolder.model import Evidence, UserExpr, UserFields
 from scaffolder.stacks.express import users
 from scaffolder.stacks.express.index import JsIndex, Module, local_function, parameters
-from scaffolder.stacks.express.users import Shape, UserFields
+from scaffolder.stacks.express.users import Shape
 from scaffolder.treesitter import walk
 
 _SESSION_KEY = re.compile(r"user|account|member|profile|identity|auth", re.IGNORECASE)

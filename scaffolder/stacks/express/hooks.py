@@ -19,6 +19,7 @@ from scaffolder.model import (
     Answers,
     Confidence,
     Delivery,
+    Draft,
     Evidence,
     Finding,
     Inspection,
@@ -26,15 +27,14 @@ from scaffolder.model import (
     Rendering,
     StackReport,
     UserExpr,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.project import Project
-from scaffolder.python.models import UserFields
 from scaffolder.registry import Detection, register
 from scaffolder.stacks.express import MANIFEST
 from scaffolder.stacks.express import auth as a
 from scaffolder.stacks.express import detect as d
-from scaffolder.stacks.express import users as u
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.index import JsIndex
 from scaffolder.steps import Step
@@ -175,12 +175,12 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
         )
 
     def declared_auth(self, library: str) -> a.AuthFacts:
-        empty = u.UserFields(None, None, None, "low")
+        empty = UserFields(None, None, None, "low")
         if library == "firebase":
             return a.AuthFacts(
                 library,
                 "user",
-                u.UserFields(
+                UserFields(
                     UserExpr("user.email"), UserExpr("user.name"), UserExpr("user.uid"), "medium"
                 ),
                 [],
@@ -193,8 +193,7 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
         return auth.library
 
     def user_fields(self, auth: a.AuthFacts) -> UserFields:
-        f = auth.fields
-        return UserFields(f.email, f.name, f.user_id, f.confidence)
+        return auth.fields
 
     def user_names(self, auth: a.AuthFacts) -> frozenset[str]:
         return frozenset({"user", "req.user", "req.session"})
@@ -273,7 +272,7 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
         facts: d.ExpressFacts,
         delivery: Delivery,
         answers: Answers,
-        insp: Inspection,
+        insp: Draft,
     ) -> list[Layout]:
         """The tag goes in every view that closes the page body (or the views `--layout`
         names), so there is no tie to ask about; a question only when no view closes it."""
@@ -340,7 +339,7 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
     def steps(
         self,
         project: Project,
-        inspection: Inspection,
+        inspection: Inspection[object],
         facts: d.ExpressFacts,
         choices: Choices[a.AuthFacts],
     ) -> list[Step]:

@@ -47,7 +47,9 @@ _MIDDLEWARE_DIRS = ("middleware", "middlewares")
 Chosen = Choices[AuthFacts]
 
 
-def steps(project: Project, insp: Inspection, facts: ExpressFacts, choices: Chosen) -> list[Step]:
+def steps(
+    project: Project, insp: Inspection[object], facts: ExpressFacts, choices: Chosen
+) -> list[Step]:
     """The token module, its mount, the dependencies, then the tag in the views (or the
     endpoint's browser script in the pages), and the CSP warnings."""
     path = module_path(project, facts)

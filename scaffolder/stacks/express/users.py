@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from scaffolder.js.syntax import call_arguments, callee_name, string_value
-from scaffolder.model import Confidence, UserExpr
+from scaffolder.model import Confidence, UserExpr, UserFields
 from scaffolder.stacks.express.index import JsIndex, Module
 from scaffolder.treesitter import walk
 
@@ -69,14 +69,6 @@ class Shape:
                 self.keys[k],
             ),
         )
-
-
-@dataclass(frozen=True)
-class UserFields:
-    email: UserExpr | None
-    name: UserExpr | None
-    user_id: UserExpr | None
-    confidence: Confidence
 
 
 def pick(shape: Shape | None, var: str = "user") -> UserFields:

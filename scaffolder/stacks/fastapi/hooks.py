@@ -15,17 +15,18 @@ from scaffolder.markup import Layout, Template, find_layouts, load_templates
 from scaffolder.model import (
     Answers,
     Delivery,
+    Draft,
     Evidence,
     Finding,
     Inspection,
     Note,
     Rendering,
     StackReport,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.project import Project
 from scaffolder.python.deps import manifest_root
-from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register
@@ -85,7 +86,7 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
         return _facts(project, index, d.find_apps(index), candidate)
 
     def settle_facts(
-        self, project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspection
+        self, project: Project, facts: FastAPIFacts, answers: Answers, insp: Draft
     ) -> FastAPIFacts:
         insp.notes.extend(report.prefix_notes(facts, answers))
         return facts
@@ -99,7 +100,7 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
         return facts.auth.candidates
 
     def pick_auth(
-        self, project: Project, facts: FastAPIFacts, answers: Answers, insp: Inspection
+        self, project: Project, facts: FastAPIFacts, answers: Answers, insp: Draft
     ) -> a.UserDep | None:
         return report.dependency(facts, answers, insp)
 
@@ -194,7 +195,7 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
         auth: a.UserDep | None,
         delivery: Delivery,
         answers: Answers,
-        insp: Inspection,
+        insp: Draft,
     ) -> list[Layout]:
         """FastAPI's order: the layout that loads the endpoint's script first (the widget is
         looked for in it), then the SPA's bearer token, then the tag (in any template for the
@@ -248,7 +249,7 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
     # -- the plan ----------------------------------------------------------------------------
 
     def steps(
-        self, project: Project, inspection: Inspection, facts: FastAPIFacts, choices: Chosen
+        self, project: Project, inspection: Inspection[object], facts: FastAPIFacts, choices: Chosen
     ) -> list[Step]:
         from scaffolder.stacks.fastapi.plan import steps
 

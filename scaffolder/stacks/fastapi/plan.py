@@ -51,7 +51,9 @@ TOKEN_VAR = "bestchatbot_token"
 USER = "user"
 
 
-def steps(project: Project, insp: Inspection, facts: FastAPIFacts, choices: Chosen) -> list[Step]:
+def steps(
+    project: Project, insp: Inspection[object], facts: FastAPIFacts, choices: Chosen
+) -> list[Step]:
     """The token module, then either its router's include and the SPA's browser script, or
     the template context processors, the page routers' dependency and the layout's tag; PyJWT."""
     endpoint = choices.delivery == "token-endpoint"

@@ -14,15 +14,16 @@ from scaffolder.model import (
     Answers,
     AuthReport,
     Delivery,
+    Draft,
     Evidence,
     Finding,
-    Inspection,
     Note,
     Question,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.project import Project
-from scaffolder.python.models import UserFields, pick_fields
+from scaffolder.python.models import pick_fields
 from scaffolder.python.source import PythonIndex
 from scaffolder.stacks.fastapi import AUTH_IDS, SPA_TOKEN, USER_DEPENDENCY
 from scaffolder.stacks.fastapi import auth as a
@@ -63,7 +64,7 @@ def prefix_notes(facts: FastAPIFacts, answers: Answers) -> list[Note]:
 # -- authentication ---------------------------------------------------------------------------
 
 
-def dependency(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> a.UserDep | None:
+def dependency(facts: FastAPIFacts, answers: Answers, insp: Draft) -> a.UserDep | None:
     """The current-user dependency (answered with --user-dependency / --auth, or the only one);
     None while the `user_dependency` question is open."""
     found = facts.auth
@@ -131,7 +132,7 @@ def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
 # -- delivery, layout, SPA token, widget -------------------------------------------------------
 
 
-def choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> list[Layout]:
+def choose_layout(facts: FastAPIFacts, answers: Answers, insp: Draft) -> list[Layout]:
     """The layout that gets the tag (or loads the identity script): answered, or the base
     layout holding </body> that the most pages extend; [] with a question otherwise."""
     layouts = facts.layouts
@@ -163,7 +164,7 @@ def choose_layout(facts: FastAPIFacts, answers: Answers, insp: Inspection) -> li
 
 
 def spa_token(
-    dep: a.UserDep, chosen: Delivery, page: Frontend | None, answers: Answers, insp: Inspection
+    dep: a.UserDep, chosen: Delivery, page: Frontend | None, answers: Answers, insp: Draft
 ) -> TokenStorage | None:
     """Bearer-token SPAs: the browser script must send the app's own Authorization header."""
     found = fx.bearer_token(dep, chosen, page, SPA_TOKEN.of(answers))

@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass, field
 
 from scaffolder.markup import Layout, Tag, Template, find_layouts, load_templates, widget_tags
-from scaffolder.model import Evidence, UserExpr
+from scaffolder.model import Evidence, UserExpr, UserFields
 from scaffolder.project import Project
 from scaffolder.python.models import (
     Attribute,
     ModelClass,
-    UserFields,
     attributes,
     class_from_expr,
     find_class,

@@ -18,11 +18,11 @@ from scaffolder.model import (
     Inspection,
     Rendering,
     StackReport,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.project import Project
 from scaffolder.python.deps import manifest_root
-from scaffolder.python.models import UserFields
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register
@@ -210,7 +210,7 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
     def steps(
         self,
         project: Project,
-        inspection: Inspection,
+        inspection: Inspection[object],
         facts: d.FlaskFacts,
         choices: Choices[d.AuthFacts],
     ) -> list[Step]:

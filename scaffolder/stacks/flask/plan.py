@@ -48,7 +48,9 @@ ATTRIBUTE = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% 
 Chosen = Choices[AuthFacts]
 
 
-def steps(project: Project, insp: Inspection, facts: FlaskFacts, choices: Chosen) -> list[Step]:
+def steps(
+    project: Project, insp: Inspection[object], facts: FlaskFacts, choices: Chosen
+) -> list[Step]:
     """The token module, its registration, then the tag in the layout (or the endpoint's
     browser script), PyJWT and the CSP warnings."""
     endpoint = choices.delivery == "token-endpoint"

@@ -22,6 +22,7 @@ from scaffolder.model import (
     Answers,
     AuthReport,
     Delivery,
+    Draft,
     Evidence,
     Finding,
     Inspection,
@@ -30,10 +31,10 @@ from scaffolder.model import (
     Rendering,
     StackReport,
     UserExpr,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.project import Project
-from scaffolder.python.models import UserFields
 from scaffolder.registry import register
 from scaffolder.stacks.nextjs import MANIFEST
 from scaffolder.stacks.nextjs import detect as d
@@ -104,7 +105,7 @@ class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
         return NextFacts(app, packages.package_manager(project, app.root))
 
     def settle_facts(
-        self, project: Project, facts: NextFacts, answers: Answers, insp: Inspection
+        self, project: Project, facts: NextFacts, answers: Answers, insp: Draft
     ) -> NextFacts:
         return dataclasses.replace(facts, shells=tuple(_shells(facts.app, answers, insp)))
 
@@ -214,14 +215,14 @@ class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
     # -- the plan ------------------------------------------------------------------------------
 
     def steps(
-        self, project: Project, inspection: Inspection, facts: NextFacts, choices: Chosen
+        self, project: Project, inspection: Inspection[object], facts: NextFacts, choices: Chosen
     ) -> list[Step]:
         from scaffolder.stacks.nextjs.plan import steps
 
         return steps(project, inspection, facts, choices)
 
 
-def _shells(app: d.NextApp, answers: Answers, insp: Inspection) -> list[d.Shell]:
+def _shells(app: d.NextApp, answers: Answers, insp: Draft) -> list[d.Shell]:
     if app.router == "pages":
         return [app.app_shell] if app.app_shell else []
     # An app moving to the App Router keeps serving pages/ through its custom App: both mount.
@@ -229,7 +230,7 @@ def _shells(app: d.NextApp, answers: Answers, insp: Inspection) -> list[d.Shell]
     return _root_layouts(app, answers, insp) + pages
 
 
-def _root_layouts(app: d.NextApp, answers: Answers, insp: Inspection) -> list[d.Shell]:
+def _root_layouts(app: d.NextApp, answers: Answers, insp: Draft) -> list[d.Shell]:
     layouts = list(app.layouts)
     if answers.layout:
         wanted = [w.strip() for w in answers.layout.split(",") if w.strip()]

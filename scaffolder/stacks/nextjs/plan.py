@@ -52,7 +52,9 @@ OPTIONAL_ELEMENTS = {"auth0": "Auth0Provider"}
 Chosen = Choices[Provider]
 
 
-def steps(project: Project, insp: Inspection, facts: NextFacts, choices: Chosen) -> list[Step]:
+def steps(
+    project: Project, insp: Inspection[object], facts: NextFacts, choices: Chosen
+) -> list[Step]:
     """The route handler, the identity component (and its TypeScript declaration), its mount in
     each shell, Auth.js's exported options, `jose` (and `firebase-admin`), then the warnings."""
     app, provider = facts.app, choices.auth

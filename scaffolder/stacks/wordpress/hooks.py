@@ -28,10 +28,10 @@ from scaffolder.model import (
     Rendering,
     StackReport,
     UserExpr,
+    UserFields,
     WidgetReport,
 )
 from scaffolder.project import Project
-from scaffolder.python.models import UserFields
 from scaffolder.registry import register
 from scaffolder.stacks.wordpress import MANIFEST, php
 from scaffolder.stacks.wordpress import detect as d
@@ -303,7 +303,7 @@ class WordPressStack(HookedStack[d.Home, d.WordPressFacts, d.WordPressAuth]):
     def steps(
         self,
         project: Project,
-        inspection: Inspection,
+        inspection: Inspection[object],
         facts: d.WordPressFacts,
         choices: Choices[d.WordPressAuth],
     ) -> list[Step]:

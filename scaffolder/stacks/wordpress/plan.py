@@ -39,7 +39,7 @@ Chosen = Choices[d.WordPressAuth]
 
 
 def steps(
-    project: Project, insp: Inspection, facts: d.WordPressFacts, choices: Chosen
+    project: Project, insp: Inspection[object], facts: d.WordPressFacts, choices: Chosen
 ) -> list[Step]:
     """The token code in its home; then the identity script (endpoint) or the attribute on
     each PHP template's widget tag; php-jwt; the .env.example entry; the checks and the key."""
