@@ -7,7 +7,6 @@ Heavy modules (libcst, Jinja2, the stacks) are imported inside the commands, so 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -55,6 +54,8 @@ def _echo(message: str | None = None, **kwargs: Any) -> None:
 
 
 def _emit_json(document: dict[str, Any]) -> None:
+    import json  # only --json needs it: --help, --version and the text reports do not
+
     _echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -162,7 +163,10 @@ def inspect(path: Path, as_json: bool, **values: Any) -> None:
 )
 @click.option("--allow-dirty", is_flag=True, help="Edit files that have uncommitted changes.")
 @click.option(
-    "--install", is_flag=True, help="After writing, run the printed dependency install commands."
+    "--install",
+    is_flag=True,
+    help="After writing, update the lockfiles the new dependencies make stale (lockfile only: "
+    "`npm install --package-lock-only`, `uv lock`, ...) and run the printed install commands.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def apply(
@@ -228,8 +232,16 @@ def apply(
         try:
             if install:
                 done = outcome.install(done, None if as_json else _announce)
+            elif not (yes or as_json):  # at the terminal that confirmed the write
+                accepted = [
+                    lock
+                    for lock in plan.locks
+                    if outcome.runnable(lock)
+                    and click.confirm(f"Update {lock.path} now?", default=True)
+                ]
+                done = outcome.update_locks(done, accepted, _announce)
             return show(done)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.exceptions.Abort):
             raise Interrupted(
                 f"interrupted after writing; the changes are in place: {', '.join(done.changed)}"
             ) from None
@@ -266,6 +278,62 @@ def prompt_command(path: Path, as_json: bool, **values: Any) -> None:
     _guarded(as_json, body)
 
 
+@cli.command("verify", epilog=EPILOG)
+@click.argument("url")
+@click.option(
+    "--cookie",
+    "cookies",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A cookie of a signed-in session (repeatable); sent, never printed.",
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="A header of a signed-in session, e.g. 'Authorization: Bearer ...' (repeatable).",
+)
+@click.option(
+    "--endpoint",
+    metavar="PATH",
+    help="Check the token endpoint at PATH (e.g. /api/widget-token) instead of the page's tag.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def verify_command(
+    url: str,
+    cookies: tuple[str, ...],
+    headers: tuple[str, ...],
+    endpoint: str | None,
+    as_json: bool,
+) -> None:
+    """Check a running app's widget token against the contract, on loopback.
+
+    Fetches URL (or --endpoint) signed in, with the session you pass as --cookie or --header,
+    and anonymously; decodes the token with BESTCHATBOT_SIGNING_KEY from the environment and
+    reports each rule (HS256, exp within 24 h, lowercased email, nothing for anonymous
+    visitors, Cache-Control). Prints the claims, never the key, the token or your session.
+    """
+
+    def body() -> int:
+        from scaffolder import verify
+
+        report = verify.verify(
+            url,
+            key=os.environ.get(verify.KEY_ENV, ""),
+            cookies=cookies,
+            headers=headers,
+            endpoint=endpoint,
+        )
+        if as_json:
+            _emit_json(report.to_json())
+        else:
+            _echo(verify.text(report))
+        return int(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
+
+    _guarded(as_json, body)
+
+
 @cli.command(epilog=EPILOG)
 @click.option(
     "--print-config",
@@ -291,8 +359,6 @@ def mcp(client: str | None) -> None:
         _fail("usage", INSTALL_HINT, ExitCode.USAGE, False)
     if sys.stdin.isatty():
         click.echo("bcb-scaffold: MCP server on stdio; stop it with Ctrl-D", err=True)
-    import contextlib
-
     with contextlib.suppress(KeyboardInterrupt):
         serve()
 

@@ -56,6 +56,7 @@ def apply_document(outcome: Outcome) -> dict[str, Any]:
         "patch_file": outcome.patch_file,
         "next_steps": outcome.next_steps,
         "commands": [c.to_json() for c in outcome.commands],
+        "lockfiles": [state.to_json() for state in outcome.locks],
         "warnings": outcome.warnings,
         "reminder": outcome.reminder,
     }

@@ -24,6 +24,13 @@ class ExitCode(IntEnum):
     """A file it must read or change is unreadable, not UTF-8, unparseable or read-only."""
     WRITE_FAILED = 7
     """Writing failed part-way; every file written so far was restored."""
+    VIOLATIONS = 8
+    """`verify` (and `check`) found a rule of the token contract broken: the report lists each
+    rule with its message. Nothing was written (these commands never write)."""
+    FOLLOW_UP_FAILED = 9
+    """Every file was written, but a command run after the write (`--install`, or a lockfile
+    update accepted at the prompt) failed or could not run; the changes are kept, and the summary
+    gives the command's exit status and the command to run by hand."""
     INTERRUPTED = 130
     """SIGINT or SIGTERM (128 + SIGINT, as shells report it): during the write, every file
     written so far was restored; once every file was written (printing the summary, running
@@ -49,5 +56,7 @@ _DOCS = {
     ExitCode.REFUSED: "refused: no --yes off a terminal, uncommitted changes, conflict, declined",
     ExitCode.BAD_INPUT: "bad input: a needed file is unreadable, not UTF-8, unparseable, read-only",
     ExitCode.WRITE_FAILED: "write failed part-way; everything written was restored",
+    ExitCode.VIOLATIONS: "verify: a rule of the token contract is broken",
+    ExitCode.FOLLOW_UP_FAILED: "written and kept, but a command run after it (--install) failed",
     ExitCode.INTERRUPTED: "interrupted (SIGINT/SIGTERM): mid-write all restored, after it kept",
 }

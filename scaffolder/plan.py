@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Action = Literal["create", "modify"]
+LockManager = Literal["npm", "pnpm", "yarn", "bun", "uv", "poetry", "pipenv", "pip-tools"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,14 @@ class Skipped:
         return {"path": self.path, "why": self.why}
 
 
+def command_line(argv: tuple[str, ...], cwd: str) -> str:
+    """`argv` as the shell line to run from the project root (`cd web && npm ci`)."""
+    import shlex
+
+    where = f"cd {shlex.quote(cwd)} && " if cwd not in ("", ".") else ""
+    return where + shlex.join(argv)
+
+
 @dataclass(frozen=True)
 class Command:
     """A command the user should run after the edits (installing a new dependency);
@@ -60,13 +69,49 @@ class Command:
 
     @property
     def display(self) -> str:
-        import shlex
-
-        where = f"cd {self.cwd} && " if self.cwd not in ("", ".") else ""
-        return where + shlex.join(self.argv)
+        return command_line(self.argv, self.cwd)
 
     def to_json(self) -> dict[str, Any]:
         return {"argv": list(self.argv), "cwd": self.cwd, "why": self.why}
+
+
+@dataclass(frozen=True)
+class LockUpdate:
+    """A lockfile that a dependency the plan declares leaves stale, and the package manager's
+    command that updates the lockfile alone (never node_modules or the virtualenv). It is part of
+    the change: `apply --install` runs it, and so does a yes to the terminal's offer."""
+
+    path: str
+    """The lockfile, relative to the project root."""
+    manager: LockManager
+    argv: tuple[str, ...]
+    cwd: str
+    """Where the command runs: the manager's root (the directory holding the lockfile)."""
+    frozen: str
+    """CI's frozen install, which checks the lockfile against the manifest (`npm ci`)."""
+    frozen_fails: bool = True
+    """False where that install does not check, and installs without the new dependency."""
+
+    @property
+    def display(self) -> str:
+        return command_line(self.argv, self.cwd)
+
+    def stale(self) -> str:
+        """What happens while the lockfile is not updated, and the command that updates it."""
+        effect = "will fail" if self.frozen_fails else "leaves the new dependency out"
+        return (
+            f"CI's frozen install (`{self.frozen}`) {effect} until {self.path} is updated: "
+            f"run `{self.display}`"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "manager": self.manager,
+            "argv": list(self.argv),
+            "cwd": self.cwd,
+            "frozen": self.frozen,
+        }
 
 
 @dataclass
@@ -76,6 +121,7 @@ class Plan:
     next_steps: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
+    locks: list[LockUpdate] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -128,6 +174,11 @@ class PlanBuilder:
         if cmd not in self.plan.commands:
             self.plan.commands.append(cmd)
             self.next_step(f"{why}: {cmd.display}")
+
+    def lock(self, update: LockUpdate) -> None:
+        """A lockfile the plan's new dependencies make stale (one entry per lockfile)."""
+        if all(u.path != update.path for u in self.plan.locks):
+            self.plan.locks.append(update)
 
     def warn(self, text: str) -> None:
         if text not in self.plan.warnings:

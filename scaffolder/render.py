@@ -3,10 +3,14 @@ click strips the styling otherwise)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from scaffolder.model import Evidence, Inspection, Question, UserExpr
-from scaffolder.outcome import Outcome
+
+if TYPE_CHECKING:  # `inspect` renders no outcome: apply's modules stay unimported
+    from scaffolder.outcome import Outcome
 
 _RENDERING = {
     "server-rendered": "server-rendered pages",
@@ -119,6 +123,13 @@ def plan_summary(outcome: Outcome) -> str:
     lines.append(click.style(f"{verb} {len(plan.edits)} file(s):", bold=True))
     for e in plan.edits:
         lines.append(f"   {e.action:<7} {e.path}  ({e.reason})")
+    if outcome.locks:
+        lines.append(click.style("Lockfiles, part of the change:", bold=True))
+        for state in outcome.locks:
+            if state.status == "updated":
+                lines.append(f"   {state.message}")
+            else:
+                lines.append(click.style(f"   ! {state.message}", fg="yellow"))
     if plan.skipped:
         lines.append("Already in place:")
         lines += [f"   {s.path}: {s.why}" for s in plan.skipped]

@@ -535,7 +535,9 @@ def test_monorepo_package(tmp_path: Path) -> None:
         "apps/web/views/layout.ejs",
         "apps/web/.env.example",
     }
-    assert [(c.argv, c.cwd) for c in result.plan.commands] == [(("pnpm", "install"), ".")]
+    assert [(lock.argv, lock.cwd) for lock in result.plan.locks] == [
+        (("pnpm", "install", "--lockfile-only"), ".")
+    ]
 
 
 def test_typescript_without_a_declared_user_type_reads_it_loosely(tmp_path: Path) -> None:

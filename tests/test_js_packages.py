@@ -130,7 +130,7 @@ def _builder(project: Project) -> PlanBuilder:
     return PlanBuilder(read)
 
 
-def test_plan_dependency_edits_and_plans_one_install(tmp_path: Path) -> None:
+def test_plan_dependency_edits_and_plans_one_lockfile_update(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text(MANIFEST)
     (tmp_path / "pnpm-lock.yaml").write_text("")
     project = Project(tmp_path)
@@ -141,9 +141,26 @@ def test_plan_dependency_edits_and_plans_one_install(tmp_path: Path) -> None:
     [edit] = plan.edits
     assert '"jose": "^6.1.0"' in edit.after and '"firebase-admin": "^13.0.0"' in edit.after
     assert edit.language == "json"
+    [lock] = plan.locks
+    assert (lock.path, lock.argv, lock.cwd) == (
+        "pnpm-lock.yaml",
+        ("pnpm", "install", "--lockfile-only"),
+        ".",
+    )
+    assert plan.commands == [] and plan.next_steps == []
+
+
+def test_plan_dependency_without_a_lockfile_plans_one_install(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text(MANIFEST)
+    (tmp_path / "pnpm-workspace.yaml").write_text("packages: []\n")
+    project = Project(tmp_path)
+    builder = _builder(project)
+    assert plan_dependency(project, builder, ".", "jose", "^6.1.0")
+    assert plan_dependency(project, builder, ".", "firebase-admin", "^13.0.0")
+    plan = builder.build()
     [command] = plan.commands
     assert (command.argv, command.cwd) == (("pnpm", "install"), ".")
-    assert any("pnpm install" in step for step in plan.next_steps)
+    assert any("pnpm install" in step for step in plan.next_steps) and plan.locks == []
 
 
 def test_plan_dependency_noop(tmp_path: Path) -> None:

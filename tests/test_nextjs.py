@@ -119,8 +119,12 @@ def test_monorepo_asks_which_app(tmp_path: Path) -> None:
     paths = {e.path for e in chosen.plan.edits}
     assert "apps/web/app/api/widget-token/route.ts" in paths
     assert "apps/web/package.json" in paths and not any(p.startswith("apps/admin") for p in paths)
-    [command] = chosen.plan.commands
-    assert (command.argv, command.cwd) == (("pnpm", "install"), ".")
+    [lock] = chosen.plan.locks  # the workspace's lockfile, updated at its root
+    assert (lock.path, lock.argv, lock.cwd) == (
+        "pnpm-lock.yaml",
+        ("pnpm", "install", "--lockfile-only"),
+        ".",
+    )
     with pytest.raises(UsageError, match=r"no Next\.js app there; found apps/admin, apps/web"):
         plan(root, app="apps/docs")
     for spelled in ("apps/web/package.json", "apps/web/"):

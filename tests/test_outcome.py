@@ -57,6 +57,7 @@ def test_failed_install_commands_become_warnings(tmp_path: Path) -> None:
     installed = outcome.install(applied, announced.append)
     assert announced == [f"$ {c.display}" for c in (fine, broken, missing)]
     assert installed.failed == (broken, missing)
+    assert installed.exit_code is ExitCode.FOLLOW_UP_FAILED and applied.exit_code is ExitCode.OK
     assert installed.warnings == [
         "from the plan",
         f"`{broken.display}` failed: run it yourself",
@@ -83,7 +84,7 @@ def test_cli_install_reports_a_missing_installer(
     monkeypatch.setenv("PATH", str(bin_dir))
     flags = ["--json"] if as_json else []
     result = run("apply", root, "--yes", "--install", "--api-key", "pk_demo", *flags)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == ExitCode.FOLLOW_UP_FAILED, result.output
     warning = "`npm install` failed: run it yourself"
     if as_json:
         document = json.loads(result.stdout)

@@ -40,9 +40,12 @@ Public API (stable; import from the submodules named here):
         (.path, .directory, .data, .type, .dependencies(), .has(*names), .version(name),
          .workspaces, .evidence(name, why))
     add_dependency(text, name, version, section="dependencies") -> new package.json text
-    package_manager(project, package_dir) -> PackageManager(name, root, evidence).install()
+    package_manager(project, package_dir) -> PackageManager(name, root, evidence, lockfile)
+        .install()
+    lock_update(project, manager)  -> LockUpdate (the lockfile-only update) | None (no lockfile)
     plan_dependency(project, builder, package_dir, name, version, section=, why=) -> bool
-        (edits package.json and plans the install command run by `apply --install`)
+        (edits package.json and plans the lockfile's update, else the install command; both run
+        by `apply --install`)
 
 `scaffolder.js.tsconfig` - tsconfig / jsconfig (JSON with comments, `extends`)
     load(project, package_dir)     -> TsConfig(.paths, .aliases, .base_url, .includes(path))

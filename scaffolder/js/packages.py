@@ -1,5 +1,6 @@
 """`package.json`: reading manifests, adding a dependency without disturbing the file (key order,
-indentation, newlines), the package manager in use (from its lockfile) and its install command.
+indentation, newlines), the package manager in use (from its lockfile), its install command and the
+command that updates its lockfile alone.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any, Literal
 from scaffolder.errors import BadInput
 from scaffolder.js import jsonc
 from scaffolder.model import Evidence
-from scaffolder.plan import PlanBuilder
-from scaffolder.project import Project
+from scaffolder.plan import LockUpdate, PlanBuilder
+from scaffolder.project import Project, read_regular
 
 DEPENDENCY_SECTIONS = (
     "dependencies",
@@ -186,6 +187,8 @@ class PackageManager:
     root: str
     """The directory holding the lockfile (a workspace's root), where installs run."""
     evidence: Evidence | None
+    lockfile: str | None = None
+    """The lockfile's path, when there is one."""
 
     def install(self) -> list[str]:
         """The command that installs what `package.json` declares, updating the lockfile."""
@@ -199,7 +202,8 @@ def package_manager(project: Project, package_dir: str) -> PackageManager:
         for lockfile, name in LOCKFILES:
             path = join(directory, lockfile)
             if project.abspath(path).is_file():
-                return PackageManager(name, directory, Evidence(path, 1, f"{name} lockfile"))
+                evidence = Evidence(path, 1, f"{name} lockfile")
+                return PackageManager(name, directory, evidence, path)
     for directory in parent_dirs(package_dir):
         manifest = load(project, join(directory, "package.json"))
         field = manifest.data.get("packageManager") if manifest else None
@@ -218,6 +222,58 @@ def package_manager(project: Project, package_dir: str) -> PackageManager:
     return PackageManager("npm", package_dir, None)
 
 
+# Lockfile-only updates (node_modules untouched) and the frozen install CI runs:
+# https://docs.npmjs.com/cli/commands/npm-install#package-lock-only,
+# https://pnpm.io/cli/install#--lockfile-only, https://bun.sh/docs/pm/lockfile (bun >= 1.1.43),
+# https://yarnpkg.com/cli/install (`--mode update-lockfile`, Yarn >= 3). Yarn 1 and 2 have no
+# lockfile-only mode: their `yarn install` updates yarn.lock and installs.
+_LOCK_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
+    "npm": (("npm", "install", "--package-lock-only"), "npm ci"),
+    "pnpm": (("pnpm", "install", "--lockfile-only"), "pnpm install --frozen-lockfile"),
+    "bun": (("bun", "install", "--lockfile-only"), "bun install --frozen-lockfile"),
+    "yarn-berry": (("yarn", "install", "--mode", "update-lockfile"), "yarn install --immutable"),
+    "yarn-2": (("yarn", "install"), "yarn install --immutable"),
+    "yarn-classic": (("yarn", "install"), "yarn install --frozen-lockfile"),
+}
+_YARN_METADATA = re.compile(r"^__metadata:\s*\n\s+version:\s*(\d+)", re.M)
+
+
+def lock_update(project: Project, manager: PackageManager) -> LockUpdate | None:
+    """The command that brings the manager's lockfile in line with `package.json` without
+    installing anything; None when the project has no lockfile."""
+    lockfile = manager.lockfile
+    if lockfile is None:
+        return None
+    yarn = manager.name == "yarn"
+    argv, frozen = _LOCK_ONLY[
+        _yarn_flavour(project, manager.root, lockfile) if yarn else manager.name
+    ]
+    return LockUpdate(lockfile, manager.name, argv, manager.root, frozen)
+
+
+def _yarn_flavour(project: Project, root: str, lockfile: str) -> str:
+    """Yarn Berry (3+), 2 or classic: from the `packageManager` field, else the lockfile's
+    `__metadata` version (Yarn 2 writes 4), else a `.yarnrc.yml` (Berry's settings file)."""
+    manifest = load(project, join(root, "package.json"))
+    field = manifest.data.get("packageManager") if manifest else None
+    if isinstance(field, str) and field.startswith("yarn@"):
+        major = re.match(r"yarn@(\d+)", field)
+        if major:
+            number = int(major.group(1))
+            return "yarn-classic" if number < 2 else "yarn-2" if number == 2 else "yarn-berry"
+    try:
+        head = read_regular(project.abspath(lockfile))[:4096].decode("utf-8", "replace")
+    except OSError:
+        head = ""
+    metadata = _YARN_METADATA.search(head)
+    if metadata:
+        return "yarn-2" if int(metadata.group(1)) <= 4 else "yarn-berry"
+    if "yarn lockfile v1" in head:
+        return "yarn-classic"
+    berry = project.abspath(join(root, ".yarnrc.yml")).is_file()
+    return "yarn-berry" if berry else "yarn-classic"
+
+
 def plan_dependency(
     project: Project,
     builder: PlanBuilder,
@@ -228,8 +284,9 @@ def plan_dependency(
     section: str = "dependencies",
     why: str = "",
 ) -> bool:
-    """Declare `name` in the package's `package.json` and plan the install command (printed,
-    or run by `apply --install`). False when the package already declares it."""
+    """Declare `name` in the package's `package.json` and plan the lockfile's update (or, with no
+    lockfile, the install command), printed and run by `apply --install`. False when the
+    package already declares it."""
     path = join(package_dir, "package.json")
     text = builder.current(path)
     if text is None:
@@ -243,6 +300,10 @@ def plan_dependency(
         return False
     builder.write(path, new, f"add {name} ({why})" if why else f"add {name}", "json")
     manager = package_manager(project, package_dir)
+    lock = lock_update(project, manager)
+    if lock is not None:
+        builder.lock(lock)
+        return True
     argv = tuple(manager.install())
     if not any(c.argv == argv and c.cwd == manager.root for c in builder.plan.commands):
         builder.command(list(argv), manager.root, INSTALL_WHY)

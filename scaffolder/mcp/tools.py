@@ -42,6 +42,16 @@ WRITE_ARGUMENTS = {
         "default": False,
         "description": "Edit files that have uncommitted git changes (refused otherwise).",
     },
+    "install": {
+        "type": "boolean",
+        "default": False,
+        "description": (
+            "After writing, update the lockfiles the new dependencies make stale (the lockfile "
+            "only: `npm install --package-lock-only`, `uv lock`, ...; see `lockfiles[]`) and run "
+            "the install commands in `commands[]`. Without it they are only returned; a lockfile "
+            "left pending breaks CI's frozen install until it is updated."
+        ),
+    },
 }
 
 
@@ -84,7 +94,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Write the plan that `plan` returns for the same arguments, all or nothing, and return "
         "the changed files and the BESTCHATBOT_SIGNING_KEY reminder to pass on to the user. "
         "Writes only with `confirm: true`; refuses files with uncommitted changes unless "
-        "`allow_dirty: true`. Running it again changes nothing.",
+        "`allow_dirty: true`; with `install: true`, then updates the stale lockfiles "
+        "(`lockfiles[]`) and runs the install commands. Running it again changes nothing.",
         "apply",
         read_only=False,
         extra=WRITE_ARGUMENTS,
@@ -204,7 +215,8 @@ def _apply(root: Path, answers: Answers, flags: dict[str, bool]) -> dict[str, An
             "apply writes only with `confirm: true`: show the user the diff from `plan`, then "
             "call apply again with confirm; nothing was written"
         )
-    return apply_document(outcome.applied(insp, plan, allow_dirty=flags["allow_dirty"]))
+    done = outcome.applied(insp, plan, allow_dirty=flags["allow_dirty"])
+    return apply_document(outcome.install(done, None) if flags["install"] else done)
 
 
 def _prompt(root: Path, answers: Answers, _flags: dict[str, bool]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Looks for the manifest that declares the framework itself: `pyproject.toml` (`[project]` or
 Poetry, edited with tomlkit so formatting survives), `Pipfile`, `requirements*.in` (pip-tools
-sources win over their compiled `.txt`), `requirements*.txt` (also under `requirements/`).
+sources win over their compiled `.txt`), `requirements*.txt` (also under `requirements/`). The
+lockfile that goes with it (`scaffolder.python.locks`) is part of the change; without one, the
+install is a next step.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
+from scaffolder.python.locks import lock_update
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -133,7 +136,11 @@ def plan_requirement(
     else:
         new = _add_to_toml(text, kind, requirement)
     builder.write(path, new, f"declare {requirement.name} (signs the widget token)", _lang(kind))
-    builder.next_step(_install_hint(project, path, kind, requirement))
+    lock = lock_update(project, path, kind)
+    if lock is not None:
+        builder.lock(lock)
+    else:
+        builder.next_step(_install_hint(path, kind, requirement))
 
 
 def _best(manifests: list[tuple[str, str, set[str]]]) -> tuple[str, str, set[str]]:
@@ -194,18 +201,12 @@ def _add_to_toml(text: str, kind: str, requirement: Requirement) -> str:
     return tomlkit.dumps(doc)
 
 
-def _install_hint(project: Project, path: str, kind: str, requirement: Requirement) -> str:
-    directory = path.rsplit("/", 1)[0] if "/" in path else "."
-
-    def has(name: str) -> bool:
-        return project.abspath(_join(directory, name)).is_file()
-
+def _install_hint(path: str, kind: str, requirement: Requirement) -> str:
+    """The install, for a manifest that no lockfile goes with."""
     if kind == "poetry":
         return "Install the new dependency: poetry lock && poetry install"
     if kind == "pipfile":
         return "Install the new dependency: pipenv install"
-    if kind == "project" and has("uv.lock"):
-        return "Install the new dependency: uv sync"
     if kind == "project":
         return f"Install the new dependency: pip install '{requirement.name}{requirement.spec}'"
     if path.endswith(".in"):
