@@ -50,27 +50,37 @@ def _locked(target: Path) -> int:
     return handle
 
 
-def node_modules(app_id: str, project: Path, seed: Path | None = None) -> Path:
+def node_modules(
+    app_id: str, project: Path, seed: Path | None = None, *, peers: bool = False
+) -> Path:
     """`node_modules` for the project's package.json and its npm lockfile; without one, the
     lockfile npm wrote for `seed` (the same app's node_modules before the patch), so a patch
-    that adds a dependency resolves everything else to the versions already checked."""
+    that adds a dependency resolves everything else to the versions already checked.
+    `peers`: peer dependencies installed as npm does by default (an app that boots needs the
+    ones its packages only declare, connect-mongo's `mongodb`), not --legacy-peer-deps."""
     manifest = (project / "package.json").read_bytes()
     lock = project / "package-lock.json"
     if not lock.is_file() and seed is not None:
         lock = seed.parent / "package-lock.json"
     lock_bytes = lock.read_bytes() if lock.is_file() else b""
-    target = ROOT / "npm" / f"{app_id}-{_key(manifest, lock_bytes)}"
-    return _npm_install(target, manifest, lock_bytes)
+    key = _key(manifest, lock_bytes, b"peers") if peers else _key(manifest, lock_bytes)
+    return _npm_install(ROOT / "npm" / f"{app_id}-{key}", manifest, lock_bytes, peers)
 
 
 def tooling() -> Path:
     """The harness's own node packages (typescript, to transpile what it runs)."""
-    manifest = json.dumps({"name": "bcb-rw-tooling", "private": True, "dependencies": TOOLING})
-    target = ROOT / "npm" / f"tooling-{_key(manifest.encode())}"
+    return packages("tooling", TOOLING)
+
+
+def packages(name: str, dependencies: dict[str, str]) -> Path:
+    """`node_modules` holding these packages and nothing of an app's (harness tooling, a node
+    release from the registry)."""
+    manifest = json.dumps({"name": f"bcb-rw-{name}", "private": True, "dependencies": dependencies})
+    target = ROOT / "npm" / f"{name}-{_key(manifest.encode())}"
     return _npm_install(target, manifest.encode(), b"")
 
 
-def _npm_install(target: Path, manifest: bytes, lock: bytes) -> Path:
+def _npm_install(target: Path, manifest: bytes, lock: bytes, peers: bool = False) -> Path:
     done = target / ".complete"
     if done.exists():
         return target / "node_modules"
@@ -85,12 +95,12 @@ def _npm_install(target: Path, manifest: bytes, lock: bytes) -> Path:
             target.mkdir(exist_ok=True)
             if lock:
                 (target / "package-lock.json").write_bytes(lock)
-            problem = _npm(npm, target)
+            problem = _npm(npm, target, peers)
             if problem and lock:
                 # A lockfile can pin a version the registry no longer serves: resolve afresh.
                 (target / "package-lock.json").unlink()
                 shutil.rmtree(target / "node_modules", ignore_errors=True)
-                problem = _npm(npm, target)
+                problem = _npm(npm, target, peers)
             if problem:
                 raise InstallError(problem)
             done.touch()
@@ -99,11 +109,12 @@ def _npm_install(target: Path, manifest: bytes, lock: bytes) -> Path:
     return target / "node_modules"
 
 
-def _npm(npm: str, target: Path) -> str | None:
+def _npm(npm: str, target: Path, peers: bool = False) -> str | None:
     """None when `npm install` succeeded in `target`, else why not (one line)."""
+    flags = [f for f in NPM_FLAGS if not (peers and f == "--legacy-peer-deps")]
     try:
         out = subprocess.run(
-            [npm, "install", *NPM_FLAGS],
+            [npm, "install", *flags],
             cwd=target,
             capture_output=True,
             text=True,

@@ -1,6 +1,6 @@
 """The deepest check each stack allows here, without external services: one module per stack
-(deep_python.py for Flask, Django and FastAPI, deep_nextjs.py, deep_wordpress.py; Express
-is not built yet). An app whose check cannot run reports "skip" with the reason: the corpus's
+(deep_python.py for Flask, Django and FastAPI, deep_nextjs.py, deep_express.py,
+deep_wordpress.py). An app whose check cannot run reports "skip" with the reason: the corpus's
 own (`verify = "needs postgres"`), a missing recipe, or what stopped it (an install, a crash
 before the token was reached). Only a check that ran and passed is "pass".
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import deep_nextjs, deep_python, deep_wordpress
+from . import deep_express, deep_nextjs, deep_python, deep_wordpress
 from .corpus import App
 
 if TYPE_CHECKING:
@@ -29,5 +29,5 @@ def verify(
     if app.stack == "nextjs":
         return deep_nextjs.verify(app, checkout, root, work, changed)
     if app.stack == "express":
-        return Level("skip", "deep check not built for express yet")
+        return deep_express.verify(app, root, work, changed)
     return deep_python.verify(app, root, work, changed)
