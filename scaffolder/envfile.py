@@ -5,6 +5,7 @@ Never writes a key value anywhere.
 
 from __future__ import annotations
 
+import json
 import os
 
 from scaffolder import gitutil
@@ -56,21 +57,23 @@ def plan_env_example(project: Project, app_root: str, builder: PlanBuilder) -> N
         builder.warn(f"{target} is not a regular file: list {KEY}= where the app's env is set up.")
         return
     text = builder.current(target)
-    if text is not None and any(
-        line.split("=", 1)[0].strip().removeprefix("export ").strip() == KEY
-        for line in text.splitlines()
-    ):
+    if text is not None and any(_names_key(line) for line in text.splitlines()):
         builder.skip(target, f"{KEY} is already listed")
         return
     nl = "\r\n" if text and "\r\n" in text else "\n"
-    entry = nl.join(
-        [
-            "# BestChatBot visitor identity: the signing key from the BestChatBot dashboard",
-            "# (widget settings > Security / Identity Verification). Never commit the real value.",
-            f"{KEY}=",
-            "",
-        ]
-    )
+    required = _requires_listed(project, directory, app_root)
+    lines = [
+        "# BestChatBot visitor identity: the signing key from the BestChatBot dashboard",
+        "# (widget settings > Security / Identity Verification). Never commit the real value.",
+    ]
+    if required:
+        # dotenv-safe refuses to start when a variable listed here is unset: the site must run
+        # without the key (no token, one log line), so the entry is a comment.
+        lines.append(f"# Commented out: {required} would make the app refuse to start without it.")
+        lines.append(f"# {KEY}=")
+    else:
+        lines.append(f"{KEY}=")
+    entry = nl.join([*lines, ""])
     if text:
         if not text.endswith(("\n", "\r")):
             text += nl
@@ -86,6 +89,36 @@ def plan_env_example(project: Project, app_root: str, builder: PlanBuilder) -> N
     env = _join(directory, ".env")
     if not _ignored(project, env):
         builder.warn(f"{env} is not git-ignored: add it to .gitignore before you put {KEY} in it.")
+
+
+def _names_key(line: str) -> bool:
+    """`KEY=`, `export KEY=` or the commented `# KEY=` this module writes."""
+    name = line.split("=", 1)[0].strip() if "=" in line else ""
+    return name.removeprefix("#").strip().removeprefix("export ").strip() == KEY
+
+
+# Loaders that make every variable of the example file required at start-up.
+_STRICT_LOADERS = ("dotenv-safe",)
+
+
+def _requires_listed(project: Project, *directories: str) -> str | None:
+    """The package (dotenv-safe) that fails the app's start when a listed variable is unset."""
+    for directory in dict.fromkeys(directories):
+        path = _join(directory, "package.json")
+        text = project.text(path) if project.exists(path) else None
+        try:
+            data = json.loads(text) if text else None
+        except ValueError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        for section in ("dependencies", "devDependencies"):
+            declared = data.get(section)
+            if isinstance(declared, dict):
+                found = next((n for n in _STRICT_LOADERS if n in declared), None)
+                if found:
+                    return found
+    return None
 
 
 def _ignored(project: Project, path: str) -> bool:

@@ -68,3 +68,53 @@ def test_never_writes_a_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("BESTCHATBOT_SIGNING_KEY", "super-secret")
     result = plan(tmp_path, {})
     assert "super-secret" not in result.edits[0].after
+
+
+DOTENV_SAFE_APP = {
+    "package.json": '{"dependencies": {"dotenv-safe": "^9.1.0", "express": "^4.21.0"}}\n',
+    ".env.example": "PORT=\nSESSION_SECRET=\n",
+    ".gitignore": ".env\nnode_modules\n",
+}
+
+
+def test_dotenv_safe_gets_a_commented_entry_and_a_second_run_keeps_it(tmp_path: Path) -> None:
+    """dotenv-safe refuses to start while a listed variable is unset: the key is listed as a
+    comment, so the app keeps starting without it."""
+    [edit] = plan(tmp_path, DOTENV_SAFE_APP).edits
+    assert edit.after is not None
+    assert "\nBESTCHATBOT_SIGNING_KEY=" not in edit.after
+    assert "# BESTCHATBOT_SIGNING_KEY=\n" in edit.after and "dotenv-safe" in edit.after
+    (tmp_path / ".env.example").write_text(edit.after)
+    assert plan(tmp_path, {}).edits == []
+
+
+@pytest.mark.e2e
+def test_dotenv_safe_app_still_starts_without_the_key(tmp_path: Path) -> None:
+    """The real dotenv-safe, on the patched example, with the key unset."""
+    import os
+    import shutil
+    import subprocess
+
+    from tests.npm_cache import link_node_modules, npm_env
+
+    [edit] = plan(tmp_path, DOTENV_SAFE_APP).edits
+    assert edit.after is not None
+    (tmp_path / ".env.example").write_text(edit.after)
+    (tmp_path / ".env").write_text("PORT=3000\nSESSION_SECRET=s\n")
+    link_node_modules(tmp_path, npm_env({"dotenv-safe": "^9.1.0"}))
+    node = shutil.which("node")
+    assert node is not None
+    env = {k: v for k, v in os.environ.items() if k != "BESTCHATBOT_SIGNING_KEY"}
+    script = "require('dotenv-safe').config(); console.log('started')"
+    started = subprocess.run(
+        [node, "-e", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode == 0 and "started" in started.stdout, started.stderr
+    # the uncommented entry is what made real apps refuse to start
+    (tmp_path / ".env.example").write_text(
+        DOTENV_SAFE_APP[".env.example"] + "BESTCHATBOT_SIGNING_KEY=\n"
+    )
+    refused = subprocess.run(
+        [node, "-e", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0 and "BESTCHATBOT_SIGNING_KEY" in refused.stderr
