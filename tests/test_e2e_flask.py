@@ -22,6 +22,7 @@ from tests.helpers import (
     tree_digest,
     verify,
 )
+from tests.py_envs import installed, py_env, run_driver
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
@@ -333,3 +334,84 @@ vm.runInNewContext(fs.readFileSync("SCRIPT", "utf8"), context);
   console.log(calls.join("\n"));
 })();
 """
+
+
+# Flask-Login 0.5 imports werkzeug.security.safe_str_cmp, which Werkzeug 2.1 removed: it runs
+# on Flask / Werkzeug 2.0; Flask 2.2 goes with Flask-Login 0.6.
+FLASK_2_2 = [
+    "flask==2.2.5",
+    "werkzeug==2.2.3",
+    "flask-login==0.6.2",
+    "flask-sqlalchemy==3.0.5",
+    "sqlalchemy==1.4.52",
+    "pyjwt==2.8.0",
+]
+FLASK_LOGIN_0_5 = [
+    "flask==2.0.3",
+    "werkzeug==2.0.3",
+    "flask-login==0.5.0",
+    "flask-sqlalchemy==2.5.1",
+    "sqlalchemy==1.4.52",
+    "pyjwt==2.8.0",
+]
+BOOKCLUB_DRIVER = """
+import json, re
+from app import create_app
+from app.extensions import db
+from app.models import User
+
+app = create_app()
+with app.app_context():
+    db.create_all()
+    ada = User(username="ada", email="Ada.Lovelace@Example.COM", display_name="Ada Lovelace")
+    ada.set_password("analytical-engine")
+    db.session.add(ada)
+    db.session.commit()
+    ada_id = ada.id
+
+def token(page):
+    found = re.findall(r'data-user-token="([^"]+)"', page)
+    return found[0] if found else None
+
+client = app.test_client()
+out = {"id": ada_id, "anonymous": token(client.get("/").get_data(as_text=True))}
+form = {"email": "ada.lovelace@example.com", "password": "analytical-engine"}
+out["login"] = client.post("/auth/login", data=form).status_code
+out["signed_in"] = token(client.get("/").get_data(as_text=True))
+client.get("/auth/logout")
+out["signed_out"] = token(client.get("/").get_data(as_text=True))
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize(
+    "pins",
+    [pytest.param(FLASK_2_2, id="flask-2.2"), pytest.param(FLASK_LOGIN_0_5, id="flask-login-0.5")],
+)
+def test_flask_2_and_flask_login_05(tmp_path: Path, signing_key: str, pins: list[str]) -> None:
+    """The book club pinned to Flask 2.x, Flask-Login 0.5 / 0.6 and SQLAlchemy 1.4: the
+    generated module and context processor run on them, signing in through the app's login."""
+    root = copy_fixture("flask-login", tmp_path)
+    (root / "requirements.txt").write_text("".join(f"{pin}\n" for pin in pins if "jwt" not in pin))
+    apply_twice(root, "--api-key", "pk_test_bookclub")
+    assert "PyJWT>=2.8" in (root / "requirements.txt").read_text()
+    python = py_env(pins)
+    flask_login = next(p.split("==")[1] for p in pins if p.startswith("flask-login"))
+    assert installed(python, "flask-login") == flask_login
+    out = run_driver(
+        python,
+        BOOKCLUB_DRIVER,
+        cwd=root,
+        env={
+            "BESTCHATBOT_SIGNING_KEY": signing_key,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bookclub.db'}",
+        },
+    )
+    assert out["anonymous"] is None and out["signed_out"] is None
+    assert out["login"] == 302
+    assert_contract(
+        verify(out["signed_in"]),
+        email="ada.lovelace@example.com",
+        name="Ada Lovelace",
+        user_id=str(out["id"]),
+    )

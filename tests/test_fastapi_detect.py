@@ -446,7 +446,7 @@ def test_several_user_dependencies_make_a_question(tmp_path: Path) -> None:
     assert settled(root, user_dependency="app.session:session_user")[1].auth.name == "session_user"
 
 
-def test_a_derived_dependency_is_not_an_identity_source(tmp_path: Path) -> None:
+def test_a_derived_dependency_is_not_an_identity_source_unless_answered(tmp_path: Path) -> None:
     root = app_project(
         tmp_path,
         """
@@ -475,9 +475,23 @@ def test_a_derived_dependency_is_not_an_identity_source(tmp_path: Path) -> None:
         },
     )
     assert settled(root)[1].auth.name == "get_current_user"
-    result = run("apply", root, "--dry-run", "--user-dependency", "get_admin")
-    assert result.exit_code == 2
-    assert "builds on app.deps.get_current_user" in result.output
+    # Answered, it identifies visitors through the optional variant of what it builds on.
+    module = planned(root, "app/bestchatbot.py", api_key="pk", user_dependency="get_admin")
+    expected = '''
+        def get_admin_or_none(
+            user: Annotated[Optional[User], Depends(get_current_user_or_none)],
+        ) -> Optional[User]:
+            """The app's own get_admin(), or None for visitors who are not signed in."""
+            if user is None:
+                return None
+            try:
+                return get_admin(user=user)
+            except HTTPException:
+                return None
+        '''
+    assert textwrap.dedent(expected) in module
+    assert "def get_current_user_or_none(" in module
+    assert "Depends(get_admin_or_none)]" in module
 
 
 def test_no_email_field_makes_a_question(tmp_path: Path) -> None:

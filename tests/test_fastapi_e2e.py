@@ -38,6 +38,9 @@ APP_SECRET = "an-app-secret-that-is-long-enough-for-hs256"
         "fastapi-jinja",
         "fastapi-single-module",
         "fastapi-core-factory",
+        "fastapi-token-header",
+        "fastapi-http-bearer",
+        "fastapi-auth-middleware",
     ],
 )
 def test_dry_run_changes_nothing(tmp_path: Path, fixture: str) -> None:
@@ -138,6 +141,54 @@ def test_fastapi_core_factory(
             user_id=str(signup.json()["id"]),
         )
         assert client.get("/api/v1/users/me", headers=bearer).json()["name"] == "Mary"
+
+
+def test_fastapi_auth_middleware(
+    tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user comes from Starlette's AuthenticationMiddleware (a Pydantic model on
+    request.user, not a BaseUser), and a middleware class registered in a helper the factory
+    calls marks every response public: the endpoint still answers no-store (corpus:
+    fastapi-best-architecture)."""
+    root = copy_fixture("fastapi-auth-middleware", tmp_path)
+    apply_twice(root, "--api-key", "pk_notices")
+    module = (root / "backend/bestchatbot.py").read_text()
+    assert "isinstance(request.user, UnauthenticatedUser)" in module
+    registrar = (root / "backend/core/registrar.py").read_text()
+    assert registrar.index("add_middleware(PublicCacheMiddleware)") < registrar.index(
+        "app.add_middleware(WidgetTokenNoStore)"
+    )
+    monkeypatch.setenv("NOTICES_SECRET_KEY", APP_SECRET)
+    monkeypatch.setenv("NOTICES_DATABASE", str(tmp_path / "notices.sqlite3"))
+    with imported(root, "backend.main") as main, TestClient(main.app) as client:
+        url = "/api/v1/widget-token"
+        _anonymous_is_refused(client, url)
+        forged = client.get(url, headers={"Authorization": "Bearer forged"})
+        assert forged.status_code == 401  # the app's own middleware refuses it first
+        assert forged.headers["Cache-Control"] == "no-store"
+        signup = client.post(
+            "/api/v1/auth/register",
+            json={"email": "Emmy.Noether@Example.org", "nickname": "Emmy", "password": "rings"},
+        )
+        assert signup.status_code == 201, signup.text
+        login = client.post(
+            "/api/v1/auth/login", json={"email": "emmy.noether@example.org", "password": "rings"}
+        )
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        signed_in = client.get(url, headers=bearer)
+        assert signed_in.status_code == 200, signed_in.text
+        assert signed_in.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(signed_in.json()["token"]),
+            email="emmy.noether@example.org",
+            name="Emmy",
+            user_id=str(signup.json()["id"]),
+        )
+        # The app's own answers keep the app's caching and its own sign-in check.
+        me = client.get("/api/v1/users/me", headers=bearer)
+        assert me.json()["nickname"] == "Emmy"
+        assert me.headers["Cache-Control"] == "public, max-age=300"
+        assert client.get("/api/v1/users/me").status_code == 401
 
 
 def test_fastapi_users(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:

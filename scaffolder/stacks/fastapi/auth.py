@@ -4,7 +4,8 @@ Recognised shapes, followed across modules and `Annotated[..., Depends(...)]` al
 - a function taking a token from a `fastapi.security` scheme (`OAuth2PasswordBearer`,
   `HTTPBearer`, ...) and returning the user (`fastapi-oauth2`);
 - a function reading `request.session` / cookies and returning the user (`fastapi-session`);
-- `fastapi_users.current_user(...)` dependencies (`fastapi-users`).
+- `fastapi_users.current_user(...)` dependencies (`fastapi-users`);
+- Starlette's `AuthenticationMiddleware` with the app's own backend: `request.user`.
 Dependencies built on another user dependency (`get_current_active_superuser(current_user:
 CurrentUser)`) only restrict it: the base dependency is the identity source.
 """
@@ -22,6 +23,7 @@ from scaffolder.python.models import (
 )
 from scaffolder.python.source import PyModule, PythonIndex, keyword
 from scaffolder.stacks.fastapi import AUTH_IDS, injected
+from scaffolder.stacks.fastapi import middleware as mw
 from scaffolder.stacks.fastapi import usermodel as um
 from scaffolder.stacks.fastapi.detect import modules, ref
 
@@ -72,8 +74,9 @@ class Param:
     default: ast.expr | None
     dependency: str | None  # id of the injected callable (scheme, function, fastapi-users dep)
     inner_type: ast.expr | None  # T of `Annotated[T, Depends(x)]` / of `x: T = Depends(...)`
-    style: str  # "annotated" | "default" | "plain"
+    style: str  # "annotated" | "alias" | "default" | "plain"
     kind: str = "other"  # "token" | "user" | "other"
+    module: PyModule | None = None  # where `inner_type` is written, when not the function's
 
 
 @dataclass
@@ -82,7 +85,7 @@ class UserDep:
     name: str
     module: PyModule
     line: int
-    kind: str  # "oauth2" | "session" | "fastapi-users" | "derived"
+    kind: str  # "oauth2" | "session" | "fastapi-users" | "middleware" | "derived" | "answered"
     model: ModelClass | None
     optional: bool
     is_async: bool = False
@@ -91,6 +94,8 @@ class UserDep:
     raises: list[ast.expr] = field(default_factory=list)
     scheme: Scheme | None = None
     base: str | None = None  # derived: the user dependency it builds on
+    base_dep: UserDep | None = None  # ... and that dependency itself
+    backend: mw.AuthBackend | None = None  # middleware: the authentication backend
     token_source: UserDep | None = None  # the app's function turning the scheme into the token
     call: ast.Call | None = None  # fastapi-users: `fastapi_users.current_user(...)`
     flags: frozenset[str] = frozenset()  # fastapi-users: active / verified / superuser
@@ -103,7 +108,7 @@ class UserDep:
     def library(self) -> str:
         if self.kind == "fastapi-users":
             return USERS
-        return OAUTH2 if self.kind == "oauth2" else SESSION
+        return OAUTH2 if self.bearer else SESSION
 
     @property
     def path(self) -> str:
@@ -144,7 +149,7 @@ def find(index: PythonIndex) -> AuthFacts:
         for func in mod.tree.body:
             if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _generated(func):
                 functions.append(
-                    (mod, func, [_param(ctx, mod, a, d, aliases) for a, d in _args(func)])
+                    (mod, func, [_param(ctx, mod, a, d, aliases) for a, d in um.arguments(func)])
                 )
     typed = _typed_uses(aliases, functions)
     # Functions turning a scheme's credentials into the token (`_get_authorization_header`),
@@ -180,17 +185,67 @@ def find(index: PythonIndex) -> AuthFacts:
                 isinstance(func, ast.AsyncFunctionDef),
                 func,
                 params,
+                raises(func),
                 base=parent.id,
+                base_dep=parent,
                 bearer=parent.bearer,
                 mapping=um.returns_mapping(mod, func, typed)
                 if func.returns is not None
                 else parent.mapping,
             )
+    for dep in _middleware_deps(index):
+        deps.setdefault(dep.id, dep)
     _count_uses(ctx, deps, aliases)
-    found = [d for d in deps.values() if d.uses or d.kind == "fastapi-users"]
+    found = [d for d in deps.values() if d.uses or d.kind in ("fastapi-users", "middleware")]
     for dep in found:
         dep.evidence.insert(0, Evidence(dep.path, dep.line, _why(dep, deps)))
-    return AuthFacts(found, _candidates(found), schemes)
+    candidates = _candidates(found)
+    ids = {c.id for c in candidates}
+    variants = _optional_variants(index, functions)
+    candidates = [c for c in candidates if not (c.optional and variants.get(c.id) in ids)]
+    return AuthFacts(found, candidates, schemes)
+
+
+def _middleware_deps(index: PythonIndex) -> list[UserDep]:
+    return [
+        UserDep(
+            f"{b.cls.module.name}.{b.cls.name}",
+            b.cls.name,
+            b.cls.module,
+            b.cls.node.lineno,
+            "middleware",
+            b.model,
+            False,
+            bearer=b.bearer,
+            backend=b,
+            evidence=list(b.evidence[1:]),
+        )
+        for b in mw.auth_backends(index)
+    ]
+
+
+def _optional_variants(
+    index: PythonIndex,
+    functions: list[tuple[PyModule, ast.FunctionDef | ast.AsyncFunctionDef, list[Param]]],
+) -> dict[str, str]:
+    """Dependencies that a factory offers as the optional variant of another
+    (`return _get_current_user if required else _get_current_user_optional`), each with the
+    one it is the variant of: one identity source, not two."""
+    found: dict[str, str] = {}
+    for mod, func, _params in functions:
+        branches = injected.branches(index, mod, func)
+        if len(branches) == 2:
+            found[branches[1]] = branches[0]
+    return found
+
+
+def signature(
+    index: PythonIndex, mod: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[Param]:
+    """What FastAPI injects into each parameter of `func` (an answered dependency)."""
+    ctx = _Context(index, {s.id: s for s in _schemes(index)})
+    aliases = _aliases(ctx)
+    return [_param(ctx, mod, a, d, aliases) for a, d in um.arguments(func)]
 
 
 def _generated(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -210,6 +265,8 @@ def _why(dep: UserDep, deps: dict[str, UserDep]) -> str:
         return f"{dep.name}(){model} reads the token {dep.token_source.name}() gives"
     if dep.kind == "oauth2" and dep.scheme:
         return f"{dep.name}(){model} reads the {dep.scheme.cls} token ({dep.scheme.var})"
+    if dep.kind == "middleware":
+        return f"AuthenticationMiddleware's {dep.name} sets request.user{model}"
     return f"{dep.name}(){model} reads the session cookie"
 
 
@@ -315,17 +372,6 @@ def _aliases(ctx: _Context) -> dict[str, Alias]:
     return found
 
 
-def _args(
-    func: ast.FunctionDef | ast.AsyncFunctionDef,
-) -> list[tuple[ast.arg, ast.expr | None]]:
-    a = func.args
-    positional = [*a.posonlyargs, *a.args]
-    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
-    pairs = list(zip(positional, [*defaults, *a.defaults], strict=True))
-    pairs += list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
-    return pairs
-
-
 def _param(
     ctx: _Context,
     mod: PyModule,
@@ -338,7 +384,7 @@ def _param(
         return Param(arg, default, found[1], found[0], "annotated")
     alias = aliases.get(ref(mod, arg.annotation) or "") if arg.annotation is not None else None
     if alias is not None:
-        return Param(arg, default, alias.dependency, alias.type_expr, "alias")
+        return Param(arg, default, alias.dependency, alias.type_expr, "alias", module=alias.module)
     target = _depends_target(ctx, mod, default)
     if target is not None:
         return Param(arg, default, target, arg.annotation, "default")
@@ -395,7 +441,7 @@ def _base_dep(
         isinstance(func, ast.AsyncFunctionDef),
         func,
         params,
-        _raises(func),
+        raises(func),
         scheme,
         bearer=kind == "oauth2",
         mapping=um.returns_mapping(mod, func, typed),
@@ -445,7 +491,7 @@ def _typed_uses(
     return typed
 
 
-def _raises(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+def raises(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
     """The exception classes the function raises itself (`raise X(...)`, `raise exc` where
     `exc = X(...)`), as written in its module."""
     local: dict[str, ast.expr] = {}

@@ -126,6 +126,7 @@ def copy_expr(imports: Imports, mod: PyModule, node: ast.AST) -> str:
 class Style:
     pep604: bool  # `X | None` rather than `Optional[X]`
     quote: str
+    annotated: bool = True  # `Annotated[T, Depends(f)]` (FastAPI 0.95+), else `x: T = Depends(f)`
 
 
 def optional(style: Style, imports: Imports, type_src: str) -> str:
@@ -135,9 +136,23 @@ def optional(style: Style, imports: Imports, type_src: str) -> str:
     return f"Optional[{type_src}]"
 
 
-def _call(head: str, args: list[str], indent: str = "") -> str:
+def injected_param(
+    style: Style, imports: Imports, name: str, type_src: str, dependency: str, *, default: bool
+) -> str:
+    """`name: Annotated[type, Depends(dependency)]`, or the `= Depends(...)` default where the
+    app writes its parameters so or its FastAPI predates Annotated."""
+    imports.add("fastapi", "Depends")
+    if default or not style.annotated:
+        return f"{name}: {type_src} = Depends({dependency})"
+    imports.add("typing", "Annotated")
+    return f"{name}: Annotated[{type_src}, Depends({dependency})]"
+
+
+def _call(head: str, args: list[str], indent: str = "", tail: str = "") -> str:
+    """`head(args)` on one line when it fits (with `tail`, what follows it on that line), else
+    one argument a line."""
     one = f"{head}({', '.join(args)})"
-    if len(indent) + len(one) <= 88:
+    if len(indent) + len(one) + len(tail) <= 88:
         return one
     inner = "".join(f"{indent}    {a},\n" for a in args)
     return f"{head}(\n{inner}{indent})"
@@ -149,119 +164,172 @@ class Dependency:
 
     name: str  # used in Depends(...)
     declarations: list[str]  # module-level assignments (the optional scheme / fastapi-users)
-    wrapper: str | None  # a function wrapping the app's own dependency
+    wrapper: str | None  # functions wrapping the app's own dependencies
 
 
 def optional_dependency(
     index: PythonIndex, dep: UserDep, imports: Imports, style: Style, user_type: str
 ) -> Dependency:
-    if dep.optional:
-        import_from_module(imports, dep.module, dep.name)
-        return Dependency(dep.name, [], None)
-    name = f"{dep.name}_or_none"
-    if dep.kind == "fastapi-users":
+    variants = _Variants(imports, style)
+    name = variants.of(dep, optional(style, imports, user_type))
+    return Dependency(name, variants.declarations, "\n\n\n".join(variants.wrappers) or None)
+
+
+@dataclass
+class _Variants:
+    """Optional variants of a dependency and of the dependencies it is fed by that fail for
+    anonymous visitors (the token scheme, the function reading the token, the base user
+    dependency of a derived one), each generated once."""
+
+    imports: Imports
+    style: Style
+    declarations: list[str] = field(default_factory=list)
+    wrappers: list[str] = field(default_factory=list)
+    done: dict[str, str] = field(default_factory=dict)
+
+    def of(self, dep: UserDep, returns: str) -> str:
+        """The name of `dep`'s optional variant (`dep` itself when it is optional)."""
+        if dep.id not in self.done:
+            self.done[dep.id] = self._variant(dep, returns)
+        return self.done[dep.id]
+
+    def _variant(self, dep: UserDep, returns: str) -> str:
+        if dep.optional:
+            import_from_module(self.imports, dep.module, dep.name)
+            return dep.name
+        if dep.kind == "fastapi-users":
+            return self._fastapi_users(dep)
+        if dep.kind == "middleware":
+            return self._request_user(dep, returns)
+        func = dep.node
+        assert func is not None
+        if func.args.vararg or func.args.kwarg:
+            raise BadInput(
+                f"{dep.path}:{dep.line}: {dep.name}() takes *args / **kwargs; "
+                "add the endpoint by hand"
+            )
+        replaced: dict[str, str] = {}  # parameter -> the optional dependency feeding it
+        for p in dep.params:
+            feeder = self._feeder(dep, p)
+            if feeder is not None:
+                replaced[p.node.arg] = feeder
+        params = [_param_source(dep, p, replaced.get(p.node.arg), self) for p in dep.params]
+        import_from_module(self.imports, dep.module, dep.name)
+        name = f"{dep.name}_or_none"
+        positional_only = {a.arg for a in func.args.posonlyargs}
+        call_args = [
+            p.node.arg if p.node.arg in positional_only else f"{p.node.arg}={p.node.arg}"
+            for p in dep.params
+        ]
+        caught = [copy_expr(self.imports, dep.module, exc) for exc in dep.raises]
+        if not caught:
+            self.imports.add("fastapi", "HTTPException")
+            caught = ["HTTPException"]
+        self.wrappers.append(
+            render(
+                "python/fastapi/optional_dependency.py.j2",
+                name=name,
+                is_async=dep.is_async,
+                signature=_call(
+                    f"{'async ' if dep.is_async else ''}def {name}", params, tail=f" -> {returns}:"
+                ),
+                returns=returns,
+                dep_name=dep.name,
+                call=_call(f"{'await ' if dep.is_async else ''}{dep.name}", call_args, "        "),
+                guards=list(replaced),
+                caught=caught[0] if len(caught) == 1 else f"({', '.join(caught)})",
+            ).rstrip("\n")
+        )
+        return name
+
+    def _fastapi_users(self, dep: UserDep) -> str:
+        """`<name>_or_none = fastapi_users.current_user(<its arguments>, optional=True)`."""
+        name = f"{dep.name}_or_none"
         assert dep.call is not None and isinstance(dep.call.func, ast.Attribute)
-        head = copy_expr(imports, dep.module, dep.call.func)
-        args = [copy_expr(imports, dep.module, arg) for arg in dep.call.args]
+        head = copy_expr(self.imports, dep.module, dep.call.func)
+        args = [copy_expr(self.imports, dep.module, arg) for arg in dep.call.args]
         args += [
-            f"{kw.arg}={copy_expr(imports, dep.module, kw.value)}"
+            f"{kw.arg}={copy_expr(self.imports, dep.module, kw.value)}"
             for kw in dep.call.keywords
             if kw.arg not in ("optional", None)
         ]
-        return Dependency(name, [f"{name} = {_call(head, [*args, 'optional=True'])}"], None)
-    assert dep.node is not None
-    declarations = []
-    scheme_name = None
-    source = dep.token_source
-    if dep.scheme is not None and dep.kind == "oauth2":
-        declarations.append(_optional_scheme(source or dep, imports))
-        scheme_name = declarations[-1].split(" = ", 1)[0]
-    wrappers = []
-    if source is not None and scheme_name is not None:
-        # `token: str = Depends(_get_authorization_header)`: that function gets an optional
-        # variant too, fed by the optional scheme, and feeds the user's.
-        token_type = optional(style, imports, "str")
-        wrappers.append(
-            _wrapper(source, f"{source.name}_or_none", scheme_name, imports, style, token_type)
+        self.declarations.append(f"{name} = {_call(head, [*args, 'optional=True'])}")
+        return name
+
+    def _request_user(self, dep: UserDep, returns: str) -> str:
+        """`request.user` as the app's authentication middleware set it; None for the
+        `UnauthenticatedUser` it sets for everyone else."""
+        name = "request_user_or_none"
+        self.imports.add("fastapi", "Request")
+        self.imports.add("starlette.authentication", "UnauthenticatedUser")
+        self.wrappers.append(
+            render(
+                "python/fastapi/request_user.py.j2", name=name, returns=returns, backend=dep.name
+            ).rstrip("\n")
         )
-        scheme_name = f"{source.name}_or_none"
-    wrappers.append(
-        _wrapper(dep, name, scheme_name, imports, style, optional(style, imports, user_type))
-    )
-    return Dependency(name, declarations, "\n\n\n".join(wrappers))
+        return name
+
+    def _feeder(self, dep: UserDep, p: Param) -> str | None:
+        """The optional dependency that feeds parameter `p` instead of one failing for
+        anonymous visitors; None when `p` is injected as the app injects it."""
+        source = dep.token_source
+        if source is not None and p.dependency == source.id:
+            return self.of(source, optional(self.style, self.imports, "str"))
+        base = dep.base_dep
+        if base is not None and p.dependency == base.id:
+            inner = _inner_type(dep, p, self.imports)
+            return self.of(base, optional(self.style, self.imports, inner))
+        if p.kind == "token" and dep.scheme is not None and dep.kind == "oauth2":
+            return self._scheme(dep)
+        return None
+
+    def _scheme(self, dep: UserDep) -> str:
+        """`optional_<scheme> = <the app's scheme class>(<its arguments>, auto_error=False)`."""
+        scheme = dep.scheme
+        assert scheme is not None
+        if scheme.id in self.done:
+            return self.done[scheme.id]
+        token = next((p.node.arg for p in dep.params if p.kind == "token"), "token")
+        name = f"optional_{token if scheme.inline else scheme.var}"
+        cls = copy_expr(self.imports, scheme.module, scheme.call.func)
+        args = [copy_expr(self.imports, scheme.module, arg) for arg in scheme.call.args]
+        args += [
+            f"{kw.arg}={copy_expr(self.imports, scheme.module, kw.value)}"
+            for kw in scheme.call.keywords
+            if kw.arg not in ("auto_error", None)
+        ]
+        self.declarations.append(f"{name} = {_call(cls, [*args, 'auto_error=False'])}")
+        self.done[scheme.id] = name
+        return name
 
 
-def _optional_scheme(dep: UserDep, imports: Imports) -> str:
-    """`optional_<scheme> = <the app's scheme class>(<its arguments>, auto_error=False)`."""
-    scheme = dep.scheme
-    assert scheme is not None
-    token = next((p.node.arg for p in dep.params if p.kind == "token"), "token")
-    name = f"optional_{token if scheme.inline else scheme.var}"
-    cls = copy_expr(imports, scheme.module, scheme.call.func)
-    args = [copy_expr(imports, scheme.module, arg) for arg in scheme.call.args]
-    args += [
-        f"{kw.arg}={copy_expr(imports, scheme.module, kw.value)}"
-        for kw in scheme.call.keywords
-        if kw.arg not in ("auto_error", None)
-    ]
-    return f"{name} = {_call(cls, [*args, 'auto_error=False'])}"
+def _inner_type(dep: UserDep, p: Param, imports: Imports) -> str:
+    """The type of the user parameter `p` of a derived dependency: as written, else the
+    model of the dependency feeding it."""
+    if p.inner_type is not None:
+        return copy_expr(imports, p.module or dep.module, p.inner_type)
+    base = dep.base_dep
+    if base is not None and base.model is not None and not base.mapping:
+        import_from_module(imports, base.model.module, base.model.name)
+        return base.model.name
+    imports.add("typing", "Any")
+    return "Any"
 
 
-def _param_source(
-    dep: UserDep, p: Param, scheme_name: str | None, imports: Imports, style: Style
-) -> str:
+def _param_source(dep: UserDep, p: Param, feeder: str | None, variants: _Variants) -> str:
     mod = dep.module
     name = p.node.arg
-    if p.kind == "token" and scheme_name is not None:
-        inner = copy_expr(imports, mod, p.inner_type) if p.inner_type is not None else "str"
-        imports.add("fastapi", "Depends")
+    imports, style = variants.imports, variants.style
+    if feeder is not None:
+        if p.inner_type is not None:
+            inner = copy_expr(imports, p.module or mod, p.inner_type)
+        else:
+            inner = "str" if p.kind == "token" else _inner_type(dep, p, imports)
         wanted = optional(style, imports, inner)
-        if p.style == "default":
-            return f"{name}: {wanted} = Depends({scheme_name})"
-        imports.add("typing", "Annotated")
-        return f"{name}: Annotated[{wanted}, Depends({scheme_name})]"
+        return injected_param(style, imports, name, wanted, feeder, default=p.style == "default")
     text = name
     if p.node.annotation is not None:
         text += f": {copy_expr(imports, mod, p.node.annotation)}"
     if p.default is not None:
         text += f" = {copy_expr(imports, mod, p.default)}"
     return text
-
-
-def _wrapper(
-    dep: UserDep,
-    name: str,
-    scheme_name: str | None,
-    imports: Imports,
-    style: Style,
-    returns: str,
-) -> str:
-    func = dep.node
-    assert func is not None
-    if func.args.vararg or func.args.kwarg:
-        raise BadInput(
-            f"{dep.path}:{dep.line}: {dep.name}() takes *args / **kwargs; add the endpoint by hand"
-        )
-    import_from_module(imports, dep.module, dep.name)
-    params = [_param_source(dep, p, scheme_name, imports, style) for p in dep.params]
-    positional_only = {a.arg for a in func.args.posonlyargs}
-    call_args = [
-        p.node.arg if p.node.arg in positional_only else f"{p.node.arg}={p.node.arg}"
-        for p in dep.params
-    ]
-    token = next((p.node.arg for p in dep.params if p.kind == "token"), None)
-    caught = [copy_expr(imports, dep.module, exc) for exc in dep.raises]
-    if not caught:
-        imports.add("fastapi", "HTTPException")
-        caught = ["HTTPException"]
-    return render(
-        "python/fastapi/optional_dependency.py.j2",
-        name=name,
-        is_async=dep.is_async,
-        signature=_call(f"{'async ' if dep.is_async else ''}def {name}", params),
-        returns=returns,
-        dep_name=dep.name,
-        call=_call(f"{'await ' if dep.is_async else ''}{dep.name}", call_args, "        "),
-        token=token if scheme_name else None,
-        caught=caught[0] if len(caught) == 1 else f"({', '.join(caught)})",
-    ).rstrip("\n")

@@ -315,7 +315,8 @@ def _include(
         if passed is not None:
             child = ref(*passed)
     prefix_expr = keyword(node, "prefix")
-    prefix = values.resolve(index, mod, prefix_expr) if prefix_expr else Value("")
+    scope = _function(mod, func) if func else None  # `settings = get_settings()` in a factory
+    prefix = values.resolve(index, mod, prefix_expr, scope=scope) if prefix_expr else Value("")
     return Include(
         mod.path,
         node.lineno,

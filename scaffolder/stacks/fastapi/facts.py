@@ -5,7 +5,7 @@ planning derive the same answers from the same facts and `Choices`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scaffolder.escape import py_str
 from scaffolder.inspection import Choices
@@ -16,6 +16,7 @@ from scaffolder.project import Project
 from scaffolder.stacks.fastapi.auth import AuthFacts, UserDep
 from scaffolder.stacks.fastapi.detect import AppInfo, Mount, StaticMount, Structure
 from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage, body_line
+from scaffolder.stacks.fastapi.middleware import CacheOverride
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class FastAPIFacts:
     quote: str
     package_dir: str
     package: str
+    cache_overrides: list[CacheOverride] = field(default_factory=list)  # Cache-Control set late
 
 
 Chosen = Choices[UserDep]

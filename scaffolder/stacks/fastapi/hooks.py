@@ -35,6 +35,7 @@ from scaffolder.stacks.fastapi import auth as a
 from scaffolder.stacks.fastapi import detect as d
 from scaffolder.stacks.fastapi import facts as fx
 from scaffolder.stacks.fastapi import frontend as fe
+from scaffolder.stacks.fastapi import middleware as mw
 from scaffolder.stacks.fastapi.facts import Chosen, FastAPIFacts
 from scaffolder.steps import Step
 
@@ -102,7 +103,7 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
     def pick_auth(
         self, project: Project, facts: FastAPIFacts, answers: Answers, insp: Draft
     ) -> a.UserDep | None:
-        return report.dependency(facts, answers, insp)
+        return report.dependency(PythonIndex.of(project), facts, answers, insp)
 
     def auth_library(self, auth: a.UserDep) -> str:
         return auth.library
@@ -145,6 +146,16 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
         out = [
             reporting.page_cache_note(e.file, e.line, what=e.why) for e in self.page_cache(facts)
         ]
+        if delivery == "token-endpoint":
+            out += [
+                Note(
+                    f"{o.evidence.why}: the endpoint keeps its Cache-Control: no-store through a "
+                    "middleware added after it",
+                    o.evidence.file,
+                    o.evidence.line,
+                )
+                for o in facts.cache_overrides
+            ]
         frontends = facts.frontends
         if len(frontends) > 1:
             out.append(
@@ -275,6 +286,7 @@ def _facts(
         quote=preferred_quote(*(m.text for m in d.modules(index, "FastAPI"))),
         package_dir=package_dir,
         package=package,
+        cache_overrides=mw.cache_overrides(index, app),
     )
 
 

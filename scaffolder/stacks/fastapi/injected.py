@@ -79,6 +79,23 @@ def factory_result(index: PythonIndex, mod: PyModule, call: ast.Call) -> str | N
     return ref(fmod, result) if function(index, fmod, result) is not None else None
 
 
+def branches(
+    index: PythonIndex, mod: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> list[str]:
+    """Ids of the project functions a factory returns on each side of its one conditional
+    (`return f if required else g`): [f, g]; [] for any other shape."""
+    returns = [n.value for n in ast.walk(func) if isinstance(n, ast.Return) and n.value]
+    if len(returns) != 1 or not isinstance(returns[0], ast.IfExp):
+        return []
+    found = []
+    for side in (returns[0].body, returns[0].orelse):
+        target = function(index, mod, side)
+        if target is None:
+            return []
+        found.append(f"{target[0].name}.{target[1].name}")
+    return found
+
+
 def _arguments(func: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> dict[str, object]:
     """Parameter -> constant value, from the call's constants and the function's defaults."""
     a = func.args

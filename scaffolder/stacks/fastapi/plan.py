@@ -4,6 +4,7 @@ template context processor), the widget tag, the browser script for an SPA, PyJW
 from __future__ import annotations
 
 import posixpath
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -23,15 +24,18 @@ from scaffolder.python import cst
 from scaffolder.python.deps import PYJWT, plan_requirement
 from scaffolder.python.source import PythonIndex, module_name
 from scaffolder.python.style import requote
-from scaffolder.stacks.fastapi import SPA_TOKEN, spa, transforms
+from scaffolder.stacks.fastapi import SPA_TOKEN, spa, transforms, versions
 from scaffolder.stacks.fastapi.codegen import (
     Imports,
     Style,
     import_from_module,
+    injected_param,
+    optional,
     optional_dependency,
 )
 from scaffolder.stacks.fastapi.detect import TemplatesInfo
 from scaffolder.stacks.fastapi.facts import Chosen, FastAPIFacts, Target, Wiring, wiring
+from scaffolder.stacks.fastapi.middleware import CacheOverride
 from scaffolder.steps import (
     Step,
     StepResult,
@@ -48,6 +52,7 @@ ROUTER = "bestchatbot_router"
 PAGE_DEPENDENCY = "remember_widget_token"
 CONTEXT_PROCESSOR = "bestchatbot_context"
 TOKEN_VAR = "bestchatbot_token"
+GUARD = "WidgetTokenNoStore"
 USER = "user"
 
 
@@ -63,6 +68,10 @@ def steps(
     out: list[Step] = [partial(_token_module, project, index, facts, choices, w)]
     if endpoint:
         out.append(partial(_register, index, facts, choices, w))
+        out += [
+            partial(_no_store_guard, project, index, facts, choices, o)
+            for o in facts.cache_overrides
+        ]
         out += spa.steps(choices, w, api_key)
     else:
         out += [
@@ -169,15 +178,13 @@ def _generate(
     imports.add("datetime", "datetime")
     imports.add("datetime", "timedelta")
     imports.add("datetime", "timezone")
-    imports.add("typing", "Annotated")
     imports.add_module("jwt")
-    imports.add("fastapi", "Depends")
     if endpoint:
         for name in ("APIRouter", "Response", "status"):
             imports.add("fastapi", name)
     else:
         imports.add("fastapi", "Request")
-    style = Style(_pep604(index), facts.quote)
+    style = Style(_pep604(index), facts.quote, versions.supports_annotated(project, facts))
     if dep.mapping:
         imports.add("typing", "Any")
         user_type = "dict[str, Any]"
@@ -188,6 +195,15 @@ def _generate(
         imports.add("typing", "Any")
         user_type = "Any"
     optional_dep = optional_dependency(index, dep, imports, style, user_type)
+    guard = endpoint and bool(facts.cache_overrides)
+    if guard:
+        imports.add("starlette.datastructures", "MutableHeaders")
+        for name in ("ASGIApp", "Message", "Receive", "Scope", "Send"):
+            imports.add("starlette.types", name)
+    optional_user = optional(style, imports, user_type)
+    user_param = injected_param(
+        style, imports, USER, optional_user, optional_dep.name, default=False
+    )
     if not style.pep604:
         imports.add("typing", "Optional")
     code = render(
@@ -197,19 +213,32 @@ def _generate(
         endpoint=choices.endpoint_url if endpoint else None,
         user=USER,
         user_type=user_type,
-        optional_user=f"{user_type} | None" if style.pep604 else f"Optional[{user_type}]",
+        user_param=user_param,
         optional_str="str | None" if style.pep604 else "Optional[str]",
         optional_claims=(
             "dict[str, object] | None" if style.pep604 else "Optional[dict[str, object]]"
         ),
-        dependency=optional_dep.name,
         is_async=dep.is_async,
+        guard=GUARD if guard else None,
+        guard_doc=_guard_doc(facts),
         email=email.expr,
         name=choices.name.expr if choices.name else None,
         user_id=choices.user_id.expr if choices.user_id else None,
     )
     sources = {m for m in imports.froms if m.split(".")[0] in first_party}
     return Generated(code, imports, sources)
+
+
+def _guard_doc(facts: FastAPIFacts) -> str:
+    """Why the no-store guard is there, wrapped for its docstring."""
+    names = " and ".join(
+        dict.fromkeys(f"{o.name} ({o.evidence.file})" for o in facts.cache_overrides)
+    )
+    text = (
+        f"The app's {names} sets Cache-Control on every response once the endpoint has "
+        "answered; added after it, this middleware runs outside it and has the last word."
+    )
+    return textwrap.fill(py_doc(text), 88, initial_indent="    ", subsequent_indent="    ")
 
 
 def _styled(facts: FastAPIFacts, builder: PlanBuilder, text: str) -> str:
@@ -265,12 +294,16 @@ def _inline(
             code = transforms.import_name(code, module, name)
     prefix = requote(target.prefix_src, facts.quote) if target.prefix_src else None
     args = ROUTER if prefix is None else f"{ROUTER}, prefix={prefix}"
+    registrations = f"\n\n{target.var}.include_router({args})\n"
+    for override in facts.cache_overrides:
+        if override.path == target.path and override.function is None:
+            registrations += f"{override.variable}.add_middleware({GUARD})\n"
     header = (
         f"# BestChatBot visitor identity: GET {py_doc(choices.endpoint_url)} mints a widget token "
         "for the\n"
         "# signed-in user (a fresh HS256 JWT signed with BESTCHATBOT_SIGNING_KEY).\n"
     )
-    added = header + generated.code + f"\n\n{target.var}.include_router({args})\n"
+    added = header + generated.code + registrations
     code = code.rstrip("\r\n") + "\n\n\n" + _styled(facts, builder, added)
     reason = f"GET {choices.endpoint_url}: mints the widget token for the signed-in user"
     builder.write(target.path, code, reason, "python")
@@ -393,6 +426,54 @@ def _register(
         statement,
         edit,
         f"include {ROUTER} {where} (GET {choices.endpoint_url})",
+    )
+
+
+def _no_store_guard(
+    project: Project,
+    index: PythonIndex,
+    facts: FastAPIFacts,
+    choices: Chosen,
+    override: CacheOverride,
+    builder: PlanBuilder,
+) -> StepResult | None:
+    """`app.add_middleware(WidgetTokenNoStore)` right after the app's middleware that sets
+    Cache-Control: Starlette runs the middleware added last first, so the guard sees the
+    response after it and puts `no-store` back."""
+    path = override.path
+    statement = f"{override.variable}.add_middleware({GUARD})"
+    if _inline_present(builder, path):
+        return None  # added with the inline endpoint, after the guard's class
+    found = _import_from(index, facts, path)
+    sources = _generate(project, index, facts, choices).sources
+    if found is None or _imports_back(index, sources, path):
+        return manual(
+            "no-store-guard",
+            path,
+            f"the token module cannot be imported here (circular); add `{statement}` after "
+            f"{override.name} is registered",
+            statement,
+        )
+    module, relative = found
+
+    def edit(text: str) -> str:
+        new = transforms.add_middleware_after(
+            text, override.variable, GUARD, override.line, override.function
+        )
+        if new == text:
+            return text
+        return transforms.import_name(new, module, GUARD, relative=relative)
+
+    return _edit_python(
+        builder,
+        "no-store-guard",
+        path,
+        f"{GUARD} middleware",
+        f"add `{statement}` after {override.name} is registered",
+        statement,
+        edit,
+        f"keep GET {choices.endpoint_url} uncached: {override.name} sets Cache-Control on "
+        "every response",
     )
 
 

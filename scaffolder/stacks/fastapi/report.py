@@ -25,7 +25,7 @@ from scaffolder.model import (
 from scaffolder.project import Project
 from scaffolder.python.models import pick_fields
 from scaffolder.python.source import PythonIndex
-from scaffolder.stacks.fastapi import AUTH_IDS, SPA_TOKEN, USER_DEPENDENCY
+from scaffolder.stacks.fastapi import AUTH_IDS, SPA_TOKEN, USER_DEPENDENCY, answered
 from scaffolder.stacks.fastapi import auth as a
 from scaffolder.stacks.fastapi import facts as fx
 from scaffolder.stacks.fastapi import usermodel as um
@@ -64,7 +64,9 @@ def prefix_notes(facts: FastAPIFacts, answers: Answers) -> list[Note]:
 # -- authentication ---------------------------------------------------------------------------
 
 
-def dependency(facts: FastAPIFacts, answers: Answers, insp: Draft) -> a.UserDep | None:
+def dependency(
+    index: PythonIndex, facts: FastAPIFacts, answers: Answers, insp: Draft
+) -> a.UserDep | None:
     """The current-user dependency (answered with --user-dependency / --auth, or the only one);
     None while the `user_dependency` question is open."""
     found = facts.auth
@@ -81,14 +83,7 @@ def dependency(facts: FastAPIFacts, answers: Answers, insp: Draft) -> a.UserDep 
             )
     chosen = None
     if wanted:
-        chosen = _find_dep(found.deps, wanted)
-        if chosen is None or chosen.kind == "derived":
-            names = ", ".join(c.label for c in found.candidates) or "none"
-            base = f"; it builds on {chosen.base}" if chosen is not None and chosen.base else ""
-            raise UsageError(
-                f"--user-dependency {wanted}: not a current-user dependency this tool can make "
-                f"optional{base}; candidates: {names}"
-            )
+        chosen = answered.resolve(index, found, wanted)
     elif len(candidates) == 1:
         chosen = candidates[0]
     if chosen is None:
@@ -118,15 +113,6 @@ def email_question(dep: a.UserDep) -> str:
         f"The {model} model has no email field: which expression gives the signed-in "
         f"user's email? (for example `{USER}.contact_email`)"
     )
-
-
-def _find_dep(deps: list[a.UserDep], wanted: str) -> a.UserDep | None:
-    wanted = wanted.strip()
-    for dep in deps:
-        labels = {dep.name, dep.label, dep.id, f"{dep.path}:{dep.name}"}
-        if wanted in labels:
-            return dep
-    return None
 
 
 # -- delivery, layout, SPA token, widget -------------------------------------------------------

@@ -4,6 +4,8 @@ shape it cannot change safely raises `CannotEdit`.
 
 - `include_router`: `parent.include_router(child[, prefix=...])`, grouped with the parent's
   other `include_router` calls (module level or in the app factory);
+- `add_middleware_after`: `app.add_middleware(Cls)` right after a statement (a middleware the
+  new one must wrap: Starlette runs the last one added first);
 - `add_to_list_argument`: an item in a list keyword argument of the call that builds a
   variable (`Jinja2Templates(..., context_processors=[...])`, `APIRouter(dependencies=[...])`);
 - `import_name`: `from module import name`, merged into an existing import from that module;
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 import libcst.helpers
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scaffolder.python.cst import CannotEdit, add_import
 
@@ -128,6 +131,54 @@ def include_router(
     if not done:
         raise CannotEdit(f"no function {function}()")
     return code if present else result.code
+
+
+def add_middleware_after(
+    code: str, variable: str, middleware: str, line: int, function: str | None = None
+) -> str:
+    """`variable.add_middleware(middleware)` after the statement spanning `line`, at module
+    level or in the top-level `function`; noop when that body already adds it."""
+    wrapper = MetadataWrapper(cst.parse_module(code))
+    positions = wrapper.resolve(PositionProvider)
+    module = wrapper.module
+    statement = cst.parse_statement(f"{variable}.add_middleware({middleware})")
+
+    def insert(body: Sequence[cst.BaseStatement], blank: int = 1) -> list[cst.BaseStatement] | None:
+        if any(
+            isinstance(s, cst.SimpleStatementLine)
+            and s.with_changes(leading_lines=()).deep_equals(statement)
+            for s in body
+        ):
+            return None
+        at = next(
+            (
+                i
+                for i, s in enumerate(body)
+                if positions[s].start.line <= line <= positions[s].end.line
+            ),
+            None,
+        )
+        if at is None:
+            raise CannotEdit(f"no statement on line {line}")
+        new = statement
+        if not isinstance(body[at], cst.SimpleStatementLine):
+            new = statement.with_changes(leading_lines=[cst.EmptyLine(indent=False)] * blank)
+        return [*body[: at + 1], new, *body[at + 1 :]]
+
+    if function is None:
+        body = insert(module.body, blank=2)  # PEP 8: two blank lines after a def
+        return code if body is None else module.with_changes(body=body).code
+    func = next(
+        (s for s in module.body if isinstance(s, cst.FunctionDef) and s.name.value == function),
+        None,
+    )
+    if func is None or not isinstance(func.body, cst.IndentedBlock):
+        raise CannotEdit(f"no function {function}()")
+    body = insert(func.body.body)
+    if body is None:
+        return code
+    new_func = func.with_changes(body=func.body.with_changes(body=body))
+    return module.with_changes(body=[new_func if s is func else s for s in module.body]).code
 
 
 def _call_of(module: cst.Module, variable: str, function: str | None) -> cst.Call:

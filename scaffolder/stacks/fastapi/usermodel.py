@@ -116,11 +116,16 @@ def return_model(
             value = node.value
             if isinstance(value, ast.Name) and value.id in local:
                 value = local[value.id]
-            found = class_from_expr(index, mod, value) or _called_model(index, mod, value)
+            found = (
+                _repository_model(index, mod, func, value, local)
+                or class_from_expr(index, mod, value)
+                or _called_model(index, mod, value)
+            )
             if found is not None:
                 return found
-    # `user = session.get(User, ...)`, `select(User)` in the body
-    for node in ast.walk(func):
+    # `user = session.get(User, ...)`, `select(User)` in the body (not in the parameters: a
+    # `Depends(get_repository(UserRepository))` names the repository, not the user)
+    for node in (n for stmt in func.body for n in ast.walk(stmt)):
         if isinstance(node, ast.Call):
             for arg in node.args[:1]:
                 if isinstance(arg, ast.Name):
@@ -128,6 +133,110 @@ def return_model(
                     if found is not None:
                         return found
     return None
+
+
+def _repository_model(
+    index: PythonIndex,
+    mod: PyModule,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    value: ast.expr,
+    local: dict[str, ast.expr],
+) -> ModelClass | None:
+    """The model a repository method returns: `await UserRepository(session).get_by_email(e)`,
+    `users_repo.get_user_by_username(...)` with `users_repo: UsersRepository = Depends(...)`,
+    read from the method's return annotation or what it returns."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+        return None
+    owner = _instance_class(index, mod, func, value.func.value, local, 0)
+    method = _method(index, owner, value.func.attr, 0) if owner is not None else None
+    if method is None:
+        return None
+    cls, node = method
+    inner, _ = unwrap_optional(cls.module, node.returns)
+    if inner is not None:
+        return find_class(index, cls.module, ast.unparse(inner))
+    for ret in ast.walk(node):
+        if isinstance(ret, ast.Return) and ret.value is not None:
+            found = _called_class(index, cls.module, ret.value)
+            if found is not None:
+                return found
+    return None
+
+
+def _instance_class(
+    index: PythonIndex,
+    mod: PyModule,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    expr: ast.expr,
+    local: dict[str, ast.expr],
+    depth: int,
+) -> ModelClass | None:
+    """The project class of the object `expr` names in `func`: built there (`Repo(session)`),
+    bound to a local variable, or a parameter typed with it (`repo: Repo = Depends(...)`,
+    `Annotated[Repo, Depends(...)]`) or injected by a factory given it
+    (`Depends(get_repository(Repo))`)."""
+    if depth > 3:
+        return None
+    found = _called_class(index, mod, expr)
+    if found is not None or not isinstance(expr, ast.Name):
+        return found
+    if expr.id in local:
+        return _instance_class(index, mod, func, local[expr.id], local, depth + 1)
+    for arg, default in arguments(func):
+        if arg.arg != expr.id:
+            continue
+        annotation, _ = unwrap_optional(mod, arg.annotation)
+        if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value).endswith(
+            "Annotated"
+        ):
+            elts = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
+            annotation = elts[0] if elts else None
+        if annotation is not None:
+            typed = find_class(index, mod, ast.unparse(annotation))
+            if typed is not None:
+                return typed
+        if isinstance(default, ast.Call) and default.args and isinstance(default.args[0], ast.Call):
+            factory = default.args[0]  # Depends(get_repository(Repo))
+            for given in factory.args[:1]:
+                if isinstance(given, (ast.Name, ast.Attribute)):
+                    return find_class(index, mod, ast.unparse(given))
+    return None
+
+
+def _called_class(index: PythonIndex, mod: PyModule, expr: ast.expr) -> ModelClass | None:
+    """The class `expr` instantiates: `Repo(session)`, `UserInDB(**row)`."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
+        return find_class(index, mod, ast.unparse(expr.func))
+    return None
+
+
+def _method(
+    index: PythonIndex, cls: ModelClass, name: str, depth: int
+) -> tuple[ModelClass, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+    """The method `name` of the class or of its project base classes."""
+    for stmt in cls.node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            return cls, stmt
+    if depth < 5:
+        for base in cls.node.bases:
+            parent = find_class(index, cls.module, ast.unparse(base))
+            found = _method(index, parent, name, depth + 1) if parent is not None else None
+            if found is not None:
+                return found
+    return None
+
+
+def arguments(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> list[tuple[ast.arg, ast.expr | None]]:
+    """The function's parameters with their defaults (None where there is none)."""
+    a = func.args
+    positional = [*a.posonlyargs, *a.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
+    pairs = list(zip(positional, [*defaults, *a.defaults], strict=True))
+    return pairs + list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
 
 
 def _called_model(index: PythonIndex, mod: PyModule, value: ast.expr) -> ModelClass | None:

@@ -1,9 +1,10 @@
 """Static values of string expressions: URL prefixes such as `settings.API_V1_STR`.
 
 Follows module constants, imports, f-strings, `+`, and settings objects (a module-level
-`settings = Settings()` or an `@lru_cache` `get_settings()` returning one) down to the class
-attribute's default. Values read from a settings class can be overridden by the environment,
-so they are reported as such.
+`settings = Settings()`, an `@lru_cache` `get_settings()` returning or annotated with one, or
+`settings = get_settings()` inside the app factory) down to the class attribute's default.
+Values read from a settings class can be overridden by the environment, so they are reported
+as such.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from scaffolder.python.source import PyModule, PythonIndex
 
 _MAX_DEPTH = 8
 
+Scope = ast.FunctionDef | ast.AsyncFunctionDef | None
+"""The function an expression is evaluated in (an app factory), for its local variables."""
+
 
 @dataclass(frozen=True)
 class Value:
@@ -24,29 +28,59 @@ class Value:
 
 
 def resolve(
-    index: PythonIndex, mod: PyModule, expr: ast.expr | None, depth: int = 0
+    index: PythonIndex,
+    mod: PyModule,
+    expr: ast.expr | None,
+    depth: int = 0,
+    scope: Scope = None,
 ) -> Value | None:
-    """The string an expression evaluates to at import time, when it can be known statically."""
+    """The string an expression evaluates to at import time (in `scope`, a function of `mod`,
+    when given), when it can be known statically."""
     if expr is None or depth > _MAX_DEPTH:
         return None
     if isinstance(expr, ast.Constant):
         return Value(expr.value) if isinstance(expr.value, str) else None
     if isinstance(expr, ast.JoinedStr):
-        return _joined(index, mod, expr, depth)
+        return _joined(index, mod, expr, depth, scope)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        left = resolve(index, mod, expr.left, depth + 1)
-        right = resolve(index, mod, expr.right, depth + 1)
+        left = resolve(index, mod, expr.left, depth + 1, scope)
+        right = resolve(index, mod, expr.right, depth + 1, scope)
         if left is None or right is None:
             return None
         return Value(left.text + right.text, left.from_settings or right.from_settings)
     if isinstance(expr, ast.Name):
+        local = local_binding(scope, expr.id)
+        if local is not None:
+            return resolve(index, mod, local, depth + 1, scope)
         return _name(index, mod, expr.id, depth)
     if isinstance(expr, ast.Attribute):
-        return _attribute(index, mod, expr, depth)
+        return _attribute(index, mod, expr, depth, scope)
     return None
 
 
-def _joined(index: PythonIndex, mod: PyModule, expr: ast.JoinedStr, depth: int) -> Value | None:
+def local_binding(scope: Scope, name: str) -> ast.expr | None:
+    """The value last bound to `name` by an assignment in the function `scope`."""
+    found: ast.expr | None = None
+    for node in ast.walk(scope) if scope is not None else ():
+        value = _assigned(node, name)
+        found = value if value is not None else found
+    return found
+
+
+def _assigned(node: ast.AST, name: str) -> ast.expr | None:
+    """The value `node` binds to `name` (`name = v`, `name: T = v`), if it does."""
+    if isinstance(node, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == name for t in node.targets
+    ):
+        return node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.value if node.target.id == name else None
+    return None
+
+
+def _joined(
+    index: PythonIndex, mod: PyModule, expr: ast.JoinedStr, depth: int, scope: Scope
+) -> Value | None:
     parts: list[str] = []
     settings = False
     for part in expr.values:
@@ -55,7 +89,7 @@ def _joined(index: PythonIndex, mod: PyModule, expr: ast.JoinedStr, depth: int) 
             continue
         if not isinstance(part, ast.FormattedValue) or part.format_spec or part.conversion != -1:
             return None
-        value = resolve(index, mod, part.value, depth + 1)
+        value = resolve(index, mod, part.value, depth + 1, scope)
         if value is None:
             return None
         parts.append(value.text)
@@ -67,16 +101,8 @@ def module_binding(mod: PyModule, name: str) -> ast.expr | None:
     """The value last bound to `name` by a top-level assignment of the module."""
     found: ast.expr | None = None
     for stmt in mod.tree.body:
-        if isinstance(stmt, ast.Assign):
-            if any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
-                found = stmt.value
-        elif (
-            isinstance(stmt, ast.AnnAssign)
-            and isinstance(stmt.target, ast.Name)
-            and stmt.target.id == name
-            and stmt.value is not None
-        ):
-            found = stmt.value
+        value = _assigned(stmt, name)
+        found = value if value is not None else found
     return found
 
 
@@ -103,8 +129,13 @@ def _name(index: PythonIndex, mod: PyModule, name: str, depth: int) -> Value | N
     return _name(index, target, attr, depth + 1)
 
 
-def _attribute(index: PythonIndex, mod: PyModule, expr: ast.Attribute, depth: int) -> Value | None:
+def _attribute(
+    index: PythonIndex, mod: PyModule, expr: ast.Attribute, depth: int, scope: Scope
+) -> Value | None:
     base = expr.value
+    if isinstance(base, ast.Name):  # `settings = get_settings()` in the factory
+        local = local_binding(scope, base.id)
+        base = local if local is not None else base
     # `config.API_PREFIX` where `config` is a project module
     if isinstance(base, ast.Name):
         qualified = mod.imports.get(base.id)
@@ -148,6 +179,11 @@ def _settings_class(
         func = _function(index, mod, expr.func.id)
         if func is not None:
             func_mod, node = func
+            annotated = (
+                find_class(index, func_mod, ast.unparse(node.returns)) if node.returns else None
+            )
+            if annotated is not None:  # `def get_app_settings() -> AppSettings`
+                return annotated.module, annotated.node
             for ret in ast.walk(node):
                 if isinstance(ret, ast.Return) and ret.value is not None:
                     return _settings_class(index, func_mod, ret.value, depth + 1)
@@ -168,16 +204,9 @@ def _function(
 
 def _class_default(cls: ast.ClassDef, attr: str) -> ast.expr | None:
     for stmt in cls.body:
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            if stmt.target.id == attr:
-                value = stmt.value
-        elif isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == attr for t in stmt.targets
-        ):
-            value = stmt.value
-        else:
+        if not (isinstance(stmt, (ast.Assign, ast.AnnAssign)) and _binds(stmt, attr)):
             continue
+        value = _assigned(stmt, attr)
         if isinstance(value, ast.Call):  # pydantic `Field("/api", ...)` / `Field(default=...)`
             for kw in value.keywords:
                 if kw.arg == "default":
@@ -185,3 +214,8 @@ def _class_default(cls: ast.ClassDef, attr: str) -> ast.expr | None:
             return value.args[0] if value.args else None
         return value
     return None
+
+
+def _binds(stmt: ast.Assign | ast.AnnAssign, name: str) -> bool:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return any(isinstance(t, ast.Name) and t.id == name for t in targets)
