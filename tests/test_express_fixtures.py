@@ -77,6 +77,42 @@ CASES = [
         {"src/bestchatbot.js", "src/app.js", ".env.example"},
         id="passport-jwt-memory-users-jsonwebtoken-present",
     ),
+    pytest.param(
+        "express-html-in-code",
+        {"api_key": "pk"},
+        {
+            "bestchatbot.js", "app.js", "package.json", ".env.example",
+            "lib/layout.js", "routes/pages.js",
+        },
+        id="html-built-in-code-mailer-untouched",
+    ),
+    pytest.param(
+        "express-html-in-code",
+        {"api_key": "pk", "delivery": "token-endpoint"},
+        {
+            "bestchatbot.js", "app.js", "package.json", ".env.example",
+            "lib/layout.js", "routes/pages.js", "public/bestchatbot-identity.js",
+        },
+        id="html-built-in-code-endpoint-not-the-static-sign-in-page",
+    ),
+    pytest.param(
+        "express5-firebase-views",
+        {"api_key": "pk"},
+        {
+            "src/bestchatbot.js", "src/app.js", "package.json", ".env.example",
+            "views/partials/footer.ejs",
+        },
+        id="express5-firebase-footer-partial",
+    ),
+    pytest.param(
+        "express-checkjs",
+        {"api_key": "pk"},
+        {
+            "src/bestchatbot.js", "src/app.js", "package.json", ".env.example",
+            "views/partials/footer.ejs",
+        },
+        id="checkjs-footer-partial",
+    ),
 ]  # fmt: skip
 
 

@@ -255,3 +255,102 @@ def test_env_example_git_ignored_is_said(tmp_path: Path) -> None:
     (root / ".gitignore").write_text(".env\n")
     result = engine.plan(root, Answers(api_key="pk"))
     assert not any("git-ignored" in w for w in result.plan.warnings)
+
+
+PAGES_ONLY = """\
+    const express = require("express");
+    const session = require("express-session");
+    const passport = require("passport");
+    const pages = require("./routes/pages");
+    const account = require("./routes/account");
+    const locals = require("./config/locals");
+    const app = express();
+    app.set("view engine", "ejs");
+    require("./config/passport")(passport);
+    app.use(session({ secret: "s" }));
+    app.use(passport.session());
+    {after}
+    module.exports = app;
+"""
+
+
+@pytest.mark.parametrize(
+    ("after", "follows"),
+    [
+        pytest.param(
+            'app.use(express.static("public"));\n    app.use(pages);',
+            'app.use(express.static("public"));',
+            id="past-the-static-files",
+        ),
+        pytest.param(
+            'app.use("/api/v1", require("./routes/api"));\n    app.use(express.static("public"));'
+            "\n    app.use(pages);",
+            'app.use(express.static("public"));',
+            id="past-the-api-mount-and-the-static-files",
+        ),
+        pytest.param(
+            'app.get("/api/health", (req, res) => res.json({ ok: true }));\n'
+            '    app.use("/api", require("./routes/api"));\n    app.get("/", home);',
+            'app.use("/api", require("./routes/api"));',
+            id="past-an-api-route",
+        ),
+        pytest.param(
+            'app.use(pages);\n    app.use("/api", require("./routes/api"));',
+            "app.use(passport.session());",
+            id="api-after-the-pages-not-passed",
+        ),
+        pytest.param(
+            'app.use("/", require("./routes/index"));\n    app.use(express.static("public"));',
+            "app.use(passport.session());",
+            id="a-router-stops-the-search",
+        ),
+        pytest.param(
+            'app.use(flash());\n    app.use(express.static("public"));\n    app.get("/", home);',
+            'app.use(express.static("public"));',
+            id="middleware-in-between-is-passed",
+        ),
+        pytest.param(
+            'app.use(require("./config/flash").flash);\n    app.use(locals);\n'
+            '    app.use(express.static("public"));\n    app.use(pages);',
+            'app.use(express.static("public"));',
+            id="project-middleware-is-passed",
+        ),
+        pytest.param(
+            'app.use(account);\n    app.use(express.static("public"));',
+            "app.use(passport.session());",
+            id="a-project-router-stops-the-search",
+        ),
+    ],
+)
+def test_token_middleware_runs_on_pages_only(tmp_path: Path, after: str, follows: str) -> None:
+    files = {
+        "app.js": PAGES_ONLY.replace("{after}", after),
+        "config/flash.js": "exports.flash = (req, res, next) => next();\n",
+        "config/locals.js": "module.exports = (req, res, next) => next();\n",
+        "routes/account.js": 'const router = require("express").Router();\n'
+        "module.exports = router;\n",
+        "routes/pages.js": 'const { Router } = require("express");\nmodule.exports = Router();\n',
+        "config/passport.js": HANDED,
+        "routes/api.js": "module.exports = require('express').Router();\n",
+        "views/layout.ejs": LAYOUT,
+        "models/user.js": schema("  email: String,"),
+    }
+    app = plan_files(make(tmp_path, files), api_key="pk")["app.js"]
+    assert f"{follows}\napp.use(bestchatbotToken);\n" in app
+
+
+def test_passport_from_a_module_that_re_exports_it(tmp_path: Path) -> None:
+    """`const passport = require("./auth")`: its `passport.session()` is still passport's,
+    and the token middleware follows it (req.user is set only after it)."""
+    app = APP.replace('require("passport")', 'require("./config/auth")').replace(
+        'require("./config/passport")(passport);\n', ""
+    )
+    files = {
+        "app.js": app,
+        "config/auth.js": 'const passport = require("passport");\n'
+        "passport.deserializeUser((id, done) => done(null, { id, email: 'x' }));\n"
+        "module.exports = passport;\n",
+        "views/layout.ejs": LAYOUT,
+    }
+    planned = plan_files(make(tmp_path, files), api_key="pk")["app.js"]
+    assert "app.use(passport.session());\napp.use(bestchatbotToken);\n" in planned

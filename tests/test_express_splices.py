@@ -10,7 +10,7 @@ import pytest
 from scaffolder.js.style import Style
 from scaffolder.js.syntax import Source
 from scaffolder.stacks.express import views as v
-from scaffolder.stacks.express.plan import import_specifier, insert_after, mount_statement
+from scaffolder.stacks.express.mount import import_specifier, insert_after, mount_statement
 
 SRC = "https://widget.bestchatbot.io/widget/v1/chat.js"
 EJS_ATTR = (

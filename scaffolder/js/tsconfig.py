@@ -33,6 +33,11 @@ class TsConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def checks_js(self) -> bool:
+        """`compilerOptions.checkJs`: the project type-checks its JavaScript."""
+        return self.options.get("checkJs") is True
+
+    @property
     def aliases(self) -> list[tuple[str, str]]:
         """Wildcard aliases as (specifier prefix, directory): `("@/", "src")`."""
         out = []

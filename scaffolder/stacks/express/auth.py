@@ -45,7 +45,9 @@ class AuthFacts:
     fields: UserFields
     evidence: list[Evidence] = field(default_factory=list)
     firebase: Firebase | None = None
-    typed: bool = True  # TS: the user's type declares the fields read
+    # A declaration types the user's fields (`Express.User`, `SessionData` augmentations):
+    # type-checked code (TypeScript, checked JavaScript) can read them as they are.
+    typed: bool = True
     # passport without sessions: the strategy that sets req.user per request
     # (`passport.authenticate("jwt", { session: false })`); None where a session does.
     strategy: str | None = None
@@ -103,7 +105,8 @@ def passport(index: JsIndex) -> AuthFacts | None:
                     stateless.append(name)
     if not evidence:
         return None
-    shape = users.ts_global_user(index)
+    declared = users.ts_global_user(index)
+    shape = declared
     if shape is not None:
         evidence.append(
             Evidence(shape.module.path, shape.line, f"req.user is typed by {shape.what}")
@@ -119,11 +122,14 @@ def passport(index: JsIndex) -> AuthFacts | None:
         shape = _fallback_model(index) or shape
         if shape is not None:
             evidence.append(Evidence(shape.module.path, shape.line, f"user model: {shape.what}"))
-    typed = all(m.source.language == "javascript" for m in _passport_modules(index))
-    typed = typed or users.ts_global_user(index) is not None
     strategy = stateless[0] if stateless and not sessions and not deserializers else None
     return AuthFacts(
-        "passport", "req.user", users.pick(shape), evidence, typed=typed, strategy=strategy
+        "passport",
+        "req.user",
+        users.pick(shape),
+        evidence,
+        typed=declared is not None and shape is declared,
+        strategy=strategy,
     )
 
 
@@ -357,9 +363,12 @@ def express_session(index: JsIndex) -> AuthFacts | None:
     shape = declared or _shape_of(index, mod, right, scope)
     if shape is not None:
         evidence.append(Evidence(shape.module.path, shape.line, f"session user: {shape.what}"))
-    typed = mod.source.language == "javascript" or declared is not None
     return AuthFacts(
-        "express-session", f"req.session.{key}", users.pick(shape), evidence, typed=typed
+        "express-session",
+        f"req.session.{key}",
+        users.pick(shape),
+        evidence,
+        typed=declared is not None,
     )
 
 

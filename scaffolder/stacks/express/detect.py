@@ -24,10 +24,13 @@ from scaffolder.markup import Layout, Template
 from scaffolder.model import Evidence
 from scaffolder.project import Project
 from scaffolder.stacks.express.index import JsIndex, Module, exported_function, parameters
+from scaffolder.stacks.express.inline import CodePage
 from scaffolder.stacks.express.views import Found
 from scaffolder.treesitter import walk
 
 SESSION_PACKAGES = ("express-session", "cookie-session")
+_PASSPORT_NAME = re.compile(r"passport", re.IGNORECASE)
+_TS_CHECK = re.compile(r"(?:\s*(?://[^\n]*\n|/\*[\s\S]*?\*/))*?\s*//\s*@ts-check\b")
 PAGE_CACHES = ("apicache", "route-cache", "express-cache-middleware", "express-expeditious")
 # `app.set("view engine", x)` / registered extension -> the template language.
 ENGINES = {
@@ -128,6 +131,7 @@ class ExpressFacts:
     spa_pages: list[str]
     page_tags: list[tuple[str, Found]]  # the widget tags already in single-page app pages
     shell_line: int  # where the tag goes in the first single-page app page (0: none)
+    code_pages: list[CodePage] = field(default_factory=list)  # HTML built in template literals
 
     @property
     def root(self) -> str:
@@ -137,6 +141,17 @@ class ExpressFacts:
     def engine(self) -> str:
         """The template language the plan edits views in ("html" without a view engine)."""
         return self.views.engine or "html"
+
+    @property
+    def checks_js(self) -> bool:
+        """JavaScript the project type-checks (`checkJs` in its tsconfig / jsconfig, or the app
+        module's `// @ts-check`): generated JavaScript carries JSDoc types then."""
+        return not self.ts and (self.index.config.checks_js or self.ts_check)
+
+    @property
+    def ts_check(self) -> bool:
+        """Whether the app module opens with the `// @ts-check` pragma."""
+        return not self.ts and bool(_TS_CHECK.match(self.app.module.text))
 
     @property
     def system(self) -> str:
@@ -250,9 +265,10 @@ def find_uses(index: JsIndex) -> list[Use]:
                     inner = callee_name(mod.source, arg)
                     if inner in session_fns:
                         kind = "session"
-                    elif inner.split(".")[0] in passports and inner.endswith(
-                        (".initialize", ".session", ".authenticate")
-                    ):
+                    elif (
+                        inner.split(".")[0] in passports
+                        or _PASSPORT_NAME.search(inner.split(".")[0])  # a module re-exporting it
+                    ) and inner.endswith((".initialize", ".session", ".authenticate")):
                         if not inner.endswith(".authenticate") or "session" in text:
                             kind = "passport"
                     elif inner in cookie_parsers:
@@ -423,15 +439,12 @@ def api_prefixes(uses: list[Use], index: JsIndex) -> list[tuple[str, Evidence]]:
     under `/api/` answer with data (routes there that render pages are not an API)."""
     found: dict[str, tuple[str, Evidence]] = {}
     for use in uses:
-        if (
-            use.kind != "static"
-            and use.path
-            and _API_SEGMENT.match(use.path.strip("/").split("/")[0])
-        ):
+        prefix = _literal_prefix(use.path or "")
+        if use.kind != "static" and prefix and _API_SEGMENT.match(prefix.strip("/").split("/")[0]):
             found.setdefault(
-                use.path,
+                prefix,
                 (
-                    use.path,
+                    prefix,
                     Evidence(use.module.path, use.line, f"API routes mounted at {use.path}"),
                 ),
             )
@@ -446,6 +459,17 @@ def api_prefixes(uses: list[Use], index: JsIndex) -> list[tuple[str, Evidence]]:
                             "/api", ("/api", Evidence(mod.path, mod.line(call), f"route {route}"))
                         )
     return sorted(found.values())
+
+
+def _literal_prefix(path: str) -> str:
+    """The path's leading literal segments: the endpoint's URL is fetched as it is written, and
+    Express 5's path-to-regexp v8 rejects the wildcards Express 4 took (`/api/*`)."""
+    literal = []
+    for segment in path.strip("/").split("/"):
+        if not segment or any(c in segment for c in ":*?+()[]{}"):
+            break
+        literal.append(segment)
+    return "/" + "/".join(literal) if literal else ""
 
 
 def _answers_data(index: JsIndex, mod: Module, handler: Node) -> bool:

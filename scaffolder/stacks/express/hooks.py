@@ -32,7 +32,7 @@ from scaffolder.model import (
 )
 from scaffolder.project import Project
 from scaffolder.registry import Detection, register
-from scaffolder.stacks.express import MANIFEST
+from scaffolder.stacks.express import MANIFEST, inline
 from scaffolder.stacks.express import auth as a
 from scaffolder.stacks.express import detect as d
 from scaffolder.stacks.express import views as v
@@ -113,7 +113,9 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
         pages = d.spa_pages(project, statics)
         page_texts = [(page, project.text(page) or "") for page in pages]
         kind = engine or "html"
-        all_views = [v.as_layout(kind, x) for x in loaded]
+        code_pages = inline.find(index)
+        in_code = inline.as_layouts(code_pages, index)
+        all_views = [v.as_layout(kind, x) for x in loaded] + in_code
         return d.ExpressFacts(
             package=candidate.package,
             index=index,
@@ -127,7 +129,7 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
             ts=app.module.source.language != "javascript",
             templates={lay.template.path: lay.template for lay in all_views},
             all_views=all_views,
-            layouts=[v.as_layout(kind, x) for x in v.targets(loaded)],
+            layouts=[v.as_layout(kind, x) for x in v.targets(loaded)] + in_code,
             tags=[(x.path, t) for x in loaded for t in v.find_tags(engine, x.text)]
             if engine
             else [],
@@ -138,22 +140,22 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
                 for t in widget_tags(text)
             ],
             shell_line=v.body_line(kind, page_texts[0][1]) if page_texts else 0,
+            code_pages=code_pages,
         )
 
     def stack_report(self, project: Project, facts: d.ExpressFacts) -> StackReport:
         app = facts.app
         rendering: Rendering = (
-            "server-rendered"
-            if facts.views.engine and facts.layouts
-            else "spa"
-            if facts.spa_pages
-            else "api"
+            "server-rendered" if facts.layouts else "spa" if facts.spa_pages else "api"
         )
         where = f" in {app.factory}()" if app.factory else " at module level"
         evidence = [
             Evidence(app.path, app.line, f"Express app `{app.var}`{where} ({facts.system})")
         ]
         evidence += facts.views.evidence[:1]
+        if facts.code_pages and not facts.views.engine:
+            page = facts.code_pages[0]
+            evidence.append(Evidence(page.path, page.line, "HTML built in code, sent per request"))
         if rendering == "spa":
             evidence.append(Evidence(facts.spa_pages[0], 1, "static page of a single-page app"))
         language = "typescript" if facts.ts else "javascript"
@@ -225,7 +227,8 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
 
     def widget_found(self, project: Project, facts: d.ExpressFacts) -> WidgetReport | None:
         """The first widget tag in the views (else in the single-page app's pages)."""
-        found = facts.tags or facts.page_tags
+        in_code = [(p.path, p.tag) for p in facts.code_pages if p.tag is not None]
+        found = [*facts.tags, *in_code] or facts.page_tags
         if not found:
             return None
 
@@ -252,6 +255,9 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
             if not facts.spa_pages:
                 return None
             return facts.spa_pages[0], facts.shell_line, "single-page app shell: before </body>"
+        tpl = layout.template
+        if layout.mode == inline.MODE:
+            return tpl.path, tpl.body_close_line or 1, "HTML built in code: before </body>"
         why = (
             "layout / footer view: before </body>"
             if layout.extenders
@@ -259,7 +265,6 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
             if layout.mode == "body"
             else "page written without <body>: at its end"
         )
-        tpl = layout.template
         return tpl.path, v.body_line(facts.engine, tpl.text), why
 
     def needs_tag(self, facts: d.ExpressFacts, delivery: Delivery) -> bool:
@@ -323,8 +328,11 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
                 )
         for lay in layouts[:10]:
             why = f"used by {lay.extenders} view(s)" if lay.extenders else "full page"
+            if lay.mode == inline.MODE:
+                why = "HTML built in code"
             path = lay.template.path
-            out.append(Finding("layout", path, (Evidence(path, 1, why),)))
+            line = lay.template.body_close_line if lay.mode == inline.MODE else 1
+            out.append(Finding("layout", path, (Evidence(path, line or 1, why),)))
         for use in facts.uses:
             if use.kind == "static" and use.static_dir:
                 where = Evidence(use.module.path, use.line, "express.static")
@@ -349,11 +357,10 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
 
 
 def _tags_views(facts: d.ExpressFacts, delivery: Delivery, layouts: Sequence[Layout]) -> bool:
-    """Whether the tag goes in views: for the tag delivery, and for the endpoint when the app
-    has no single-page app page but views closing the body."""
-    return delivery == "script-attribute" or (
-        delivery == "token-endpoint" and not facts.spa_pages and bool(layouts)
-    )
+    """Whether the tag goes in views (or the pages built in code): for the tag delivery, and
+    for the endpoint when the server renders pages, which signed-in users see (a static page
+    beside them, such as a sign-in form, is not where they are)."""
+    return delivery == "script-attribute" or (delivery == "token-endpoint" and bool(layouts))
 
 
 def _answered(project: Project, facts: d.ExpressFacts, answer: str) -> list[Layout]:

@@ -1,5 +1,6 @@
-"""Express plan: the token module, its mount after the session middleware, jsonwebtoken in
-package.json, and the widget tag in the views (or the endpoint's browser script)."""
+"""Express plan: the token module, its mount after the session middleware (`mount`),
+jsonwebtoken in package.json, and the widget tag in the views and in the pages built in code
+(or the endpoint's browser script)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,22 @@ import posixpath
 import re
 from functools import partial
 
-from tree_sitter import Node
-
 from scaffolder.escape import js_str
 from scaffolder.inspection import Choices
-from scaffolder.js import packages, style
-from scaffolder.js.imports import ensure_import, find_imports
-from scaffolder.js.syntax import Source, call_arguments, callee_name, checked_splice
+from scaffolder.js import lockfiles, packages, style
+from scaffolder.js.imports import ensure_import
+from scaffolder.js.syntax import Source
 from scaffolder.markup import Layout, append_lines, widget_tags
 from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.spa import refresh_next_step
+from scaffolder.stacks.express import inline, mount
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
-from scaffolder.stacks.express.detect import ExpressFacts, Use, anchor
+from scaffolder.stacks.express.detect import ExpressFacts
+from scaffolder.stacks.express.index import Module
+from scaffolder.stacks.express.mount import HANDLER, MIDDLEWARE, import_specifier, node_esm
 from scaffolder.steps import (
     SCRIPT,
     Step,
@@ -34,11 +36,8 @@ from scaffolder.steps import (
     skipped,
 )
 from scaffolder.templating import render
-from scaffolder.treesitter import walk
 
 MODULE = "bestchatbot"
-MIDDLEWARE = "bestchatbotToken"
-HANDLER = "widgetTokenHandler"
 JWT_VERSION = "^9.0.2"
 TYPES_VERSION = "^9.0.7"
 _MIDDLEWARE_DIRS = ("middleware", "middlewares")
@@ -57,11 +56,11 @@ def steps(
     delivered = (
         _browser(project, facts, choices, api_key)
         if choices.delivery == "token-endpoint"
-        else _views(facts, choices, api_key)
+        else _views(project, facts, choices, api_key, path)
     )
     return [
         partial(_token_module, project, facts, choices, path),
-        partial(_mount, facts, choices, path),
+        partial(mount.step, facts, choices, path),
         partial(_dependencies, project, facts),
         *delivered,
         partial(_csp, facts),
@@ -108,21 +107,30 @@ def _token_module(
         or options.get("allowSyntheticDefaultImports") is True
         or module_option in ("node16", "node18", "nodenext", "preserve")
     )
+    checked = ts or facts.checks_js
+    st = _style(project, facts)
     code = render(
         "js/express/bestchatbot.js.j2",
         ts=ts,
         esm=ts or facts.app.module.system == "esm",
+        jsdoc=facts.checks_js,
+        express_types=facts.package.has("@types/express"),
+        ts_check=facts.ts_check,
+        quote=st.quote,
         jwt_default=jwt_default,
+        express5=express_major(project, facts) >= 5,
+        bracket_access=checked and options.get("noPropertyAccessFromIndexSignature") is True,
         firebase=auth.firebase,
         cookie=_cookie_expr(auth),
-        accessor=_accessor(auth, ts),
+        accessor=_accessor(auth, ts, facts.checks_js),
         email=choices.email.expr,
         name=choices.name.expr if choices.name else None,
         user_id=choices.user_id.expr if choices.user_id else None,
         middleware=not endpoint,
         endpoint=choices.endpoint_url if endpoint else None,
+        attribute=not endpoint and any(lay.mode == inline.MODE for lay in choices.layouts),
     )
-    code = style.restyle(code, _style(project, facts), _language(path))
+    code = style.restyle(code, st, _language(path))
     return generated_file(
         builder,
         path,
@@ -136,15 +144,27 @@ def _token_module(
     )
 
 
-def _accessor(auth: AuthFacts, ts: bool) -> str:
-    """How the module reads the user; in TypeScript without a declared user type (no
-    `Express.User` / `SessionData` augmentation), loosely typed."""
-    if not ts or auth.typed:
+def express_major(project: Project, facts: ExpressFacts) -> int:
+    """The major version of Express the package installs (its lockfile, else the start of
+    its range); 4 when neither tells, whose code also runs on 5."""
+    return lockfiles.major(lockfiles.installed_version(project, facts.package, "express")) or 4
+
+
+def _accessor(auth: AuthFacts, ts: bool, jsdoc: bool) -> str:
+    """How the module reads the user; where the code is type-checked (TypeScript, checked
+    JavaScript) and no declaration types the user (`Express.User` / `SessionData`
+    augmentation), loosely typed."""
+    if not (ts or jsdoc) or auth.typed:
         return auth.accessor
+    loose = "Record<string, any>"
     if auth.accessor == "req.user":
-        return "req.user as Record<string, any> | undefined"
+        if jsdoc:
+            return f"/** @type {{{loose} | undefined}} */ (req.user)"
+        return f"req.user as {loose} | undefined"
     key = auth.accessor.rsplit(".", 1)[-1]
-    return f"(req.session as unknown as Record<string, any>).{key}"
+    if jsdoc:
+        return f"/** @type {{{loose}}} */ (/** @type {{unknown}} */ (req.session)).{key}"
+    return f"(req.session as unknown as {loose}).{key}"
 
 
 def _cookie_expr(auth: AuthFacts) -> str | None:
@@ -156,205 +176,6 @@ def _cookie_expr(auth: AuthFacts) -> str | None:
     return f"req.cookies?.[{json.dumps(name)}]"
 
 
-# -- mounting ---------------------------------------------------------------------------------
-
-
-def _mounted(facts: ExpressFacts, symbol: str) -> bool:
-    for mod in facts.index.modules(containing=symbol):
-        for node in walk(mod.source.root):
-            if node.type != "call_expression":
-                continue
-            if callee_name(mod.source, node).rsplit(".", 1)[-1] not in ("use", "get", "all"):
-                continue
-            if any(mod.text_of(arg) == symbol for arg in call_arguments(node)):
-                return True
-    return False
-
-
-def mount_statement(receiver: str, symbol: str, url: str | None, st: style.Style) -> str:
-    if url is None:
-        return f"{receiver}.use({symbol}){st.semi}"
-    return f"{receiver}.get({js_str(url, st.quote)}, {symbol}){st.semi}"
-
-
-def _stateless_mount(
-    receiver: str, passport: str, strategy: str, url: str, st: style.Style, ts: bool, indent: str
-) -> str:
-    """The endpoint behind the app's session-less strategy (passport-jwt and the like), run
-    as optional authentication: a request without valid credentials reaches the handler
-    anonymously, which answers 401 with `{ token: null }` itself."""
-    i, comma = st.indent, "," if st.trailing_commas else ""
-    params = "(_err: unknown, user?: Express.User | false | null)" if ts else "(_err, user)"
-    lines = [
-        f"{receiver}.get(",
-        f"{i}{js_str(url, st.quote)},",
-        f"{i}(req, res, next) =>",
-        f"{i}{i}{passport}.authenticate({js_str(strategy, st.quote)}, {{ session: false }}, "
-        f"{params} => {{",
-        f"{i}{i}{i}if (user) req.user = user{st.semi}",
-        f"{i}{i}{i}next(){st.semi}",
-        f"{i}{i}}})(req, res, next),",
-        f"{i}{HANDLER}{comma}",
-        f"){st.semi}",
-    ]
-    return (st.newline + indent).join(lines)
-
-
-def insert_after(source: Source, end: int, statement: str) -> str:
-    """`statement` on a line of its own after the statement ending at byte `end` (after a
-    trailing comment on that line), indented like the line it follows."""
-    data = source.data
-    line_end = data.find(b"\n", end)
-    line_end = len(data) if line_end < 0 else line_end
-    rest = data[end:line_end].decode("utf-8")
-    at = end
-    if not rest.strip() or rest.strip().startswith(("//", "/*")):
-        at = line_end - 1 if data[line_end - 1 : line_end] == b"\r" else line_end
-    nl = "\r\n" if "\r\n" in source.text else "\n"
-    indent = source.indent_at(end - 1)
-    return checked_splice(
-        source.text, [(at, at, nl + indent + statement)], source.language, source.path
-    )
-
-
-def import_specifier(importer: str, target: str, text: str, system: str) -> str:
-    """How `importer` names the token module: relative, with the extension where the module
-    system needs one (Node ESM) or the file's own relative imports carry one (TS NodeNext)."""
-    stem, ext = posixpath.splitext(target)
-    relative = posixpath.relpath(stem, posixpath.dirname(importer) or ".")
-    if not relative.startswith("."):
-        relative = "./" + relative
-    if importer.endswith((".ts", ".mts", ".cts")):
-        source = Source.of(importer, text)
-        local = [i.source for i in find_imports(source) if i.source.startswith(".")]
-        if any(s.endswith(".js") for s in local):
-            return relative + {".mts": ".mjs", ".cts": ".cjs"}.get(ext, ".js")
-        return relative
-    if system == "esm":
-        return relative + ext
-    return relative
-
-
-def _mount(
-    facts: ExpressFacts, choices: Chosen, path: str, builder: PlanBuilder
-) -> StepResult | None:
-    endpoint = choices.delivery == "token-endpoint"
-    symbol = HANDLER if endpoint else MIDDLEWARE
-    auth = choices.auth
-    if _mounted(facts, symbol):
-        return skipped("mount", facts.app.path, f"{symbol} is already mounted")
-    kinds = ("session", "passport") if auth.library != "firebase" else ("cookies", "session")
-    found: Use | None = anchor(facts.app, facts.uses, kinds)
-    if found is not None and not endpoint:
-        found = _past_statics(found, facts.uses)
-    url = choices.endpoint_url if endpoint else None
-    if found is not None:
-        mod, receiver, end = found.module, found.receiver, found.statement.end_byte
-        where = f"after the {found.kind} middleware"
-    elif auth.library == "firebase":
-        mod, receiver, end = facts.app.module, facts.app.var, facts.app.statement.end_byte
-        where = "right after the app is created"
-    else:
-        mod, receiver, end = facts.app.module, facts.app.var, -1
-        where = ""
-    text = builder.current(mod.path)
-    if end < 0 or text != mod.text:
-        st = _style_of(mod.text, mod.source.language)
-        builder.warn(
-            f"{facts.app.path}: no session or passport middleware found to mount the BestChatBot "
-            f"{'endpoint' if endpoint else 'middleware'} after; mount it yourself (next steps)"
-        )
-        builder.next_step(
-            f"Import {symbol} from {path} and mount it after your session middleware: "
-            f"{mount_statement(receiver, symbol, url, st)}"
-        )
-        return None
-    source = Source(text, mod.source.language, mod.path)
-    st = _style_of(text, source.language)
-    statement = mount_statement(receiver, symbol, url, st)
-    if auth.strategy is not None and url is not None:
-        passports = sorted(facts.index.names_for(mod, "passport"))
-        if not passports:
-            builder.warn(
-                f"{mod.path}: req.user is set by passport's {auth.strategy!r} strategy per "
-                "route, and passport is not in scope here to run it for the endpoint"
-            )
-            builder.next_step(
-                f"Mount the endpoint behind your {auth.strategy!r} authentication, answering "
-                f"anonymous requests itself: {statement}"
-            )
-            return None
-        ts = source.language != "javascript"
-        indent = source.indent_at(end - 1)
-        statement = _stateless_mount(receiver, passports[0], auth.strategy, url, st, ts, indent)
-    new = insert_after(source, end, statement)
-    spec = import_specifier(mod.path, path, text, mod.system)
-    system = "esm" if mod.source.language != "javascript" else mod.system
-    new = ensure_import(
-        Source(new, source.language, mod.path), spec, system, names=(symbol,), style=st
-    )
-    if system == "commonjs" and _declares_with_var(source):
-        added = f"const {{ {symbol} }} = require("
-        if added not in text:
-            new = new.replace(added, f"var {{ {symbol} }} = require(", 1)
-    what = f"GET {url}" if endpoint else "the widget-token middleware"
-    reason = f"mount {what} {where}"
-    builder.write(mod.path, new, reason, source.language)
-    return applied("mount", mod.path, reason)
-
-
-_ROUTE_METHODS = ("get", "post", "put", "patch", "delete", "all", "route")
-
-
-def _past_statics(found: Use, uses: list[Use]) -> Use:
-    """The static-file mounts that follow the session / passport middleware, before any
-    route: the token middleware goes after them, so it runs for pages, not for every asset."""
-    source = found.module.source
-    later = [
-        u
-        for u in uses
-        if u.module.path == found.module.path
-        and u.receiver == found.receiver
-        and u.statement.parent is not None
-        and found.statement.parent is not None
-        and u.statement.parent.id == found.statement.parent.id
-        and u.statement.start_byte > found.statement.start_byte
-    ]
-    routes = [
-        stmt.start_byte
-        for stmt in found.statement.parent.named_children  # type: ignore[union-attr]
-        if stmt.start_byte > found.statement.start_byte and _is_route(source, stmt, found.receiver)
-    ]
-    routes += [u.statement.start_byte for u in later if u.kind == "router"]
-    first_route = min(routes, default=len(source.data))
-    statics = [u for u in later if u.kind == "static" and u.statement.start_byte < first_route]
-    return statics[-1] if statics else found
-
-
-def _is_route(source: Source, stmt: Node, receiver: str) -> bool:
-    """`app.get("/path", handler)` and the like (not `app.get("env")`, a setting)."""
-    call = stmt.named_children[0] if stmt.type == "expression_statement" else None
-    if call is None or call.type != "call_expression":
-        return False
-    callee = callee_name(source, call)
-    return callee in {f"{receiver}.{m}" for m in _ROUTE_METHODS} and len(call_arguments(call)) > 1
-
-
-def _declares_with_var(source: Source) -> bool:
-    """Whether the file's top-level requires are `var` declarations (express-generator)."""
-    kinds = [
-        stmt.type
-        for stmt in source.root.named_children
-        if stmt.type in ("variable_declaration", "lexical_declaration")
-        and "require(" in source.text_of(stmt)
-    ]
-    return kinds.count("variable_declaration") > len(kinds) / 2
-
-
-def _style_of(text: str, language: str) -> style.Style:
-    return style.detect(text, language)
-
-
 # -- dependencies -----------------------------------------------------------------------------
 
 
@@ -363,7 +184,7 @@ def _dependencies(project: Project, facts: ExpressFacts, builder: PlanBuilder) -
     packages.plan_dependency(
         project, builder, root, "jsonwebtoken", JWT_VERSION, why="signs the widget token"
     )
-    if facts.ts and not facts.package.has("@types/jsonwebtoken"):
+    if (facts.ts or facts.checks_js) and not facts.package.has("@types/jsonwebtoken"):
         packages.plan_dependency(
             project,
             builder,
@@ -378,14 +199,26 @@ def _dependencies(project: Project, facts: ExpressFacts, builder: PlanBuilder) -
 # -- views ------------------------------------------------------------------------------------
 
 
-def _views(facts: ExpressFacts, choices: Chosen, api_key: str) -> list[Step]:
+def _views(
+    project: Project, facts: ExpressFacts, choices: Chosen, api_key: str, module: str
+) -> list[Step]:
     """The token attribute on the widget tags already in the views, else the tag in each
-    view that closes the page body."""
+    view that closes the page body; and the tag in each page built in code."""
     engine = facts.engine
+    in_code = [lay for lay in choices.layouts if lay.mode == inline.MODE]
+    steps: list[Step] = []
     if facts.tags:
         paths = dict.fromkeys(p for p, _ in facts.tags)
-        return [partial(_token_attribute, engine, path) for path in paths]
-    return [partial(_view_tag, engine, layout, api_key) for layout in choices.layouts]
+        steps += [partial(_token_attribute, engine, path) for path in paths]
+    else:
+        views = [lay for lay in choices.layouts if lay.mode != inline.MODE]
+        steps += [partial(_view_tag, engine, layout, api_key) for layout in views]
+    steps += [
+        partial(_code_pages, project, facts, lay.template.path, api_key, module) for lay in in_code
+    ]
+    if in_code:
+        steps.append(partial(_code_callers, project, facts, in_code))
+    return steps
 
 
 def _token_attribute(engine: str, path: str, builder: PlanBuilder) -> StepResult:
@@ -414,6 +247,105 @@ def _view_tag(engine: str, layout: Layout, api_key: str, builder: PlanBuilder) -
     reason = "add the widget tag, with data-user-token for signed-in users"
     builder.write(path, added, reason, engine)
     return applied("layout-tag", path, reason)
+
+
+# -- pages built in code ----------------------------------------------------------------------
+
+
+def _locals_read(project: Project, facts: ExpressFacts, path: str) -> partial[str]:
+    """How code in `path` reads the middleware's token from a response's locals."""
+    ts = _language(path) == "typescript"
+    strict = facts.index.config.options.get("noPropertyAccessFromIndexSignature") is True
+    return partial(_read_token, bracket=(ts or facts.checks_js) and strict)
+
+
+def _read_token(res: str, *, bracket: bool) -> str:
+    return f'{res}.locals["{MIDDLEWARE}"]' if bracket else f"{res}.locals.{MIDDLEWARE}"
+
+
+def _current(facts: ExpressFacts, path: str, builder: PlanBuilder) -> Module | None:
+    """The module at `path` as the plan has it so far."""
+    found = facts.index.module(path)
+    text = builder.current(path)
+    if found is None or text is None:
+        return None
+    return Module(path, Source(text, found.source.language, path), found.system)
+
+
+def _code_pages(
+    project: Project,
+    facts: ExpressFacts,
+    path: str,
+    api_key: str,
+    module: str,
+    builder: PlanBuilder,
+) -> StepResult | None:
+    """The widget tag in each page the module builds in code (or its token attribute on the
+    tag there), the token parameter of its layout functions, and the helper's import."""
+    mod = _current(facts, path, builder)
+    if mod is None:
+        return None
+    pages = [p for p in facts.code_pages if p.path == path]
+    for page in pages:
+        if page.problem is not None:
+            builder.warn(f"{path}:{page.line}: {page.problem}: the widget tag is not added there")
+            builder.next_step(
+                f"In {path}:{page.line}, add before </body>: "
+                + inline.tag_html(api_key, f"res.locals.{MIDDLEWARE}")
+                + f" (import {inline.HELPER} from {module})"
+            )
+    ready = [p for p in pages if p.problem is None]
+    ts = mod.source.language != "javascript"
+    tag = partial(inline.tag_html, api_key)
+    new = inline.edit_pages(mod, ready, tag, _locals_read(project, facts, path), ts)
+    if new == mod.text:
+        done = "pages built in code already carry the widget tag"
+        return skipped("code-tag", path, done) if ready else None
+    system = "esm" if ts else mod.system
+    spec = import_specifier(path, module, new, mod.system, node_esm(facts, path))
+    st = style.detect(new, mod.source.language)
+    new = ensure_import(
+        Source(new, mod.source.language, path), spec, system, names=(inline.HELPER,), style=st
+    )
+    reason = "add the widget tag to the HTML built here, with data-user-token for signed-in users"
+    builder.write(path, new, reason, mod.source.language)
+    return applied("code-tag", path, reason)
+
+
+def _code_callers(
+    project: Project, facts: ExpressFacts, in_code: list[Layout], builder: PlanBuilder
+) -> None:
+    """Each route sending a layout function's page passes it the token; the calls that do not
+    send it themselves are next steps."""
+    paths = {lay.template.path for lay in in_code}
+    pages = [p for p in facts.code_pages if p.path in paths and p.function and not p.problem]
+    by_path: dict[str, list[tuple[inline.Caller, int]]] = {}
+    for page in pages:
+        for caller in page.sent_by:
+            by_path.setdefault(caller.path, []).append((caller, page.params))
+        for caller in page.unsent:
+            builder.next_step(
+                f"{caller.path}:{caller.line}: pass the widget token as the last argument of "
+                f"{page.function}() where this page is sent (res.locals.{MIDDLEWARE})"
+            )
+    for path, callers in by_path.items():
+        mod = _current(facts, path, builder)
+        if mod is None:
+            continue
+        st = style.detect(mod.text, mod.source.language)
+        prettier = style.prettier_options(project, facts.root) or {}
+        width = prettier.get("printWidth")
+        new = inline.edit_callers(
+            mod,
+            callers,
+            _locals_read(project, facts, path),
+            st,
+            width if isinstance(width, int) else 80,
+        )
+        if new != mod.text:
+            names = sorted({p.function or "" for p in pages})
+            reason = f"pass the widget token to {', '.join(n + '()' for n in names)}"
+            builder.write(path, new, reason, mod.source.language)
 
 
 def _csp(facts: ExpressFacts, builder: PlanBuilder) -> None:
@@ -455,11 +387,14 @@ def _browser(project: Project, facts: ExpressFacts, choices: Chosen, api_key: st
                 "window.BestChatBot.clearUserToken()",
             )
         ]
-    pages: list[tuple[str, str]] = []  # (path, engine or "html")
-    if facts.spa_pages:
+    pages: list[tuple[str, str]] = []  # (path, engine, "code" or "html")
+    if choices.layouts:  # the pages the server renders: where signed-in users are
+        pages = [
+            (lay.template.path, inline.MODE if lay.mode == inline.MODE else facts.engine)
+            for lay in choices.layouts
+        ]
+    elif facts.spa_pages:
         pages = [(facts.spa_pages[0], "html")]
-    elif choices.layouts:
-        pages = [(lay.template.path, facts.engine) for lay in choices.layouts]
     if not pages or not facts.statics:
         return [
             partial(
@@ -474,7 +409,12 @@ def _browser(project: Project, facts: ExpressFacts, choices: Chosen, api_key: st
     script_path, script_url = _script_location(facts, first, project.text(first) or "")
     return [
         partial(identity_script, path=script_path, endpoint=url),
-        *(partial(_load_scripts, page, kind, script_url, api_key) for page, kind in pages),
+        *(
+            partial(_scripts_in_code, facts, page, script_url, api_key)
+            if kind == inline.MODE
+            else partial(_load_scripts, page, kind, script_url, api_key)
+            for page, kind in pages
+        ),
         partial(_refresh, project, facts, script_path),
     ]
 
@@ -505,6 +445,27 @@ def _load_scripts(
     reason = "load the widget and the identity script"
     builder.write(page, new, reason, kind)
     return applied("identity-script", page, reason)
+
+
+def _scripts_in_code(
+    facts: ExpressFacts, path: str, script_url: str, api_key: str, builder: PlanBuilder
+) -> StepResult | None:
+    """The widget tag (unless there) and the identity script in each page the module builds."""
+    mod = _current(facts, path, builder)
+    if mod is None:
+        return None
+    script = f'<script src="{script_url}"></script>'
+    pages = [
+        (p, [script] if p.tag else [v.plain_tag(api_key), script])
+        for p in facts.code_pages
+        if p.path == path
+    ]
+    new = inline.insert_lines(mod, pages)
+    if new == mod.text:
+        return skipped("identity-script", path, "identity script already loaded")
+    reason = "load the widget and the identity script in the HTML built here"
+    builder.write(path, new, reason, mod.source.language)
+    return applied("identity-script", path, reason)
 
 
 def _refresh(project: Project, facts: ExpressFacts, script_path: str, builder: PlanBuilder) -> None:

@@ -180,7 +180,8 @@ class Found:
 
     @property
     def has_user_token(self) -> bool:
-        return "data-user-token" in self.text
+        # In HTML built in code, the token module's helper writes the attribute.
+        return "data-user-token" in self.text or "widgetTokenAttribute(" in self.text
 
 
 def find_tags(engine: str, text: str) -> list[Found]:
