@@ -406,6 +406,7 @@ _FIXTURE_ROOTS = {
     "django": ("python", USER),
     "fastapi": ("python", USER),
     "express": ("javascript", EXPRESS),
+    "nextjs-clerk-v4": ("javascript", ("user", "primaryEmail", "fullName")),
     "nextjs-clerk": ("javascript", USER),
     "nextjs-supabase": ("javascript", USER),
     "nextjs-firebase": ("javascript", ("decoded",)),

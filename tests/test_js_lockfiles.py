@@ -65,6 +65,30 @@ __metadata:
   resolution: "typescript@npm:5.2.2"
 """
 
+BUN = """\
+{
+  "lockfileVersion": 1,
+  "workspaces": {
+    "": {
+      "name": "shop",
+      "devDependencies": {
+        "typescript": "^5.4.0",
+      },
+    },
+    "apps/web": {
+      "name": "web",
+      "devDependencies": {
+        "typescript": "4.9.5",
+      },
+    },
+  },
+  "packages": {
+    "typescript": ["typescript@5.4.5", "", { "bin": { "tsc": "bin/tsc" } }, "sha512-x"],
+    "web/typescript": ["typescript@4.9.5", "", {}, "sha512-y"],
+  }
+}
+"""
+
 
 def npm_lock(version: str) -> str:
     return json.dumps(
@@ -91,6 +115,18 @@ def npm_lock(version: str) -> str:
             {"yarn.lock": YARN_CLASSIC}, "package.json", "4.9.5", id="yarn classic: declared range"
         ),
         pytest.param({"yarn.lock": YARN_BERRY}, "package.json", "5.2.2", id="yarn berry"),
+        pytest.param({"bun.lock": BUN}, "package.json", "5.4.5", id="bun: hoisted"),
+        pytest.param(
+            {"bun.lock": BUN}, "apps/web/package.json", "4.9.5", id="bun: the workspace's own copy"
+        ),
+        pytest.param(
+            {"node_modules/typescript/package.json": '{"name": "typescript", "version": "4.9.4"}'},
+            "package.json", "4.9.4", id="no lockfile: node_modules",
+        ),
+        pytest.param(
+            {"node_modules/typescript/package.json": '{"version": "4.7.2"}'},
+            "apps/web/package.json", "4.7.2", id="workspace: the root's node_modules",
+        ),
         pytest.param({}, "package.json", "4.9.0", id="no lockfile: the range's lowest version"),
     ],
 )  # fmt: skip
@@ -102,7 +138,10 @@ def test_installed_version(
         declared = "^5.2.0"
     (tmp_path / manifest).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / manifest).write_text(json.dumps({"devDependencies": {"typescript": declared}}))
+    if manifest != "package.json":
+        (tmp_path / "package.json").write_text(json.dumps({"workspaces": ["apps/*"]}))
     for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     project = Project(tmp_path)
     found = packages.load(project, manifest)

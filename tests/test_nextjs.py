@@ -17,7 +17,6 @@ from scaffolder.plan import PlanBuilder
 from scaffolder.stacks.nextjs import plan as nextjs_plan
 from scaffolder.stacks.nextjs.hooks import NextFacts
 from scaffolder.stacks.nextjs.mount import Mount, mount
-from scaffolder.stacks.nextjs.plan import matches
 from tests.helpers import FIXTURES, copy_fixture, run_json
 
 TSCONFIG = json.dumps({"compilerOptions": {"paths": {"@/*": ["./*"]}}})
@@ -262,36 +261,6 @@ def test_foreign_route_is_never_overwritten(tmp_path: Path) -> None:
     root = make(tmp_path, files)
     with pytest.raises(Refused, match="not bcb-scaffold's widget-token route"):
         plan(root, api_key="pk")
-
-
-def test_clerk_middleware_matcher_warning(tmp_path: Path) -> None:
-    files = clerk_app()
-    files["middleware.ts"] += 'export const config = { matcher: ["/dashboard/:path*"] };\n'
-    root = make(tmp_path, files)
-    warnings = plan(root, api_key="pk").plan.warnings
-    assert any("middleware.ts: its matcher skips /api/widget-token" in w for w in warnings)
-
-
-@pytest.mark.parametrize(
-    ("middleware", "expected"),
-    [
-        pytest.param(
-            "export const config = { matcher: ["
-            r"'/((?!_next|[^?]*\\.(?:html?|css|js(?!on)|jpe?g|png)).*)', '/(api|trpc)(.*)'] };",
-            True,
-            id="clerk default",
-        ),
-        pytest.param(
-            "export const config = { matcher: ['/((?!api|_next/static|favicon.ico).*)'] };",
-            False,
-            id="api excluded",
-        ),
-        pytest.param("export const config = { matcher: '/api/:path*' };", True, id="param"),
-        pytest.param("export default clerkMiddleware();", True, id="no matcher: everything"),
-    ],
-)
-def test_matcher(middleware: str, expected: bool) -> None:
-    assert matches(middleware, "/api/widget-token") is expected
 
 
 # -- providers and helpers --------------------------------------------------------------------

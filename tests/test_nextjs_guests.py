@@ -207,7 +207,8 @@ def supabase_app(tmp_path: Path, locked: str | None) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("locked", "typed"), [("2.39.8", False), ("2.44.4", False), ("2.45.0", True), (None, True)]
+    ("locked", "typed"),
+    [("2.39.8", False), ("2.42.0", False), ("2.43.0", True), ("2.45.0", True), (None, True)],
 )
 def test_supabase_anonymous_by_installed_version(
     tmp_path: Path, locked: str | None, typed: bool

@@ -1,6 +1,7 @@
 """The version of a package a project really installs, read from its lockfile (npm's
-`package-lock.json`, `pnpm-lock.yaml`, `yarn.lock` classic and Berry), else the lowest version
-its `package.json` range allows. Read-only; nothing here resolves ranges against a registry."""
+`package-lock.json`, `pnpm-lock.yaml`, `yarn.lock` classic and Berry, Bun's text `bun.lock`),
+else its installed `node_modules/<name>/package.json`, else the lowest version its
+`package.json` range allows. Read-only; nothing here resolves ranges against a registry."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import json
 import posixpath
 import re
 
-from scaffolder.js.packages import PackageJson, join, package_manager
+from scaffolder.js import jsonc
+from scaffolder.js.packages import PackageJson, join, package_manager, parent_dirs
 from scaffolder.project import Project
 
 _VERSION = re.compile(r"\d+(?:\.\d+){0,2}")
@@ -16,13 +18,14 @@ _VERSION = re.compile(r"\d+(?:\.\d+){0,2}")
 
 def installed_version(project: Project, manifest: PackageJson, name: str) -> str | None:
     """`name`'s version for the package whose manifest is given: the lockfile's (of the
-    workspace root holding it), else the start of the declared range (`^4.9.5` -> `4.9.5`)."""
+    workspace root holding it), else the one in the nearest node_modules, else the start of the
+    declared range (`^4.9.5` -> `4.9.5`)."""
     declared = manifest.version(name)
     if declared is None:
         return None
     manager = package_manager(project, manifest.directory)
     importer = posixpath.relpath(manifest.directory or ".", manager.root or ".")
-    for lockfile in ("package-lock.json", "pnpm-lock.yaml", "yarn.lock"):
+    for lockfile in ("package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock"):
         path = join(manager.root, lockfile)
         text = project.text(path) if project.exists(path) else None
         if not text:
@@ -31,10 +34,15 @@ def installed_version(project: Project, manifest: PackageJson, name: str) -> str
             found = _npm(text, importer, name)
         elif lockfile == "pnpm-lock.yaml":
             found = _pnpm(text, importer, name)
-        else:
+        elif lockfile == "yarn.lock":
             found = _yarn(text, name, declared)
+        else:
+            found = _bun(text, importer, name)
         if found:
             return found
+    found = _node_modules(project, manifest.directory, name)
+    if found:
+        return found
     match = _VERSION.search(declared)
     return match.group(0) if match else None
 
@@ -115,6 +123,45 @@ def _yarn(text: str, name: str, declared: str) -> str | None:
         if wanted & set(specs):
             return version
     return ours[0][1] if len(ours) == 1 else None
+
+
+def _bun(text: str, importer: str, name: str) -> str | None:
+    """bun.lock (JSON with trailing commas): `packages` maps `name` (hoisted) or
+    `<workspace name>/name` (a workspace's own copy) to `["name@version", ...]`."""
+    try:
+        data = jsonc.loads(text)
+    except ValueError:
+        return None
+    packages = data.get("packages") if isinstance(data, dict) else None
+    if not isinstance(packages, dict):
+        return None
+    workspaces = data.get("workspaces")
+    workspace = workspaces.get(importer) if isinstance(workspaces, dict) else None
+    keys = [name]
+    if importer != "." and isinstance(workspace, dict) and isinstance(workspace.get("name"), str):
+        keys.insert(0, f"{workspace['name']}/{name}")
+    for key in keys:
+        entry = packages.get(key)
+        if isinstance(entry, list) and entry and isinstance(entry[0], str):
+            spec = entry[0]
+            if spec.startswith(f"{name}@"):
+                return _bare(spec[len(name) + 1 :])
+    return None
+
+
+def _node_modules(project: Project, directory: str, name: str) -> str | None:
+    """The version in the nearest installed node_modules/<name>/package.json, from the
+    package's directory up, as Node resolves it (node_modules itself is never scanned)."""
+    for here in parent_dirs(directory):
+        path = join(here, f"node_modules/{name}/package.json")
+        if project.abspath(path).is_file():
+            try:
+                data = json.loads(project.text(path) or "")
+            except ValueError:
+                return None
+            version = data.get("version") if isinstance(data, dict) else None
+            return _bare(version) if isinstance(version, str) else None
+    return None
 
 
 def _yarn_name(spec: str) -> str:

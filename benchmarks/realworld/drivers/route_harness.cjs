@@ -23,8 +23,14 @@ const PROVIDERS = {
             id: person.id,
             fullName: person.name,
             firstName: person.name.split(" ")[0],
-            primaryEmailAddress: { emailAddress: person.email },
-            emailAddresses: [{ emailAddress: person.email }],
+            lastName: person.name.split(" ").slice(1).join(" "),
+            primaryEmailAddress: { id: "idn_primary", emailAddress: person.email },
+            // v4's User has no getters: the primary address is found by its id
+            primaryEmailAddressId: "idn_primary",
+            emailAddresses: [
+              { id: "idn_other", emailAddress: "someone-else@example.com" },
+              { id: "idn_primary", emailAddress: person.email },
+            ],
           }
         : null;
     if (name === "currentUser") return async () => user();
@@ -38,6 +44,8 @@ const PROVIDERS = {
         : null;
     if (name === "auth" || name === "getServerSession") return async () => session();
     if (name === "authOptions") return {};
+    // the project's own current-user helper (`getCurrentUser()`): the session's user
+    if (/^get\w*User$/.test(name)) return async () => session()?.user;
     return undefined;
   },
   auth0: (name) => {
@@ -52,7 +60,8 @@ const PROVIDERS = {
         ? { id: person.id, email: person.email, user_metadata: { full_name: person.name } }
         : null;
     const auth = { getUser: async () => ({ data: { user: user() }, error: null }) };
-    return async () => ({ auth });
+    // the client itself, as a synchronous factory returns it (`await` takes it as it is too)
+    return () => ({ auth });
   },
   firebase: (name) => {
     const decoded = () => ({
@@ -75,7 +84,11 @@ const PROVIDERS = {
       initializeApp: () => ({}),
       cert: () => ({}),
       applicationDefault: () => ({}),
+      // next/headers, for a route reading the app's session cookie
+      cookies: async () => ({ get: () => ({ value: "firebase-id-token" }) }),
     };
+    // the project's own firebase-admin App accessor (`getFirebaseAdminApp()`)
+    if (!(name in doubles) && /^get\w*App$/.test(name)) return () => ({});
     return doubles[name];
   },
 };

@@ -6,19 +6,23 @@ route group or a `[locale]` segment; several root layouts: `--layout`) or the Pa
 (`pages/_app`), TypeScript or JavaScript, tsconfig / jsconfig path aliases, middleware.ts /
 proxy.ts, `basePath`, an existing widget `<Script>`, and the auth provider: Clerk, Supabase
 (`@supabase/ssr`), Auth0 (`@auth0/nextjs-auth0` v3 / v4), Auth.js v5 / NextAuth v4, Firebase
-(see `providers`), reusing the project's own helpers (a `lib/supabase/server` `createClient`,
-an `Auth0Client`, the module exporting `auth`, the exported `authOptions`, the Firebase `Auth`).
+(see `providers`: each in the version the lockfile or node_modules installs), reusing the
+project's own helpers (a `lib/supabase/server` `createClient`, an `Auth0Client`, the module
+exporting `auth`, the exported `authOptions`, the Firebase `Auth`).
 
 Adds `app/api/widget-token/route.(ts|js)` (or `pages/api/widget-token`): dynamic, `no-store`,
 401 for anonymous visitors, a `jose` HS256 token for the signed-in user; a `'use client'`
 component that follows the provider's sign-in state and calls `window.BestChatBot.setUserToken`
 / `clearUserToken`, mounted in the root layout inside the provider's element; the widget
-`<Script>` (next/script) when missing; a `window.BestChatBot` declaration in TypeScript
-projects; `jose` in package.json (installed by `apply --install`).
+`<Script>` (next/script) when missing; a `window.BestChatBot` declaration in TypeScript projects
+and `checkJs` JavaScript ones (whose generated code carries JSDoc types); `jose` in package.json
+(installed by `apply --install`).
 
-The rooms: `detect` and `providers` (pure finders), `hooks` (the stack, imported only when
-triage lets Next.js in), `plan` (the plan). This module only declares the manifest, so that
-triage costs no import.
+The rooms: `detect` and `providers` (pure finders; `helpers` and `firebase` read whether the
+project's helpers fit, `shells` where the provider's element is rendered, `middleware` what the
+app's middleware runs on a path and `reach` whether the route gets through it), `hooks` (the
+stack, imported only when triage lets Next.js in), `plan` (the plan). This module only declares
+the manifest, so that triage costs no import.
 """
 
 from __future__ import annotations

@@ -87,7 +87,9 @@ def load_app(project: Project, manifest: PackageJson) -> NextApp:
     pages_dir = _first_dir(project, [join(root, "pages"), join(src, "pages")])
     under_src = any(d is not None and d.startswith(src + "/") for d in (app_dir, pages_dir))
     config = tsconfig.load(project, root)
-    typescript = (config.path or "").endswith("tsconfig.json") or manifest.has("typescript")
+    # a jsconfig.json is a JavaScript project, even one with `typescript` to run tsc (checkJs)
+    has_ts = manifest.has("typescript")
+    typescript = config.path.endswith("tsconfig.json") if config.path else has_ts
     layouts = root_layouts(project, app_dir) if app_dir else ()
     app_shell = _special_page(project, pages_dir, "_app") if pages_dir else None
     shell = layouts[0] if layouts else app_shell

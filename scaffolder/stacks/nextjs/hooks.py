@@ -163,7 +163,8 @@ class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
         return notes + ([] if name else [reporting.no_name_note(searched=False)])
 
     def email_question(self, auth: p.Provider) -> str:
-        user = sorted(p.user_names(auth))[0]
+        names = p.user_names(auth)
+        user = "user" if "user" in names else sorted(names)[0]
         return f"Which expression gives the {auth.label} user's email (e.g. {user}.email)?"
 
     # -- delivery and the widget -----------------------------------------------------------------

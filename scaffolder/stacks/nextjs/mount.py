@@ -34,8 +34,9 @@ PRINT_WIDTH = 80
 class Mount:
     """What to add to a shell."""
 
-    component: str
-    """Local name of the identity component."""
+    component: str | None
+    """Local name of the identity component (None: only the widget `<Script>` goes in this
+    shell, the component mounts in the route groups that have the provider)."""
     specifier: str
     """Where the shell imports it from."""
     providers: frozenset[str] = frozenset()
@@ -94,7 +95,7 @@ def mount(source: Source, spec: Mount, style: Style | None = None) -> str:
     text = source.text
     script_name = imported(source, "next/script") or "Script"
     element, _why = target_element(source, spec.providers)
-    need_component = not renders(source, spec.component)
+    need_component = spec.component is not None and not renders(source, spec.component)
     need_script = spec.api_key is not None and not _has_widget_script(source, script_name)
     if not need_component and not need_script:
         return text
@@ -123,7 +124,7 @@ def mount(source: Source, spec: Mount, style: Style | None = None) -> str:
     else:
         splices = [insert_child(source, target, s, style.indent) for target, s in edits]
         text = checked_splice(text, splices, source.language, source.path)
-    if need_component:
+    if need_component and spec.component is not None:
         text = add_import(
             Source(text, source.language, source.path),
             spec.specifier,

@@ -12,19 +12,28 @@ from scaffolder.answer_rules import prefix_segments
 from scaffolder.errors import UsageError
 from scaffolder.inspection import Choices
 from scaffolder.js import lockfiles, packages
-from scaffolder.js.imports import find_imports
+from scaffolder.js.jsdoc import to_jsdoc
 from scaffolder.js.packages import join
 from scaffolder.js.style import Style, project_style, restyle
-from scaffolder.js.syntax import Source, checked_splice, jsx_elements, string_value
-from scaffolder.js.tsconfig import resolve, specifier_for
+from scaffolder.js.syntax import Source, checked_splice, jsx_elements
+from scaffolder.js.tsconfig import specifier_for
 from scaffolder.js.types import strip_types
 from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
+from scaffolder.stacks.nextjs.firebase import credentials_step
 from scaffolder.stacks.nextjs.hooks import NextFacts
 from scaffolder.stacks.nextjs.mount import Mount, mount, target_element
-from scaffolder.stacks.nextjs.providers import Provider
+from scaffolder.stacks.nextjs.providers import (
+    Provider,
+    clerk_client,
+    clerk_middleware,
+    clerk_server_module,
+    server_session,
+)
+from scaffolder.stacks.nextjs.reach import check
+from scaffolder.stacks.nextjs.shells import provider_layouts, provider_names
 from scaffolder.steps import (
     Step,
     StepResult,
@@ -35,12 +44,13 @@ from scaffolder.steps import (
     skipped,
 )
 from scaffolder.templating import render
-from scaffolder.treesitter import walk
 
 JOSE = ("jose", "^6.1.0")
 # jose 6's type declarations need TypeScript 5; older compilers get the last major they read.
 JOSE_FOR_TS4 = ("jose", "^5.10.0")
 FIREBASE_ADMIN = ("firebase-admin", "^13.0.0")
+# What createServerClient's `setAll` receives: TypeScript infers it, checkJs does not.
+SET_ALL_COOKIES = 'Parameters<import("@supabase/ssr").SetAllCookies>[0]'
 COMPONENT = "BestChatBotIdentity"
 COMPONENT_STEMS = ("bestchatbot-identity", "BestChatBotIdentity")
 DECLARATION = "bestchatbot.d.ts"
@@ -64,15 +74,17 @@ def steps(
     out: list[Step] = [
         partial(_blocked, provider),
         partial(_route, facts, choices, style),
+        partial(_middleware, facts, choices),
         partial(_component, facts, choices, component, shells, style),
     ]
-    if app.typescript:
+    if app.typescript or app.config.checks_js:
         out.append(partial(_declaration, project, app, style))
     count = len(choices.mounts) or (1 if app.router == "pages" else 0)
     out += [
         partial(_mount, app, insp.answers.api_key, shells, index, component)
         for index in range(count)
     ]
+    out += [partial(_mount_group, app, shells, path, component) for path in shells.groups()]
     if provider.id == "next-auth" and provider.server and not provider.server.exported:
         out.append(partial(_export_options, provider))
     out.append(partial(_dependencies, project, facts, provider))
@@ -187,11 +199,16 @@ def _language(path: str) -> str:
     return "typescript" if path.endswith(".ts") else "javascript"
 
 
-def _generated(template: str, ts: bool, style: Style, language: str, **context: Any) -> str:
-    code = render(template, **context)
-    if not ts:
-        code = strip_types(code, "tsx")
-    return restyle(code, style, language)
+def _generated(template: str, app: NextApp, style: Style, language: str, **context: Any) -> str:
+    return restyle(_javascript(app, render(template, **context)), style, language)
+
+
+def _javascript(app: NextApp, code: str) -> str:
+    """TypeScript as the project writes code: as it is, or JavaScript (with JSDoc types where
+    the project type-checks its JavaScript: `checkJs`)."""
+    if app.typescript:
+        return code
+    return to_jsdoc(code) if app.config.checks_js else strip_types(code, "tsx")
 
 
 def _local_import(app: NextApp, importer: str, target: str, names: str) -> str:
@@ -227,8 +244,10 @@ def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
         local.append(_local_import(app, path, helper.path, f"{{ {helper.name} }}"))
 
     if provider.id == "clerk":
-        names = "clerkClient, getAuth" if pages else "currentUser"
-        pkg.append(f'import {{ {names} }} from "@clerk/nextjs/server";')
+        if pages:
+            pkg.append('import { clerkClient, getAuth } from "@clerk/nextjs/server";')
+        else:
+            pkg.append(f'import {{ currentUser }} from "{clerk_server_module(provider)}";')
     elif provider.id == "supabase":
         if helper is not None and (helper.params == 0) != pages:
             use_helper()
@@ -242,16 +261,29 @@ def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
             pkg.append('import { getSession } from "@auth0/nextjs-auth0";')
         else:
             use_helper()
+    elif provider.id == "next-auth" and provider.current_user is not None:
+        user = provider.current_user
+        local.append(_local_import(app, path, user.path, f"{{ {user.name} }}"))
     elif provider.id == "next-auth":
         use_helper()
         if provider.version != 5:
-            pkg.append('import { getServerSession } from "next-auth";')
+            pkg.append(f'import {{ {server_session(provider)} }} from "next-auth";')
     elif provider.id == "firebase":
+        facts = provider.firebase
+        admin_app = facts.admin_app if facts else None
         if helper is not None:
             use_helper()
+        elif admin_app is not None:
+            pkg.append('import { getAuth } from "firebase-admin/auth";')
+            local.append(_local_import(app, path, admin_app.path, f"{{ {admin_app.name} }}"))
         else:
             pkg.append('import { getApps, initializeApp } from "firebase-admin/app";')
             pkg.append('import { getAuth } from "firebase-admin/auth";')
+        if facts and facts.cookie and not pages:
+            pkg.append('import { cookies } from "next/headers";')
+        if facts and facts.cookie_constant:
+            named = facts.cookie_constant
+            local.append(_local_import(app, path, named.path, f"{{ {named.name} }}"))
     return _import_lines(pkg, local)
 
 
@@ -278,7 +310,7 @@ def _route(facts: NextFacts, choices: Chosen, style: Style, builder: PlanBuilder
     )
     code = _generated(
         "js/nextjs/pages-route.ts.j2" if pages else "js/nextjs/app-route.ts.j2",
-        app.typescript,
+        app,
         style,
         _language(path),
         imports=_route_imports(app, provider, path),
@@ -296,10 +328,38 @@ def _route(facts: NextFacts, choices: Chosen, style: Style, builder: PlanBuilder
         user_id=choices.user_id.expr if choices.user_id else None,
         guest=provider.guest,
         typed_anonymous=provider.typed_anonymous,
+        clerk_client=clerk_client(provider),
+        server_session=server_session(provider),
+        current_user=provider.current_user,
+        firebase=provider.firebase,
+        set_all_type=f": {SET_ALL_COOKIES}" if app.config.checks_js and not app.typescript else "",
     )
     reason = f"new: GET {_endpoint_url(app, choices)} signs the widget token for the signed-in user"
     builder.write(path, code, reason, _language(path))
     return applied("route", path, reason)
+
+
+def _middleware(facts: NextFacts, choices: Chosen, builder: PlanBuilder) -> StepResult | None:
+    """The route through the app's middleware / proxy: the edit that lets it through, or the
+    reason it cannot be made safely (see `reach`)."""
+    path = facts.app.middleware
+    text = builder.current(path) if path else None
+    if path is None or text is None:
+        return None
+    # Clerk's helpers throw unless its middleware (any major's) ran on the request; v4's
+    # authMiddleware() publicRoutes are read by `_warnings`
+    clerk = None
+    if choices.auth.id == "clerk":
+        clerk = "getAuth()" if facts.app.router == "pages" else "currentUser()"
+    verdict = check(path, text, choices.endpoint_url, clerk)
+    if verdict.warning:
+        builder.warn(verdict.warning)
+    if verdict.outcome == "manual":
+        return manual("middleware", path, verdict.reason, "")
+    if verdict.outcome == "edit" and verdict.text is not None:
+        builder.write(path, verdict.text, verdict.reason, _language(path))
+        return applied("middleware", path, verdict.reason)
+    return None
 
 
 # -- the client component ---------------------------------------------------------------------
@@ -345,7 +405,7 @@ def _component(
 ) -> StepResult:
     sources, names = shells.read(builder)
     app, provider = facts.app, choices.auth
-    wrapper = _wrapper(provider, sources, names)
+    wrapper = None if shells.groups() else _wrapper(provider, sources, names)
     existing = builder.current(path)
     if existing is not None:
         if "setUserToken" in existing:
@@ -355,15 +415,19 @@ def _component(
         )
     code = _generated(
         "js/nextjs/identity.tsx.j2",
-        app.typescript,
+        app,
         style,
         _language(path),
         imports=_component_imports(app, provider, path, wrapper),
         provider=provider.id,
         component=COMPONENT,
         wrapper=wrapper,
+        # the app's provider settings the component's own provider must repeat (basePath)
+        wrapper_props=provider.element_props,
         endpoint=_endpoint_url(app, choices),
         client_helper=provider.client.name if provider.client else None,
+        client_auth=provider.client.expression if provider.client else None,
+        firebase=provider.firebase,
         env_url=provider.env.get("url", "NEXT_PUBLIC_SUPABASE_URL"),
         env_key=provider.env.get("key", "NEXT_PUBLIC_SUPABASE_ANON_KEY"),
         typed_anonymous=provider.typed_anonymous,
@@ -400,20 +464,33 @@ def _declaration(project: Project, app: NextApp, style: Style, builder: PlanBuil
 
 class _Shells:
     """The shells as planned before any of them is edited, and the provider's element names
-    they render: read once, by the first step that needs them (the component's wrapper)."""
+    they render: read once, by the first step that needs them (the component's wrapper); and
+    the route groups' layouts that have the provider when no shell does."""
 
     def __init__(
         self, project: Project, app: NextApp, provider: Provider, mounts: tuple[str, ...]
     ) -> None:
-        self._project, self._app, self._provider, self._mounts = project, app, provider, mounts
+        self.project, self._app, self._mounts = project, app, mounts
+        self.elements = frozenset(
+            e for e in (provider.element, OPTIONAL_ELEMENTS.get(provider.id)) if e
+        )
         self._read: tuple[list[Source], frozenset[str]] | None = None
+        self._groups: tuple[str, ...] | None = None
 
     def read(self, builder: PlanBuilder) -> tuple[list[Source], frozenset[str]]:
         if self._read is None:
-            project, app = self._project, self._app
+            project, app = self.project, self._app
             sources = _shell_sources(project, app, self._mounts, builder)
-            self._read = sources, _provider_names(project, app, self._provider, sources)
+            self._read = sources, provider_names(project, app, self.elements, sources)
         return self._read
+
+    def groups(self) -> tuple[str, ...]:
+        """Layouts under the root ones that render the provider when no root layout does
+        (read before anything is edited): the component mounts there, not in a second
+        provider of its own."""
+        if self._groups is None:
+            self._groups = provider_layouts(self.project, self._app, self.elements, self._mounts)
+        return self._groups
 
 
 def _shell_sources(
@@ -429,31 +506,9 @@ def _shell_sources(
             "export default function App({ Component, pageProps }: AppProps) {\n"
             "  return <Component {...pageProps} />;\n}\n"
         )
-        if not app.typescript:
-            text = strip_types(text)
+        text = _javascript(app, text)
         return [Source.of(path, restyle(text, _style(project, app), _language(path)))]
     return []
-
-
-def _provider_names(
-    project: Project, app: NextApp, provider: Provider, shells: list[Source]
-) -> frozenset[str]:
-    """The provider's element and the app's own components that render it (`<Providers>`)."""
-    elements = {e for e in (provider.element, OPTIONAL_ELEMENTS.get(provider.id)) if e}
-    names = set(elements)
-    if not elements:
-        return frozenset()
-    for source in shells:
-        for imp in find_imports(source):
-            target = resolve(project, app.config, source.path, imp.source)
-            if target is None:
-                continue
-            text = project.text(target)
-            if text is None or not any(e in text for e in elements):
-                continue
-            if jsx_elements(Source.of(target, text), None, *elements):
-                names.update(n for n in [imp.default, *(loc for _, loc in imp.names)] if n)
-    return frozenset(names)
 
 
 def _wrapper(provider: Provider, shells: list[Source], names: frozenset[str]) -> str | None:
@@ -476,23 +531,43 @@ def _mount(
 ) -> StepResult:
     sources, names = shells.read(builder)
     source = sources[index]
+    groups = shells.groups()
     spec = Mount(
-        COMPONENT,
+        None if groups else COMPONENT,
         specifier_for(app.config, source.path, component),
         names,
         api_key if app.widget is None else None,
     )
     new = mount(source, spec)
     if new == source.text:
-        return skipped("mount", source.path, "the identity component is already mounted")
+        what = "the widget's <Script> is" if groups else "the identity component is"
+        return skipped("mount", source.path, f"{what} already there")
     _element, why = target_element(source, names)
     reason = f"mount <{COMPONENT} /> {why}"
-    if spec.api_key:
+    if groups:
+        reason = "load the widget with next/script; the identity component mounts under "
+        reason += f"the provider, in {', '.join(groups)}"
+    elif spec.api_key:
         reason += "; load the widget with next/script"
     if builder.current(source.path) is None:
         reason = "new: custom App; " + reason
     builder.write(source.path, new, reason, _language(source.path))
     return applied("mount", source.path, reason)
+
+
+def _mount_group(
+    app: NextApp, shells: _Shells, path: str, component: str, builder: PlanBuilder
+) -> StepResult:
+    """The component in a route group's layout, inside the provider it renders."""
+    source = Source.of(path, builder.current(path) or "")
+    names = provider_names(shells.project, app, shells.elements, [source])
+    new = mount(source, Mount(COMPONENT, specifier_for(app.config, path, component), names))
+    if new == source.text:
+        return skipped("mount", path, "the identity component is already mounted")
+    _element, why = target_element(source, names)
+    reason = f"mount <{COMPONENT} /> {why}: the route group's pages have the provider"
+    builder.write(path, new, reason, _language(path))
+    return applied("mount", path, reason)
 
 
 def _export_options(provider: Provider, builder: PlanBuilder) -> StepResult:
@@ -503,7 +578,7 @@ def _export_options(provider: Provider, builder: PlanBuilder) -> StepResult:
         text, [(helper.declaration_start, helper.declaration_start, "export ")],
         _language(helper.path), helper.path,
     )  # fmt: skip
-    reason = f"export {helper.name} for getServerSession()"
+    reason = f"export {helper.name} for {server_session(provider)}()"
     builder.write(helper.path, new, reason, _language(helper.path))
     return applied("export-options", helper.path, reason)
 
@@ -522,15 +597,24 @@ def _warnings(project: Project, facts: NextFacts, choices: Chosen, builder: Plan
             "in its script-src and connect-src."
         )
     if provider.id == "clerk":
+        helper = "getAuth()" if app.router == "pages" else "currentUser()"
+        needs = f"Clerk's {helper} needs {clerk_middleware(provider)}"
         if not middleware:
             builder.warn(
-                "Clerk's currentUser() needs clerkMiddleware() in middleware.ts / proxy.ts; "
-                "none was found, so the token route will fail until it is added."
+                f"{needs} in middleware.ts / proxy.ts; none was found, so the token route will "
+                "fail until it is added."
             )
-        elif text and matches(text, choices.endpoint_url) is False:
+        elif (
+            text
+            and "authMiddleware(" in text
+            and not {"afterAuth", "widget-token"} & set(re.findall(r"[\w-]+", text))
+        ):
+            # v4's authMiddleware with its default afterAuth
             builder.warn(
-                f"{middleware}: its matcher skips {choices.endpoint_url}, where "
-                "Clerk's currentUser() needs clerkMiddleware() to run."
+                f"{middleware}: authMiddleware() answers signed-out requests to API routes "
+                "outside its publicRoutes with its own empty 401, before the route runs (the "
+                f'identity component takes it as no identity); add "{choices.endpoint_url}" to '
+                'publicRoutes for the route\'s own 401 {"token": null} with no-store.'
             )
     for path in project.under(app.root, project.files):
         body = project.text(path) if path.endswith(JS_SUFFIXES) or ".env" in path else None
@@ -540,38 +624,20 @@ def _warnings(project: Project, facts: NextFacts, choices: Chosen, builder: Plan
                 f"signing key must be {KEY}, read only by the route handler."
             )
             break
+    fb = provider.firebase
     if provider.id == "firebase" and provider.server is None:
-        builder.next_step(
-            "firebase-admin uses Application Default Credentials: set "
-            "GOOGLE_APPLICATION_CREDENTIALS (a service account) wherever the app runs."
+        if fb is not None and fb.admin_app is not None:
+            builder.next_step(
+                f"The route verifies visitors with the app's own {fb.admin_app.expression} "
+                f"({fb.admin_app.path}): it runs with the credentials that App is given."
+            )
+        else:
+            builder.next_step(credentials_step(project, app))
+    if provider.id == "firebase" and fb is not None and fb.in_memory is not None:
+        where = fb.in_memory.location()
+        builder.warn(
+            f"{where}: the Firebase client Auth keeps its user in memory only, so after a "
+            "reload the browser has no Firebase user and the widget no identity until the "
+            "next sign-in; a persistence that survives reloads (browserLocalPersistence) keeps "
+            "it."
         )
-
-
-def matches(middleware: str, path: str) -> bool | None:
-    """Whether a middleware's `config.matcher` covers `path` (None: cannot tell)."""
-    source = Source.of("middleware.ts", middleware)
-    patterns: list[str] = []
-    for node in walk(source.root):
-        if node.type == "pair" and source.text_of(node.child_by_field_name("key")) in (
-            "matcher",
-            '"matcher"',
-        ):
-            value = node.child_by_field_name("value")
-            for item in walk(value) if value is not None else []:
-                raw = string_value(source, item)
-                if raw is not None:
-                    patterns.append(raw.replace("\\\\", "\\"))
-    if not patterns:
-        return None if "matcher" in middleware else True
-    for pattern in patterns:
-        # path-to-regexp parameters (`/:path*`); everything else is already a regular expression
-        regex = re.sub(r"/:\w+\*", "(?:/.*)?", pattern)
-        regex = re.sub(r"/:\w+\+", "/.+", regex)
-        regex = re.sub(r"/:\w+\?", "(?:/[^/]+)?", regex)
-        regex = re.sub(r"/:\w+", "/[^/]+", regex)
-        try:
-            if re.fullmatch(regex, path):
-                return True
-        except re.error:
-            return None
-    return False

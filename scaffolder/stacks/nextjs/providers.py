@@ -2,15 +2,21 @@
 
 Each provider is read server-side the way its vendor documents it:
 
-- clerk: `currentUser()` from `@clerk/nextjs/server` (Pages Router: `getAuth(req)` + `clerkClient`)
+- clerk: `currentUser()` (Pages Router: `getAuth(req)` + `clerkClient`), as the installed major
+  exports them: v4 from `@clerk/nextjs` (`clerkClient` an object, its User without
+  `primaryEmailAddress`), v5 from `@clerk/nextjs/server` (`clerkClient()` callable from 5.2),
+  v6 on `await clerkClient()`
 - supabase: the project's `@supabase/ssr` server client (`createClient()` in lib/supabase/server)
   and `auth.getUser()`, never `getSession()`; anonymous users get no token
 - auth0: `@auth0/nextjs-auth0` v4 `auth0.getSession()` on the project's `Auth0Client`, v3
   `getSession()`
 - next-auth: Auth.js v5 `auth()` from the project's `NextAuth(...)` module, NextAuth v4
-  `getServerSession(authOptions)` with the project's exported options
+  `getServerSession(authOptions)` with the project's exported options (4.10 to 4.18:
+  `unstable_getServerSession`)
 - firebase: the browser sends its Firebase ID token as `Authorization: Bearer`; the route verifies
-  it with firebase-admin `verifyIdToken` (the project's admin `Auth` when it exports one)
+  it with firebase-admin `verifyIdToken` (the project's admin `Auth` or App when it exports one);
+  an app on session cookies gets its cookie verified with `verifySessionCookie`, `checkRevoked`
+  as the app passes it (see `firebase`)
 """
 
 from __future__ import annotations
@@ -31,15 +37,23 @@ from scaffolder.js.syntax import (
     callee_name,
     exports,
     find_calls,
+    string_value,
     top_level,
 )
 from scaffolder.model import Evidence, UserExpr
 from scaffolder.project import Project
-from scaffolder.stacks.nextjs import AUTH_IDS, guests
+from scaffolder.stacks.nextjs import AUTH_IDS, firebase, guests, helpers
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
+from scaffolder.treesitter import walk
 
 SUPABASE_JS = "@supabase/supabase-js"
-TYPED_ANONYMOUS = (2, 45)
+# supabase-js 2.43.0 pins @supabase/auth-js 2.64.1, the first to type `User.is_anonymous`.
+TYPED_ANONYMOUS = (2, 43)
+# @clerk/nextjs 5.2 made `clerkClient` callable; v6 made it async.
+CLERK_CALLABLE_CLIENT = (5, 2)
+# next-auth 4.10 added `unstable_getServerSession`, 4.19 renamed it `getServerSession`.
+NEXT_AUTH_SERVER_SESSION = (4, 10)
+NEXT_AUTH_STABLE_SESSION = (4, 19)
 PACKAGES = {
     "clerk": ("@clerk/nextjs",),
     "supabase": ("@supabase/ssr",),
@@ -61,6 +75,12 @@ class Helper:
     exported: bool = True
     """False: declared but not exported yet (the plan adds `export`)."""
     declaration_start: int = 0
+    call: bool = False
+    """A function the generated code calls for the value (`getFirebaseAuth()`)."""
+
+    @property
+    def expression(self) -> str:
+        return f"{self.name}()" if self.call else self.name
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,7 @@ class Provider:
     id: str
     package: str
     version: int | None
+    """The major version in use (the installed one, else the declared range's)."""
     evidence: tuple[Evidence, ...]
     server: Helper | None = None
     client: Helper | None = None
@@ -84,6 +105,17 @@ class Provider:
     """next-auth: how the app marks the guest sessions it signs visitors in with."""
     typed_anonymous: bool = True
     """supabase: the installed supabase-js types `User.is_anonymous` (False: it predates it)."""
+    installed: tuple[int, ...] = ()
+    """The installed version's numbers, `(5, 2, 0)`; () when unknown."""
+    current_user: helpers.CurrentUser | None = None
+    """next-auth: the project's own current-user helper, which the route calls instead."""
+    element_props: tuple[tuple[str, str], ...] = ()
+    """Attributes the provider element needs when the component brings it (Auth.js's
+    `basePath`)."""
+    typed_user_id: bool = False
+    """next-auth v4: the project declares `Session.user.id` (`declare module "next-auth"`)."""
+    firebase: firebase.FirebaseFacts | None = None
+    """firebase: how the app checks visitors server-side, and its firebase-admin App."""
 
     @property
     def label(self) -> str:
@@ -117,6 +149,11 @@ class _Draft:
     blocking: str | None = None
     guest: guests.GuestMarker | None = None
     typed_anonymous: bool = True
+    installed: tuple[int, ...] = ()
+    current_user: helpers.CurrentUser | None = None
+    element_props: tuple[tuple[str, str], ...] = ()
+    typed_user_id: bool = False
+    firebase: firebase.FirebaseFacts | None = None
 
     def freeze(self) -> Provider:
         return Provider(
@@ -132,6 +169,11 @@ class _Draft:
             self.blocking,
             self.guest,
             self.typed_anonymous,
+            self.installed,
+            self.current_user,
+            self.element_props,
+            self.typed_user_id,
+            self.firebase,
         )
 
 
@@ -144,29 +186,33 @@ def detect(project: Project, app: NextApp) -> list[Provider]:
         package = PACKAGES[auth_id][0]
         if not manifest.has(package):
             continue
-        version = _major(manifest.version(package))
+        installed = _numbers(installed_version(project, manifest, package))
         provider = _Draft(
             auth_id,
             package,
-            version,
+            installed[0] if installed else None,
             [manifest.evidence(package, f"`{package}` is a dependency")],
+            installed=installed,
         )
         _DETECTORS[auth_id](provider, sources)
         if auth_id == "next-auth":
             provider.guest = guests.find(sources)
             if provider.guest is not None:
                 provider.evidence.append(provider.guest.evidence)
+            elif provider.server is not None and not provider.blocking:
+                _current_user(project, app, sources, provider)
         if auth_id == "supabase":
             _supabase_version(project, manifest, provider)
+        if auth_id == "next-auth" and provider.version == 4:
+            _session_user_id(project, app, provider)
         found.append(provider.freeze())
     return found
 
 
-def _major(version: str | None) -> int | None:
-    if not version:
-        return None
-    m = re.search(r"\d+", version)
-    return int(m.group(0)) if m else None
+def _numbers(version: str | None) -> tuple[int, ...]:
+    """`5.2.0` -> (5, 2, 0); `5.0.0-beta.25` -> (5, 0, 0)."""
+    m = re.match(r"\d+(?:\.\d+)*", version or "")
+    return tuple(int(n) for n in m.group(0).split(".")) if m else ()
 
 
 def _sources(project: Project, app: NextApp) -> list[Source]:
@@ -230,11 +276,45 @@ def _env_names(source: Source, callee: str) -> dict[str, str]:
 
 def _clerk(provider: _Draft, sources: list[Source]) -> None:
     provider.element, provider.element_module = "ClerkProvider", "@clerk/nextjs"
-    for source in _importing(sources, "@clerk/nextjs/server"):
-        for call in find_calls(source, "clerkMiddleware", "currentUser", "auth"):
-            why = f"{callee_name(source, call)}() from @clerk/nextjs/server"
-            provider.evidence.append(_evidence(source, call, why))
+    if provider.version is not None and provider.version < 4:
+        provider.blocking = (
+            f"@clerk/nextjs {provider.version} predates currentUser() and getAuth() (v4): "
+            "upgrade it to v4 or later"
+        )
+    # v4 exports its server helpers from the package root too (its documented imports)
+    modules = ("@clerk/nextjs/server", "@clerk/nextjs")
+    calls = ("clerkMiddleware", "authMiddleware", "withClerkMiddleware", "currentUser", "auth")
+    for source in _importing(sources, *modules):
+        imported = {
+            local: (name, i.source)
+            for i in find_imports(source)
+            if i.source in modules
+            for name, local in i.names
+            if name in calls
+        }
+        for call in find_calls(source, *imported):
+            name, module = imported[callee_name(source, call)]
+            provider.evidence.append(_evidence(source, call, f"{name}() from {module}"))
             break
+
+
+def clerk_middleware(provider: Provider) -> str:
+    """The middleware Clerk's server helpers need, in the installed major."""
+    return "authMiddleware()" if provider.version == 4 else "clerkMiddleware()"
+
+
+def clerk_client(provider: Provider) -> str:
+    """The Backend API client: v4 and 5.0 / 5.1 export an object, 5.2 a function, v6 on an
+    async one."""
+    old = provider.version == 5 and provider.installed < CLERK_CALLABLE_CLIENT
+    if provider.version == 4 or old:
+        return "clerkClient"
+    return "clerkClient()" if provider.version == 5 else "(await clerkClient())"
+
+
+def clerk_server_module(provider: Provider) -> str:
+    """Where the App Router's `currentUser` comes from: v4 documents the package root."""
+    return "@clerk/nextjs" if provider.version == 4 else "@clerk/nextjs/server"
 
 
 def _supabase(provider: _Draft, sources: list[Source]) -> None:
@@ -244,8 +324,13 @@ def _supabase(provider: _Draft, sources: list[Source]) -> None:
         provider.env = provider.env or _env_names(source, "createServerClient")
         provider.env = provider.env or _env_names(source, "createBrowserClient")
         for helper in _exported_function_calling(source, "createServerClient"):
-            # the request-scoped client (next/headers cookies), not the middleware's one
-            if helper.params == 0 and "next/headers" in source.text:
+            # the request-scoped client (next/headers cookies), not the middleware's one, and
+            # the client itself, not a helper that reads a profile row with one
+            if (
+                helper.params == 0
+                and "next/headers" in source.text
+                and helpers.returns_call(source, helper.name, "createServerClient")
+            ):
                 server.append(helper)
         for helper in _exported_function_calling(source, "createBrowserClient"):
             if helper.params == 0 and provider.client is None:
@@ -268,10 +353,10 @@ def _supabase(provider: _Draft, sources: list[Source]) -> None:
 
 
 def _supabase_version(project: Project, manifest: PackageJson, provider: _Draft) -> None:
-    """Whether the installed supabase-js types `User.is_anonymous` (2.45 on, with auth-js
-    2.64.4, surely do): with an older one the route reads the flag as Supabase Auth sends it."""
+    """Whether the installed supabase-js types `User.is_anonymous` (2.43 on): with an older
+    one the route reads the flag as Supabase Auth sends it."""
     version = installed_version(project, manifest, SUPABASE_JS)
-    numbers = tuple(int(n) for n in re.findall(r"\d+", version or "")[:2])
+    numbers = _numbers(version)
     if numbers and numbers < TYPED_ANONYMOUS:
         provider.typed_anonymous = False
         provider.evidence.append(
@@ -320,11 +405,18 @@ def _next_auth(provider: _Draft, sources: list[Source]) -> None:
             provider.evidence.append(
                 Evidence(source.path, source.line(node), "`auth` exported from NextAuth()")
             )
+            base_path = helpers.auth_base_path(source, node)
+            if base_path is not None:
+                provider.element_props = (("basePath", f"{base_path.rstrip('/')}"),)
             return
     if version is not None and version >= 5:
         provider.blocking = "no module exports `auth` from NextAuth(...) (Auth.js v5)"
         return
     provider.version = 4
+    if provider.installed and provider.installed < NEXT_AUTH_SERVER_SESSION:
+        installed = ".".join(map(str, provider.installed))
+        provider.blocking = f"next-auth {installed} predates getServerSession (4.10): upgrade it"
+        return
     helper = _auth_options(sources)
     if helper is None:
         provider.blocking = (
@@ -335,6 +427,18 @@ def _next_auth(provider: _Draft, sources: list[Source]) -> None:
     provider.server = helper
     state = "exported" if helper.exported else "not exported yet"
     provider.evidence.append(Evidence(helper.path, helper.line, f"`{helper.name}` ({state})"))
+
+
+def _current_user(project: Project, app: NextApp, sources: list[Source], draft: _Draft) -> None:
+    server = draft.server
+    auth = server.path if draft.version == 5 and server else None
+    found = helpers.find_current_user(project, app, sources, auth, draft.version)
+    if found is None:
+        return
+    draft.current_user = found
+    guard = ", which throws for anonymous visitors (the route catches that)" if found.throws else ""
+    why = f"{found.name}(): the project's current-user helper{guard}"
+    draft.evidence.append(Evidence(found.path, found.line, why))
 
 
 def _auth_options(sources: list[Source]) -> Helper | None:
@@ -373,15 +477,39 @@ def _auth_options(sources: list[Source]) -> Helper | None:
     return sorted(candidates, key=lambda h: (not h.exported, h.name != "authOptions"))[0]
 
 
+def _session_user_id(project: Project, app: NextApp, provider: _Draft) -> None:
+    """Whether the project's module augmentation gives v4's `Session.user` an `id` (v4 types
+    only name, email and image: https://next-auth.js.org/getting-started/typescript)."""
+    for path in project.under(app.root, project.with_suffix(".ts", ".tsx")):
+        text = project.text(path) if "/node_modules/" not in path else None
+        if not text or "next-auth" not in text or "interface Session" not in text:
+            continue
+        source = Source.of(path, text)
+        for node in walk(source.root):
+            name = node.named_children[0] if node.type == "module" and node.named_children else None
+            if name is None or string_value(source, name) != "next-auth":
+                continue
+            for interface in walk(node):
+                body = interface.child_by_field_name("body")
+                if (
+                    interface.type == "interface_declaration"
+                    and source.text_of(interface.child_by_field_name("name")) == "Session"
+                    and body is not None
+                    and re.search(r"\bid\??\s*:", source.text_of(body))
+                ):
+                    provider.typed_user_id = True
+                    provider.evidence.append(
+                        _evidence(source, interface, "`Session.user.id` declared for next-auth")
+                    )
+                    return
+
+
 def _firebase(provider: _Draft, sources: list[Source]) -> None:
-    for source in _importing(sources, "firebase/auth"):
-        helper = _exported_value(source, "getAuth")
-        if helper is not None:
-            provider.client = helper
-            provider.evidence.append(
-                Evidence(helper.path, helper.line, f"`{helper.name}`: the Firebase client Auth")
-            )
-            break
+    client = firebase.client_auth(sources)
+    if client is not None:
+        provider.client = Helper(client.path, client.name, client.line, call=client.call)
+        why = f"`{client.expression}`: the Firebase client Auth"
+        provider.evidence.append(Evidence(client.path, client.line, why))
     for source in _importing(sources, "firebase-admin/auth", "firebase-admin"):
         helper = _exported_value(source, "getAuth") or _exported_value(source, "admin.auth")
         if helper is not None:
@@ -390,6 +518,8 @@ def _firebase(provider: _Draft, sources: list[Source]) -> None:
                 Evidence(helper.path, helper.line, f"`{helper.name}`: the firebase-admin Auth")
             )
             break
+    provider.firebase = firebase.facts(sources)
+    provider.evidence.extend(provider.firebase.evidence)
     if provider.client is None:
         provider.blocking = (
             "no module exports the Firebase client Auth (e.g. `export const auth = "
@@ -417,6 +547,16 @@ def user_fields(provider: Provider) -> tuple[UserExpr, UserExpr | None, UserExpr
     def expr(text: str, why: str) -> UserExpr:
         return UserExpr(text, file, line, why)
 
+    if provider.id == "clerk" and provider.version == 4:
+        # v4's User has the primary address's id and the name's parts, no getters over them:
+        # the route finds them (`primaryEmail`, `fullName`)
+        return (
+            expr(
+                "primaryEmail?.emailAddress", "currentUser(): the primary address, by its id (v4)"
+            ),
+            expr("fullName", "currentUser(): first and last name (v4)"),
+            expr("user?.id", "currentUser(): Clerk user id"),
+        )
     if provider.id == "clerk":
         return (
             expr("user?.primaryEmailAddress?.emailAddress", "currentUser(): primary email"),
@@ -439,23 +579,47 @@ def user_fields(provider: Provider) -> tuple[UserExpr, UserExpr | None, UserExpr
             expr("session?.user.name", f"{call}: user.name"),
             expr("session?.user.sub", f"{call}: user.sub"),
         )
+    if provider.id == "next-auth" and provider.current_user is not None:
+        helper = provider.current_user
+
+        def returned(text: str, field: str) -> UserExpr:
+            return UserExpr(text, helper.path, helper.line, f"{helper.name}(): user.{field}")
+
+        return (
+            returned("user?.email", "email"),
+            returned("user?.name", "name"),
+            returned("user?.id", "id") if provider.version == 5 else None,
+        )
     if provider.id == "next-auth":
-        call = "auth()" if provider.version == 5 else "getServerSession(authOptions)"
-        user_id = expr("session?.user?.id", f"{call}: user.id") if provider.version == 5 else None
+        call = "auth()" if provider.version == 5 else f"{server_session(provider)}(authOptions)"
+        typed = provider.version == 5 or provider.typed_user_id
+        user_id = expr("session?.user?.id", f"{call}: user.id") if typed else None
         return (
             expr("session?.user?.email", f"{call}: user.email"),
             expr("session?.user?.name", f"{call}: user.name"),
             user_id,
         )
+    session = provider.firebase is not None and provider.firebase.cookie is not None
+    check = "verifySessionCookie()" if session else "verifyIdToken()"
     return (
-        expr("decoded?.email", "verifyIdToken(): email (verified addresses only)"),
-        expr("decoded?.name", "verifyIdToken(): name"),
-        expr("decoded?.uid", "verifyIdToken(): uid"),
+        expr("decoded?.email", f"{check}: email (verified addresses only)"),
+        expr("decoded?.name", f"{check}: name"),
+        expr("decoded?.uid", f"{check}: uid"),
     )
+
+
+def server_session(provider: Provider) -> str:
+    """next-auth v4's server-side session function, by the installed minor."""
+    stable = not provider.installed or provider.installed >= NEXT_AUTH_STABLE_SESSION
+    return "getServerSession" if stable else "unstable_getServerSession"
 
 
 def user_names(provider: Provider) -> frozenset[str]:
     """The variables a `--email-expr` / `--name-expr` / `--id-expr` may use."""
+    if provider.current_user is not None:
+        return frozenset({"user"})
+    if provider.id == "clerk" and provider.version == 4:
+        return frozenset({"user", "primaryEmail", "fullName"})
     return frozenset(
         {
             "clerk": {"user"},
