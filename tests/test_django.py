@@ -510,44 +510,6 @@ def test_django_template_check(text: str, problem: str | None) -> None:
 # -- APIs -----------------------------------------------------------------------------------------
 
 
-def test_django_ninja_gets_a_plain_view_under_its_prefix(tmp_path: Path) -> None:
-    site(
-        tmp_path,
-        files={
-            "site_conf/api.py": "from ninja import NinjaAPI\n\napi = NinjaAPI()\n",
-            "site_conf/urls.py": """\
-                from django.urls import path
-
-                from .api import api
-
-                urlpatterns = [
-                    path("api/", api.urls),
-                ]
-                """,
-            "pages/views.py": "def nothing(request):\n    return None\n",
-        },
-    )
-    result = plan(tmp_path)
-    assert result.inspection.delivery == "token-endpoint"
-    urls = edit(result, "site_conf/urls.py")
-    assert urls == dedent(
-        """\
-        from django.urls import path
-
-        from .api import api
-        from .bestchatbot import widget_token_view
-
-        urlpatterns = [
-            path("api/widget-token", widget_token_view, name="widget-token"),
-            path("api/", api.urls),
-        ]
-        """
-    )
-    module = edit(result, "site_conf/bestchatbot.py")
-    assert "@never_cache\n@require_GET\ndef widget_token_view(" in module
-    assert any('fetch("/api/widget-token"' in s for s in result.plan.next_steps)
-
-
 def test_drf_views_authentication_classes_are_reused(tmp_path: Path) -> None:
     site(
         tmp_path,

@@ -2,9 +2,9 @@
 test client, sign in through the app's own login view, verify the token with PyJWT and the key
 from the environment; anonymous visitors get none.
 
-Django's settings are process-wide, so each project runs in a subprocess of its own: this
-module is also the driver (`python -m tests.test_django_e2e ROOT SETTINGS SCENARIO TMP`), which
-migrates a throwaway SQLite database, runs one scenario and prints what it saw as JSON.
+Django's settings are process-wide, so each project runs in a subprocess of its own, under
+tests/django_driver.py (which migrates a throwaway SQLite database, runs one scenario and prints
+what it saw as JSON); the version fixtures run it in pinned environments (tests/py_envs.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from tests.helpers import (
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
+DRIVER = ROOT / "tests/django_driver.py"
 
 
 def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, A
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(
-        [sys.executable, "-m", "tests.test_django_e2e", str(project), settings, scenario, str(tmp)],
+        [sys.executable, str(DRIVER), str(project), settings, scenario, str(tmp)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -284,244 +284,3 @@ def test_django_endpoints_without_the_key(tmp_path: Path, no_signing_key: None) 
     assert seen["anonymous_token"] == anonymous
     assert seen["token"] == unavailable
     assert_missing_key_logged_once(seen["log"])
-
-
-# -- the driver: runs inside the subprocess --------------------------------------------------------
-
-
-def _json(response: Any) -> dict[str, Any]:
-    return {
-        "status": response.status_code,
-        "json": json.loads(response.content),
-        "no_store": "no-store" in response.headers.get("Cache-Control", ""),
-    }
-
-
-def _scenario_auth() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from kitchen.models import Recipe  # type: ignore[import-not-found]
-
-    users = get_user_model().objects
-    ada = users.create_user(
-        "ada",
-        "Ada.Lovelace@Example.COM",
-        "analytical-engine",
-        first_name="Ada",
-        last_name="Lovelace",
-    )
-    bob = users.create_user("bob", "bob@example.com", "hunter22")
-    Recipe.objects.create(
-        title="Soda bread", slug="soda-bread", ingredients="flour", method="bake", author=bob
-    )
-    client = Client()
-    seen: dict[str, Any] = {"ada_id": str(ada.pk), "bob_id": str(bob.pk)}
-    seen["anonymous"] = client.get("/").text
-    seen["login"] = client.post(
-        "/accounts/login/", {"username": "ada", "password": "analytical-engine"}
-    ).status_code
-    seen["ada"] = client.get("/").text
-    seen["ada_on_bobs_recipe"] = client.get("/recipes/soda-bread/").text
-    client.post("/accounts/logout/")
-    seen["after_logout"] = client.get("/").text
-    client.post("/accounts/login/", {"username": "bob", "password": "hunter22"})
-    seen["bob"] = client.get("/mine/").text
-    return seen
-
-
-def _scenario_custom_user() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    noor = get_user_model().objects.create_user(
-        "Noor.Haddad@Example.com", "studio-time", full_name="Noor Haddad"
-    )
-    client = Client()
-    seen: dict[str, Any] = {"id": str(noor.pk), "anonymous": client.get("/").text}
-    seen["login"] = client.post(
-        "/account/sign-in/", {"email": "Noor.Haddad@example.com", "password": "studio-time"}
-    ).status_code
-    seen["dashboard"] = client.get("/dashboard/").text
-    client.post("/account/sign-out/")
-    seen["after_logout"] = client.get("/").text
-    return seen
-
-
-def _allauth_round_trip(
-    email: str, password: str, first: str, last: str, login: str
-) -> dict[str, Any]:
-    """Sign up through allauth (it stores the address lowercased), name the user, sign in again
-    with `login` (the address in another case), look around, sign out."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    client = Client()
-    seen: dict[str, Any] = {"anonymous": client.get("/").text}
-    signup = client.post(
-        "/accounts/signup/", {"email": email, "password1": password, "password2": password}
-    )
-    seen["signup"] = signup.status_code
-    client.post("/accounts/logout/")
-    user = get_user_model().objects.get()
-    user.first_name, user.last_name = first, last
-    user.save()
-    seen["id"] = str(user.pk)
-    seen["login_page"] = client.get("/accounts/login/").text
-    response = client.post("/accounts/login/", {"login": login, "password": password})
-    seen["login"] = response.status_code
-    if response.status_code != 302:
-        seen["login_page_after"] = response.text[-3000:]
-    seen["home"] = client.get("/").text
-    seen["email_page"] = client.get("/accounts/email/").text
-    client.post("/accounts/logout/")
-    seen["after_logout"] = client.get("/").text
-    return seen
-
-
-def _scenario_allauth() -> dict[str, Any]:
-    return _allauth_round_trip(
-        "Grace.Hopper@Navy.MIL", "cobol-rules-1959", "Grace", "Hopper", "GRACE.hopper@navy.mil"
-    )
-
-
-def _scenario_drf() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    lin = get_user_model().objects.create_user(
-        "lin", "Lin.Chen@Example.org", "s3cret-pass", first_name="Lin", last_name="Chen"
-    )
-    client = Client()
-    seen: dict[str, Any] = {"id": str(lin.pk)}
-    seen["anonymous"] = _json(client.get("/api/v1/widget-token"))
-    login = client.post(
-        "/api/v1/auth/login/",
-        {"username": "lin", "password": "s3cret-pass"},
-        content_type="application/json",
-    )
-    seen["login"] = login.status_code
-    seen["session"] = _json(client.get("/api/v1/widget-token"))
-    key = json.loads(login.content)["token"]
-    seen["api_token"] = _json(
-        Client().get("/api/v1/widget-token", HTTP_AUTHORIZATION=f"Token {key}")
-    )
-    client.post("/api/v1/auth/logout/")
-    seen["after_logout"] = _json(client.get("/api/v1/widget-token"))
-    return seen
-
-
-def _scenario_cached() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    ada = get_user_model().objects.create_user(
-        "ada",
-        "ada.lovelace@example.com",
-        "analytical-engine",
-        first_name="Ada",
-        last_name="Lovelace",
-    )
-    client = Client()
-    seen: dict[str, Any] = {"id": str(ada.pk), "anonymous": client.get("/").text}
-    seen["anonymous_token"] = _json(client.get("/api/widget-token"))
-    client.post("/accounts/login/", {"username": "ada", "password": "analytical-engine"})
-    seen["signed_in_page"] = client.get("/").text
-    seen["token"] = _json(client.get("/api/widget-token"))
-    return seen
-
-
-def _scenario_without_key() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    get_user_model().objects.create_user("ada", "ada@example.com", "analytical-engine")
-    client = Client()
-    seen: dict[str, Any] = {
-        "login": client.post(
-            "/accounts/login/", {"username": "ada", "password": "analytical-engine"}
-        ).status_code
-    }
-    pages = [client.get(path) for path in ("/", "/mine/", "/")]
-    seen["pages"] = [{"status": p.status_code, "text": p.text} for p in pages]
-    return seen
-
-
-def _scenario_example_pkg() -> dict[str, Any]:
-    return _allauth_round_trip(
-        "Mae.Jemison@Example.com", "endeavour-92", "Mae", "Jemison", "mae.jemison@example.com"
-    )
-
-
-def _scenario_split_settings() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    kofi = get_user_model().objects.create_user("kofi", "Kofi@Example.net", "double-entry")
-    client = Client()
-    seen: dict[str, Any] = {"id": str(kofi.pk), "anonymous": client.get("/").text}
-    seen["login"] = client.post(
-        "/accounts/login/", {"username": "kofi", "password": "double-entry"}
-    ).status_code
-    seen["home"] = client.get("/").text
-    return seen
-
-
-def _scenario_drf_admin() -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    ops = get_user_model().objects.create_user(
-        "ops", "ops@example.com", "restock-now", is_staff=True, is_superuser=True
-    )
-    client = Client()
-    seen: dict[str, Any] = {"id": str(ops.pk)}
-    seen["anonymous"] = _json(client.get("/api/widget-token"))
-    seen["login"] = client.post(
-        "/api-auth/login/", {"username": "ops", "password": "restock-now"}
-    ).status_code
-    seen["session"] = _json(client.get("/api/widget-token"))
-    seen["items"] = client.get("/api/items/").status_code
-    seen["admin"] = client.get("/admin/").text
-    client.post("/api-auth/logout/")
-    seen["after_logout"] = _json(client.get("/api/widget-token"))
-    return seen
-
-
-SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
-    "auth": _scenario_auth,
-    "without_key": _scenario_without_key,
-    "custom_user": _scenario_custom_user,
-    "allauth": _scenario_allauth,
-    "drf": _scenario_drf,
-    "cached": _scenario_cached,
-    "example_pkg": _scenario_example_pkg,
-    "split_settings": _scenario_split_settings,
-    "drf_admin": _scenario_drf_admin,
-}
-
-OVERLAY = """\
-from {settings} import *  # noqa: F403
-
-DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {database!r}}}}}
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-ALLOWED_HOSTS = ["testserver"]
-"""
-
-
-def _main(project: str, settings: str, scenario: str, tmp: str) -> None:
-    """Run `scenario` against the project with its own settings, over a throwaway database."""
-    import django
-    from django.core.management import call_command
-
-    overlay = Path(tmp) / "bcb_e2e_settings.py"
-    overlay.write_text(OVERLAY.format(settings=settings, database=str(Path(tmp) / "e2e.sqlite3")))
-    sys.path[:0] = [project, tmp]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bcb_e2e_settings"
-    django.setup()
-    call_command("migrate", verbosity=0)
-    print(json.dumps(SCENARIOS[scenario]()))
-
-
-if __name__ == "__main__":
-    _main(*sys.argv[1:])

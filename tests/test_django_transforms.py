@@ -14,6 +14,7 @@ from scaffolder.stacks.django.transforms import (
     add_import,
     add_to_from_import,
     add_urlpattern,
+    insert_after,
     uses_name,
 )
 
@@ -623,3 +624,28 @@ def test_urlpattern_fixes_inline(before: str, after: str) -> None:
     result = add_urlpattern(before, 'path("t", v)')
     assert result == after
     assert uses_name(result, "v")
+
+
+@pytest.mark.parametrize(
+    ("line", "after"),
+    [
+        pytest.param(
+            2,
+            'api = NinjaAPI()\napi.add_router("/a/", a)\nX\n\n\nclass Key:\n    pass\n',
+            id="after a statement, with no blank line of its own",
+        ),
+        pytest.param(
+            5,
+            'api = NinjaAPI()\napi.add_router("/a/", a)\n\n\nclass Key:\n    pass\n\n\nX\n',
+            id="after a class, two blank lines",
+        ),
+    ],
+)
+def test_insert_after(line: int, after: str) -> None:
+    before = 'api = NinjaAPI()\napi.add_router("/a/", a)\n\n\nclass Key:\n    pass\n'
+    assert insert_after(before, line, "X") == after
+
+
+def test_insert_after_a_line_outside_the_module_cannot_edit() -> None:
+    with pytest.raises(CannotEdit, match="no top-level statement on line 9"):
+        insert_after("x = 1\n", 9, "y = 2")

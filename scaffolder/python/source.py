@@ -8,12 +8,15 @@ running interpreter is lowered, lines kept) and when a plan rewrites a file.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar, cast
 
 from scaffolder.project import Project
 from scaffolder.python import syntax
+
+NodeT = TypeVar("NodeT", bound=ast.AST)
 
 
 @dataclass
@@ -24,11 +27,30 @@ class PyModule:
     text: str
     is_package: bool
 
+    def nodes(self, *kinds: type[NodeT]) -> Sequence[NodeT]:
+        """The module's nodes of the given classes, in `ast.walk` order. The tree is walked once
+        whoever asks: finders ask for the node classes they look at instead of walking it."""
+        if len(kinds) == 1:
+            return cast("list[NodeT]", self._by_class.get(kinds[0], []))
+        return [node for node in self._walked if isinstance(node, kinds)]
+
+    @cached_property
+    def _walked(self) -> list[ast.AST]:
+        return list(ast.walk(self.tree))
+
+    @cached_property
+    def _by_class(self) -> dict[type[ast.AST], list[ast.AST]]:
+        # `ast.parse` builds only concrete node classes, so a node's class is its only kind
+        found: dict[type[ast.AST], list[ast.AST]] = {}
+        for node in self._walked:
+            found.setdefault(type(node), []).append(node)
+        return found
+
     @cached_property
     def imports(self) -> dict[str, str]:
         """Local name -> fully qualified dotted name, for top-level and nested imports."""
         found: dict[str, str] = {}
-        for node in ast.walk(self.tree):
+        for node in self.nodes(ast.Import, ast.ImportFrom):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -64,7 +86,7 @@ class PyModule:
 
     @property
     def uses_relative_imports(self) -> bool:
-        return any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(self.tree))
+        return any(node.level for node in self.nodes(ast.ImportFrom))
 
 
 @dataclass
@@ -100,12 +122,20 @@ class PythonIndex:
         self._modules[path] = mod
         return mod
 
-    def modules(self, containing: str | None = None) -> Iterator[PyModule]:
-        """Parsed modules; with `containing`, only those whose text mentions it (cheap filter)."""
+    def modules(self, containing: str | tuple[str, ...] | None = None) -> Iterator[PyModule]:
+        """Parsed modules; with `containing` (a word, or several), only those whose text
+        mentions it (one of them): a grep before the parse, so a module that mentions none is
+        never parsed for this caller, however many others asked for it."""
+        words = (containing,) if isinstance(containing, str) else containing
         for path in self.paths:
-            if containing is not None and path not in self._modules:
+            if words is not None:
                 text = self.project.text(path)
-                if text is None or containing not in text:
+                if text is None:
+                    continue
+                for word in words:  # a loop, not any(): this runs for every module, per finder
+                    if word in text:
+                        break
+                else:
                     continue
             mod = self.module(path)
             if mod is not None:

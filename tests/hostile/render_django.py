@@ -87,7 +87,7 @@ def _main(project: str, settings: str, scenario: str, work: str) -> None:
     import django
     from django.core.management import call_command
 
-    from tests.test_django_e2e import OVERLAY
+    from tests.django_driver import OVERLAY
 
     overlay = Path(work) / "bcb_hostile_settings.py"
     database = str(Path(work) / "hostile.sqlite3")

@@ -21,7 +21,9 @@ from scaffolder.stacks.django.discover import (
     join,
     own_code,
 )
-from scaffolder.stacks.django.routes import Include, UrlConf, analyse
+from scaffolder.stacks.django.drf import DrfApi, drf_evidence
+from scaffolder.stacks.django.ninja import NinjaApi
+from scaffolder.stacks.django.routes import Route, UrlConf, analyse, api_includes
 from scaffolder.stacks.django.settings import ProjPath, Settings, resolve_module
 from scaffolder.stacks.django.templates import Backend, layouts, pages
 from scaffolder.stacks.django.users import UserModel, pick_fields
@@ -89,9 +91,10 @@ class DjangoFacts:
     widget: tuple[str, Tag] | None
     urlconf: UrlConf | None
     drf: bool
-    drf_auth: list[str]
-    view_authentication: list[str]
+    drf_api: DrfApi | None
     ninja: list[Evidence]
+    ninja_api: NinjaApi | None
+    """The NinjaAPI the root URL conf mounts, with its authenticators."""
     frontend: Frontend | None
     page_cache: list[Evidence]
     csp: list[Evidence]
@@ -103,6 +106,8 @@ class DjangoFacts:
     """Where each string literal of the settings first appears: evidence for INSTALLED_APPS."""
     answered: tuple[Backend, Template] | None = None
     """The template `--layout` names, with its backend (None: not answered, or no such one)."""
+    api_route: Route | None = None
+    """Where the token endpoint goes unless a prefix is answered (None: no ROOT_URLCONF)."""
 
     def at(self, literal: str, setting: str, why: str) -> Evidence:
         """Evidence at the line of `literal` in the settings, else at the setting."""
@@ -153,8 +158,8 @@ def settings_literals(index: PythonIndex, settings: Settings) -> dict[str, tuple
     found: dict[str, tuple[str, int]] = {}
     for path in settings.modules:
         mod = index.module(path)
-        for node in ast.walk(mod.tree) if mod else ():
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        for node in mod.nodes(ast.Constant) if mod else ():
+            if isinstance(node.value, str):
                 found.setdefault(node.value, (path, node.lineno))
     return found
 
@@ -246,12 +251,10 @@ def find_widget(
 
 
 def renders_templates(index: PythonIndex, owns: Callable[[str], bool]) -> bool:
-    for mod in index.modules():
+    for mod in index.modules(containing=("template", "render", "generic")):
         if not owns(mod.path):
             continue
-        if "template" not in mod.text and "render" not in mod.text and "generic" not in mod.text:
-            continue
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes(ast.Name, ast.Attribute, ast.Assign, ast.Constant):
             if isinstance(node, (ast.Name, ast.Attribute)):
                 name = mod.qualified(node) or ""
                 if name in _RENDERERS or name.startswith("django.views.generic."):
@@ -296,10 +299,11 @@ def auth_facts(index: PythonIndex, facts: DjangoFacts, user: UserModel, library:
 def sign_in_evidence(index: PythonIndex, facts: DjangoFacts) -> list[Evidence]:
     """Where users sign in: login() calls, LoginView, the auth URL includes."""
     found: list[Evidence] = []
-    for mod in index.modules(containing="login"):
+    # login(), LoginView (called or subclassed), the `django.contrib.auth.urls` / `allauth.urls`
+    for mod in index.modules(containing=("login", "LoginView", "auth.urls")):
         if not facts.owns(mod.path):
             continue
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes(ast.Call, ast.Constant, ast.ClassDef):
             why = None
             if isinstance(node, ast.Call):
                 why = _SIGN_IN_CALLS.get(mod.qualified(node.func) or "")
@@ -326,98 +330,7 @@ def urlconf(index: PythonIndex, root: str, settings: Settings) -> UrlConf | None
     return analyse(index, root, mod) if mod is not None else None
 
 
-def api_includes(conf: UrlConf) -> list[Include]:
-    found = [i for i in conf.includes if i.is_api]
-    own = [i for i in found if i.kind in ("module", "router", "ninja")]
-    return own or found
-
-
-def common_route(routes: list[str]) -> str:
-    parts = [r.strip("/").split("/") for r in routes]
-    common: list[str] = []
-    for segment in zip(*parts, strict=False):
-        if len(set(segment)) != 1:
-            break
-        common.append(segment[0])
-    return "/".join(common) + "/" if common else ""
-
-
-def api_prefix(conf: UrlConf | None) -> str | None:
-    """The URL prefix every API include shares ("/" when they share none), None without one."""
-    includes = api_includes(conf) if conf is not None else []
-    return "/" + common_route([i.route for i in includes]).rstrip("/") if includes else None
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where `widget-token` goes: the URL conf module, the route in it, and the line of the
-    include it goes before (in the root conf)."""
-
-    into: str
-    route: str
-    before: int | None = None
-
-
-def plan_route(index: PythonIndex, facts: DjangoFacts, prefix: str | None) -> Route | None:
-    """Where `widget-token` goes: in the included API URL conf, or in the root conf under the
-    API prefix (before the include; `prefix`: the answered one), or at `api/widget-token`.
-    None when ROOT_URLCONF is not resolved."""
-    conf = facts.urlconf
-    if conf is None:
-        return None
-    root_conf = conf.module.path
-    if prefix is not None:
-        route = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        return Route(root_conf, route + "widget-token")
-    includes = api_includes(conf)
-    if not includes:
-        return Route(root_conf, "api/widget-token")
-    route = common_route([i.route for i in includes])
-    first = includes[0]
-    targets = {i.target for i in includes}
-    if len(includes) == 1 and first.kind == "module" and len(targets) == 1 and first.target:
-        target = resolve_module(index, facts.project.root, first.target)
-        if target is not None and analyse(index, facts.project.root, target).has_patterns:
-            return Route(target.path, "widget-token")
-    return Route(root_conf, route + "widget-token", first.line)
-
-
 # -- DRF, django-ninja, caches, CSP ------------------------------------------------------------
-
-
-def drf_authentication(settings: Settings) -> list[str]:
-    value = settings.get("REST_FRAMEWORK")
-    if not isinstance(value, dict):
-        return []
-    classes = value.get("DEFAULT_AUTHENTICATION_CLASSES")
-    if isinstance(classes, (list, tuple)):
-        return [c for c in classes if isinstance(c, str)]
-    return []
-
-
-def views_authentication(index: PythonIndex, owns: Callable[[str], bool]) -> list[str]:
-    """The `authentication_classes` every API view of the project sets, when they agree
-    (qualified names); empty when they differ or none is set."""
-    seen: set[tuple[str, ...]] = set()
-    for mod in index.modules(containing="authentication_classes"):
-        if not owns(mod.path):
-            continue
-        for node in ast.walk(mod.tree):
-            if not (
-                isinstance(node, ast.Assign)
-                and any(
-                    isinstance(t, ast.Name) and t.id == "authentication_classes"
-                    for t in node.targets
-                )
-                and isinstance(node.value, (ast.List, ast.Tuple))
-            ):
-                continue
-            names = tuple(mod.qualified(e) or "" for e in node.value.elts)
-            if all("." in n for n in names):
-                seen.add(names)
-            else:
-                return []
-    return list(next(iter(seen))) if len(seen) == 1 else []
 
 
 def static_dir(facts: DjangoFacts, layout: Layout) -> str | None:
@@ -437,15 +350,6 @@ def static_dir(facts: DjangoFacts, layout: Layout) -> str | None:
     return None
 
 
-def ninja_apis(index: PythonIndex) -> list[Evidence]:
-    found = []
-    for mod in index.modules(containing="NinjaAPI"):
-        for node in ast.walk(mod.tree):
-            if isinstance(node, ast.Call) and (mod.qualified(node.func) or "") == "ninja.NinjaAPI":
-                found.append(Evidence(mod.path, node.lineno, "django-ninja API"))
-    return found
-
-
 def page_cache(index: PythonIndex, settings: Settings) -> list[Evidence]:
     found = []
     middleware = settings.strings("MIDDLEWARE")
@@ -457,11 +361,8 @@ def page_cache(index: PythonIndex, settings: Settings) -> list[Evidence]:
     for mod in index.modules(containing="cache_page"):
         if is_test_path(mod.path):
             continue
-        for node in ast.walk(mod.tree):
-            if (
-                isinstance(node, ast.Call)
-                and (mod.qualified(node.func) or "") == "django.views.decorators.cache.cache_page"
-            ):
+        for node in mod.nodes(ast.Call):
+            if (mod.qualified(node.func) or "") == "django.views.decorators.cache.cache_page":
                 found.append(Evidence(mod.path, node.lineno, "cache_page(): a cached page"))
     return found
 
@@ -572,7 +473,7 @@ def findings(facts: DjangoFacts, layouts: list[Layout]) -> list[Finding]:
         out += [
             Finding(
                 "api-prefix",
-                "/" + inc.route,
+                inc.prefix.rstrip("/") + "/",
                 (Evidence(inc.path, inc.line, f"API URLs included under {inc.route}"),),
             )
             for inc in api_includes(facts.urlconf)
@@ -602,13 +503,9 @@ def findings(facts: DjangoFacts, layouts: list[Layout]) -> list[Finding]:
     ]
     if facts.drf:
         why = "rest_framework in INSTALLED_APPS"
-        out.append(
-            Finding(
-                "api-framework",
-                "django-rest-framework",
-                (facts.at("rest_framework", "INSTALLED_APPS", why),),
-            )
-        )
+        at = facts.at("rest_framework", "INSTALLED_APPS", why)
+        evidence = drf_evidence(facts.settings, facts.drf_api, at)
+        out.append(Finding("api-framework", "django-rest-framework", (evidence,)))
     out += [Finding("api-framework", "django-ninja", (e,)) for e in facts.ninja[:1]]
     if facts.frontend is not None:
         out.append(

@@ -44,6 +44,9 @@ from scaffolder.stacks.django.discover import (
     project_apps,
     settings_candidates,
 )
+from scaffolder.stacks.django.drf import drf_api, drf_evidence, drf_findings
+from scaffolder.stacks.django.endpoint import endpoint_view, place
+from scaffolder.stacks.django.ninja import mounted_api, ninja_apis, ninja_findings
 from scaffolder.stacks.django.settings import Settings, load
 from scaffolder.stacks.django.templates import Backend, backends, is_admin, pages
 from scaffolder.stacks.django.users import find_user_model
@@ -128,8 +131,10 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         found = backends(project, settings, proj.root, apps)
         layout_backend, layouts = d.choose_layouts(found)
         frontend = d.find_frontend(project)
-        drf = "rest_framework" in settings.strings("INSTALLED_APPS")
-        drf_auth = d.drf_authentication(settings)
+        drf_views = drf_api(index, settings, owns)
+        # DRF's views run without the app installed (it only serves its templates then).
+        drf = "rest_framework" in settings.strings("INSTALLED_APPS") or drf_views.views > 0
+        urlconf = d.urlconf(index, proj.root, settings)
         renders = d.renders_templates(index, owns)
         texts = [m.text for path in settings.modules if (m := index.module(path)) is not None]
         rendering: Rendering = (
@@ -140,7 +145,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
             if (renders or candidate.layout) and layout_backend is not None
             else "api"
         )
-        return d.DjangoFacts(
+        facts = d.DjangoFacts(
             project=proj,
             settings=settings,
             all_settings=all_settings,
@@ -151,13 +156,11 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
             layout_backend=layout_backend,
             layouts=layouts,
             widget=d.find_widget(project, found, frontend),
-            urlconf=d.urlconf(index, proj.root, settings),
+            urlconf=urlconf,
             drf=drf,
-            drf_auth=drf_auth,
-            view_authentication=(
-                d.views_authentication(index, owns) if drf and not drf_auth else []
-            ),
-            ninja=d.ninja_apis(index),
+            drf_api=drf_views if drf else None,
+            ninja=ninja_apis(index),
+            ninja_api=mounted_api(index, proj.root, urlconf, owns),
             frontend=frontend,
             page_cache=d.page_cache(index, settings),
             csp=d.csp(settings),
@@ -169,6 +172,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
             literals=d.settings_literals(index, settings),
             answered=_answered(found, candidate.layout),
         )
+        return replace(facts, api_route=place(index, facts, endpoint_view(facts, None), None))
 
     def stack_report(self, project: Project, facts: d.DjangoFacts) -> StackReport:
         root = manifest_root(project, facts.project.manage or facts.settings.path)
@@ -214,8 +218,8 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
     # -- delivery and the widget -------------------------------------------------------------
 
     def api_prefixes(self, facts: d.DjangoFacts) -> list[str]:
-        prefix = d.api_prefix(facts.urlconf)
-        return [prefix] if prefix is not None else []
+        """The prefix the endpoint goes under: its API's (see `endpoint.place`)."""
+        return [facts.api_route.prefix] if facts.api_route is not None else []
 
     def page_cache(self, facts: d.DjangoFacts) -> Sequence[Evidence]:
         return facts.page_cache
@@ -332,7 +336,12 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         return layouts
 
     def findings(self, facts: d.DjangoFacts, layouts: Sequence[Layout]) -> list[Finding]:
-        return d.findings(facts, list(layouts))
+        out = d.findings(facts, list(layouts))
+        if facts.ninja_api is not None:
+            out += ninja_findings(facts.ninja_api)
+        if facts.drf_api is not None:
+            out += drf_findings(facts.drf_api, facts.at)
+        return out
 
     # -- the plan ----------------------------------------------------------------------------
 
@@ -448,7 +457,8 @@ def _stack_evidence(facts: d.DjangoFacts) -> tuple[Evidence, ...]:
     elif facts.rendering == "spa" and facts.frontend is not None:
         out.append(Evidence(facts.frontend.page, 1, "single-page app shell"))
     if facts.drf:
-        out.append(facts.at("rest_framework", "INSTALLED_APPS", "Django REST framework API"))
+        at = facts.at("rest_framework", "INSTALLED_APPS", "Django REST framework API")
+        out.append(drf_evidence(facts.settings, facts.drf_api, at))
     out += facts.ninja[:1]
     return tuple(out)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from scaffolder.escape import js_str, py_raw_str, py_str, url_path
+from scaffolder.escape import js_str
 from scaffolder.inspection import Choices
 from scaffolder.markup import (
     Layout,
@@ -21,21 +21,26 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python import cst
-from scaffolder.python.deps import PYJWT, plan_requirement
-from scaffolder.python.source import PythonIndex
-from scaffolder.python.style import preferred_quote, requote
-from scaffolder.spa import refresh_next_step
+from scaffolder.python.deps import PYJWT, manifest_root, plan_requirement
+from scaffolder.python.style import requote
+from scaffolder.spa import auth_events, refresh_next_step
 from scaffolder.stacks.django import transforms
 from scaffolder.stacks.django.detect import (
     DjangoAuth,
     DjangoFacts,
     Frontend,
     block_for,
-    plan_route,
     static_dir,
     template_targets,
 )
-from scaffolder.stacks.django.discover import dotted_name
+from scaffolder.stacks.django.endpoint import (
+    VIEWS,
+    endpoint_view,
+    view_code,
+    wire_ninja,
+    wire_route,
+)
+from scaffolder.stacks.django.versions import versions
 from scaffolder.steps import (
     SCRIPT,
     Step,
@@ -67,12 +72,17 @@ def steps(
     the base template behind a page cache, or a next step for a frontend elsewhere), or the
     context processor and the tag in the base template; PyJWT and the CSP warnings."""
     endpoint = choices.delivery == "token-endpoint"
-    view = ("drf" if facts.drf else "django") if endpoint else "context"
+    prefix = insp.answers.api_prefix
+    view = endpoint_view(facts, prefix) if endpoint else "context"
     api_key = insp.answers.api_key or ""
     detected_imports = insp.answers.email_expr is None
-    out: list[Step] = [partial(_token_module, facts, choices, view, detected_imports)]
+    out: list[Step] = [partial(_token_module, project, facts, choices, view, detected_imports)]
     if endpoint:
-        out.append(partial(_wire_route, project, facts, choices, view, insp.answers.api_prefix))
+        if view == "ninja":
+            out.append(partial(wire_ninja, project, facts, choices))
+        else:
+            old = versions(project, _manifests(project, facts)).url_regex
+            out.append(partial(wire_route, project, facts, choices, view, prefix, old))
         if facts.frontend is not None:
             out.append(partial(_frontend, project, facts.frontend, choices, api_key))
             out.append(partial(_session_warning, facts, facts.frontend, view))
@@ -111,8 +121,8 @@ def _page_cache_warnings(facts: DjangoFacts, builder: PlanBuilder) -> None:
 def _session_warning(
     facts: DjangoFacts, frontend: Frontend, view: str, builder: PlanBuilder
 ) -> None:
-    classes = facts.drf_auth or facts.view_authentication
-    if view == "drf" and classes and not any("Session" in c for c in classes):
+    classes = facts.drf_api.authentication if facts.drf_api else ()
+    if view.startswith("drf") and classes and not any("Session" in c for c in classes):
         builder.warn(
             "the API authenticates without the session cookie "
             f"({', '.join(c.rsplit('.', 1)[-1] for c in classes)}): make "
@@ -135,7 +145,12 @@ def _elsewhere(choices: Chosen, builder: PlanBuilder) -> None:
 
 
 def _token_module(
-    facts: DjangoFacts, choices: Chosen, view: str, detected_imports: bool, builder: PlanBuilder
+    project: Project,
+    facts: DjangoFacts,
+    choices: Chosen,
+    view: str,
+    detected_imports: bool,
+    builder: PlanBuilder,
 ) -> StepResult:
     auth = choices.auth
     user_id = choices.user_id or auth.fields.user_id
@@ -148,64 +163,43 @@ def _token_module(
     # The detected email's imports (allauth's EmailAddress); an answered one needs none.
     for module, name in auth.fields.imports if detected_imports else []:
         imports.setdefault(module, set()).add(name)
-    authentication = None
-    if view == "context":
-        type_imports["django.http"] = {"HttpRequest"}
-    elif view == "drf":
-        for module, name in (
-            ("django.utils.decorators", "method_decorator"),
-            ("django.views.decorators.cache", "never_cache"),
-            ("rest_framework.permissions", "AllowAny"),
-            ("rest_framework.response", "Response"),
-            ("rest_framework.views", "APIView"),
-        ):
-            imports.setdefault(module, set()).add(name)
-        type_imports["rest_framework.request"] = {"Request"}
-        if not facts.drf_auth and facts.view_authentication:
-            names = []
-            for qualified in facts.view_authentication:
-                module, _, name = qualified.rpartition(".")
-                imports.setdefault(module, set()).add(name)
-                names.append(name)
-            authentication = "[" + ", ".join(names) + "]"
-    else:
-        for module, name in (
-            ("django.http", "HttpRequest"),
-            ("django.http", "JsonResponse"),
-            ("django.views.decorators.cache", "never_cache"),
-            ("django.views.decorators.http", "require_GET"),
-        ):
-            imports.setdefault(module, set()).add(name)
+    code = view_code(facts, view)
+    for module, names in code.imports.items():
+        imports.setdefault(module, set()).update(names)
+    local_imports = []
+    if view == "ninja":  # the operation checks what the authenticator returned at run time
+        type_imports["django.contrib.auth.models"].discard("AnonymousUser")
+        if own_user:
+            local_imports.append((user_module, user_class))
+        else:
+            type_imports[user_module].discard(user_class)
+            imports.setdefault(user_module, set()).add(user_class)
+    type_imports.update(code.type_imports)
+    pinned = versions(project, _manifests(project, facts))
     text = render(
         "python/django/bestchatbot.py.j2",
+        future=pinned.future_annotations,
+        jwt_bytes=pinned.jwt_bytes,
+        typing_names=", ".join(code.typing),
         imports=_sorted_imports(imports),
-        type_imports=_sorted_imports(type_imports),
-        local_type_imports=[(user_module, user_class)] if own_user else [],
+        local_imports=local_imports,
+        type_imports=_sorted_imports({m: n for m, n in type_imports.items() if n}),
+        local_type_imports=[(user_module, user_class)] if own_user and not local_imports else [],
         email=choices.email.expr,
         name=choices.name.expr if choices.name else None,
         user_id=user_id.expr if user_id else None,
         user_class=user_class,
         view=view,
         endpoint=choices.endpoint_url,
-        authentication=authentication,
-        authentication_doc=(
-            "DEFAULT_AUTHENTICATION_CLASSES"
-            if facts.drf_auth
-            else "its views' authentication_classes"
-            if authentication
-            else "DRF's default authentication"
-        ),
+        authentication=code.authentication,
+        authentication_doc=code.authentication_doc,
     )
     text = requote(text, facts.quote)
     anchor = builder.current(facts.settings.path) or ""
     if newline_of(anchor) != "\n":
         text = text.replace("\n", newline_of(anchor))
     path = facts.module_path
-    needed = {
-        "context": "def widget_token_context(",
-        "drf": "class WidgetTokenView(",
-        "django": "def widget_token_view(",
-    }
+    needed = {"context": "def widget_token_context(", **{v: m for v, (_, _, m) in VIEWS.items()}}
     return generated_file(
         builder,
         path,
@@ -217,6 +211,11 @@ def _token_module(
         refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made for "
         "the other delivery); move it aside and run apply again",
     )
+
+
+def _manifests(project: Project, facts: DjangoFacts) -> str:
+    """The directory of the manifests the project's versions are read from."""
+    return manifest_root(project, facts.project.manage or facts.settings.path)
 
 
 def _user_class(auth: DjangoAuth) -> tuple[str, str]:
@@ -350,81 +349,6 @@ def _in_block(layout: Layout, text: str, lines: list[str], syntax: str) -> str:
     return text[:line_start] + "".join(indent + s + nl for s in lines) + text[line_start:]
 
 
-# -- the endpoint ------------------------------------------------------------------------------
-
-
-def _wire_route(
-    project: Project,
-    facts: DjangoFacts,
-    choices: Chosen,
-    view: str,
-    prefix: str | None,
-    builder: PlanBuilder,
-) -> StepResult:
-    """`widget-token` in the URL conf `plan_route` picks (`prefix`: the answered one)."""
-    name = "WidgetTokenView" if view == "drf" else "widget_token_view"
-    target = "WidgetTokenView.as_view()" if view == "drf" else "widget_token_view"
-    wired = plan_route(PythonIndex.of(project), facts, url_path(prefix) if prefix else None)
-    if wired is None:
-        route = (choices.endpoint_prefix.strip("/") + "/widget-token").lstrip("/")
-        snippet = f'path({py_str(route)}, {target}, name="widget-token")'
-        return manual(
-            "route",
-            facts.settings.path,
-            f"ROOT_URLCONF could not be resolved; add `{snippet}` to your urlpatterns "
-            f"(from {facts.module_dotted} import {name})",
-            snippet,
-        )
-    path, route = wired.into, wired.route
-    snippet = f'path({py_str(route)}, {target}, name="widget-token")'
-    code = builder.current(path)
-    assert code is not None
-    if transforms.uses_name(code, name):
-        return skipped("route", path, f"{name} is already routed")
-
-    quote = preferred_quote(code)
-    urls = transforms.imported_names(code, "django.urls")
-    if "path" in urls or "re_path" not in urls:
-        entry, func = snippet, "path"
-    else:
-        pattern = py_raw_str(f"^{route}$")
-        entry, func = f're_path({pattern}, {target}, name="widget-token")', "re_path"
-    entry = requote(entry, quote)
-    try:
-        new = transforms.add_urlpattern(code, entry, wired.before)
-        module, relative = _import_target(project, facts, path)
-        new = transforms.add_import(new, module, name, relative=relative)
-        if func not in urls:
-            new = (
-                transforms.add_to_from_import(new, "django.urls", func)
-                if urls
-                else cst.add_import(new, "django.urls", func)
-            )
-    except cst.CannotEdit as exc:
-        return manual(
-            "route",
-            path,
-            f"{exc}; add `{entry}` to its urlpatterns (from {facts.module_dotted} import {name})",
-            entry,
-        )
-    reason = f"route GET {choices.endpoint_url} to {name}"
-    builder.write(path, new, reason, "python")
-    return applied("route", path, reason)
-
-
-def _import_target(project: Project, facts: DjangoFacts, path: str) -> tuple[str, int]:
-    """Import the token module relatively from its own package, absolutely from elsewhere."""
-    index = PythonIndex.of(project)
-    mod = index.module(path)
-    dotted = dotted_name(facts.project.root, path)
-    package = dotted.rpartition(".")[0] if not path.endswith("__init__.py") else dotted
-    if mod is not None and facts.package and package == facts.package:
-        absolute_self = any(n.startswith(package + ".") for n in mod.imports.values())
-        if mod.uses_relative_imports or not absolute_self:
-            return "bestchatbot", 1
-    return facts.module_dotted, 0
-
-
 # -- the browser side of the endpoint ----------------------------------------------------------
 
 
@@ -435,15 +359,22 @@ def _frontend(
     text = builder.current(frontend.page) or ""
     if SCRIPT in text:
         return skipped("identity-script", frontend.page, "identity script already loaded")
-    identity_script(builder, frontend.script_path, endpoint=choices.endpoint_url)
+    events = auth_events(project, frontend.sources)
+    script = render(
+        "browser/bestchatbot-identity.js.j2", endpoint=choices.endpoint_url, auth_events=events
+    )
+    identity_script(builder, frontend.script_path, script)
     lines = []
     if not widget_tags(text):
         lines.append(_tag(api_key, False))
     lines.append(f'<script src="{frontend.script_url}"></script>')
     new = insert_before_body_close(text, lines) or append_lines(text, lines)
     reason = "load the widget and the identity script"
+    if events is not None:
+        reason += f", which follows the app's {events.event} events ({events.where})"
     builder.write(frontend.page, new, reason, "html")
-    refresh_next_step(builder, project, frontend.sources)
+    if events is None:
+        refresh_next_step(builder, project, frontend.sources)
     return applied("identity-script", frontend.page, reason)
 
 

@@ -507,3 +507,22 @@ def add_to_from_import(code: str, module: str, name: str) -> str:
     if not done:
         raise CannotEdit(f"no `from {module} import ...`")
     return result.code
+
+
+def insert_after(code: str, line: int, statement: str) -> str:
+    """Insert a module-level `statement` right after the top-level statement on `line`."""
+    wrapper = MetadataWrapper(cst.parse_module(code))
+    positions = wrapper.resolve(PositionProvider)
+    module = wrapper.module
+    body = list(module.body)
+    index = next(
+        (i for i, s in enumerate(body) if positions[s].start.line <= line <= positions[s].end.line),
+        None,
+    )
+    if index is None:
+        raise CannotEdit(f"no top-level statement on line {line}")
+    new = cst.parse_statement(statement)
+    if not isinstance(body[index], cst.SimpleStatementLine):  # after a class or a function
+        new = new.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    body.insert(index + 1, new)
+    return module.with_changes(body=body).code

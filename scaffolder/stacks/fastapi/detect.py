@@ -271,7 +271,7 @@ def structure(index: PythonIndex, project: Project, apps: list[AppInfo]) -> Stru
                 if static is not None and static not in statics:
                     statics.append(static)
     seen_routes: set[tuple[str, int]] = set()
-    for mod in modules(index):
+    for mod in modules(index, "@"):  # a route is a decorated function
         for func in _functions(mod.tree):
             for dec in func.decorator_list:
                 route = _route(index, mod, func, dec)

@@ -148,9 +148,7 @@ def find_apps(index: PythonIndex) -> list[FlaskApp]:
     apps = []
     subclasses = flask_classes(index)
     names = ("Flask", *sorted({name for _, name in subclasses}))
-    for mod in index.modules():
-        if not any(name in mod.text for name in names):
-            continue
+    for mod in index.modules(containing=names):
         for stmt, var, call, func in _assignments(mod.tree):
             if not _is_flask(index, mod, call.func, subclasses):
                 continue
@@ -239,10 +237,9 @@ def api_prefixes(index: PythonIndex, blueprints: list[BlueprintInfo]) -> list[tu
     prefixes: dict[str, tuple[str, Evidence]] = {}
     registered: set[str] = set()
     for mod in index.modules(containing="register_blueprint"):
-        for node in ast.walk(mod.tree):
+        for node in mod.nodes(ast.Call):
             if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
+                isinstance(node.func, ast.Attribute)
                 and node.func.attr == "register_blueprint"
                 and node.args
             ):
@@ -280,10 +277,9 @@ def template_dirs(app: FlaskApp, blueprints: list[BlueprintInfo]) -> list[str]:
 
 
 def renders_templates(index: PythonIndex) -> bool:
-    for mod in index.modules(containing="render_template"):
+    for mod in index.modules(containing="render_"):
         if any(
-            isinstance(n, ast.Call) and (mod.qualified(n.func) or "").startswith("flask.render_")
-            for n in ast.walk(mod.tree)
+            (mod.qualified(n.func) or "").startswith("flask.render_") for n in mod.nodes(ast.Call)
         ):
             return True
     return False
@@ -321,15 +317,12 @@ def _decorated(func: ast.FunctionDef, suffixes: tuple[str, ...]) -> ast.expr | N
     return None
 
 
-def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
-
-
 def flask_login(index: PythonIndex) -> AuthFacts | None:
     evidence: list[Evidence] = []
     model = None
-    for mod in index.modules(containing="flask_"):
-        for node in ast.walk(mod.tree):
+    # the names below come from flask_login / flask_user imports; `user_loader` from the app's own
+    for mod in index.modules(containing=("flask_", "user_loader")):
+        for node in mod.nodes(ast.Call, ast.FunctionDef):
             if isinstance(node, ast.Call):
                 name = mod.qualified(node.func) or ""
                 if name == "flask_login.LoginManager":
@@ -397,8 +390,8 @@ def flask_session(index: PythonIndex, project: Project) -> AuthFacts | None:
     evidence: list[Evidence] = []
     keys: set[str] = set()
     loaders: list[tuple[PyModule, ast.FunctionDef, str, ast.expr]] = []
-    for mod in index.modules(containing="session"):
-        for func in _functions(mod.tree):
+    for mod in index.modules(containing=("session", "before_request", "before_app_request")):
+        for func in mod.nodes(ast.FunctionDef):
             sign_in = _SIGN_IN.search(func.name) is not None
             for node in ast.walk(func):
                 if not isinstance(node, ast.Assign):
@@ -505,13 +498,11 @@ def _table_columns(project: Project, index: PythonIndex, table: str) -> dict[str
         rf"create\s+table\s+(?:if\s+not\s+exists\s+)?[\"`\[]?{re.escape(table)}[\"`\]]?\s*\(",
         re.IGNORECASE,
     )
-    sources = [(p, project.text(p)) for p in project.with_suffix(".sql")]
-    sources += [(m.path, m.text) for m in index.modules(containing=table)]
-    for path, text in sources:
-        if not text:
-            continue
+    # SQL files, then the modules that parse (a grep first: only one that matches is parsed)
+    for path in [*project.with_suffix(".sql"), *index.paths]:
+        text = project.text(path) or ""
         m = create.search(text)
-        if not m:
+        if m is None or (path.endswith(".py") and index.module(path) is None):
             continue
         columns: dict[str, Attribute] = {}
         depth, start = 1, m.end()
@@ -553,7 +544,7 @@ def _split_columns(body: str) -> list[str]:
 def page_cache(index: PythonIndex) -> list[Evidence]:
     found = []
     for mod in index.modules(containing="cache"):
-        for func in _functions(mod.tree):
+        for func in mod.nodes(ast.FunctionDef):
             dec = _decorated(func, ("cached",))
             if dec is not None and "flask_caching" in " ".join(mod.imports.values()):
                 found.append(Evidence(mod.path, func.lineno, f"{func.name}() is page-cached"))
@@ -563,8 +554,8 @@ def page_cache(index: PythonIndex) -> list[Evidence]:
 def csp(index: PythonIndex) -> list[Evidence]:
     found = []
     for mod in index.modules(containing="Talisman"):
-        for node in ast.walk(mod.tree):
-            if isinstance(node, ast.Call) and mod.qualified(node.func) == "flask_talisman.Talisman":
+        for node in mod.nodes(ast.Call):
+            if mod.qualified(node.func) == "flask_talisman.Talisman":
                 found.append(Evidence(mod.path, node.lineno, "Flask-Talisman sets a CSP"))
     return found
 
