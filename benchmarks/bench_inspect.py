@@ -11,20 +11,28 @@ projects ignore them. Then measures, each in a fresh process (median of --repeat
   --others --exclude-standard` and greps every listed file for the stacks' marker words, the
   least any static inspection of the tree must do; the ratio inspect / floor is printed
 
+Each measure is the median wall time, with the median CPU time (user + system, the process
+and its children) beside it: on a shared machine, CPU time moves less with the load. The tool's
+bytecode is compiled first, as an installed tool's is (a stale `.pyc`, say after an edit under
+PYTHONDONTWRITEBYTECODE, would otherwise be recompiled in every run).
+
 Usage: python benchmarks/bench_inspect.py [--files 100000] [--repeat 5] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -92,18 +100,22 @@ main()
 """
 
 
-def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float | None]:
-    """(wall seconds, peak RSS MiB or None) of one run of `argv` in a fresh process."""
+def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float, float | None]:
+    """(wall seconds, CPU seconds, peak RSS MiB or None) of one run of `argv` in a fresh
+    process."""
     peak_file = HERE / "out" / ".peak"
     peak_file.unlink(missing_ok=True)
     env = {**os.environ, "BCB_BENCH_PEAK": str(peak_file)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if result.returncode not in (0, 4):
         raise SystemExit(f"{argv} exited {result.returncode}: {result.stderr.decode()[-500:]}")
     peak = int(peak_file.read_text()) / 1024 if peak_file.exists() else None
-    return wall, peak
+    return wall, cpu, peak
 
 
 CLI = [sys.executable, "-c", PEAK_WRAPPER]
@@ -133,9 +145,10 @@ FLOOR = [sys.executable, "-c", FLOOR_SCRIPT]
 def median(argv: list[str], repeat: int, cwd: Path | None = None) -> dict[str, float | None]:
     measure(argv, cwd)  # warm the file system cache
     runs = [measure(argv, cwd) for _ in range(repeat)]
-    peaks = [r[1] for r in runs if r[1] is not None]
+    peaks = [r[2] for r in runs if r[2] is not None]
     return {
         "seconds": round(statistics.median(r[0] for r in runs), 3),
+        "cpu_seconds": round(statistics.median(r[1] for r in runs), 3),
         "peak_mib": round(max(peaks), 1) if peaks else None,
     }
 
@@ -148,8 +161,9 @@ def main() -> None:
     args = parser.parse_args()
 
     tree = build_tree(HERE / "out" / f"tree-{args.files}", args.files)
+    compileall.compile_dir(ROOT / "scaffolder", quiet=1)
     count = sum(1 for p in tree.rglob("*") if p.is_file() and ".git" not in p.parts)
-    results = {
+    results: dict[str, Any] = {
         "files": count,
         "version": median([*CLI, "--version"], args.repeat),
         "inspect_typical_app": median([*CLI, "inspect", "--json", str(FIXTURE)], args.repeat),
@@ -164,12 +178,13 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"| measure ({count:,} files in the large tree) | wall (median) | peak memory |")
-    print("|---|---|---|")
+    print(f"| measure ({count:,} files in the large tree) | wall (median) | CPU | peak memory |")
+    print("|---|---|---|---|")
     for name, row in results.items():
         if isinstance(row, dict):
             peak = f"{row['peak_mib']:.0f} MiB" if row["peak_mib"] is not None else "-"
-            print(f"| {name} | {row['seconds'] * 1000:.0f} ms | {peak} |")
+            wall, cpu = row["seconds"] * 1000, row["cpu_seconds"] * 1000
+            print(f"| {name} | {wall:.0f} ms | {cpu:.0f} ms | {peak} |")
     for what in ("typical_app", "large_tree"):
         if f"ratio_{what}" in results:
             print(f"\ninspect / floor, {what}: {results[f'ratio_{what}']}x")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -15,8 +14,6 @@ class GitUnclear(Exception):
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     """git's answer, or None when git is not installed or could not run."""
-    if shutil.which("git") is None:
-        return None
     try:
         return subprocess.run(
             ["git", "-C", str(root), *args],

@@ -13,7 +13,6 @@ first use. A stack that brings a language of its own (Django templates) register
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -113,6 +112,8 @@ def _jinja_syntax(text: str) -> str | None:
 
 
 def _json_syntax(text: str) -> str | None:
+    import json
+
     try:
         json.loads(text)
     except ValueError as exc:

@@ -19,9 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pathspec
-
 from scaffolder.errors import BadInput
+from scaffolder.gitignore import IgnoreRules
 from scaffolder.model import Note
 
 # Directory names that are never the user's source: dependencies, caches, build output.
@@ -68,12 +67,21 @@ def read_regular(path: Path | str, max_bytes: int | None = None) -> bytes:
     the race with a file swapped for a FIFO in between."""
     _require_regular(os.stat(path), path)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    with os.fdopen(fd, "rb") as fh:
+    try:
         st = os.fstat(fd)
         _require_regular(st, path)
         if max_bytes is not None and st.st_size > max_bytes:
             raise FileTooLarge(errno.EFBIG, f"too large ({st.st_size} bytes)", str(path))
-        return fh.read()
+        # os.read, not a file object: a project's thousands of files are read in a loop
+        data = os.read(fd, st.st_size + 1)  # a byte more than fstat says: did it grow?
+        if len(data) <= st.st_size:
+            return data  # a short read of a regular file is its end
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 16):  # it grew since: read on to its end
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _require_regular(st: os.stat_result, path: Path | str) -> None:
@@ -136,10 +144,13 @@ class Project:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._root = str(self.root)  # reads join strings: a Path per file costs milliseconds
         self.notes: list[Note] = []
         self._texts: dict[str, SourceFile | None] = {}
         self._noted: set[str] = set()
         self._shared: dict[str, Any] = {}
+        self._by_suffix: dict[tuple[str, ...], list[str]] = {}
+        self._ignore_files: dict[str, IgnoreRules] = {}
 
     def shared(self, key: str, build: Callable[[], T]) -> T:
         """A per-run cache for indexes several stacks build (parsed modules, syntax trees)."""
@@ -159,7 +170,9 @@ class Project:
         return frozenset(self.files)
 
     def _walk(self) -> Iterator[str]:
-        root = str(self.root)
+        if self._outer_ignored:
+            return
+        root = self._root
         specs: list[tuple[str, _Rules]] = [("", rules) for rules in self._outer_rules]
         if os.path.lexists(self.root / ".git" / "info" / "exclude"):
             specs.append(("", self._spec(".git/info/exclude")))
@@ -203,7 +216,7 @@ class Project:
                     subdirs.append(rel)
                 elif (
                     is_file
-                    and not TEMP_FILE.fullmatch(entry.name)
+                    and not (entry.name.endswith(".bcb-tmp") and TEMP_FILE.fullmatch(entry.name))
                     and not _ignored(active, rel, is_dir=False)
                 ):
                     yield rel
@@ -213,7 +226,10 @@ class Project:
         return rel in self._file_set
 
     def with_suffix(self, *suffixes: str) -> list[str]:
-        return [f for f in self.files if f.endswith(suffixes)]
+        """The files with one of the suffixes (each listing computed once: every stack asks)."""
+        if suffixes not in self._by_suffix:
+            self._by_suffix[suffixes] = [f for f in self.files if f.endswith(suffixes)]
+        return list(self._by_suffix[suffixes])
 
     def named(self, *names: str) -> list[str]:
         return [f for f in self.files if f.rsplit("/", 1)[-1] in names]
@@ -227,6 +243,8 @@ class Project:
 
     def is_ignored(self, rel: str) -> bool:
         """Whether a (possibly non-existent) path is git-ignored by the project's rules."""
+        if self._outer_ignored:
+            return True
         parts = rel.split("/")
         specs: list[tuple[str, _Rules]] = [("", rules) for rules in self._outer_rules]
         if os.path.lexists(self.root / ".git" / "info" / "exclude"):
@@ -249,7 +267,7 @@ class Project:
         if cached is not None:
             return cached
         try:
-            raw = read_regular(self.root / rel, MAX_TEXT_BYTES)
+            raw = read_regular(os.path.join(self._root, rel), MAX_TEXT_BYTES)
         except FileTooLarge as exc:
             raise Skippable(f"{rel}: {exc.strerror}", file=rel) from None
         except NotRegularFile as exc:
@@ -290,8 +308,11 @@ class Project:
             return False
         return not os.access(path, os.W_OK) or not mode & stat.S_IWUSR
 
-    def _spec(self, rel: str) -> pathspec.GitIgnoreSpec:
-        """An ignore file's rules; one that cannot be read (or is a FIFO) counts as empty."""
+    def _spec(self, rel: str) -> IgnoreRules:
+        """An ignore file's rules, read once per run; one that cannot be read (or is a FIFO)
+        counts as empty."""
+        if rel in self._ignore_files:
+            return self._ignore_files[rel]
         try:
             raw = read_regular(self.root / rel, MAX_TEXT_BYTES)
         except NotRegularFile as exc:
@@ -299,10 +320,11 @@ class Project:
             raw = b""
         except OSError:
             raw = b""
-        return pathspec.GitIgnoreSpec.from_lines(raw.decode("utf-8", "replace").splitlines())
+        rules = self._ignore_files[rel] = IgnoreRules(raw.decode("utf-8", "replace"))
+        return rules
 
     @cached_property
-    def _outer_rules(self) -> list[_Rules]:
+    def _outer_rules(self) -> list[_Prefixed]:
         """The ignore rules of the git repository the project sits inside, when the project is
         a folder of it: that repository's `.git/info/exclude` and every `.gitignore` from its
         top down to the project's parent, each matching paths from its own folder (git applies
@@ -315,7 +337,7 @@ class Project:
         inside = self.root.relative_to(top).parts
         folders = [top.joinpath(*inside[:depth]) for depth in range(len(inside))]
         files = [top / ".git" / "info" / "exclude"] + [d / ".gitignore" for d in folders]
-        rules: list[_Rules] = []
+        rules: list[_Prefixed] = []
         for path in files:
             if not os.path.lexists(path):
                 continue
@@ -323,37 +345,59 @@ class Project:
             prefix = self.root.relative_to(
                 top if path.name == "exclude" else path.parent
             ).as_posix()
-            rules.append(_Prefixed(self._spec(rel), prefix + "/"))
+            rules.append(_Prefixed(self._spec(rel), prefix))
         return rules
+
+    @cached_property
+    def _outer_ignored(self) -> bool:
+        """Whether those rules ignore the project's folder itself or a folder between it and
+        the repository's top: git lists none of the project's files then."""
+        rules = self._outer_rules
+        depth = max((len(r.folders) for r in rules), default=0)
+        for above in reversed(range(depth)):  # top-down: the folder `above` levels over the root
+            ignored = False
+            for r in rules:  # each file that sits above that folder, in git's precedence
+                if above >= len(r.folders):
+                    continue
+                verdict = r.rules.verdict(r.folders[-1 - above], is_dir=True)
+                ignored = ignored if verdict is None else verdict
+            if ignored:
+                return True
+        return False
 
 
 class _Prefixed:
     """The rules of an ignore file above the project root: its patterns see paths from its own
     folder, so the project's paths are read with the project's place prepended."""
 
-    def __init__(self, spec: pathspec.GitIgnoreSpec, prefix: str) -> None:
-        self.spec = spec
-        self.prefix = prefix
+    def __init__(self, rules: IgnoreRules, prefix: str) -> None:
+        self.rules = rules
+        self.prefix = prefix + "/"
+        parts = prefix.split("/")
+        # the folders from the file's down to the project root, as the file's patterns see them
+        self.folders = ["/".join(parts[: n + 1]) for n in range(len(parts))]
 
-    def check_file(self, path: str) -> pathspec.util.CheckResult[str]:
-        return self.spec.check_file(self.prefix + path)
+    def verdict(self, path: str, *, is_dir: bool) -> bool | None:
+        return self.rules.verdict(self.prefix + path, is_dir=is_dir)
 
 
-_Rules = pathspec.GitIgnoreSpec | _Prefixed
+_Rules = IgnoreRules | _Prefixed
 
 
 def _ignored(specs: list[tuple[str, _Rules]], rel: str, *, is_dir: bool) -> bool:
+    """git's verdict on `rel` from the ignore files that apply to it (`base`: the folder of
+    each, in increasing precedence); the caller has checked the folders above `rel`."""
     ignored = False
-    for base, spec in specs:
+    for base, rules in specs:
         if base:
             if not rel.startswith(base + "/"):
                 continue
             sub = rel[len(base) + 1 :]
         else:
             sub = rel
-        result = spec.check_file(sub + "/" if is_dir else sub)
-        if result.include is not None:
-            ignored = result.include
+        verdict = rules.verdict(sub, is_dir=is_dir)
+        if verdict is not None:
+            ignored = verdict
     return ignored
 
 

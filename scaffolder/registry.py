@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from scaffolder.errors import BadInput
 from scaffolder.grammar import Grammar
 from scaffolder.model import Answers, Confidence, Evidence, Inspection
 
@@ -95,8 +96,6 @@ class Signals:
         return any(self._holds(project, path) for path in files)
 
     def _holds(self, project: Project, path: str) -> bool:
-        from scaffolder.errors import BadInput
-
         try:
             text = project.read(path).text.lower()
         except BadInput:

@@ -118,8 +118,8 @@ def test_read_only_file(tmp_path: Path) -> None:
 def _denying(target: Path) -> object:
     from scaffolder.project import read_regular as real
 
-    def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
-        if path == target:
+    def read_regular(path: Path | str, max_bytes: int | None = None) -> bytes:
+        if Path(path) == target:
             raise PermissionError(13, "Permission denied")
         return real(path, max_bytes)
 

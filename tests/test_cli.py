@@ -33,6 +33,33 @@ def test_start_up_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize(
+    ("argv", "unneeded"),
+    [
+        pytest.param(["--version"], ["json", "scaffolder.project"], id="version"),
+        pytest.param(
+            ["inspect", "fixtures/flask-login"],
+            # git's ignore rules are read by scaffolder.gitignore; apply's modules wait for apply
+            ["pathspec", "shutil", "scaffolder.outcome", "scaffolder.writer", "libcst", "jinja2"],
+            id="inspect",
+        ),
+    ],
+)
+def test_a_command_imports_only_what_it_needs(argv: list[str], unneeded: list[str]) -> None:
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print([m for m in {unneeded!r} if m in sys.modules]))\n"
+        f"sys.argv = ['bcb-scaffold', *{argv!r}]\n"
+        "from scaffolder.cli import main\n"
+        "main()\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_installed_console_script() -> None:
     out = subprocess.run(["bcb-scaffold", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"bcb-scaffold, version {__version__}"
