@@ -13,17 +13,21 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffolder import __version__
 from scaffolder.exitcodes import ExitCode
 from scaffolder.model import INSPECT_SCHEMA, Inspection
-from scaffolder.outcome import Outcome
+
+if TYPE_CHECKING:  # `inspect --json` never loads apply's outcome model
+    from scaffolder.outcome import Outcome
 
 APPLY_SCHEMA = "bcb-scaffold/apply@1"
 ERROR_SCHEMA = "bcb-scaffold/error@1"
 PROMPT_SCHEMA = "bcb-scaffold/prompt@1"
-DOCUMENTS = (INSPECT_SCHEMA, APPLY_SCHEMA, ERROR_SCHEMA, PROMPT_SCHEMA)
+CHECK_SCHEMA = "bcb-scaffold/check@1"
+VERIFY_SCHEMA = "bcb-scaffold/verify@1"
+DOCUMENTS = (INSPECT_SCHEMA, APPLY_SCHEMA, ERROR_SCHEMA, PROMPT_SCHEMA, CHECK_SCHEMA, VERIFY_SCHEMA)
 TOOL = {"name": "bcb-scaffold", "version": __version__}
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"

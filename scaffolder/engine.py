@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scaffolder import answer_rules, envfile, validate
+from scaffolder import answer_rules
 from scaffolder.errors import BadInput, ScaffoldError, UnsupportedStack, UsageError
 from scaffolder.model import Answers, Evidence, Inspection, Note, Question, StackReport
-from scaffolder.plan import Plan, PlanBuilder
 from scaffolder.project import Project
 from scaffolder.registry import Detection, load, manifests, triage
+
+if TYPE_CHECKING:  # planning's modules load with `plan()`: `inspect` never needs them
+    from scaffolder.plan import Plan
 
 # Marker files of stacks bcb-scaffold does not rewrite, for a useful "unsupported" report.
 _OTHER_STACKS = (
@@ -61,6 +64,9 @@ def inspect(root: Path, answers: Answers) -> tuple[Project, Inspection[object]]:
 
 def plan(root: Path, answers: Answers) -> Result:
     """Inspect and plan; the plan is empty when questions remain (see `inspection.questions`)."""
+    from scaffolder import envfile, validate
+    from scaffolder.plan import Plan, PlanBuilder
+
     project, inspection = inspect(root, answers)
     # A file that could not be read or parsed stops the run only where it may matter: when no
     # app was found or a question is left that the project's files could have settled (the

@@ -19,7 +19,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from scaffolder import choice, exprs, reporting
 from scaffolder.escape import url_path
@@ -42,10 +42,12 @@ from scaffolder.model import (
     WidgetReport,
 )
 from scaffolder.paths import common_prefix, is_test_path
-from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.registry import Detection, Stack
-from scaffolder.steps import Step, run
+
+if TYPE_CHECKING:  # the plan's modules load when a plan is made, not for `inspect`
+    from scaffolder.plan import PlanBuilder
+    from scaffolder.steps import Step
 
 CandT = TypeVar("CandT")
 FactsT = TypeVar("FactsT")
@@ -412,6 +414,8 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         facts, auth = settled.found, settled.choices.auth
         if not isinstance(facts, self.facts_type) or not isinstance(auth, self.auth_type):
             raise TypeError(f"{self.id}: planning another stack's inspection")
+        from scaffolder.steps import run
+
         run(builder, self.steps(project, inspection, facts, settled.choices))
 
     def _candidates(self, project: Project, detection: Detection) -> list[CandT]:

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Literal
 
+from scaffolder.documents import VERIFY_SCHEMA
 from scaffolder.errors import UsageError
 from scaffolder.markup import WIDGET_SRC
 
-VERIFY_SCHEMA = "bcb-scaffold/verify@1"
 KEY_ENV = "BESTCHATBOT_SIGNING_KEY"
 MAX_LIFETIME = 24 * 3600
 SKEW = 60

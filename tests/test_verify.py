@@ -17,6 +17,7 @@ import pytest
 from scaffolder import verify as v
 from scaffolder.errors import UsageError
 from tests.helpers import run
+from tests.test_schemas import problems
 
 KEY = "test-signing-key-" + "0123456789abcdef" * 4
 OTHER_KEY = "another-key-" + "0123456789abcdef" * 4
@@ -217,6 +218,7 @@ def test_the_cli_prints_claims_never_the_token_key_or_cookie(
         assert secret not in result.output and secret not in as_json.output
     document = json.loads(as_json.output)
     assert document["schema"] == "bcb-scaffold/verify@1" and document["ok"] is True
+    assert problems(document) == []
 
 
 def test_the_cli_exits_8_on_a_violation_and_2_without_the_key(

@@ -7,6 +7,7 @@ Imported only when triage says a Flask app may be here (see `__init__`): the fin
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from scaffolder import reporting
 from scaffolder.inspection import Choices, HookedStack
@@ -28,7 +29,9 @@ from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register
 from scaffolder.stacks.flask import MANIFEST
 from scaffolder.stacks.flask import detect as d
-from scaffolder.steps import Step
+
+if TYPE_CHECKING:
+    from scaffolder.steps import Step
 
 
 @register
