@@ -278,6 +278,41 @@ def prompt_command(path: Path, as_json: bool, **values: Any) -> None:
     _guarded(as_json, body)
 
 
+@cli.command("check", epilog=EPILOG)
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif"]),
+    default=None,
+    help="text (default), json (as --json) or sarif (SARIF 2.1.0, for code-scanning UIs).",
+)
+def check_command(path: Path, as_json: bool, output_format: str | None) -> None:
+    """Audit the widget-identity integration in PATH against the token contract, statically.
+
+    Finds the code that mints the widget token, the widget tag and the setUserToken /
+    clearUserToken calls in every supported stack, whoever wrote them, and reports each
+    broken rule with path:line and the fix. Exit 0 when no error is found (or no integration),
+    8 when one is. Never executes the project.
+    """
+    as_json = as_json or output_format == "json"
+
+    def body() -> int:
+        from scaffolder import check, engine
+
+        report = check.run(engine.open_project(path))
+        if output_format == "sarif":
+            _emit_json(report.sarif())
+        elif as_json:
+            _emit_json(report.to_json())
+        else:
+            _echo(report.text(), nl=False)
+        return int(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
+
+    _guarded(as_json or output_format == "sarif", body)
+
+
 @cli.command("verify", epilog=EPILOG)
 @click.argument("url")
 @click.option(

@@ -120,7 +120,32 @@ def plan(root: Path, answers: Answers) -> Result:
             )
     for edit in result.edits:
         validate.check(edit)
+    _self_check(project, result)
     return Result(project, inspection, result)
+
+
+def _self_check(project: Project, plan: Plan) -> None:
+    """`check` on the plan before anything is written: a finding the plan adds (a rule broken
+    in a file it writes, more often than before) is a bug of bcb-scaffold, never written."""
+    from collections import Counter
+
+    from scaffolder import check
+
+    if plan.empty:
+        return
+    written = {e.path for e in plan.edits}
+    overlay = {e.path: e.after for e in plan.edits}
+    before = Counter((v.rule, v.file) for v in check.run(project).violations if v.file in written)
+    after = check.run(project, overlay).violations
+    added = Counter((v.rule, v.file) for v in after if v.file in written) - before
+    if added:
+        shown = "; ".join(
+            f"{v.file}:{v.line} [{v.rule}] {v.message}" for v in after if (v.rule, v.file) in added
+        )
+        raise ScaffoldError(  # exit 1: a bug
+            f"the planned integration fails its own check ({shown}); this is a bug of "
+            "bcb-scaffold: nothing was written (please report it)"
+        )
 
 
 # Questions no file of the project answers (the widget's public key comes from the dashboard).

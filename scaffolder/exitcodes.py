@@ -56,7 +56,7 @@ _DOCS = {
     ExitCode.REFUSED: "refused: no --yes off a terminal, uncommitted changes, conflict, declined",
     ExitCode.BAD_INPUT: "bad input: a needed file is unreadable, not UTF-8, unparseable, read-only",
     ExitCode.WRITE_FAILED: "write failed part-way; everything written was restored",
-    ExitCode.VIOLATIONS: "verify: a rule of the token contract is broken",
+    ExitCode.VIOLATIONS: "check / verify: a rule of the token contract is broken",
     ExitCode.FOLLOW_UP_FAILED: "written and kept, but a command run after it (--install) failed",
     ExitCode.INTERRUPTED: "interrupted (SIGINT/SIGTERM): mid-write all restored, after it kept",
 }

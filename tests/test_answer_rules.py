@@ -211,7 +211,7 @@ def test_valid_answers_still_plan(tmp_path: Path) -> None:
 
 
 def test_schema_carries_every_grammar() -> None:
-    for spec in TOOLS:
+    for spec in (t for t in TOOLS if t.answers):
         properties = input_schema(spec)["properties"]
         for name, grammar in GRAMMARS.items():
             prop = properties[name]

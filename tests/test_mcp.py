@@ -21,7 +21,7 @@ from tests.helpers import ROOT, copy_fixture, run, run_json, tree_digest
 from tests.test_prompt import RAILS, tree
 
 T = TypeVar("T")
-TOOLS = ["inspect", "plan", "apply", "prompt"]
+TOOLS = ["inspect", "plan", "apply", "prompt", "check"]
 
 
 def over_stdio(body: Callable[[Client], Awaitable[T]]) -> T:
@@ -64,6 +64,9 @@ def git_repo(root: Path) -> Path:
 
 
 def test_tools_take_path_and_every_answer() -> None:
+    """Every tool takes `path` and every answer, except `check`, which audits what is written
+    and so takes `path` alone."""
+
     async def body(client: Client) -> Any:
         return (await client.list_tools()).tools, client.instructions
 
@@ -74,12 +77,15 @@ def test_tools_take_path_and_every_answer() -> None:
         schema = tool.input_schema
         assert schema["required"] == ["path"]
         assert schema["additionalProperties"] is False
-        assert list(schema["properties"])[: len(answers) + 1] == ["path", *answers]
-        assert schema["properties"]["delivery"]["enum"] == [
-            "script-attribute",
-            "token-endpoint",
-            None,
-        ]
+        if tool.name == "check":
+            assert list(schema["properties"]) == ["path"]
+        else:
+            assert list(schema["properties"])[: len(answers) + 1] == ["path", *answers]
+            assert schema["properties"]["delivery"]["enum"] == [
+                "script-attribute",
+                "token-endpoint",
+                None,
+            ]
         assert tool.output_schema is not None and tool.output_schema["$id"].startswith("urn:")
         assert tool.annotations is not None
         assert tool.annotations.read_only_hint is (tool.name != "apply")

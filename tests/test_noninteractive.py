@@ -106,8 +106,9 @@ def test_every_answer_is_a_flag_and_a_tool_argument() -> None:
         assert set(ANSWERS) <= params, name
         flags = {opt for p in cli.commands[name].params for opt in getattr(p, "opts", [])}
         assert {"--" + a.replace("_", "-") for a in ANSWERS} <= flags
-    for spec in TOOLS:
-        assert set(ANSWERS) <= set(input_schema(spec)["properties"]), spec.name
+    for spec in TOOLS:  # `check` audits what is written: it takes no answers
+        properties = set(input_schema(spec)["properties"])
+        assert set(ANSWERS) <= properties if spec.answers else properties == {"path"}, spec.name
 
 
 def _answer(question: dict[str, Any]) -> str | None:

@@ -64,6 +64,8 @@ class ToolSpec:
     """The JSON Schema (in `scaffolder/schemas/`) of a successful result."""
     read_only: bool = True
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: bool = True
+    """Whether the tool takes the answers (a check of what is written takes none)."""
 
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -108,6 +110,20 @@ TOOLS: tuple[ToolSpec, ...] = (
         "phase 1 already answered from the inspection. Follow its `prompt` text. Writes nothing.",
         "prompt",
     ),
+    ToolSpec(
+        "check",
+        "Audit an existing BestChatBot visitor-identity integration",
+        "Find the code that mints the widget token, the widget tag and the setUserToken / "
+        "clearUserToken calls (whoever wrote them: a person, an assistant, `apply`) and check "
+        "them against the token contract: HS256, the key from BESTCHATBOT_SIGNING_KEY (no "
+        "literal, default or public variable, never in client code), lowercased email, exp at "
+        "most 24 h, tokens for signed-in non-guest users only, the email from the server-side "
+        "session, no forwarded provider token, no-store, no inline token on cached pages, "
+        "clearUserToken on sign-out. Each finding has a rule id, severity, file:line, message "
+        "and fix; `ok` is false when one is an error. Writes nothing, runs nothing.",
+        "check",
+        answers=False,
+    ),
 )
 BY_NAME = {t.name: t for t in TOOLS}
 
@@ -127,7 +143,11 @@ def _answer_properties() -> dict[str, dict[str, Any]]:
 def input_schema(spec: ToolSpec) -> dict[str, Any]:
     return {
         "type": "object",
-        "properties": {"path": PATH_ARGUMENT, **_answer_properties(), **spec.extra},
+        "properties": {
+            "path": PATH_ARGUMENT,
+            **(_answer_properties() if spec.answers else {}),
+            **spec.extra,
+        },
         "required": ["path"],
         "additionalProperties": False,
     }
@@ -170,7 +190,7 @@ def _arguments(spec: ToolSpec, arguments: dict[str, Any]) -> tuple[Path, Answers
     if not isinstance(path, str) or not path.strip():
         raise UsageError(f"{spec.name}: `path` (the project directory) is required")
     answers: dict[str, str] = {}
-    for name, _ in Answers.fields_help():
+    for name, _ in Answers.fields_help() if spec.answers else ():
         value = arguments.get(name)
         if value is None:
             continue
@@ -225,9 +245,16 @@ def _prompt(root: Path, answers: Answers, _flags: dict[str, bool]) -> dict[str, 
     return prompt.build(root, answers).to_json()
 
 
+def _check(root: Path, _answers: Answers, _flags: dict[str, bool]) -> dict[str, Any]:
+    from scaffolder import check, engine
+
+    return check.run(engine.open_project(root)).to_json()
+
+
 _RUN: dict[str, Callable[[Path, Answers, dict[str, bool]], dict[str, Any]]] = {
     "inspect": _inspect,
     "plan": _plan,
     "apply": _apply,
     "prompt": _prompt,
+    "check": _check,
 }

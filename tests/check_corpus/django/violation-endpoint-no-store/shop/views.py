@@ -1,0 +1,19 @@
+import os
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+
+
+@login_required
+def widget_token(request):  # expect: endpoint-no-store
+    key = os.environ.get("BESTCHATBOT_SIGNING_KEY")
+    if not key:
+        return JsonResponse({"token": None}, status=503)
+    claims = {
+        "email": request.user.email.lower(),
+        "exp": datetime.now(timezone.utc) + timedelta(hours=1),
+    }
+    token = jwt.encode(claims, key, algorithm="HS256")
+    return JsonResponse({"token": token})

@@ -1,0 +1,24 @@
+'use strict';
+
+const jwt = require('jsonwebtoken');
+
+const LIFETIME = '1h';
+
+function claimsFor(user) {
+  const claims = { email: user.email.toLowerCase(), user_id: String(user.id) };
+  if (user.displayName) claims.name = user.displayName;
+  return claims;
+}
+
+function signFor(user) {
+  const key = 'bookclub-widget-secret'; // expect: key-literal
+  return jwt.sign(claimsFor(user), key, { algorithm: 'HS256', expiresIn: LIFETIME });
+}
+
+// res.locals.chatToken for the layout's widget tag; nothing for guests.
+function chatToken(req, res, next) {
+  res.locals.chatToken = req.isAuthenticated() ? signFor(req.user) : null;
+  next();
+}
+
+module.exports = { chatToken };

@@ -1,0 +1,16 @@
+import os
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from flask_login import current_user
+
+
+def bestchatbot_context():
+    key = os.environ.get("BESTCHATBOT_SIGNING_KEY")
+    if not key:
+        return {}
+    claims = {
+        "email": current_user.email.lower(),
+        "exp": datetime.now(timezone.utc) + timedelta(hours=1),
+    }
+    return {"bestchatbot_token": jwt.encode(claims, key, algorithm="HS256")}  # expect: no-auth-guard

@@ -1,0 +1,15 @@
+import Script from "next/script";
+
+import ChatIdentity from "@/components/chat-identity";
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        {children}
+        <ChatIdentity />
+        <Script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk_allotment" />
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,2 @@
+<?php
+// WP Super Cache's drop-in
