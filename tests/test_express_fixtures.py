@@ -113,6 +113,21 @@ CASES = [
         },
         id="checkjs-footer-partial",
     ),
+    pytest.param(
+        "express-mongoose-projection",
+        {"api_key": "pk"},
+        {
+            "bestchatbot.js", "config/express.js", "package.json", ".env.example",
+            "app/views/partials/footer.ejs", "config/passport.js",
+        },
+        id="deserialize-projection-gets-the-email-model-untouched",
+    ),
+    pytest.param(
+        "express-jose-session",
+        {"api_key": "pk"},
+        {"bestchatbot.js", "app.js", ".env.example", "views/layout.pug"},
+        id="jose-reused-package-json-untouched",
+    ),
 ]  # fmt: skip
 
 

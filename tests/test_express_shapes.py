@@ -135,9 +135,9 @@ def test_passport_is_the_top_layer_over_express_session(
             "  local: { email: String, password: String },\n"
             "  facebook: { id: String, email: String, name: String },",
             "mongoose.Schema",
-            "req.user.local.email",
-            None,
-            id="passport-local-group-without-new",
+            "req.user.local.email || req.user.facebook.email",  # each sign-in's users
+            "req.user.facebook.name",
+            id="passport-local-and-provider-groups-without-new",
         ),
         pytest.param(
             "  email: { type: String, required: true },\n"

@@ -5,6 +5,7 @@ firebase-admin (`verifySessionCookie` / `verifyIdToken`: the decoded token's cla
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -20,10 +21,12 @@ from scaffolder.js.syntax import (
 from scaffolder.model import Evidence, UserExpr, UserFields
 from scaffolder.stacks.express import users
 from scaffolder.stacks.express.index import JsIndex, Module, local_function, parameters
+from scaffolder.stacks.express.projection import Projection, dropped_email
 from scaffolder.stacks.express.users import Shape
 from scaffolder.treesitter import walk
 
 _SESSION_KEY = re.compile(r"user|account|member|profile|identity|auth", re.IGNORECASE)
+_SESSION_ID = re.compile(r"(user|account|member|profile)_?id|uid", re.IGNORECASE)
 
 
 @dataclass
@@ -51,6 +54,8 @@ class AuthFacts:
     # passport without sessions: the strategy that sets req.user per request
     # (`passport.authenticate("jwt", { session: false })`); None where a session does.
     strategy: str | None = None
+    # passport: a projection on the deserialize path that leaves the email out of req.user.
+    projection: Projection | None = None
 
 
 def sign_ins(index: JsIndex) -> list[AuthFacts]:
@@ -123,14 +128,39 @@ def passport(index: JsIndex) -> AuthFacts | None:
         if shape is not None:
             evidence.append(Evidence(shape.module.path, shape.line, f"user model: {shape.what}"))
     strategy = stateless[0] if stateless and not sessions and not deserializers else None
+    key = shape.email_key() if shape is not None else None
+    projection = _projection(index, deserializers, key) if key else None
+    if projection is not None:
+        evidence.append(
+            Evidence(projection.path, projection.line, f"projection leaves `{key}` out")
+        )
+    # A Mongoose `.lean()` query hands deserializeUser a plain object: `_id`, no `id` getter.
+    lean = (
+        shape is not None
+        and shape.what.startswith("Mongoose")
+        and any(".lean(" in mod.text_of(call) for mod, call in deserializers)
+    )
     return AuthFacts(
         "passport",
         "req.user",
-        users.pick(shape),
+        users.pick(shape, lean=lean),
         evidence,
         typed=declared is not None and shape is declared,
         strategy=strategy,
+        projection=projection,
     )
+
+
+def _projection(
+    index: JsIndex, deserializers: list[tuple[Module, Node]], key: str
+) -> Projection | None:
+    """A projection leaving the email out on one of the deserialize paths."""
+    for path in dict.fromkeys(mod.path for mod, _ in deserializers):
+        mod = index.module(path)
+        found = dropped_email(index, mod, index.names_for(mod, "passport"), key) if mod else None
+        if found is not None:
+            return found
+    return None
 
 
 def _passport_modules(index: JsIndex) -> list[Module]:
@@ -363,10 +393,18 @@ def express_session(index: JsIndex) -> AuthFacts | None:
     shape = declared or _shape_of(index, mod, right, scope)
     if shape is not None:
         evidence.append(Evidence(shape.module.path, shape.line, f"session user: {shape.what}"))
+    fields = users.pick(shape)
+    if fields.user_id is None:  # the id kept beside the user: `req.session.userId = user.id`
+        kept = next(((m, n, k) for m, n, k, _ in found if _SESSION_ID.fullmatch(k)), None)
+        if kept is not None:
+            where, assigned, name = kept
+            why = f"req.session.{name} set at sign-in"
+            at = UserExpr(f"req.session.{name}", where.path, where.line(assigned), why)
+            fields = dataclasses.replace(fields, user_id=at)
     return AuthFacts(
         "express-session",
         f"req.session.{key}",
-        users.pick(shape),
+        fields,
         evidence,
         typed=declared is not None,
     )

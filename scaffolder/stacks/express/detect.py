@@ -539,6 +539,38 @@ def csp(index: JsIndex) -> list[Evidence]:
     return found
 
 
+_HEADER_SETTERS = ("set", "setHeader", "header", "append")
+_SHARED = re.compile(r"\b(public|s-maxage)\b", re.IGNORECASE)
+_PRIVATE = re.compile(r"\b(private|no-store)\b", re.IGNORECASE)
+
+
+def shared_caching(index: JsIndex) -> list[Evidence]:
+    """Where the app sets a `Cache-Control` that lets shared caches keep a response
+    (`res.set("Cache-Control", "public, max-age=600")`): set by a route after the token
+    middleware ran, it replaces the `private` a page carrying a token gets."""
+    found = []
+    for mod in index.modules(containing="ache-"):
+        for node in walk(mod.source.root):
+            if node.type != "call_expression":
+                continue
+            if callee_name(mod.source, node).rsplit(".", 1)[-1] not in _HEADER_SETTERS:
+                continue
+            args = call_arguments(node)
+            value = None
+            if len(args) >= 2 and (string_value(mod.source, args[0]) or "").lower() == (
+                "cache-control"
+            ):
+                value = string_value(mod.source, args[1])
+            elif args and args[0].type == "object":
+                for pair in args[0].named_children:
+                    key = mod.text_of(pair.child_by_field_name("key")).strip("'\"")
+                    if pair.type == "pair" and key.lower() == "cache-control":
+                        value = string_value(mod.source, pair.child_by_field_name("value"))
+            if value and _SHARED.search(value) and not _PRIVATE.search(value):
+                found.append(Evidence(mod.path, mod.line(node), f"Cache-Control: {value}"))
+    return found
+
+
 def spa_pages(project: Project, statics: list[tuple[str, str]]) -> list[str]:
     pages: list[str] = []
     for directory, _url in statics:

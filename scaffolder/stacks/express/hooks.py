@@ -23,6 +23,7 @@ from scaffolder.model import (
     Evidence,
     Finding,
     Inspection,
+    Note,
     Question,
     Rendering,
     StackReport,
@@ -209,6 +210,20 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
             return expr
         shown = re.sub(r"(?<![\w$.])user\b", auth.accessor, expr.expr)
         return UserExpr(shown, expr.file, expr.line, expr.why)
+
+    def auth_notes(self, auth: a.AuthFacts, name: UserExpr | None) -> list[Note]:
+        """The shared notes, and a projection on passport's deserialize path that leaves the
+        email out (what apply changes, or that it cannot)."""
+        notes = super().auth_notes(auth, name)
+        found = auth.projection
+        if found is not None:
+            fix = (
+                f"apply loads it there: {found.edit.what}"
+                if found.edit is not None
+                else f"add `{found.key}` to it yourself ({found.why})"
+            )
+            notes.append(Note(f"{found.describe()}; {fix}", found.path, found.line))
+        return notes
 
     def email_question(self, auth: a.AuthFacts) -> str:
         return (

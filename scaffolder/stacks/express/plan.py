@@ -19,12 +19,13 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.spa import refresh_next_step
-from scaffolder.stacks.express import inline, mount
+from scaffolder.stacks.express import inline, mount, projection, users
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
-from scaffolder.stacks.express.detect import ExpressFacts
+from scaffolder.stacks.express.detect import ExpressFacts, shared_caching
 from scaffolder.stacks.express.index import Module
 from scaffolder.stacks.express.mount import HANDLER, MIDDLEWARE, import_specifier, node_esm
+from scaffolder.stacks.express.signing import signer
 from scaffolder.steps import (
     SCRIPT,
     Step,
@@ -63,8 +64,19 @@ def steps(
         partial(mount.step, facts, choices, path),
         partial(_dependencies, project, facts),
         *delivered,
+        *_load_email(facts, choices),
         partial(_csp, facts),
+        *([] if choices.delivery == "token-endpoint" else [partial(_shared_caching, facts)]),
     ]
+
+
+def _load_email(facts: ExpressFacts, choices: Chosen) -> list[Step]:
+    """The email loaded on passport's deserialize path, where a projection leaves it out and
+    the token reads it there (last: the edit is located again in the file as planned)."""
+    found, detected = choices.auth.projection, choices.auth.fields.email
+    if found is None or detected is None or choices.email.expr != detected.expr:
+        return []
+    return [partial(projection.step, facts.index, found)]
 
 
 def module_path(project: Project, facts: ExpressFacts) -> str:
@@ -108,15 +120,19 @@ def _token_module(
         or module_option in ("node16", "node18", "nodenext", "preserve")
     )
     checked = ts or facts.checks_js
+    esm = ts or facts.app.module.system == "esm"
+    sign = signer(project, facts, esm)
     st = _style(project, facts)
     code = render(
         "js/express/bestchatbot.js.j2",
         ts=ts,
-        esm=ts or facts.app.module.system == "esm",
+        esm=esm,
         jsdoc=facts.checks_js,
         express_types=facts.package.has("@types/express"),
         ts_check=facts.ts_check,
         quote=st.quote,
+        jose=sign.library == "jose",
+        jose_load=sign.load,
         jwt_default=jwt_default,
         express5=express_major(project, facts) >= 5,
         bracket_access=checked and options.get("noPropertyAccessFromIndexSignature") is True,
@@ -125,7 +141,7 @@ def _token_module(
         accessor=_accessor(auth, ts, facts.checks_js),
         email=choices.email.expr,
         name=choices.name.expr if choices.name else None,
-        user_id=choices.user_id.expr if choices.user_id else None,
+        user_id=_session_read(facts, choices.user_id.expr, ts) if choices.user_id else None,
         middleware=not endpoint,
         endpoint=choices.endpoint_url if endpoint else None,
         attribute=not endpoint and any(lay.mode == inline.MODE for lay in choices.layouts),
@@ -161,10 +177,24 @@ def _accessor(auth: AuthFacts, ts: bool, jsdoc: bool) -> str:
         if jsdoc:
             return f"/** @type {{{loose} | undefined}} */ (req.user)"
         return f"req.user as {loose} | undefined"
-    key = auth.accessor.rsplit(".", 1)[-1]
+    return _loose_session(auth.accessor.rsplit(".", 1)[-1], jsdoc)
+
+
+def _loose_session(key: str, jsdoc: bool) -> str:
+    loose = "Record<string, any>"
     if jsdoc:
         return f"/** @type {{{loose}}} */ (/** @type {{unknown}} */ (req.session)).{key}"
     return f"(req.session as unknown as {loose}).{key}"
+
+
+def _session_read(facts: ExpressFacts, expr: str, ts: bool) -> str:
+    """An expression reading the session itself (`req.session.userId`): as it is where the
+    code is not type-checked or `SessionData` declares the key, else loosely typed."""
+    found = re.fullmatch(r"req\.session\.([A-Za-z_$][\w$]*)", expr)
+    if found is None or not (ts or facts.checks_js):
+        return expr
+    key = found.group(1)
+    return expr if users.session_declares(facts.index, key) else _loose_session(key, not ts)
 
 
 def _cookie_expr(auth: AuthFacts) -> str | None:
@@ -180,7 +210,12 @@ def _cookie_expr(auth: AuthFacts) -> str | None:
 
 
 def _dependencies(project: Project, facts: ExpressFacts, builder: PlanBuilder) -> None:
+    """jsonwebtoken (and its types for checked code), unless the project's own JWT library
+    signs: never a second one."""
     root = facts.root
+    sign = signer(project, facts, facts.ts or facts.app.module.system == "esm")
+    if sign.library != "jsonwebtoken":
+        return
     packages.plan_dependency(
         project, builder, root, "jsonwebtoken", JWT_VERSION, why="signs the widget token"
     )
@@ -350,6 +385,18 @@ def _code_callers(
 
 def _csp(facts: ExpressFacts, builder: PlanBuilder) -> None:
     csp_warnings(builder, facts.csp, "script-src and connect-src directives")
+
+
+def _shared_caching(facts: ExpressFacts, builder: PlanBuilder) -> None:
+    """The pages carrying a token are private: a route that makes its response cacheable by
+    shared caches, after the middleware ran, undoes that."""
+    for where in shared_caching(facts.index):
+        builder.warn(
+            f"{where.file}:{where.line}: sets {where.why}: on a page carrying the widget token "
+            "this replaces the `private` the token middleware sets, and a shared cache may "
+            "serve that page, token included, to other visitors; keep it off such pages or "
+            "make it private"
+        )
 
 
 # -- endpoint delivery ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Mongoose / Sequelize schema. Names are picked like the Python stacks pick model 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -28,8 +29,25 @@ NAME_KEYS = (
 # Nested groups that describe the person, in that order (passport-local's `local.email`,
 # `profile.name`, `contact.fullName`); `company.name` is not the user's name.
 PERSON_GROUPS = ("local", "profile", "contact", "personal", "personalInfo", "info", "details")
+# One group per sign-in provider (passport's strategies: `google.email`, `twitter.displayName`):
+# each holds the fields of the users who signed in with it.
+PROVIDER_GROUPS = (
+    "google",
+    "facebook",
+    "github",
+    "twitter",
+    "linkedin",
+    "microsoft",
+    "apple",
+    "gitlab",
+    "discord",
+)
 HANDLE_KEYS = ("username", "nickname", "login", "handle")
 ID_KEYS = ("id", "_id", "uid", "userId", "user_id", "uuid")
+FIRST_KEYS = ("firstName", "first_name", "givenName", "given_name")
+LAST_KEYS = ("lastName", "last_name", "familyName", "family_name")
+# Inside a `name` group (`name: { first, last }`), the parts go by shorter names too.
+NAME_PARTS = (("first", *FIRST_KEYS, "given"), ("last", *LAST_KEYS, "family"))
 
 
 @dataclass
@@ -47,13 +65,24 @@ class Shape:
         return self.email_key() is not None
 
     def email_key(self) -> str | None:
-        """A top-level email field; else one in a nested path, passport-local's `local`
-        group first (`local.email`), then the first defined."""
-        top = next((k for k in EMAIL_KEYS if k in self.keys), None)
+        """The first of `email_keys`."""
+        keys = self.email_keys()
+        return keys[0] if keys else None
+
+    def email_keys(self) -> list[str]:
+        """A top-level email field; else the email of each person / provider group that has
+        one (`local.email`, `google.email`: the users of each sign-in), passport-local's
+        `local` first; else the first nested one."""
+        top = next((k for k in EMAIL_KEYS if self.leaf(k)), None)
         if top is not None:
-            return top
+            return [top]
         nested = self.nested(EMAIL_KEYS, person_only=False)
-        return nested[0] if nested else None
+        groups = _one_per_group(k for k in nested if _group(k) in PERSON_GROUPS + PROVIDER_GROUPS)
+        return groups or nested[:1]
+
+    def leaf(self, key: str) -> bool:
+        """Whether `key` is a field, not a group of them (`name` of `name: { first, last }`)."""
+        return key in self.keys and not any(k.startswith(key + ".") for k in self.keys)
 
     def nested(self, leaves: tuple[str, ...], *, person_only: bool = True) -> list[str]:
         """`group.leaf` paths: the person's groups first, then (unless `person_only`) any
@@ -61,57 +90,102 @@ class Shape:
         order = PERSON_GROUPS
         found = [k for k in self.keys if k.count(".") == 1 and k.split(".")[1] in leaves]
         if person_only:
-            found = [k for k in found if k.split(".")[0] in order]
+            found = [k for k in found if _group(k) in order]
         return sorted(
             found,
             key=lambda k: (
-                order.index(k.split(".")[0]) if k.split(".")[0] in order else len(order),
+                order.index(_group(k)) if _group(k) in order else len(order),
                 self.keys[k],
             ),
         )
 
+    def provided(self, leaves: tuple[str, ...]) -> list[str]:
+        """`leaves` of the provider groups, one per group, in the order they are defined."""
+        found = [k for k in self.keys if k.count(".") == 1 and k.split(".")[1] in leaves]
+        found = [k for k in found if _group(k) in PROVIDER_GROUPS]
+        return _one_per_group(sorted(found, key=lambda k: self.keys[k]))
 
-def pick(shape: Shape | None, var: str = "user") -> UserFields:
-    """email / name / id expressions reading the user through `var`."""
+    def parts(
+        self, prefix: str, firsts: tuple[str, ...], lasts: tuple[str, ...]
+    ) -> tuple[str, str] | None:
+        """The first and last name fields under `prefix` (`""`, `name.`, `profile.`)."""
+        first = next((prefix + k for k in firsts if self.leaf(prefix + k)), None)
+        last = next((prefix + k for k in lasts if self.leaf(prefix + k)), None)
+        return (first, last) if first and last else None
+
+
+def _group(key: str) -> str:
+    return key.split(".")[0]
+
+
+def _one_per_group(keys: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for key in keys:
+        seen.setdefault(_group(key), key)
+    return list(seen.values())
+
+
+def pick(shape: Shape | None, var: str = "user", *, lean: bool = False) -> UserFields:
+    """email / name / id expressions reading the user through `var`; `lean`: a plain object
+    from a Mongoose `.lean()` query, which has `_id` and not the `id` getter."""
     if shape is None:
         return UserFields(None, None, None, "low")
 
-    def expr(key: str, why: str) -> UserExpr:
+    def read(key: str) -> str:
         head, _, rest = key.partition(".")
         dot = "." if shape.nested_always else "?."
-        text = f"{var}.{head}" + (f"{dot}{rest}" if rest else "")
-        return UserExpr(text, shape.module.path, shape.keys[key], why)
+        return f"{var}.{head}" + (f"{dot}{rest}" if rest else "")
+
+    def expr(keys: list[str], why: str) -> UserExpr:
+        return UserExpr(
+            " || ".join(read(k) for k in keys), shape.module.path, shape.keys[keys[0]], why
+        )
+
+    def joined(parts: tuple[str, str], why: str) -> UserExpr:
+        first, last = parts
+        text = f'[{read(first)}, {read(last)}].filter(Boolean).join(" ")'
+        return UserExpr(text, shape.module.path, shape.keys[first], why)
 
     email = name = user_id = None
     confidence: Confidence = "high"
-    email_key = shape.email_key()
-    if email_key is not None:
-        email = expr(email_key, f"{shape.what}: `{email_key}`")
-        confidence = "high" if email_key == "email" else "medium"
-    for key in (*NAME_KEYS, *shape.nested(NAME_KEYS)):
-        if key in shape.keys:
-            name = expr(key, f"{shape.what}: `{key}`")
-            break
-    if name is None:
-        first = next((k for k in ("firstName", "first_name", "givenName") if k in shape.keys), None)
-        last = next((k for k in ("lastName", "last_name", "familyName") if k in shape.keys), None)
-        if first and last:
-            name = UserExpr(
-                f'[{var}.{first}, {var}.{last}].filter(Boolean).join(" ")',
-                shape.module.path,
-                shape.keys[first],
-                f"{shape.what}: first and last name",
-            )
-    if name is None:
-        for key in HANDLE_KEYS:
-            if key in shape.keys:
-                name = expr(key, f"{shape.what}: `{key}`")
-                break
-    for key in ID_KEYS:
-        if key in shape.keys:
-            user_id = expr(key, f"{shape.what}: `{key}`")
-            break
+    email_keys = shape.email_keys()
+    if email_keys:
+        email = expr(email_keys, f"{shape.what}: " + ", ".join(f"`{k}`" for k in email_keys))
+        confidence = "high" if email_keys == ["email"] else "medium"
+    name = _name(shape, expr, joined)
+    ids = ("_id", *ID_KEYS) if lean else ID_KEYS
+    found = next((k for k in ids if shape.leaf(k)), None)
+    if found is not None:
+        user_id = expr([found], f"{shape.what}: `{found}`")
     return UserFields(email, name, user_id, confidence)
+
+
+def _name(
+    shape: Shape,
+    expr: Callable[[list[str], str], UserExpr],
+    joined: Callable[[tuple[str, str], str], UserExpr],
+) -> UserExpr | None:
+    """The display name: a name field, the parts of a `name` group, a person group's name,
+    first + last name, each provider group's name, else the handle."""
+    what = shape.what
+    top = next((k for k in NAME_KEYS if shape.leaf(k)), None)
+    if top is not None:
+        return expr([top], f"{what}: `{top}`")
+    parts = shape.parts("name.", *NAME_PARTS)
+    if parts is not None:
+        return joined(parts, f"{what}: `name.{parts[0][5:]}` and `name.{parts[1][5:]}`")
+    nested = [k for k in shape.nested(NAME_KEYS) if shape.leaf(k)]
+    if nested:
+        return expr(nested[:1], f"{what}: `{nested[0]}`")
+    for prefix in ("", *(f"{g}." for g in PERSON_GROUPS)):
+        parts = shape.parts(prefix, FIRST_KEYS, LAST_KEYS)
+        if parts is not None:
+            return joined(parts, f"{what}: first and last name")
+    provided = shape.provided(NAME_KEYS)
+    if provided:
+        return expr(provided, f"{what}: " + ", ".join(f"`{k}`" for k in provided))
+    handle = next((k for k in HANDLE_KEYS if shape.leaf(k)), None)
+    return expr([handle], f"{what}: `{handle}`") if handle is not None else None
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -304,11 +378,18 @@ def ts_global_user(index: JsIndex) -> Shape | None:
     return _augmented(index, ("Express",), "User")
 
 
+_SESSION_MODULE = ("express-session", "'express-session'", '"express-session"')
+
+
+def session_declares(index: JsIndex, key: str) -> bool:
+    """Whether the project's `SessionData` augmentation declares `key` (`userId`)."""
+    data = _augmented(index, _SESSION_MODULE, "SessionData")
+    return data is not None and key in data.keys
+
+
 def ts_session_data(index: JsIndex, key: str) -> Shape | None:
     """`declare module "express-session" { interface SessionData { user: {...} } }`."""
-    data = _augmented(
-        index, ("express-session", "'express-session'", '"express-session"'), "SessionData"
-    )
+    data = _augmented(index, _SESSION_MODULE, "SessionData")
     if data is None:
         return None
     for mod in _ts_modules(index):
