@@ -107,3 +107,28 @@ def test_verify_passes_on_the_patched_spa_endpoint(tmp_path: Path, signing_key: 
         assert report["delivery"] == "token-endpoint"
         assert {c["rule"] for c in report["checks"]} >= {"no-store", "anonymous", "exp-window"}
         assert report["claims"]["email"] == "lin.chen@example.org"
+
+
+def test_verify_passes_on_the_patched_express_app_under_node(
+    tmp_path: Path, signing_key: str
+) -> None:
+    """The Express fixture booted by node on loopback: the session cookie its own sign-up sets
+    is what verify gets, as a user would copy it from the browser."""
+    from tests.test_express_e2e import node_server, prepared
+
+    root = prepared(tmp_path, "express-passport-ejs", "--api-key", "pk_test_recipes")
+    with node_server(root, "server.js") as browser:
+        browser.post(
+            "/signup",
+            form={
+                "email": "Ada.Lovelace@Example.COM",
+                "password": "analytical",
+                "displayName": "Ada",
+            },
+        )
+        [cookie] = [f"{c.name}={c.value}" for c in browser.jar]
+        result = run("verify", f"{browser.base}/account", "--cookie", cookie, "--json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        assert report["claims"]["email"] == "ada.lovelace@example.com"
+        assert {c["rule"]: c["ok"] for c in report["checks"]}["private"] is True  # marked private
