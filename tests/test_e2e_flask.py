@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from scaffolder.python.deps import PYJWT
 from tests.helpers import (
     apply_twice,
     assert_contract,
@@ -384,17 +385,33 @@ print(json.dumps(out))
 """
 
 
+PYJWT_1 = [pin if "jwt" not in pin else "pyjwt==1.7.1" for pin in FLASK_2_2]
+
+
 @pytest.mark.parametrize(
     "pins",
-    [pytest.param(FLASK_2_2, id="flask-2.2"), pytest.param(FLASK_LOGIN_0_5, id="flask-login-0.5")],
+    [
+        pytest.param(FLASK_2_2, id="flask-2.2"),
+        pytest.param(FLASK_LOGIN_0_5, id="flask-login-0.5"),
+        pytest.param(PYJWT_1, id="pyjwt-1.7-bytes"),
+    ],
 )
 def test_flask_2_and_flask_login_05(tmp_path: Path, signing_key: str, pins: list[str]) -> None:
     """The book club pinned to Flask 2.x, Flask-Login 0.5 / 0.6 and SQLAlchemy 1.4: the
-    generated module and context processor run on them, signing in through the app's login."""
+    generated module and context processor run on them, signing in through the app's login.
+    A project pinning PyJWT 1.7 keeps it: its `jwt.encode` returns bytes, the module a str."""
     root = copy_fixture("flask-login", tmp_path)
-    (root / "requirements.txt").write_text("".join(f"{pin}\n" for pin in pins if "jwt" not in pin))
+    declared = [pin for pin in pins if "jwt==1." in pin or "jwt" not in pin]
+    (root / "requirements.txt").write_text("".join(f"{pin}\n" for pin in declared))
     apply_twice(root, "--api-key", "pk_test_bookclub")
-    assert "PyJWT>=2.8" in (root / "requirements.txt").read_text()
+    requirements = (root / "requirements.txt").read_text().splitlines()
+    module = (root / "app/bestchatbot.py").read_text()
+    if "pyjwt==1.7.1" in pins:
+        assert requirements == declared  # reused as pinned
+        assert "return token.decode() if isinstance(token, bytes) else token" in module
+    else:
+        assert f"PyJWT=={PYJWT.release(None)}" in requirements  # pinned like the others
+        assert "isinstance(token, bytes)" not in module
     python = py_env(pins)
     flask_login = next(p.split("==")[1] for p in pins if p.startswith("flask-login"))
     assert installed(python, "flask-login") == flask_login
@@ -414,4 +431,179 @@ def test_flask_2_and_flask_login_05(tmp_path: Path, signing_key: str, pins: list
         email="ada.lovelace@example.com",
         name="Ada Lovelace",
         user_id=str(out["id"]),
+    )
+
+
+# -- e-mails rendered outside a request, with the JWT library the project has -------------------
+
+CLINIC_DRIVER = """
+import json, re
+from datetime import datetime, timedelta
+from clinic import create_app
+from clinic.extensions import db
+from clinic.mail import OUTBOX
+from clinic.models import Appointment, Patient
+from clinic.worker import send_reminders
+
+app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///" + DATABASE})
+with app.app_context():
+    db.create_all()
+    ada = Patient(email="Ada.Lovelace@Example.COM", first_name="Ada", last_name="Lovelace")
+    ada.set_password("analytical-engine")
+    db.session.add(ada)
+    tomorrow = datetime.now() + timedelta(days=1)
+    db.session.add(Appointment(patient=ada, doctor="Dr Snow", starts_at=tomorrow))
+    db.session.commit()
+    ada_id = ada.id
+
+def token(page):
+    found = re.findall(r'data-user-token="([^"]+)"', page)
+    return found[0] if found else None
+
+out = {"id": ada_id}
+# The worker renders the reminder in app.app_context(), with no request at all.
+out["worker"] = [m.html for m in send_reminders(app)]
+with app.app_context():
+    later = datetime.now() + timedelta(days=2)
+    db.session.add(Appointment(patient_id=ada_id, doctor="Dr Gray", starts_at=later))
+    db.session.commit()
+cli = app.test_cli_runner().invoke(args=["send-reminders"])
+out["cli"] = [cli.exit_code, cli.output, OUTBOX[-1].html]
+client = app.test_client()
+out["anonymous"] = token(client.get("/").get_data(as_text=True))
+form = {"email": "ada.lovelace@example.com", "password": "analytical-engine"}
+out["login"] = client.post("/auth/login", data=form).status_code
+out["signed_in"] = token(client.get("/").get_data(as_text=True))
+client.get("/auth/logout")
+out["signed_out"] = token(client.get("/").get_data(as_text=True))
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize(
+    ("authlib", "signs_with", "added"),
+    [
+        pytest.param("1.3.2", "from authlib.jose import jwt", None, id="authlib-1.3-authlib.jose"),
+        pytest.param(
+            "1.9.10", "from joserfc import jwt", "joserfc==1.8.0", id="authlib-1.9-joserfc"
+        ),
+    ],
+)
+def test_emails_rendered_by_a_worker_and_the_apps_own_jwt_library(
+    tmp_path: Path, signing_key: str, authlib: str, signs_with: str, added: str | None
+) -> None:
+    """The clinic renders reminder e-mails in a worker's app.app_context() and in a CLI command,
+    with no request: the context processor gives them no token (it used to raise
+    AttributeError on current_user, None there). The project signs in with Authlib's Google
+    client: the token module signs with Authlib (authlib.jose before 1.7, joserfc after, which
+    it then declares, pinned like the rest); no PyJWT is added or installed."""
+    root = copy_fixture("flask-mail-worker", tmp_path)
+    requirements = root / "requirements.txt"
+    requirements.write_text(
+        requirements.read_text().replace("Authlib==1.3.2", f"Authlib=={authlib}")
+    )
+    before = requirements.read_text()
+    apply_twice(root, "--api-key", "pk_clinic")
+    module = (root / "clinic/bestchatbot.py").read_text()
+    assert signs_with in module and "\nimport jwt\n" not in module
+    after = requirements.read_text()
+    assert "pyjwt" not in after.lower()
+    if added is None:
+        assert after == before
+    else:
+        assert added in after.splitlines()
+    python = py_env([line for line in after.splitlines() if line])  # the pins as written
+    out = run_driver(
+        python,
+        f"DATABASE = {str(tmp_path / 'clinic.db')!r}\n" + CLINIC_DRIVER,
+        cwd=root,
+        env={"BESTCHATBOT_SIGNING_KEY": signing_key},
+    )
+    [reminder] = out["worker"]
+    assert "Dear Ada," in reminder and "Dr Snow" in reminder and "data-user-token" not in reminder
+    exit_code, output, emailed = out["cli"]
+    assert (exit_code, output.strip()) == (0, "1 reminder(s) sent")
+    assert "Dr Gray" in emailed and "data-user-token" not in emailed
+    assert out["anonymous"] is None and out["signed_out"] is None
+    assert out["login"] == 302
+    assert_contract(
+        verify(out["signed_in"]),
+        email="ada.lovelace@example.com",
+        name="Ada Lovelace",
+        user_id=str(out["id"]),
+    )
+
+
+# -- declared where the hosting installs from, pinned for its Python ----------------------------
+
+PY38 = Path.home() / ".pyenv/versions/3.8.18/bin/python"
+
+
+def py_env_on(python: Path, pins: list[str]) -> Path:
+    """`py_env(pins)` built on another interpreter (py_env keys its cache by the Python that
+    runs it): the virtualenv's interpreter."""
+    if not python.is_file():
+        pytest.skip(f"{python} is not installed here")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from tests.py_envs import py_env; "
+        "print(py_env(sys.argv[2:]))"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [str(python), "-c", code, str(repo), *pins], capture_output=True, text=True, timeout=1500
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return Path(done.stdout.split()[-1])
+
+
+POTLUCK_DRIVER = """
+import json, re
+from potluck import create_app
+from potluck.db import init_db
+
+app = create_app({"TESTING": True, "DATABASE": DATABASE})
+with app.app_context():
+    init_db()
+
+def token(page):
+    found = re.findall(r'data-user-token="([^"]+)"', page)
+    return found[0] if found else None
+
+client = app.test_client()
+out = {"anonymous": token(client.get("/").get_data(as_text=True))}
+form = {"email": "Mae.Jemison@Example.org", "display_name": "Mae", "password": "endeavour"}
+client.post("/auth/register", data=form)
+login = {"email": "mae.jemison@example.org", "password": "endeavour"}
+out["login"] = client.post("/auth/login", data=login).status_code
+out["signed_in"] = token(client.get("/").get_data(as_text=True))
+client.get("/auth/logout")
+out["signed_out"] = token(client.get("/").get_data(as_text=True))
+print(json.dumps(out))
+"""
+
+
+def test_pyjwt_where_heroku_installs_pinned_for_its_python(
+    tmp_path: Path, signing_key: str
+) -> None:
+    """Developed with pipenv, deployed on Heroku (Procfile) from the `pip freeze` in
+    requirements.txt, on the Python 3.8 of runtime.txt: both manifests declare PyJWT, the
+    pinned one with the newest PyJWT that runs on 3.8; the app, installed from the patched
+    requirements.txt alone on Python 3.8, signs its users' tokens."""
+    root = copy_fixture("flask-heroku-pipenv", tmp_path)
+    apply_twice(root, "--api-key", "pk_potluck")
+    assert 'pyjwt = ">=2.8"' in (root / "Pipfile").read_text().splitlines()
+    pins = [line for line in (root / "requirements.txt").read_text().splitlines() if line]
+    assert "PyJWT==2.9.0" in pins  # 2.10 needs Python 3.9
+    python = py_env_on(PY38, pins)
+    assert installed(python, "pyjwt") == "2.9.0"
+    out = run_driver(
+        python,
+        f"DATABASE = {str(tmp_path / 'potluck.sqlite')!r}\n" + POTLUCK_DRIVER,
+        cwd=root,
+        env={"BESTCHATBOT_SIGNING_KEY": signing_key},
+    )
+    assert out["anonymous"] is None and out["signed_out"] is None
+    assert out["login"] == 302
+    assert_contract(
+        verify(out["signed_in"]), email="mae.jemison@example.org", name="Mae", user_id="1"
     )

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from scaffolder.project import Project
-from scaffolder.stacks.fastapi import transforms, versions
+from scaffolder.python import versions
+from scaffolder.stacks.fastapi import transforms
 from tests.helpers import run, tree_digest
 from tests.test_fastapi_detect import app_project, planned, settled, write
 

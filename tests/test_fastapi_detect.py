@@ -991,3 +991,55 @@ def test_steps_apply_then_skip_once_applied(
     again = step_results(root)
     assert [step for step, _ in again] == [step for step, _ in first if step != "widget-tag"]
     assert {outcome for _, outcome in again} == {"skipped"}
+
+
+# -- claims, the JWT library, the Python -------------------------------------------------------
+
+
+def test_a_pydantic_id_under_an_alias_is_the_user_id(tmp_path: Path) -> None:
+    """`id_: int = Field(alias="id")` (the realworld example's IDModelMixin) is the id."""
+    models = MODELS.replace(
+        "    class User(BaseModel):",
+        '    class User(BaseModel):\n        id_: int = Field(0, alias="id")',
+    ).replace("from pydantic import BaseModel", "from pydantic import BaseModel, Field")
+    root = app_project(
+        tmp_path, "from fastapi import FastAPI\napp = FastAPI()\n", {"app/models.py": models}
+    )
+    user_id = settled(root)[1].user_id
+    assert user_id is not None and user_id.expr == "user.id_"
+
+
+@pytest.mark.parametrize(
+    ("extra", "present", "absent"),
+    [
+        pytest.param(
+            {"requirements.txt": "fastapi\npython-jose==3.3.0\n"},
+            ["from jose import jwt\n", 'return jwt.encode(claims, key, algorithm="HS256")'],
+            ["\nimport jwt\n"],
+            id="python-jose",
+        ),
+        pytest.param(
+            {"requirements.txt": "fastapi\nAuthlib==1.3.2\n"},
+            ["from authlib.jose import jwt\n", 'jwt.encode({"alg": "HS256"}, claims, key)'],
+            ["\nimport jwt\n"],
+            id="authlib",
+        ),
+        pytest.param(
+            {"requirements.txt": "fastapi\nPyJWT\n", "runtime.txt": "python-3.8.18\n"},
+            ["from typing_extensions import Annotated\n", "-> Optional[Dict[str, object]]:"],
+            ["dict[", "from typing import Annotated"],
+            id="python-3.8-before-annotated-endpoint-dict",
+        ),
+    ],
+)  # fmt: skip
+def test_the_module_signs_with_the_projects_library_on_its_python(
+    tmp_path: Path, extra: dict[str, str], present: list[str], absent: list[str]
+) -> None:
+    main = "from fastapi import FastAPI\nfrom app.routes.items import router\n\napp = FastAPI()\n"
+    main += "app.include_router(router)\n"
+    code = planned(app_project(tmp_path, main, extra), "app/bestchatbot.py", api_key="pk")
+    ast.parse(code)
+    for text in present:
+        assert text in code
+    for text in absent:
+        assert text not in code

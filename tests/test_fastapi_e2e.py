@@ -232,6 +232,11 @@ def test_fastapi_users(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mon
 
 def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_fixture("fastapi-jinja", tmp_path)
+    (root / "app/templates/email").mkdir()
+    (root / "app/templates/email/digest.txt").write_text(
+        "Hello {{ name }}, here are this week's recipes."
+        "{% if bestchatbot_token %} {{ bestchatbot_token }}{% endif %}\n"
+    )
     apply_twice(root, "--api-key", "pk_recipes")
     monkeypatch.setenv("RECIPES_SESSION_SECRET", APP_SECRET)
     monkeypatch.setenv("RECIPES_DATABASE_URL", f"sqlite:///{tmp_path / 'recipes.db'}")
@@ -269,6 +274,13 @@ def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mon
         client.post("/logout")
         assert token_in(client.get("/").text) is None
         assert client.get("/kitchen", follow_redirects=False).status_code == 303
+
+        # An e-mail rendered by a background task, with no request: Jinja2Templates' context
+        # processors (the token's among them) run for TemplateResponse only, so it renders.
+        from app.templating import templates  # type: ignore[import-not-found]
+
+        digest = templates.get_template("email/digest.txt").render(name="Julia")
+        assert digest == "Hello Julia, here are this week's recipes."  # Jinja drops the \n
 
 
 def test_fastapi_jinja_with_the_endpoint(

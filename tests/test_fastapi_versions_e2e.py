@@ -1,18 +1,21 @@
 """End to end on the versions FastAPI projects pin: each fixture is applied here, then run by a
 driver in a virtualenv holding the versions its requirements name (tests/py_envs.py): FastAPI
-0.79 with Pydantic 1 and SQLAlchemy 1.4, FastAPI 0.110 with Pydantic 2 and SQLAlchemy 2. The
+0.79 with Pydantic 1 and SQLAlchemy 1.4, FastAPI 0.110 with Pydantic 2 and SQLAlchemy 2, and
+FastAPI 0.110 with python-jose on Python 3.8. The
 driver signs in through the app's own routes and prints what the endpoint answered; the token
 is verified here with PyJWT and the key from the environment."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import apply_twice, assert_contract, copy_fixture, verify
+from tests.helpers import apply_twice, assert_contract, copy_fixture, run, verify
 from tests.py_envs import installed, py_env, run_driver
+from tests.test_e2e_flask import PY38, py_env_on
 
 pytestmark = pytest.mark.e2e
 APP_SECRET = "an-app-secret-that-is-long-enough-for-hs256"
@@ -198,3 +201,79 @@ def test_fastapi_0110_pydantic_2_http_bearer(
         assert verify(out["inactive"][1]["token"]).payload["email"] == "bob@example.com"
     else:
         _refused(out["inactive"])
+
+
+# -- a factory in a core folder, python-jose, Python 3.8 ----------------------------------------
+
+CORE_SETUP_DRIVER = """
+import json
+from fastapi.testclient import TestClient
+from main import app
+
+url = "/api/v1/widget-token"
+out = {}
+with TestClient(app) as client:
+    def answer(**kw):
+        r = client.get(url, **kw)
+        return [r.status_code, r.json(), r.headers.get("cache-control")]
+
+    out["anonymous"] = answer()
+    out["forged"] = answer(headers={"Authorization": "Bearer forged"})
+    tutor = {"email": "Ada.Lovelace@Example.COM", "full_name": "Ada Lovelace", "password": "engine"}
+    created = client.post("/api/v1/tutors/", json=tutor)
+    assert created.status_code == 201, created.text
+    form = {"username": "ada.lovelace@example.com", "password": "engine"}
+    login = client.post("/api/v1/login/access-token", data=form)
+    assert login.status_code == 200, login.text
+    bearer = {"Authorization": "Bearer " + login.json()["access_token"]}
+    out["signed_in"] = answer(headers=bearer)
+    out["id"] = created.json()["id"]
+    out["me"] = client.get("/api/v1/tutors/me", headers=bearer).json()
+print(json.dumps(out))
+"""
+
+
+def test_a_core_folder_factory_with_python_jose_on_python_3_8(
+    tmp_path: Path, signing_key: str
+) -> None:
+    """`core/setup.py`'s factory (core/ a folder without __init__.py) mounted from main.py, the
+    dependency in api/dependencies.py, routers under the settings' prefix passed to the factory
+    as a parameter: the app root is the project, the module goes beside main.py, `--app core`
+    names the app. The project signs its access tokens with python-jose: the widget token too,
+    no PyJWT. On the Dockerfile's Python 3.8: `typing.Dict`, `typing_extensions.Annotated`."""
+    root = copy_fixture("fastapi-core-setup", tmp_path)
+    before = (root / "requirements.txt").read_text()
+    for answer in ("core", "core/setup.py", "core.setup:create_application", "main.py"):
+        inspected = run("inspect", str(root), "--app", answer, "--json")
+        assert inspected.exit_code == 0, (answer, inspected.output)
+        assert json.loads(inspected.stdout)["stack"]["app_root"] == "."
+    apply_twice(root, "--api-key", "pk_tutor")
+    module = (root / "bestchatbot.py").read_text()  # beside main.py, not in core/
+    assert "from jose import jwt\n" in module and "\nimport jwt\n" not in module
+    assert "from typing_extensions import Annotated\n" in module
+    assert "def widget_claims(user: Tutor) -> Optional[Dict[str, object]]:" in module
+    assert "api_router.include_router(bestchatbot_router)" in (root / "api/router.py").read_text()
+    assert (root / "requirements.txt").read_text() == before
+    pins = [line for line in before.splitlines() if line] + ["httpx==0.27.2"]
+    python = py_env_on(PY38, pins)
+    out = run_driver(
+        python,
+        CORE_SETUP_DRIVER,
+        cwd=root,
+        env={
+            "BESTCHATBOT_SIGNING_KEY": signing_key,
+            "TUTOR_SECRET_KEY": APP_SECRET,
+            "TUTOR_DATABASE": str(tmp_path / "tutor.sqlite3"),
+        },
+    )
+    for anonymous in (out["anonymous"], out["forged"]):
+        assert anonymous == [401, {"token": None}, "no-store"]
+    status, body, cache = out["signed_in"]
+    assert (status, cache) == (200, "no-store")
+    assert_contract(
+        verify(body["token"]),
+        email="ada.lovelace@example.com",
+        name="Ada Lovelace",
+        user_id=str(out["id"]),
+    )
+    assert out["me"]["full_name"] == "Ada Lovelace"  # the app's own routes as before

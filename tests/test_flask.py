@@ -3,12 +3,15 @@ reviewed dry-run snapshots."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
+
 from scaffolder import engine
 from scaffolder.model import Answers
-from tests.helpers import copy_fixture, run
+from tests.helpers import copy_fixture, run, tree_digest
 
 LOGIN_MODEL = """\
 from flask_login import LoginManager, UserMixin
@@ -503,3 +506,122 @@ def test_the_import_joins_the_top_imports_not_the_bottom_of_module_one(tmp_path:
         from blog import routes
         """
     )
+
+
+# -- the project's Python and its JWT library ---------------------------------------------------
+
+PY36 = Path.home() / ".pyenv/versions/3.6.15/bin/python"
+
+
+def generated(root: Path, *flags: str) -> str:
+    assert run("apply", str(root), "--yes", "--api-key", "pk", *flags).exit_code == 0
+    return (root / "app" / "bestchatbot.py").read_text()
+
+
+def test_python_3_6_gets_string_annotations_and_pyjwt_2_4(tmp_path: Path) -> None:
+    """flasky's shape: a Dockerfile on python:3.6 and fully pinned requirements. No
+    `from __future__ import annotations` (3.7+): the annotations naming generics are strings;
+    the pin is PyJWT 2.4.0, the last release for 3.6."""
+    root = copy_fixture("flask-login", tmp_path)
+    (root / "Dockerfile").write_text(
+        "FROM python:3.6-alpine\nRUN pip install -r requirements.txt\n"
+    )
+    module = generated(root)
+    assert "__future__" not in module
+    assert 'def widget_claims() -> "dict[str, object] | None":' in module
+    assert 'def sign_widget_token(claims: "dict[str, object]") -> "str | None":' in module
+    assert "PyJWT==2.4.0" in (root / "requirements.txt").read_text().splitlines()
+    compile(module, "bestchatbot.py", "exec")
+    if PY36.is_file():  # the interpreter itself, where this machine has it
+        (tmp_path / "module.py").write_text(module)
+        done = subprocess.run(
+            [str(PY36), "-m", "py_compile", str(tmp_path / "module.py")],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+
+
+def test_a_python_the_module_cannot_run_on_is_refused_plainly(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    (root / "runtime.txt").write_text("python-3.5.10\n")
+    before = tree_digest(root)
+    result = run("apply", str(root), "--yes", "--api-key", "pk")
+    assert result.exit_code == 5
+    assert (
+        "runtime.txt names Python 3.5: the token module needs Python 3.6 or later, and no PyJWT 2 "
+        "release supports it; upgrade the app's Python, then run apply again"
+    ) in " ".join(result.output.split())
+    assert tree_digest(root) == before
+
+
+def test_python_jose_is_reused(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    requirements = root / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "python-jose[cryptography]==3.3.0\n")
+    before = requirements.read_text()
+    module = generated(root)
+    assert "from jose import jwt\n" in module and "\nimport jwt\n" not in module
+    assert '    return jwt.encode(claims, key, algorithm="HS256")\n' in module
+    assert requirements.read_text() == before
+
+
+# -- every claim the user model can supply -------------------------------------------------------
+
+PATIENT = """\
+from flask_login import LoginManager, UserMixin
+from .db import db
+
+login_manager = LoginManager()
+
+class Patient(UserMixin, db.Model):
+    patient_no = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String)
+    FIELDS
+
+    def get_id(self):
+        return str(self.patient_no)
+
+@login_manager.user_loader
+def load(patient_no):
+    return db.session.get(Patient, int(patient_no))
+"""
+
+
+@pytest.mark.parametrize(
+    ("fields", "name"),
+    [
+        pytest.param(
+            "firstname = db.Column(db.String)\n    lastname = db.Column(db.String)",
+            '" ".join(filter(None, [current_user.firstname, current_user.lastname]))',
+            id="firstname-lastname",
+        ),
+        pytest.param(
+            "given_name = db.Column(db.String)\n    family_name = db.Column(db.String)",
+            '" ".join(filter(None, [current_user.given_name, current_user.family_name]))',
+            id="given-family-name",
+        ),
+        pytest.param("nickname = db.Column(db.String)", "current_user.nickname", id="nickname"),
+        pytest.param("", None, id="truly-none"),
+    ],
+)
+def test_claims_from_a_primary_key_of_its_own_name_and_name_parts(
+    tmp_path: Path, fields: str, name: str | None
+) -> None:
+    """The id is the table's primary key whatever it is called (UserMixin.get_id() would read
+    a missing `id`); the name from first and last name in their common spellings; no name only
+    when the model has none."""
+    root = project(
+        tmp_path,
+        {
+            "app/__init__.py": "from flask import Flask\nfrom .models import login_manager\n"
+            "app = Flask(__name__)\nlogin_manager.init_app(app)\n",
+            "app/db.py": "db = None\n",
+            "app/models.py": PATIENT.replace("FIELDS", fields),
+            "app/templates/base.html": BASE,
+            "app/templates/x.html": PAGE,
+        },
+    )
+    insp = inspect(root, api_key="pk")
+    assert insp.auth.user_id is not None and insp.auth.user_id.expr == "current_user.patient_no"
+    assert (insp.auth.name.expr if insp.auth.name else None) == name

@@ -1,4 +1,6 @@
-"""PyJWT goes into the manifest the project really uses, formatting kept; noop when present."""
+"""PyJWT goes into the manifest the project really uses and into the requirements files its
+hosting installs, pinned as the project pins for the Python it runs on, formatting kept; noop
+when present."""
 
 from __future__ import annotations
 
@@ -10,6 +12,16 @@ import pytest
 from scaffolder.plan import Plan, PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python.deps import PYJWT, manifest_root, plan_requirement
+from scaffolder.python.jwtlib import signer
+from scaffolder.python.versions import python_runtime
+
+
+def reader(root: Path) -> PlanBuilder:
+    def read(rel: str) -> tuple[str, bool] | None:
+        p = root / rel
+        return (p.read_text(), False) if p.is_file() else None
+
+    return PlanBuilder(read)
 
 
 def plan_for(tmp_path: Path, files: dict[str, str], app_root: str = ".") -> Plan:
@@ -17,14 +29,8 @@ def plan_for(tmp_path: Path, files: dict[str, str], app_root: str = ".") -> Plan
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dedent(text))
-    project = Project(tmp_path)
-
-    def read(rel: str) -> tuple[str, bool] | None:
-        p = tmp_path / rel
-        return (p.read_text(), False) if p.is_file() else None
-
-    builder = PlanBuilder(read)
-    plan_requirement(project, builder, app_root, PYJWT, "flask")
+    builder = reader(tmp_path)
+    plan_requirement(Project(tmp_path), builder, app_root, PYJWT, "flask")
     return builder.build()
 
 
@@ -32,9 +38,9 @@ def plan_for(tmp_path: Path, files: dict[str, str], app_root: str = ".") -> Plan
     ("files", "path", "after"),
     [
         pytest.param(
-            {"requirements.txt": "Flask==3.0\nFlask-Login==0.6\nzope==1\n"},
+            {"requirements.txt": "Flask>=3.0\nFlask-Login==0.6\nzope\n"},
             "requirements.txt",
-            "Flask==3.0\nFlask-Login==0.6\nPyJWT>=2.8\nzope==1\n",
+            "Flask>=3.0\nFlask-Login==0.6\nPyJWT>=2.8\nzope\n",
             id="requirements-sorted",
         ),
         pytest.param(
@@ -176,3 +182,267 @@ def test_manifest_root(tmp_path: Path) -> None:
     project = Project(tmp_path)
     assert manifest_root(project, "backend/app/__init__.py") == "backend"
     assert manifest_root(project, "other/x.py") == "."
+
+
+# -- pinned as the project pins, for its Python --------------------------------------------------
+
+PINNED = (
+    "Flask==2.3.3\nFlask-Login==0.6.3  # sessions\ngunicorn==21.2.0 ; sys_platform != 'win32'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "line"),
+    [
+        pytest.param({}, "PyJWT==2.15.1", id="current-python-newest"),
+        pytest.param({"runtime.txt": "python-3.8.18\n"}, "PyJWT==2.9.0", id="runtime.txt-3.8"),
+        pytest.param({".python-version": "3.7\n"}, "PyJWT==2.8.0", id="python-version-3.7"),
+        pytest.param(
+            {"Dockerfile": "FROM python:3.6-alpine\nRUN pip install -r requirements.txt\n"},
+            "PyJWT==2.4.0",
+            id="dockerfile-3.6",
+        ),
+        pytest.param({"runtime.txt": "python-3.12.1\n"}, "PyJWT==2.15.1", id="runtime.txt-3.12"),
+    ],
+)
+def test_a_fully_pinned_file_gets_the_newest_release_its_python_supports(
+    tmp_path: Path, runtime: dict[str, str], line: str
+) -> None:
+    plan = plan_for(tmp_path, {"requirements.txt": PINNED, **runtime})
+    [edit] = plan.edits
+    assert edit.after.splitlines()[3] == line
+    assert plan.next_steps == ["Install the new dependency: pip install -r requirements.txt"]
+
+
+@pytest.mark.parametrize(
+    ("files", "path", "expected"),
+    [
+        pytest.param(
+            {"requirements.txt": "flask>=2\n", "runtime.txt": "python-3.6.15\n"},
+            "requirements.txt",
+            "PyJWT>=2.4",
+            id="a-range-on-python-3.6-allows-2.4",
+        ),
+        pytest.param(
+            {"requirements.txt": "flask>=2\n", "runtime.txt": "python-3.9.1\n"},
+            "requirements.txt",
+            "PyJWT>=2.8",
+            id="a-range-keeps-the-floor",
+        ),
+        pytest.param(
+            {"pyproject.toml": '[tool.poetry.dependencies]\npython = "3.8.*"\nflask = "2.3.3"\n'},
+            "pyproject.toml",
+            'pyjwt = "2.9.0"',
+            id="poetry-exact-versions",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.8"\n'
+                'dependencies = ["flask==2.3.3", "gunicorn==21.2.0"]\n'
+            },
+            "pyproject.toml",
+            'dependencies = ["flask==2.3.3", "gunicorn==21.2.0", "PyJWT==2.9.0"]',
+            id="pyproject-pins-and-requires-python",
+        ),
+        pytest.param(
+            {"Pipfile": '[packages]\nflask = "==2.3.3"\n\n[requires]\npython_version = "3.7"\n'},
+            "Pipfile",
+            'pyjwt = "==2.8.0"',
+            id="pipfile-pins-and-python-version",
+        ),
+    ],
+)
+def test_pins_and_floors(tmp_path: Path, files: dict[str, str], path: str, expected: str) -> None:
+    plan = plan_for(tmp_path, files)
+    [edit] = plan.edits
+    assert edit.path == path
+    assert expected in edit.after.splitlines()
+
+
+def test_a_python_no_pyjwt_supports_is_said_plainly(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path, {"requirements.txt": "flask==1.1.4\n", "runtime.txt": "python-3.5.10\n"}
+    )
+    assert plan.edits == []
+    assert plan.warnings == [
+        "runtime.txt names Python 3.5, which no PyJWT release supports: PyJWT was not added; "
+        "upgrade the app's Python first"
+    ]
+
+
+# -- where the hosting installs from -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hosting", "installed"),
+    [
+        pytest.param(
+            {"Procfile": "web: gunicorn app:app\n"}, "requirements.txt", id="heroku-procfile"
+        ),
+        pytest.param({"app.json": '{"name": "board"}\n'}, "requirements.txt", id="heroku-app.json"),
+        pytest.param(
+            {
+                "render.yaml": "services:\n  - type: web\n    buildCommand: "
+                "pip install -r requirements.txt\n"
+            },
+            "requirements.txt",
+            id="render",
+        ),
+        pytest.param(
+            {
+                "Dockerfile": "FROM python:3.12-slim\nWORKDIR /srv\nCOPY . .\n"
+                "RUN pip install --no-cache-dir -r /srv/deploy/requirements.txt\n",
+                "deploy/requirements.txt": "flask==3.0.3\n",
+            },
+            "deploy/requirements.txt",
+            id="dockerfile-absolute-path",
+        ),
+    ],
+)
+def test_the_hosting_requirements_file_gets_it_too(
+    tmp_path: Path, hosting: dict[str, str], installed: str
+) -> None:
+    """A Pipfile (what pipenv users install) and the file the hosting installs both declare
+    the framework: both get PyJWT, each pinned as it pins."""
+    files = {"Pipfile": '[packages]\nflask = "*"\n', "requirements.txt": "flask==3.0.3\n"}
+    plan = plan_for(tmp_path, {**files, **hosting})
+    edits = {e.path: e.after for e in plan.edits}
+    assert sorted(edits) == sorted({"Pipfile", installed})
+    assert 'pyjwt = ">=2.8"' in edits["Pipfile"]
+    assert "PyJWT==2.15.1" in edits[installed].splitlines()
+    assert "Install the new dependency: pipenv install" in plan.next_steps
+    assert f"Install the new dependency: pip install -r {installed}" in plan.next_steps
+
+
+def test_without_hosting_files_the_pipfile_alone_gets_it(tmp_path: Path) -> None:
+    files = {"Pipfile": '[packages]\nflask = "*"\n', "requirements.txt": "flask==3.0.3\n"}
+    assert [e.path for e in plan_for(tmp_path, files).edits] == ["Pipfile"]
+
+
+def test_a_hosting_file_that_includes_the_manifest_is_left_alone(tmp_path: Path) -> None:
+    """flasky's shape: the Dockerfile and Heroku install files that include common.txt."""
+    files = {
+        "requirements/common.txt": "Flask==0.12.2\nFlask-Login==0.4.0\n",
+        "requirements/docker.txt": "-r common.txt\ngunicorn==19.7.1\n",
+        "requirements/heroku.txt": "-r prod.txt\npsycopg2==2.7.3\n",
+        "requirements/prod.txt": "-r common.txt\n",
+        "requirements.txt": "# used by Heroku\n-r requirements/heroku.txt\n",
+        "Procfile": "web: gunicorn flasky:app\n",
+        "Dockerfile": "FROM python:3.6-alpine\nRUN venv/bin/pip install -r requirements/docker.txt",
+    }
+    plan = plan_for(tmp_path, files)
+    [edit] = plan.edits
+    assert edit.path == "requirements/common.txt"
+    assert edit.after == "Flask==0.12.2\nFlask-Login==0.4.0\nPyJWT==2.4.0\n"
+
+
+def test_a_hosting_file_without_the_framework_gets_it_itself(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[project]\nname = "x"\ndependencies = ["flask>=3"]\n',
+        "requirements.txt": "flask==3.0.3\nblinker==1.8.2\n",  # `pip freeze` for the image
+        "Dockerfile": "FROM python:3.11\nRUN pip install -r requirements.txt\n",
+    }
+    edits = {e.path: e.after for e in plan_for(tmp_path, files).edits}
+    assert '"PyJWT>=2.8"' in edits["pyproject.toml"]
+    assert edits["requirements.txt"] == "flask==3.0.3\nblinker==1.8.2\nPyJWT==2.15.1\n"
+
+
+def test_a_setup_py_module_is_not_a_manifest(tmp_path: Path) -> None:
+    """`core/setup.py` that builds the app is a module (no `setuptools`): the root is the app's."""
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "setup.py").write_text("from fastapi import FastAPI\n")
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
+    project = Project(tmp_path)
+    assert manifest_root(project, "core/setup.py") == "."
+    assert manifest_root(project, "pkg/mod.py") == "pkg"
+
+
+# -- the project's Python ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "runtime"),
+    [
+        pytest.param({"runtime.txt": "python-3.8.18\n"}, ((3, 8), "runtime.txt"), id="runtime.txt"),
+        pytest.param(
+            {".tool-versions": "nodejs 20.1.0\npython 3.10.4\n"},
+            ((3, 10), ".tool-versions"),
+            id="asdf",
+        ),
+        pytest.param(
+            {"pyproject.toml": '[tool.poetry.dependencies]\npython = "3.8.*"\n'},
+            ((3, 8), "pyproject.toml"),
+            id="poetry-wildcard",
+        ),
+        pytest.param(
+            {"pyproject.toml": '[project]\nname = "x"\nrequires-python = "<3.13,>=3.9"\n'},
+            ((3, 9), "pyproject.toml"),
+            id="upper-bound-first",
+        ),
+        pytest.param(
+            {"backend/requirements.txt": "flask\n", "Dockerfile": "FROM python:3.7-slim\n"},
+            ((3, 7), "Dockerfile"),
+            id="the-repository-above",
+        ),
+        pytest.param({"requirements.txt": "flask\n"}, None, id="nothing-says"),
+    ],
+)
+def test_python_runtime(
+    tmp_path: Path, files: dict[str, str], runtime: tuple[tuple[int, int], str] | None
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = python_runtime(Project(tmp_path), "backend")
+    assert ((found.version, found.source) if found else None) == runtime
+
+
+# -- the JWT library the project already has -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requirements", "library", "imports", "last_line"),
+    [
+        pytest.param("flask\n", "PyJWT", ["import jwt"],
+                     'return jwt.encode(claims, key, algorithm="HS256")', id="none-pyjwt"),
+        pytest.param("flask\nPyJWT==1.7.1\n", "PyJWT", ["import jwt"],
+                     "return token.decode() if isinstance(token, bytes) else token",
+                     id="pyjwt-1-bytes"),
+        pytest.param("flask\npython-jose[cryptography]==3.3.0\n", "python-jose",
+                     ["from jose import jwt"],
+                     'return jwt.encode(claims, key, algorithm="HS256")', id="python-jose"),
+        pytest.param("flask\nAuthlib==1.3.2\n", "Authlib", ["from authlib.jose import jwt"],
+                     'return jwt.encode({"alg": "HS256"}, claims, key).decode()',
+                     id="authlib-before-1.7"),
+        pytest.param("flask\nAuthlib>=1.7\n", "joserfc",
+                     ["from joserfc import jwt", "from joserfc.jwk import OctKey"],
+                     'return jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(key))',
+                     id="authlib-1.7-deprecates-authlib.jose"),
+        pytest.param("flask\nAuthlib==1.3.2\nPyJWT>=2\n", "PyJWT", ["import jwt"],
+                     'return jwt.encode(claims, key, algorithm="HS256")', id="pyjwt-first"),
+    ],
+)  # fmt: skip
+def test_the_jwt_library_the_project_declares_signs(
+    tmp_path: Path, requirements: str, library: str, imports: list[str], last_line: str
+) -> None:
+    (tmp_path / "requirements.txt").write_text(requirements)
+    project = Project(tmp_path)
+    found = signer(project, reader(tmp_path), ".")
+    assert (found.library, found.import_lines(), found.sign[-1]) == (library, imports, last_line)
+    builder = reader(tmp_path)
+    plan_requirement(project, builder, ".", found.requirement, "flask")
+    plan = builder.build()
+    # A library the project declares is reused as it is; PyJWT (joserfc) is added where not.
+    added = found.requirement.name.lower() not in requirements.lower()
+    assert [e.path for e in plan.edits] == (["requirements.txt"] if added else [])
+
+
+def test_authlib_from_17_declares_joserfc(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("flask\nAuthlib\n")
+    builder = reader(tmp_path)
+    requirement = signer(Project(tmp_path), builder, ".").requirement
+    plan_requirement(Project(tmp_path), builder, ".", requirement, "flask")
+    [edit] = builder.build().edits
+    assert edit.after == "flask\nAuthlib\njoserfc>=1.6\n"

@@ -1,37 +1,88 @@
-"""Add a requirement (PyJWT) to the manifest the project really uses.
+"""Add a requirement (PyJWT) where the project installs from, pinned the way it pins.
 
 Looks for the manifest that declares the framework itself: `pyproject.toml` (`[project]` or
 Poetry, edited with tomlkit so formatting survives), `Pipfile`, `requirements*.in` (pip-tools
 sources win over their compiled `.txt`), `requirements*.txt` (also under `requirements/`). The
-lockfile that goes with it (`scaffolder.python.locks`) is part of the change; without one, the
-install is a next step.
+requirements files the hosting installs (`scaffolder.python.hosting`: a Dockerfile's `pip
+install -r`, render.yaml, Heroku) get it too, unless they include that manifest. A manifest whose
+every requirement is an exact pin gets an exact pin: the newest release of the requirement that
+supports the project's Python (`scaffolder.python.versions`); ranges get the requirement's floor.
+The lockfile that goes with a manifest (`scaffolder.python.locks`) is part of the change; without
+one, the install is a next step.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
+from scaffolder.python.hosting import install_sources
 from scaffolder.python.locks import lock_update
+from scaffolder.python.versions import (
+    Version,
+    canonical,
+    python_runtime,
+    read_text,
+    requirement_files,
+)
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EXACT = re.compile(  # `name==1.2.3`, extras and an environment marker allowed
+    r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]]*\])?\s*===?\s*[\w.+!-]+\s*(?:;|$)"
+)
+_PIPFILE = re.compile(r"^\s*==\s*\d[\w.]*\s*$")  # "==1.2"
+_POETRY = re.compile(r"^\s*(?:==?)?\s*\d[\w.]*\s*$")  # "1.2" (exact in Poetry), "==1.2"
+_INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)[ =]?\s*(\S+)", re.M)
 
 
 @dataclass(frozen=True)
 class Requirement:
+    """A distribution to declare: `floor` is the lowest release a range allows (`>=2.8`),
+    `releases` the newest release for each lowest Python it supports, newest Python first."""
+
     name: str  # as published, e.g. "PyJWT"
-    spec: str  # PEP 440 specifier, e.g. ">=2.8"
-    poetry: str  # Poetry constraint, e.g. "^2.8"
+    floor: Version = ()
+    releases: tuple[tuple[Version, str], ...] = ()
+
+    def release(self, python: Version | None) -> str | None:
+        """The newest release that supports `python` (unknown: the newest); None if none."""
+        for lowest, release in self.releases:
+            if python is None or python >= lowest:
+                return release
+        return None
+
+    def lowest(self, python: Version | None) -> str:
+        """The floor of a range, lowered to the newest release on an older Python."""
+        floor = self.floor
+        newest = self.release(python)
+        if newest is not None:
+            floor = min(floor, tuple(int(p) for p in newest.split(".")[:2]))
+        return ".".join(map(str, floor))
+
+    @property
+    def spec(self) -> str:
+        return f">={self.lowest(None)}" if self.floor else ""
 
 
-PYJWT = Requirement("PyJWT", ">=2.8", "^2.8")
+# PyPI's Requires-Python: 2.10 needs 3.9, 2.9 needs 3.8, 2.5 needs 3.7, 2.0 needs 3.6.
+PYJWT = Requirement(
+    "PyJWT",
+    (2, 8),
+    (((3, 9), "2.15.1"), ((3, 8), "2.9.0"), ((3, 7), "2.8.0"), ((3, 6), "2.4.0")),
+)
 
 
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+@dataclass(frozen=True)
+class Manifest:
+    path: str
+    kind: str  # project | poetry | pipfile | requirements
+    names: frozenset[str]  # canonical names declared
+    pinned: bool  # every requirement it declares is an exact pin
+    includes: tuple[str, ...] = ()  # requirements files it includes (`-r`, `-c`)
 
 
 def _req_name(line: str) -> str | None:
@@ -46,43 +97,65 @@ def _join(directory: str, name: str) -> str:
     return f"{directory}/{name}" if directory not in ("", ".") else name
 
 
-def _requirement_files(project: Project, directory: str) -> list[str]:
-    prefix = _join(directory, "")
-    found = []
-    for path in project.files:
-        if not path.startswith(prefix):
-            continue
-        rest = path[len(prefix) :]
-        base = rest.rsplit("/", 1)[-1]
-        if (
-            rest.count("/") == 0
-            and base.startswith("requirements")
-            and base.endswith((".txt", ".in"))
-        ) or (
-            rest.startswith("requirements/")
-            and rest.count("/") == 1
-            and base.endswith((".txt", ".in"))
-        ):
-            found.append(path)
-    return sorted(found, key=lambda p: (not p.endswith(".in"), p))
+def _requirements_manifest(path: str, text: str) -> Manifest:
+    lines = [line.split(" #", 1)[0] for line in text.splitlines()]
+    specs = [line for line in lines if _req_name(line)]
+    names = frozenset(n for line in specs if (n := _req_name(line)))
+    directory = posixpath.dirname(path)
+    includes = tuple(
+        posixpath.normpath(_join(directory, m.group(1))) for m in _INCLUDE.finditer(text)
+    )
+    pinned = bool(specs) and all(_EXACT.match(line) for line in specs)
+    return Manifest(path, "requirements", names, pinned, includes)
 
 
-def _toml_deps(text: str) -> tuple[str | None, set[str]]:
-    """('project' | 'poetry' | 'pipfile' | None, canonical names declared)."""
+def _toml_manifest(path: str, text: str) -> Manifest | None:
     import tomlkit
 
-    doc = tomlkit.parse(text)
+    doc = tomlkit.parse(text).unwrap()
     if "packages" in doc:  # Pipfile
-        names = {canonical(str(k)) for k in doc.get("packages", {})}
-        names |= {canonical(str(k)) for k in doc.get("dev-packages", {})}
-        return "pipfile", names
+        packages = doc.get("packages", {})
+        sections = [*packages, *doc.get("dev-packages", {})]
+        names = frozenset(canonical(str(k)) for k in sections)
+        return Manifest(path, "pipfile", names, _all_exact(packages.values(), _PIPFILE))
     project_deps = doc.get("project", {}).get("dependencies")
     if project_deps is not None:
-        return "project", {n for d in project_deps if (n := _req_name(str(d)))}
+        declared = frozenset(n for d in project_deps if (n := _req_name(str(d))))
+        pinned = bool(project_deps) and all(_EXACT.match(str(d)) for d in project_deps)
+        return Manifest(path, "project", declared, pinned)
     poetry = doc.get("tool", {}).get("poetry", {}).get("dependencies")
     if poetry is not None:
-        return "poetry", {canonical(str(k)) for k in poetry}
-    return None, set()
+        deps = {k: v for k, v in poetry.items() if canonical(str(k)) != "python"}
+        return Manifest(
+            path,
+            "poetry",
+            frozenset(canonical(str(k)) for k in poetry),
+            _all_exact(deps.values(), _POETRY),
+        )
+    return None
+
+
+def _all_exact(values: Any, exact: re.Pattern[str]) -> bool:
+    """Whether every constraint of a Pipfile or Poetry table is an exact version."""
+    specs = [v.get("version", "") if isinstance(v, dict) else v for v in values]
+    return bool(specs) and all(isinstance(s, str) and exact.match(s) for s in specs)
+
+
+def manifests(project: Project, builder: PlanBuilder, app_root: str) -> list[Manifest]:
+    """The Python manifests of the app at `app_root` and of the repository root."""
+    found: list[Manifest] = []
+    for directory in dict.fromkeys([app_root, "."]):
+        for name in ("pyproject.toml", "Pipfile"):
+            path = _join(directory, name)
+            text = builder.current(path)
+            manifest = _toml_manifest(path, text) if text is not None else None
+            if manifest is not None:
+                found.append(manifest)
+        for path in requirement_files(project, directory):
+            text = builder.current(path)
+            if text is not None:
+                found.append(_requirements_manifest(path, text))
+    return found
 
 
 def plan_requirement(
@@ -92,70 +165,116 @@ def plan_requirement(
     requirement: Requirement,
     framework_package: str,
 ) -> None:
-    """Declare `requirement` next to `framework_package`, unless any manifest already has it."""
+    """Declare `requirement` next to `framework_package` and in the requirements files the
+    hosting installs, unless a manifest already has it."""
     want = canonical(requirement.name)
-    framework = canonical(framework_package)
-    directories = list(dict.fromkeys([app_root, "."]))
-    manifests: list[tuple[str, str, set[str]]] = []  # (path, kind, names)
-    for directory in directories:
-        for name in ("pyproject.toml", "Pipfile"):
-            path = _join(directory, name)
-            text = builder.current(path)
-            if text is None:
-                continue
-            kind, names = _toml_deps(text)
-            if kind:
-                manifests.append((path, kind, names))
-        for path in _requirement_files(project, directory):
-            text = builder.current(path)
-            if text is not None:
-                names = {n for line in text.splitlines() if (n := _req_name(line))}
-                manifests.append((path, "requirements", names))
-    for path, _kind, names in manifests:
-        if want in names:
-            builder.skip(path, f"{requirement.name} is already a dependency")
+    found = manifests(project, builder, app_root)
+    for manifest in found:
+        if want in manifest.names:
+            builder.skip(
+                manifest.path, f"{requirement.name} is already a dependency (it signs the token)"
+            )
             return
-    declaring = [m for m in manifests if framework in m[2]] or manifests
+    runtime = python_runtime(project, app_root)
+    python = runtime.version if runtime else None
+    if requirement.releases and requirement.release(python) is None:
+        assert runtime is not None
+        builder.warn(
+            f"{runtime.source} names Python {'.'.join(map(str, python or ()))}, which no "
+            f"{requirement.name} release supports: {requirement.name} was not added; upgrade "
+            "the app's Python first"
+        )
+        return
+    framework = canonical(framework_package)
+    declaring = [m for m in found if framework in m.names] or found
     if not declaring:
         builder.next_step(
             f"Add {requirement.name}{requirement.spec} to the app's dependencies "
             f"(no requirements file or pyproject.toml was found): pip install {requirement.name}"
         )
         return
-    path, kind, _ = _best(declaring)
+    targets: list[tuple[Manifest, str]] = [(_best(declaring), "")]
+    by_path = {m.path: m for m in found}
+    directories = list(dict.fromkeys([app_root, "."]))
+    for source in install_sources(project, directories):
+        closure = _closure(source.path, by_path)
+        if any(t.path in closure for t, _ in targets):
+            continue  # it installs a manifest that gets the requirement
+        inner = [by_path[p] for p in closure if p in by_path and framework in by_path[p].names]
+        manifest = (
+            inner[0]
+            if inner
+            else by_path.get(source.path)
+            or _requirements_manifest(source.path, builder.current(source.path) or "")
+        )
+        targets.append((manifest, f"the hosting installs it: {source.why}; "))
+    for manifest, why in targets:
+        _declare(project, builder, manifest, requirement, python, why)
+
+
+def _closure(path: str, by_path: dict[str, Manifest]) -> list[str]:
+    """`path` and every requirements file it includes, transitively."""
+    seen: list[str] = []
+    queue = [path]
+    while queue:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.append(current)
+        manifest = by_path.get(current)
+        if manifest is not None:
+            queue += list(manifest.includes)
+    return seen
+
+
+def _declare(
+    project: Project,
+    builder: PlanBuilder,
+    manifest: Manifest,
+    requirement: Requirement,
+    python: Version | None,
+    why: str,
+) -> None:
+    path, kind = manifest.path, manifest.kind
     text = builder.current(path)
     assert text is not None
+    release = requirement.release(python)
+    exact = manifest.pinned and release is not None
+    spec = f"=={release}" if exact else f">={requirement.lowest(python)}"
     if kind == "requirements":
         if "--hash" in text:
             builder.next_step(
-                f"Add {requirement.name}{requirement.spec} to the source of {path} "
+                f"Add {requirement.name}{spec} to the source of {path} "
                 "and re-generate it with hashes"
             )
             return
-        new = _add_to_requirements(text, f"{requirement.name}{requirement.spec}", want)
+        new = _add_to_requirements(text, f"{requirement.name}{spec}", canonical(requirement.name))
     else:
-        new = _add_to_toml(text, kind, requirement)
-    builder.write(path, new, f"declare {requirement.name} (signs the widget token)", _lang(kind))
+        poetry = release if exact else f"^{requirement.lowest(python)}"
+        new = _add_to_toml(text, kind, requirement.name, spec, str(poetry))
+    why += "pinned like its other requirements, " if exact else ""
+    builder.write(
+        path, new, f"declare {requirement.name} ({why}signs the widget token)", _lang(kind)
+    )
     lock = lock_update(project, path, kind)
     if lock is not None:
         builder.lock(lock)
     else:
-        builder.next_step(_install_hint(path, kind, requirement))
+        builder.next_step(_install_hint(path, kind, f"{requirement.name}{spec}"))
 
 
-def _best(manifests: list[tuple[str, str, set[str]]]) -> tuple[str, str, set[str]]:
+def _best(manifests: list[Manifest]) -> Manifest:
     order = {"project": 0, "poetry": 1, "pipfile": 2, "requirements": 3}
 
-    def key(m: tuple[str, str, set[str]]) -> tuple[int, int, int, str]:
-        path, kind, _ = m
-        base = path.rsplit("/", 1)[-1]
-        compiled = kind == "requirements" and base.endswith(".txt")
+    def key(m: Manifest) -> tuple[int, int, int, str]:
+        base = m.path.rsplit("/", 1)[-1]
+        compiled = m.kind == "requirements" and base.endswith(".txt")
         preferred = (
             0
             if re.search(r"(base|common|main|prod)", base) or base.startswith("requirements.")
             else 1
         )
-        return order[kind], int(compiled), preferred, path
+        return order[m.kind], int(compiled), preferred, m.path
 
     return min(manifests, key=key)
 
@@ -182,33 +301,32 @@ def _add_to_requirements(text: str, line: str, want: str) -> str:
     return "".join(lines)
 
 
-def _add_to_toml(text: str, kind: str, requirement: Requirement) -> str:
+def _add_to_toml(text: str, kind: str, name: str, spec: str, poetry: str) -> str:
     import tomlkit
 
     doc: Any = tomlkit.parse(text)
     if kind == "project":
         deps = doc["project"]["dependencies"]
-        entry = f"{requirement.name}{requirement.spec}"
         names = [_req_name(str(d)) or "" for d in deps]
         at = len(names)
         if names == sorted(names):
-            at = next((i for i, n in enumerate(names) if n > canonical(requirement.name)), at)
-        deps.insert(at, entry)
+            at = next((i for i, n in enumerate(names) if n > canonical(name)), at)
+        deps.insert(at, f"{name}{spec}")
     elif kind == "poetry":
-        doc["tool"]["poetry"]["dependencies"][requirement.name.lower()] = requirement.poetry
+        doc["tool"]["poetry"]["dependencies"][name.lower()] = poetry
     else:
-        doc["packages"][requirement.name.lower()] = requirement.spec
+        doc["packages"][name.lower()] = spec
     return tomlkit.dumps(doc)
 
 
-def _install_hint(path: str, kind: str, requirement: Requirement) -> str:
+def _install_hint(path: str, kind: str, requirement: str) -> str:
     """The install, for a manifest that no lockfile goes with."""
     if kind == "poetry":
         return "Install the new dependency: poetry lock && poetry install"
     if kind == "pipfile":
         return "Install the new dependency: pipenv install"
     if kind == "project":
-        return f"Install the new dependency: pip install '{requirement.name}{requirement.spec}'"
+        return f"Install the new dependency: pip install '{requirement}'"
     if path.endswith(".in"):
         return f"Re-compile {path} (pip-compile) and install: pip install -r {path[:-3]}.txt"
     return f"Install the new dependency: pip install -r {path}"
@@ -219,20 +337,20 @@ _MANIFESTS = (
     "requirements.txt",
     "requirements.in",
     "Pipfile",
-    "setup.py",
     "setup.cfg",
 )
+_SETUP = re.compile(r"^\s*(?:from|import)\s+(?:setuptools|distutils)\b", re.M)
 
 
 def manifest_root(project: Project, path: str) -> str:
     """The directory of the nearest Python manifest at or above `path`'s directory."""
     directory = path.rsplit("/", 1)[0] if "/" in path else "."
     while True:
-        # A setup.py inside a package is one of its modules (`core/setup.py`), not a manifest.
-        package = project.abspath(_join(directory, "__init__.py")).is_file()
-        manifests = [m for m in _MANIFESTS if not (package and m == "setup.py")]
+        # A setup.py is a manifest when it is setuptools' (not `core/setup.py`, a module).
+        setup = read_text(project, _join(directory, "setup.py")) or ""
         if (
-            any(project.abspath(_join(directory, m)).is_file() for m in manifests)
+            any(project.abspath(_join(directory, m)).is_file() for m in _MANIFESTS)
+            or _SETUP.search(setup)
             or project.abspath(_join(directory, "requirements")).is_dir()
         ):
             return directory

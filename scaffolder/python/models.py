@@ -14,7 +14,13 @@ from scaffolder.python.source import PyModule, PythonIndex
 
 EMAIL_ATTRS = ("email", "email_address", "primary_email", "user_email", "contact_email", "mail")
 NAME_ATTRS = ("name", "full_name", "fullname", "display_name", "username", "nickname", "login")
-ID_ATTRS = ("id", "pk", "user_id", "uid", "uuid")
+ID_ATTRS = ("id", "pk", "id_", "user_id", "uid", "uuid")  # `id_`: Pydantic's Field(alias="id")
+NAME_PAIRS = (
+    ("first_name", "last_name"),
+    ("firstname", "lastname"),
+    ("given_name", "family_name"),
+    ("forename", "surname"),
+)
 _PROPERTY_DECORATORS = ("property", "cached_property", "hybrid_property")
 
 
@@ -24,6 +30,14 @@ class Attribute:
     path: str
     line: int
     is_method: bool = False
+    primary_key: bool = False  # `Column(..., primary_key=True)`, `mapped_column`, `Field`
+
+
+def _primary_key(value: ast.expr | None) -> bool:
+    return isinstance(value, ast.Call) and any(
+        kw.arg == "primary_key" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+        for kw in value.keywords
+    )
 
 
 @dataclass(frozen=True)
@@ -88,9 +102,11 @@ def attributes(index: PythonIndex, cls: ModelClass, depth: int = 0) -> dict[str,
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
-                    found[target.id] = Attribute(target.id, cls.path, stmt.lineno)
+                    key = _primary_key(stmt.value)
+                    found[target.id] = Attribute(target.id, cls.path, stmt.lineno, False, key)
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            found[stmt.target.id] = Attribute(stmt.target.id, cls.path, stmt.lineno)
+            key = _primary_key(stmt.value)
+            found[stmt.target.id] = Attribute(stmt.target.id, cls.path, stmt.lineno, False, key)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if stmt.name == "__init__":
                 for node in ast.walk(stmt):
@@ -140,20 +156,25 @@ def pick_fields(
         if attr is not None and (attr.is_method or method != "get_full_name"):
             name = expr(attr, f"the user's `{method}`")
             break
-    if name is None and "first_name" in attrs and "last_name" in attrs:
-        first, last = expr(attrs["first_name"], ""), expr(attrs["last_name"], "")
-        name = UserExpr(
-            f'" ".join(filter(None, [{first.expr}, {last.expr}]))',
-            attrs["first_name"].path,
-            attrs["first_name"].line,
-            "the user's first and last name",
-        )
+    for first_attr, last_attr in NAME_PAIRS if name is None else ():
+        if first_attr in attrs and last_attr in attrs:
+            first, last = expr(attrs[first_attr], ""), expr(attrs[last_attr], "")
+            name = UserExpr(
+                f'" ".join(filter(None, [{first.expr}, {last.expr}]))',
+                attrs[first_attr].path,
+                attrs[first_attr].line,
+                "the user's first and last name",
+            )
+            break
     if name is None:
         for candidate in NAME_ATTRS:
             if candidate in attrs:
                 name = expr(attrs[candidate], f"the user's `{candidate}` field")
                 break
-    for candidate in ID_ATTRS:
+    primary = [a for a in attrs.values() if a.primary_key]
+    if len(primary) == 1 and primary[0].name not in ID_ATTRS:  # `patient_no`: the table's key
+        user_id = expr(primary[0], f"the user's primary key `{primary[0].name}`")
+    for candidate in ID_ATTRS if user_id is None else ():
         if candidate in attrs:
             user_id = expr(attrs[candidate], f"the user's `{candidate}` field")
             break

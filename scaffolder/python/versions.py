@@ -33,7 +33,13 @@ _PYTHON_EXACT = {
     ".tool-versions": re.compile(r"^\s*python\s+(\d+)\.(\d+)", re.M),
     "Dockerfile": re.compile(r"^\s*FROM\s+(?:\S+/)?python:(\d+)\.(\d+)", re.M | re.I),
 }
-_PYTHON_RANGE = re.compile(r"(?:>=|\^|~=|~|==)\s*(\d+)\.(\d+)")
+# The lower bound of `>=3.8,<4`, `^3.8`, `~=3.8`, `3.8.*` (an upper bound alone says nothing).
+_PYTHON_RANGE = re.compile(r"(?:>=|\^|~=|~|===?)?\s*(\d+)\.(\d+)")
+
+
+def read_text(project: Project, path: str) -> str | None:
+    """The text of a project file that may not exist (None then, and no note)."""
+    return project.text(path) if project.exists(path) else None
 
 
 def canonical(name: str) -> str:
@@ -70,18 +76,18 @@ def _declared(project: Project, directory: str, want: str) -> Iterator[tuple[boo
     """(exact, version) for each place the directory's files give `want` a version, locks
     first."""
     for name in _LOCKS:
-        text = project.text(_join(directory, name))
+        text = read_text(project, _join(directory, name))
         if text:
             yield from ((True, v) for v in _toml_lock(text, want))
-    text = project.text(_join(directory, "Pipfile.lock"))
+    text = read_text(project, _join(directory, "Pipfile.lock"))
     if text:
         yield from ((True, v) for v in _pipfile_lock(text, want))
     for path in requirement_files(project, directory):
-        for match in _REQUIREMENT.finditer(project.text(path) or ""):
+        for match in _REQUIREMENT.finditer(read_text(project, path) or ""):
             if canonical(match.group(1)) == want:
                 yield from _spec(match.group("spec"))
     for name in ("pyproject.toml", "Pipfile"):
-        text = project.text(_join(directory, name))
+        text = read_text(project, _join(directory, name))
         if text:
             yield from _manifest(text, want)
 
@@ -198,7 +204,7 @@ def python_version(project: Project, directory: str) -> Version | None:
 
 def _python_in(project: Project, directory: str) -> Runtime | None:
     def text(name: str) -> str:
-        return project.text(_join(directory, name)) or ""
+        return read_text(project, _join(directory, name)) or ""
 
     for name, pattern in _PYTHON_EXACT.items():
         m = pattern.search(text(name))
@@ -237,7 +243,24 @@ def _pyproject_python(text: str) -> Version | None:
         doc.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python"),
     ]
     for spec in ranges:
-        m = _PYTHON_RANGE.search(str(spec or ""))
-        if m:
-            return int(m.group(1)), int(m.group(2))
+        for part in re.split(r"[,|]", str(spec or "")):
+            m = _PYTHON_RANGE.match(part.strip())
+            if m:
+                return int(m.group(1)), int(m.group(2))
     return None
+
+
+OLDEST_PYTHON = (3, 6)
+"""The generated modules annotate variables (PEP 526) and PyJWT 2 needs 3.6."""
+
+
+def unsupported_python(project: Project, directory: str) -> str | None:
+    """Why the generated code cannot run on the project's Python; None when it can."""
+    runtime = python_runtime(project, directory)
+    if runtime is None or runtime.version >= OLDEST_PYTHON:
+        return None
+    return (
+        f"{runtime.source} names Python {'.'.join(map(str, runtime.version))}: the token module "
+        "needs Python 3.6 or later, and no PyJWT 2 release supports it; upgrade the app's "
+        "Python, then run apply again"
+    )

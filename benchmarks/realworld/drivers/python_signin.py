@@ -111,13 +111,10 @@ class FlaskClient:
         return answer.status_code, answer.get_data(as_text=True)
 
     def send(self, method, url, form, json_body, headers):
+        # Werkzeug before 0.15 (Flask 0.12) takes no `json` argument: pass it only when used.
+        body = {"json": json_body} if json_body is not None else {"data": form}
         answer = self.client.open(
-            url,
-            method=method,
-            data=form,
-            json=json_body,
-            headers=headers,
-            follow_redirects=True,
+            url, method=method, headers=headers, follow_redirects=True, **body
         )
         return answer.status_code, answer.get_data(as_text=True)
 

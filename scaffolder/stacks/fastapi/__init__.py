@@ -9,7 +9,8 @@ or fastapi-users' `current_user(...)`; then the user model (SQLModel, SQLAlchemy
 fastapi-users tables) and its email / name / id fields, `Jinja2Templates` and the routes that
 render pages, and a single-page frontend in the same repository (React, Vue, plain pages).
 
-Adds a `bestchatbot.py` module beside the app that mints the widget token with PyJWT from a
+Adds a `bestchatbot.py` module beside the app that mints the widget token with the JWT library
+the project has (`scaffolder.python.jwtlib`; PyJWT by default) from a
 variant of the app's own dependency that yields no user for anonymous visitors (the app's
 scheme with `auto_error=False` around its own decoding function, or fastapi-users'
 `current_user(optional=True)`), and either

@@ -127,6 +127,15 @@ class Style:
     pep604: bool  # `X | None` rather than `Optional[X]`
     quote: str
     annotated: bool = True  # `Annotated[T, Depends(f)]` (FastAPI 0.95+), else `x: T = Depends(f)`
+    # `dict[...]` and `typing.Annotated` (Python 3.9+), else `typing.Dict` and
+    # `typing_extensions.Annotated`: FastAPI evaluates the annotations when the module loads.
+    generics: bool = True
+
+    def dict(self, imports: Imports) -> str:
+        if self.generics:
+            return "dict"
+        imports.add("typing", "Dict")
+        return "Dict"
 
 
 def optional(style: Style, imports: Imports, type_src: str) -> str:
@@ -144,7 +153,7 @@ def injected_param(
     imports.add("fastapi", "Depends")
     if default or not style.annotated:
         return f"{name}: {type_src} = Depends({dependency})"
-    imports.add("typing", "Annotated")
+    imports.add("typing" if style.generics else "typing_extensions", "Annotated")
     return f"{name}: Annotated[{type_src}, Depends({dependency})]"
 
 

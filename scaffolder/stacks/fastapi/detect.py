@@ -212,6 +212,15 @@ def factory_calls(
 ) -> list[tuple[PyModule, str, ast.Call]]:
     """Module-level `app = factory(...)` statements of the project: (module, variable, call)."""
     wanted = f"{mod.name}.{factory}"
+
+    def calls_factory(site: PyModule, call: ast.Call) -> bool:
+        # `core.setup.create_application` names `core/setup.py` whose name is `setup` when
+        # `core/` is a namespace package at the root
+        called = ref(site, call.func) or ""
+        module, _, name = called.rpartition(".")
+        target = index.by_name(module) if name == factory else None
+        return called == wanted or (target is not None and target.path == mod.path)
+
     found = []
     for site in modules(index, factory):
         if is_test_path(site.path):
@@ -222,7 +231,7 @@ def factory_calls(
                 and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], ast.Name)
                 and isinstance(stmt.value, ast.Call)
-                and ref(site, stmt.value.func) == wanted
+                and calls_factory(site, stmt.value)
             ):
                 found.append((site, stmt.targets[0].id, stmt.value))
     return found

@@ -68,19 +68,19 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
         return candidate.label
 
     def candidate_aliases(self, candidate: d.AppInfo) -> tuple[str, ...]:
-        return (
-            candidate.path,
-            candidate.module,
-            f"{candidate.module}:{candidate.var}",
-            candidate.path.removesuffix(".py"),
-            candidate.path.removesuffix("/__init__.py"),
-            posixpath.dirname(candidate.path),
-            *(
-                alias
-                for path, module, var in candidate.built_by
-                for alias in (path, module, f"{module}:{var}", posixpath.dirname(path))
-            ),
-        )
+        """Its module and package by path or dotted name (the import name, or the path's own
+        for a folder without `__init__.py`: `core.setup`), `module:var`, `module:factory`, and
+        the same for each module-level app the factory builds (`main.py`)."""
+        sites = [(candidate.path, candidate.module, candidate.var), *candidate.built_by]
+        aliases: list[str] = []
+        for path, module, var in sites:
+            for name in dict.fromkeys([module, path.removesuffix(".py").replace("/", ".")]):
+                aliases += [name, f"{name}:{var}", name.rpartition(".")[0]]
+                if candidate.factory and path == candidate.path:
+                    aliases.append(f"{name}:{candidate.factory}")
+            aliases += [path, path.removesuffix(".py"), posixpath.dirname(path)]
+        aliases.append(candidate.path.removesuffix("/__init__.py"))
+        return tuple(a for a in dict.fromkeys(aliases) if a)
 
     def facts(self, project: Project, candidate: d.AppInfo) -> FastAPIFacts:
         index = PythonIndex.of(project)

@@ -1,5 +1,5 @@
 """FastAPI plan: the token module, where it is wired in (router include, or page dependency and
-template context processor), the widget tag, the browser script for an SPA, PyJWT."""
+template context processor), the widget tag, the browser script for an SPA, the JWT library."""
 
 from __future__ import annotations
 
@@ -21,10 +21,12 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python import cst
-from scaffolder.python.deps import PYJWT, plan_requirement
+from scaffolder.python.deps import manifest_root, plan_requirement
+from scaffolder.python.jwtlib import signer
 from scaffolder.python.source import PythonIndex, module_name
 from scaffolder.python.style import requote
-from scaffolder.stacks.fastapi import SPA_TOKEN, spa, transforms, versions
+from scaffolder.python.versions import installed, python_version, unsupported_python
+from scaffolder.stacks.fastapi import SPA_TOKEN, spa, transforms
 from scaffolder.stacks.fastapi.codegen import (
     Imports,
     Style,
@@ -60,7 +62,8 @@ def steps(
     project: Project, insp: Inspection[object], facts: FastAPIFacts, choices: Chosen
 ) -> list[Step]:
     """The token module, then either its router's include and the SPA's browser script, or
-    the template context processors, the page routers' dependency and the layout's tag; PyJWT."""
+    the template context processors, the page routers' dependency and the layout's tag; the JWT
+    library."""
     endpoint = choices.delivery == "token-endpoint"
     index = PythonIndex.of(project)
     api_key = insp.answers.api_key or ""
@@ -85,7 +88,8 @@ def steps(
 
 
 def _requirement(project: Project, app_root: str, builder: PlanBuilder) -> None:
-    plan_requirement(project, builder, app_root, PYJWT, "fastapi")
+    library = signer(project, builder, app_root).requirement
+    plan_requirement(project, builder, app_root, library, "fastapi")
 
 
 def module_path(facts: FastAPIFacts) -> str:
@@ -122,6 +126,9 @@ def _token_module(
     if target is not None and _inline_present(builder, target.path):
         return skipped("token-module", target.path, "widget token endpoint already present")
     path = module_path(facts)
+    unsupported = unsupported_python(project, manifest_root(project, facts.app.path))
+    if unsupported is not None:
+        return conflict("token-module", path, unsupported)
     existing = builder.current(path)
     if existing is not None:
         needed = (
@@ -137,7 +144,7 @@ def _token_module(
             f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
             "other delivery); move it aside and run apply again",
         )
-    generated = _generate(project, index, facts, choices)
+    generated = _generate(project, index, facts, choices, builder)
     importers = [target.path] if target else []
     if not endpoint:
         importers = [t.path for t in facts.struct.templates] + _page_modules(facts)
@@ -166,11 +173,15 @@ def _inline_present(builder: PlanBuilder, path: str) -> bool:
 
 
 def _generate(
-    project: Project, index: PythonIndex, facts: FastAPIFacts, choices: Chosen
+    project: Project,
+    index: PythonIndex,
+    facts: FastAPIFacts,
+    choices: Chosen,
+    builder: PlanBuilder,
 ) -> Generated:
     dep, email = choices.auth, choices.email
     endpoint = choices.delivery == "token-endpoint"
-    first_party = frozenset(module_name(project, p)[0].split(".")[0] for p in index.paths)
+    first_party = _first_party(project, index)
     imports = Imports(first_party)
     imports.add_module("functools")
     imports.add_module("logging")
@@ -178,16 +189,25 @@ def _generate(
     imports.add("datetime", "datetime")
     imports.add("datetime", "timedelta")
     imports.add("datetime", "timezone")
-    imports.add_module("jwt")
+    app_root = manifest_root(project, facts.app.path)
+    sign = signer(project, builder, app_root)
+    for module, name in sign.imports:
+        if name:
+            imports.add(module, name)
+        else:
+            imports.add_module(module)
     if endpoint:
         for name in ("APIRouter", "Response", "status"):
             imports.add("fastapi", name)
     else:
         imports.add("fastapi", "Request")
-    style = Style(_pep604(index), facts.quote, versions.supports_annotated(project, facts))
+    python = python_version(project, app_root)
+    generics = python is None or python >= (3, 9)
+    style = Style(_pep604(index), facts.quote, _supports_annotated(project, facts), generics)
+    dict_type = style.dict(imports)
     if dep.mapping:
         imports.add("typing", "Any")
-        user_type = "dict[str, Any]"
+        user_type = f"{dict_type}[str, Any]"
     elif dep.model is not None:
         import_from_module(imports, dep.model.module, dep.model.name)
         user_type = dep.model.name
@@ -215,9 +235,9 @@ def _generate(
         user_type=user_type,
         user_param=user_param,
         optional_str="str | None" if style.pep604 else "Optional[str]",
-        optional_claims=(
-            "dict[str, object] | None" if style.pep604 else "Optional[dict[str, object]]"
-        ),
+        optional_claims=optional(style, imports, f"{dict_type}[str, object]"),
+        dict=dict_type,
+        sign=sign.sign,
         is_async=dep.is_async,
         guard=GUARD if guard else None,
         guard_doc=_guard_doc(facts),
@@ -227,6 +247,13 @@ def _generate(
     )
     sources = {m for m in imports.froms if m.split(".")[0] in first_party}
     return Generated(code, imports, sources)
+
+
+def _first_party(project: Project, index: PythonIndex) -> frozenset[str]:
+    """The project's top-level import names: its packages, and the folders at the root that
+    it imports from as namespace packages (`core/` without `__init__.py`: `core.setup`)."""
+    names = {module_name(project, p)[0].split(".")[0] for p in index.paths}
+    return frozenset(names | {p.split("/")[0] for p in index.paths if "/" in p})
 
 
 def _guard_doc(facts: FastAPIFacts) -> str:
@@ -344,6 +371,13 @@ def _imports_back(index: PythonIndex, sources: set[str], importer: str) -> bool:
     return False
 
 
+def _supports_annotated(project: Project, facts: FastAPIFacts) -> bool:
+    """`Annotated[T, Depends(f)]` parameters need FastAPI 0.95
+    (https://fastapi.tiangolo.com/release-notes/#0950); older apps get `x: T = Depends(f)`."""
+    version = installed(project, manifest_root(project, facts.app.path), "fastapi")
+    return version is None or version >= (0, 95)
+
+
 def _pep604(index: PythonIndex) -> bool:
     """Whether the project writes `X | None` (Python 3.10+) in its own code."""
     return any("| None" in mod.text for mod in index.modules(containing="| None"))
@@ -445,7 +479,7 @@ def _no_store_guard(
     if _inline_present(builder, path):
         return None  # added with the inline endpoint, after the guard's class
     found = _import_from(index, facts, path)
-    sources = _generate(project, index, facts, choices).sources
+    sources = _generate(project, index, facts, choices, builder).sources
     if found is None or _imports_back(index, sources, path):
         return manual(
             "no-store-guard",

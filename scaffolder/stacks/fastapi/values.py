@@ -1,8 +1,9 @@
 """Static values of string expressions: URL prefixes such as `settings.API_V1_STR`.
 
 Follows module constants, imports, f-strings, `+`, and settings objects (a module-level
-`settings = Settings()`, an `@lru_cache` `get_settings()` returning or annotated with one, or
-`settings = get_settings()` inside the app factory) down to the class attribute's default.
+`settings = Settings()`, an `@lru_cache` `get_settings()` returning or annotated with one,
+`settings = get_settings()` inside the app factory, or its parameter `settings: Settings`) down
+to the class attribute's default.
 Values read from a settings class can be overridden by the environment, so they are reported
 as such.
 """
@@ -65,6 +66,17 @@ def local_binding(scope: Scope, name: str) -> ast.expr | None:
         value = _assigned(node, name)
         found = value if value is not None else found
     return found
+
+
+def _annotation(scope: Scope, name: str) -> ast.expr | None:
+    """The class a parameter of `scope` is annotated with (`settings: Settings`)."""
+    if scope is None:
+        return None
+    args = scope.args
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        if arg.arg == name and isinstance(arg.annotation, (ast.Name, ast.Attribute)):
+            return arg.annotation
+    return None
 
 
 def _assigned(node: ast.AST, name: str) -> ast.expr | None:
@@ -135,7 +147,7 @@ def _attribute(
     base = expr.value
     if isinstance(base, ast.Name):  # `settings = get_settings()` in the factory
         local = local_binding(scope, base.id)
-        base = local if local is not None else base
+        base = local if local is not None else _annotation(scope, base.id) or base
     # `config.API_PREFIX` where `config` is a project module
     if isinstance(base, ast.Name):
         qualified = mod.imports.get(base.id)

@@ -1,4 +1,5 @@
-"""Flask plan: the token module, its registration, the widget tag, the SPA script, PyJWT."""
+"""Flask plan: the token module, its registration, the widget tag, the SPA script, the JWT
+library."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python import cst
-from scaffolder.python.deps import PYJWT, plan_requirement
+from scaffolder.python.deps import plan_requirement
+from scaffolder.python.jwtlib import signer
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import requote
+from scaffolder.python.versions import python_version, unsupported_python
 from scaffolder.spa import refresh_next_step
 from scaffolder.stacks.flask.detect import AuthFacts, FlaskApp, FlaskFacts
 from scaffolder.steps import (
@@ -32,6 +35,7 @@ from scaffolder.steps import (
     Step,
     StepResult,
     applied,
+    conflict,
     csp_warnings,
     generated_file,
     identity_script,
@@ -52,14 +56,15 @@ def steps(
     project: Project, insp: Inspection[object], facts: FlaskFacts, choices: Chosen
 ) -> list[Step]:
     """The token module, its registration, then the tag in the layout (or the endpoint's
-    browser script), PyJWT and the CSP warnings."""
+    browser script), the JWT library and the CSP warnings."""
     endpoint = choices.delivery == "token-endpoint"
     delivery = partial(_spa, project) if endpoint else _layout_tag
+    app_root = insp.stack.app_root
     return [
-        partial(_token_module, facts, choices),
+        partial(_token_module, project, app_root, facts, choices),
         partial(_register, project, facts, choices),
         partial(delivery, facts, choices, insp.answers.api_key or ""),
-        partial(_requirement, project, insp.stack.app_root),
+        partial(_requirement, project, app_root),
         partial(_csp, facts),
     ]
 
@@ -69,17 +74,30 @@ def module_path(app: FlaskApp) -> str:
     return MODULE if root in ("", ".") else f"{root}/{MODULE}"
 
 
-def _token_module(facts: FlaskFacts, choices: Chosen, builder: PlanBuilder) -> StepResult:
+def _token_module(
+    project: Project, app_root: str, facts: FlaskFacts, choices: Chosen, builder: PlanBuilder
+) -> StepResult:
+    path = module_path(facts.app)
+    unsupported = unsupported_python(project, app_root)
+    if unsupported is not None:
+        return conflict("generated-file", path, unsupported)
     endpoint = choices.delivery == "token-endpoint"
     auth = choices.auth
-    flask_names = {name for module, name in auth.imports if module == "flask"}
+    flask_names = {"has_request_context"} | {n for m, n in auth.imports if m == "flask"}
     if endpoint:
         flask_names |= {"Blueprint", "Response", "jsonify"}
-    imports = [("flask", ", ".join(sorted(flask_names, key=lambda n: (n[0].islower(), n))))]
-    imports = [i for i in imports if i[1]] + [(m, n) for m, n in auth.imports if m != "flask"]
+    names = ", ".join(sorted(flask_names, key=lambda n: (n[0].islower(), n)))
+    sign = signer(project, builder, app_root)
+    froms = [("flask", names), *((m, n) for m, n in auth.imports if m != "flask")]
+    froms += [(m, n) for m, n in sign.imports if n]
+    imports = [f"import {m}" for m, n in sign.imports if not n]
+    imports += [f"from {m} import {n}" for m, n in sorted(froms, key=lambda i: i[0].lower())]
+    python = python_version(project, app_root)
     text = render(
         "python/flask/bestchatbot.py.j2",
+        future=python is None or python >= (3, 7),
         imports=imports,
+        sign=sign.sign,
         anonymous=auth.anonymous,
         email=choices.email.expr,
         name=choices.name.expr if choices.name else None,
@@ -91,7 +109,6 @@ def _token_module(facts: FlaskFacts, choices: Chosen, builder: PlanBuilder) -> S
     anchor = builder.current(facts.app.path) or ""
     if newline_of(anchor) != "\n":
         text = text.replace("\n", newline_of(anchor))
-    path = module_path(facts.app)
     return generated_file(
         builder,
         path,
@@ -149,7 +166,8 @@ def _register(
 
 
 def _requirement(project: Project, app_root: str, builder: PlanBuilder) -> None:
-    plan_requirement(project, builder, app_root, PYJWT, "flask")
+    library = signer(project, builder, app_root).requirement
+    plan_requirement(project, builder, app_root, library, "flask")
 
 
 def _csp(facts: FlaskFacts, builder: PlanBuilder) -> None:
