@@ -325,6 +325,94 @@ def _scenario_drf_legacy() -> dict[str, Any]:
     return seen
 
 
+def _scenario_drf_mixin() -> dict[str, Any]:
+    """The API authenticates through its views' base (a mixin's session and bearer token)
+    while DEFAULT_AUTHENTICATION_CLASSES is empty: both reach the endpoint."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    iris = get_user_model().objects.create_user(
+        "Iris.Nakamura@Example.org", "brood-frames", first_name="Iris", last_name="Nakamura"
+    )
+    web = Client()
+    seen: dict[str, Any] = {"id": str(iris.pk)}
+    seen["anonymous"] = _json(web.get("/api/widget-token"))
+    credentials = {"email": "Iris.Nakamura@example.org", "password": "brood-frames"}
+    seen["login"] = web.post(
+        "/api/accounts/login/", credentials, content_type="application/json"
+    ).status_code
+    seen["session"] = _json(web.get("/api/widget-token"))
+    seen["hives"] = web.get("/api/hives/").status_code
+    issued = web.post("/api/accounts/device-token/")
+    bearer = {"HTTP_AUTHORIZATION": "Bearer " + json.loads(issued.content)["token"]}
+    seen["bearer"] = _json(Client().get("/api/widget-token", **bearer))
+    unknown = {"HTTP_AUTHORIZATION": "Bearer no-such-token"}
+    seen["unknown_bearer"] = [
+        Client().get(path, **unknown).status_code for path in ("/api/widget-token", "/api/hives/")
+    ]
+    web.post("/api/accounts/logout/")
+    seen["after_logout"] = _json(web.get("/api/widget-token"))
+    return seen
+
+
+def _scenario_simplejwt() -> dict[str, Any]:
+    """A driver signs in for simplejwt's access token and sends it as a bearer token."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    tomas = get_user_model().objects.create_user(
+        "tomas", "Tomas.Novak@Example.cz", "left-lane", first_name="Tomáš", last_name="Novák"
+    )
+    seen: dict[str, Any] = {"id": str(tomas.pk)}
+    seen["anonymous"] = _json(Client().get("/api/widget-token"))
+    pair = Client().post(
+        "/api/token/",
+        {"username": "tomas", "password": "left-lane"},
+        content_type="application/json",
+    )
+    seen["login"] = pair.status_code
+    bearer = {"HTTP_AUTHORIZATION": "Bearer " + json.loads(pair.content)["access"]}
+    seen["bearer"] = _json(Client().get("/api/widget-token", **bearer))
+    seen["vehicles"] = Client().get("/api/vehicles/", **bearer).status_code
+    seen["forged"] = (
+        Client().get("/api/widget-token", HTTP_AUTHORIZATION="Bearer not.a.token").status_code
+    )
+    return seen
+
+
+def _page(response: Any) -> dict[str, Any]:
+    return {
+        "status": response.status_code,
+        "text": response.content.decode(),
+        "cache_control": response.headers.get("Cache-Control", ""),
+    }
+
+
+def _scenario_app_layout() -> dict[str, Any]:
+    """Public pages and the signed-in app share base.html; the app's pages extend
+    app/base.html, the layout the tag went in."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    noor = get_user_model().objects.create_user(
+        "Noor.Rahman@Example.com", "net-30-days", given_name="Noor", family_name="Rahman"
+    )
+    client = Client()
+    seen: dict[str, Any] = {"id": str(noor.pk)}
+    seen["guest_home"] = _page(client.get("/"))
+    seen["guest_help"] = _page(client.get("/app/help/"))
+    seen["login"] = client.post(
+        "/accounts/login/", {"username": "Noor.Rahman@example.com", "password": "net-30-days"}
+    ).status_code
+    seen["dashboard"] = _page(client.get("/app/"))
+    seen["invoices"] = _page(client.get("/app/invoices/"))
+    seen["help"] = _page(client.get("/app/help/"))
+    seen["home"] = _page(client.get("/"))
+    client.post("/accounts/logout/")
+    seen["after_logout"] = _page(client.get("/app/"))
+    return seen
+
+
 SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
     "auth": _scenario_auth,
     "without_key": _scenario_without_key,
@@ -338,6 +426,9 @@ SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
     "drf_headless": _scenario_drf_headless,
     "ninja": _scenario_ninja,
     "drf_legacy": _scenario_drf_legacy,
+    "drf_mixin": _scenario_drf_mixin,
+    "app_layout": _scenario_app_layout,
+    "simplejwt": _scenario_simplejwt,
 }
 
 OVERLAY = """\

@@ -4,6 +4,7 @@ and the SPA's own sign-in events. Plans only; tests/test_django_api_e2e.py runs 
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -14,9 +15,9 @@ import pytest
 
 from scaffolder.errors import BadInput
 from scaffolder.project import Project
-from scaffolder.stacks.django.versions import python_version
+from scaffolder.python.versions import python_version
 from tests.helpers import FIXTURES
-from tests.test_django import edit, plan, site
+from tests.test_django import edit, inspect, plan, site, write
 
 NO_PAGES = {"pages/views.py": "def nothing(request):\n    return None\n"}
 API_URLS = """\
@@ -191,6 +192,270 @@ def test_django_before_2_gets_a_url_regex(tmp_path: Path) -> None:
     urls = edit(plan(tmp_path), "api/urls.py")
     assert "    url(r'^widget-token$', WidgetTokenView.as_view(), name='widget-token'),\n" in urls
     assert "django.urls" not in urls
+
+
+# -- DRF: the authentication the views inherit -----------------------------------------------------
+
+AUTH_MODULE = """\
+    from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+
+
+    class CsrfExemptSessionAuthentication(SessionAuthentication):
+        def enforce_csrf(self, request):
+            return None
+    """
+MIXIN = """\
+    from core.auth import CsrfExemptSessionAuthentication
+
+
+    class SessionAuthMixin:
+        authentication_classes = [CsrfExemptSessionAuthentication]
+    """
+
+
+def inherited_site(root: Path, views: str, core: dict[str, str], extra: str = "") -> str:
+    """The token module of a DRF project whose views authenticate through `core` (modules of
+    a `core` package besides its `auth.py`)."""
+    drf_site(root, views, extra)
+    files = {"core/__init__.py": "", "core/auth.py": AUTH_MODULE}
+    write(root, {**files, **{f"core/{name}": text for name, text in core.items()}})
+    return edit(plan(root), "site_conf/bestchatbot.py")
+
+
+BASE_VIEW = """\
+    from rest_framework.views import APIView
+
+    from .mixins import SessionAuthMixin
+
+
+    class ApiView(SessionAuthMixin, APIView):
+        pass
+    """
+VIEWS_ON_BASE = """\
+    from core.api import ApiView
+
+
+    class Items(ApiView):
+        pass
+
+
+    class Orders(ApiView):
+        pass
+
+
+    items = Items.as_view()
+    """
+
+
+@pytest.mark.parametrize(
+    ("views", "core", "extra", "head", "classes", "doc"),
+    [
+        pytest.param(
+            VIEWS_ON_BASE,
+            {"mixins.py": MIXIN, "api.py": BASE_VIEW},
+            'REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": []}\n',
+            "class WidgetTokenView(ApiView):",
+            None,
+            "inherited from ApiView, like its views",
+            id="empty defaults, the views' base in another module, its mixin in a third",
+        ),
+        pytest.param(
+            """\
+            from rest_framework import generics
+
+            from core.mixins import SessionAuthMixin
+
+
+            class Items(SessionAuthMixin, generics.ListAPIView):
+                pass
+
+
+            items = Items.as_view()
+            """,
+            {"mixins.py": MIXIN},
+            "",
+            "class WidgetTokenView(SessionAuthMixin, APIView):",
+            None,
+            "inherited from SessionAuthMixin, like its views",
+            id="a mixin beside a concrete generic view: the mixin and APIView",
+        ),
+        pytest.param(
+            VIEWS_ON_BASE,
+            {
+                "api.py": """\
+                from rest_framework.views import APIView
+
+                from .auth import CsrfExemptSessionAuthentication
+
+
+                class ApiView(APIView):
+                    def get_authenticators(self):
+                        return [CsrfExemptSessionAuthentication()]
+                """
+            },
+            "",
+            "class WidgetTokenView(ApiView):",
+            None,
+            "inherited from ApiView, like its views",
+            id="authenticators computed by the base",
+        ),
+        pytest.param(
+            """\
+            from rest_framework.authentication import TokenAuthentication
+            from rest_framework.views import APIView
+
+            from core.api import ApiView
+
+
+            class Items(ApiView):
+                pass
+
+
+            class Webhook(APIView):
+                authentication_classes = [TokenAuthentication]
+
+
+            items = Items.as_view()
+            """,
+            {"mixins.py": MIXIN, "api.py": BASE_VIEW},
+            "",
+            "class WidgetTokenView(ApiView):",
+            "[CsrfExemptSessionAuthentication, TokenAuthentication]",
+            "ApiView's and the classes its other views name",
+            id="another view accepts more: named as well",
+        ),
+        pytest.param(
+            """\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from rest_framework.views import APIView
+
+            from core.mixins import SessionAuthMixin
+
+
+            class ApiView(LoginRequiredMixin, SessionAuthMixin, APIView):
+                pass
+
+
+            class Items(ApiView):
+                pass
+
+
+            items = Items.as_view()
+            """,
+            {"mixins.py": MIXIN},
+            "",
+            "class WidgetTokenView(SessionAuthMixin, APIView):",
+            None,
+            "inherited from SessionAuthMixin, like its views",
+            id="a base that redirects guests to the login page: its mixin only",
+        ),
+        pytest.param(
+            """\
+            from rest_framework import viewsets
+
+            from core.auth import CsrfExemptSessionAuthentication
+
+
+            class BaseViewSet(viewsets.ModelViewSet):
+                authentication_classes = [CsrfExemptSessionAuthentication]
+
+
+            class Items(BaseViewSet):
+                pass
+
+
+            items = Items.as_view({"get": "list"})
+            """,
+            {},
+            "",
+            "class WidgetTokenView(APIView):",
+            "[CsrfExemptSessionAuthentication]",
+            "the classes its views name",
+            id="a viewset base is not inherited: its classes are named",
+        ),
+        pytest.param(
+            """\
+            from rest_framework.views import APIView
+
+
+            class Items(APIView):
+                pass
+
+
+            items = Items.as_view()
+            """,
+            {},
+            'REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": []}\n',
+            "class WidgetTokenView(APIView):",
+            "[SessionAuthentication]",
+            "the session: DEFAULT_AUTHENTICATION_CLASSES is empty",
+            id="nothing authenticates: the session",
+        ),
+        pytest.param(
+            """\
+            from rest_framework.authentication import TokenAuthentication
+            from rest_framework.views import APIView
+
+
+            class PublicView(APIView):
+                authentication_classes = []
+
+
+            class Health(PublicView):
+                pass
+
+
+            class Status(PublicView):
+                pass
+
+
+            class Items(APIView):
+                authentication_classes = [TokenAuthentication]
+
+
+            items = Items.as_view()
+            """,
+            {},
+            "",
+            "class WidgetTokenView(APIView):",
+            "[TokenAuthentication]",
+            "the classes its views name",
+            id="a public base, however many views use it, is not inherited",
+        ),
+    ],
+)
+def test_drf_endpoint_authenticates_as_the_views_inherit(
+    tmp_path: Path,
+    views: str,
+    core: dict[str, str],
+    extra: str,
+    head: str,
+    classes: str | None,
+    doc: str,
+) -> None:
+    module = inherited_site(tmp_path, views, core, extra)
+    assert f"\n{head}\n" in module
+    if classes is None:
+        assert "authentication_classes" not in module
+    else:
+        assert f"    authentication_classes = {classes}\n" in module
+    assert f"Uses the API's authentication ({doc});" in module
+    ast.parse(module)
+
+
+def test_drf_views_and_their_base_across_modules(tmp_path: Path) -> None:
+    """Views found through the project's bases, whatever module they live in; the endpoint
+    imports the base from the project (first-party, after the third-party imports)."""
+    module = inherited_site(tmp_path, VIEWS_ON_BASE, {"mixins.py": MIXIN, "api.py": BASE_VIEW})
+    assert "from rest_framework.response import Response\n\nfrom core.api import ApiView\n" in (
+        module
+    )
+    assert "rest_framework.views" not in module
+    inspection = inspect(tmp_path)
+    evidence = {
+        f.value: f.evidence[0] for f in inspection.findings if f.kind == "api-authentication"
+    }
+    assert evidence["core.auth.CsrfExemptSessionAuthentication"].file == "core/mixins.py"
 
 
 # -- django-ninja ---------------------------------------------------------------------------------
@@ -400,6 +665,84 @@ def test_django_ninja_apply_twice_is_a_noop(tmp_path: Path) -> None:
     assert skipped["tidepool/api.py"] == "widget_token_router is already added to api"
 
 
+# -- the JWT library the project has ---------------------------------------------------------------
+
+PYJWT_2 = '    return jwt.encode(claims, key, algorithm="HS256")\n'
+PYJWT_1 = "    return token.decode() if isinstance(token, bytes) else token\n"
+POETRY_LOCK = """\
+[[package]]
+name = "djangorestframework-simplejwt"
+version = "5.3.1"
+
+[[package]]
+name = "pyjwt"
+version = "1.7.1"
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "imports", "signs", "declared"),
+    [
+        pytest.param(
+            {"requirements.txt": "Django>=4.2\npython-jose[cryptography]>=3.3\n"},
+            "from jose import jwt\n",
+            PYJWT_2,
+            None,
+            id="python-jose: its jwt, nothing added",
+        ),
+        pytest.param(
+            {"requirements.txt": "Django==3.2.25\ndjangorestframework-simplejwt==4.5.0\n"},
+            "import jwt\n",
+            PYJWT_1,
+            ("requirements.txt", "PyJWT==1.7.1"),
+            id="simplejwt before 4.6 runs on PyJWT 1.x only: its last release",
+        ),
+        pytest.param(
+            {"requirements.txt": "Django>=4.2\ndjangorestframework-simplejwt>=5.3\n"},
+            "import jwt\n",
+            PYJWT_2,
+            ("requirements.txt", "PyJWT>=2.8"),
+            id="simplejwt 5: PyJWT 2",
+        ),
+        pytest.param(
+            {"requirements.txt": "Django>=3.2\ndjangorestframework-jwt>=1.11\n"},
+            "import jwt\n",
+            PYJWT_1,
+            ("requirements.txt", "PyJWT>=1.7"),
+            id="djangorestframework-jwt: PyJWT < 2, a floor it accepts",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.10"\nDjango = "^4.2"\n'
+                'djangorestframework-simplejwt = "^5.3"\n',
+                "poetry.lock": POETRY_LOCK,
+            },
+            "import jwt\n",
+            PYJWT_1,
+            ("pyproject.toml", 'pyjwt = "^1.7"'),
+            id="the PyJWT the lock installs with it",
+        ),
+    ],
+)
+def test_the_jwt_library_the_project_has(
+    tmp_path: Path,
+    files: dict[str, str],
+    imports: str,
+    signs: str,
+    declared: tuple[str, str] | None,
+) -> None:
+    site(tmp_path, files=files)
+    result = plan(tmp_path, api_key="pk")
+    module = edit(result, "site_conf/bestchatbot.py")
+    assert imports in module and signs in module
+    edited = {e.path: e.after for e in result.plan.edits}
+    if declared is None:
+        assert "requirements.txt" not in edited
+    else:
+        path, line = declared
+        assert line in edited[path].splitlines()
+
+
 # -- versions -------------------------------------------------------------------------------------
 
 
@@ -445,9 +788,9 @@ def test_python_3_6_gets_string_annotations(tmp_path: Path) -> None:
     assert 'def widget_claims(user: "User | AnonymousUser") -> "dict[str, object] | None":' in (
         module
     )
-    assert 'def widget_token_context(request: "HttpRequest") -> "dict[str, str | None]":' in (
-        module
-    )
+    assert 'def widget_token_context(request: "HttpRequest") -> "dict[str, object]":' in module
+    init = 'def __init__(self, get_response: "Callable[[HttpRequest], HttpResponseBase]") -> None:'
+    assert init in module
     compile(module, "bestchatbot.py", "exec")
     if PY36.is_file():  # the interpreter itself, where this machine has it
         (tmp_path / "module.py").write_text(module)

@@ -195,3 +195,85 @@ def test_drf_function_views_on_django_3_2(tmp_path: Path, signing_key: str) -> N
     assert seen["loans"] == 200
     assert seen["after_logout"] == ANONYMOUS
     assert seen["signed_type"] == "str"
+
+
+def test_drf_views_authenticating_through_their_base(tmp_path: Path, signing_key: str) -> None:
+    """DEFAULT_AUTHENTICATION_CLASSES is empty: the API's views authenticate through their
+    base ApiView (a mixin in another module names the session and bearer-token classes).
+    The endpoint inherits ApiView, so the session and the bearer token both reach it."""
+    root = copy_fixture("django-drf-mixin", tmp_path)
+    apply_twice(root)
+    module = (root / "apiary/bestchatbot.py").read_text()
+    assert "class WidgetTokenView(ApiView):\n" in module
+    assert "from core.views import ApiView\n" in module
+    seen = drive(root, "apiary.settings", "drf_mixin", tmp_path)
+
+    assert seen["anonymous"] == ANONYMOUS
+    assert (seen["login"], seen["hives"]) == (200, 200)
+    for way in ("session", "bearer"):
+        # A UUID primary key, stringified; the name from first and last name.
+        assert_contract(
+            verify(signed_in(seen[way])),
+            email="iris.nakamura@example.org",
+            name="Iris Nakamura",
+            user_id=seen["id"],
+        )
+    # The API's own authentication rejects it, for the endpoint as for the API's views.
+    assert seen["unknown_bearer"] == [403, 403]
+    assert seen["after_logout"] == ANONYMOUS
+
+
+def patched_requirements(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+
+
+def test_simplejwt_project_signs_with_the_pyjwt_it_has(tmp_path: Path, signing_key: str) -> None:
+    """djangorestframework-simplejwt brings PyJWT: the module signs with it (no second JWT
+    library) and the fully pinned requirements get the PyJWT pin simplejwt accepts; the
+    patched requirements install as they are, and simplejwt's bearer token reaches the
+    endpoint."""
+    root = copy_fixture("django-simplejwt", tmp_path)
+    apply_twice(root)
+    module = (root / "fleet/bestchatbot.py").read_text()
+    assert "\nimport jwt\n" in module and "jose" not in module
+    requirements = patched_requirements(root / "requirements.txt")
+    assert [r for r in requirements if r.lower().startswith("pyjwt")] == ["PyJWT==2.15.1"]
+    python = py_env(requirements)
+    seen = drive_pinned(python, root, "fleet.settings", "simplejwt", tmp_path, signing_key)
+
+    assert seen["anonymous"] == ANONYMOUS
+    assert (seen["login"], seen["vehicles"]) == (200, 200)
+    assert_contract(
+        verify(signed_in(seen["bearer"])),
+        email="tomas.novak@example.cz",
+        name="Tomáš Novák",
+        user_id=seen["id"],
+    )
+    assert seen["forged"] == 401
+
+
+def test_drf_jwt_project_without_pyjwt_declared(tmp_path: Path, signing_key: str) -> None:
+    """djangorestframework-jwt requires PyJWT < 2 and the project does not declare PyJWT: the
+    module handles PyJWT 1.x's bytes, and the pin added is the last 1.x, which the patched
+    requirements install beside it (PyJWT 2 would not resolve)."""
+    root = copy_fixture("django-drf-legacy", tmp_path)
+    requirements = root / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("PyJWT==1.7.1\n", ""))
+    apply_twice(root)
+    assert "return token.decode() if isinstance(token, bytes) else token\n" in (
+        (root / "shelf/bestchatbot.py").read_text()
+    )
+    pinned = patched_requirements(requirements)
+    assert "PyJWT==1.7.1" in pinned
+    python = py_env(pinned)
+    assert installed(python, "pyjwt") == "1.7.1"
+    seen = drive_pinned(python, root, "shelf.settings", "drf_legacy", tmp_path, signing_key)
+    assert seen["anonymous"] == ANONYMOUS
+    for way in ("session", "jwt"):
+        assert_contract(
+            verify(signed_in(seen[way])),
+            email="amal.haddad@example.ie",
+            name="Amal Haddad",
+            user_id=seen["id"],
+        )
+    assert seen["signed_type"] == "str"

@@ -284,3 +284,38 @@ def test_django_endpoints_without_the_key(tmp_path: Path, no_signing_key: None) 
     assert seen["anonymous_token"] == anonymous
     assert seen["token"] == unavailable
     assert_missing_key_logged_once(seen["log"])
+
+
+def test_django_tag_in_a_layout_that_extends_another(tmp_path: Path, signing_key: str) -> None:
+    """`--layout app/base.html`, a layout extending base.html (which holds </body>): Django
+    renders only a child's blocks, so the tag goes in base.html's scripts block, overridden
+    with {{ block.super }}. Pages with a token are private, on top of what their views set;
+    public pages keep their own Cache-Control."""
+    root = copy_fixture("django-app-layout", tmp_path)
+    apply_twice(root, "--api-key", "pk_ledgerly", "--layout", "app/base.html")
+    layout = (root / "templates/app/base.html").read_text()
+    assert "{% endblock %}\n\n{% block scripts %}\n{{ block.super }}\n<script " in layout
+    seen = drive(root, "ledgerly.settings", "app_layout", tmp_path)
+
+    for page in ("guest_home", "home"):  # base.html alone: no widget, public whoever asks
+        assert seen[page]["status"] == 200 and WIDGET not in seen[page]["text"]
+        assert seen[page]["cache_control"] == "public, max-age=600"
+    # A guest on a page of the app's layout: the widget, no token, the view's own header.
+    guest = seen["guest_help"]
+    assert WIDGET in guest["text"] and token_in(guest["text"]) is None
+    assert guest["cache_control"] == "public, max-age=300"
+    assert seen["login"] == 302
+    for page in ("dashboard", "invoices", "help"):
+        text = seen[page]["text"]
+        assert seen[page]["status"] == 200 and 'data-api-key="pk_ledgerly"' in text
+        assert text.index("js/site.js") < text.index(WIDGET) < text.index("</body>")
+        token = token_in(text)
+        assert token is not None
+        assert_contract(
+            verify(token), email="noor.rahman@example.com", name="Noor Rahman", user_id=seen["id"]
+        )
+    assert sorted(seen["dashboard"]["cache_control"].split(", ")) == ["max-age=60", "private"]
+    assert sorted(seen["help"]["cache_control"].split(", ")) == ["max-age=300", "private"]
+    invoices = seen["invoices"]["cache_control"].split(", ")
+    assert "no-store" in invoices and "private" in invoices
+    assert seen["after_logout"]["status"] == 302

@@ -12,6 +12,7 @@ from scaffolder.python.cst import CannotEdit
 from scaffolder.stacks.django.transforms import (
     add_context_processor,
     add_import,
+    add_middleware,
     add_to_from_import,
     add_urlpattern,
     insert_after,
@@ -649,3 +650,79 @@ def test_insert_after(line: int, after: str) -> None:
 def test_insert_after_a_line_outside_the_module_cannot_edit() -> None:
     with pytest.raises(CannotEdit, match="no top-level statement on line 9"):
         insert_after("x = 1\n", 9, "y = 2")
+
+
+# -- MIDDLEWARE --------------------------------------------------------------------------------
+
+MW = "config.bestchatbot.PrivateTokenPagesMiddleware"
+
+
+def middleware(code: str) -> str:
+    return add_middleware(code, MW, '"')
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            """\
+            MIDDLEWARE = [
+                "django.middleware.security.SecurityMiddleware",
+                "django.contrib.sessions.middleware.SessionMiddleware",  # sessions
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+            ]
+            """,
+            """\
+            MIDDLEWARE = [
+                "django.middleware.security.SecurityMiddleware",
+                "config.bestchatbot.PrivateTokenPagesMiddleware",
+                "django.contrib.sessions.middleware.SessionMiddleware",  # sessions
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+            ]
+            """,
+            id="after SecurityMiddleware, ahead of the rest",
+        ),
+        pytest.param(
+            """\
+            MIDDLEWARE = (
+                'django.middleware.cache.UpdateCacheMiddleware',
+                'django.middleware.security.SecurityMiddleware',
+                'django.middleware.cache.FetchFromCacheMiddleware',
+            )
+            """,
+            """\
+            MIDDLEWARE = (
+                'django.middleware.cache.UpdateCacheMiddleware',
+                'django.middleware.security.SecurityMiddleware',
+                'config.bestchatbot.PrivateTokenPagesMiddleware',
+                'django.middleware.cache.FetchFromCacheMiddleware',
+            )
+            """,
+            id="inside the page cache, so that it sees private; the file's quotes",
+        ),
+        pytest.param(
+            'MIDDLEWARE = ["a.First", "b.Second"]\n',
+            f'MIDDLEWARE = ["{MW}", "a.First", "b.Second"]\n',
+            id="first of a one-line list",
+        ),
+    ],
+)
+def test_middleware_fixes(before: str, after: str) -> None:
+    check(before, after, middleware)
+
+
+def test_middleware_noop() -> None:
+    code = f'MIDDLEWARE = [\n    "{MW}",\n    "a.First",\n]\n'
+    assert middleware(code) == code
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("MIDDLEWARE = BASE_MIDDLEWARE + ['a.First']\n", id="a concatenation"),
+        pytest.param("INSTALLED_APPS = []\n", id="no MIDDLEWARE"),
+    ],
+)
+def test_middleware_cannot_edit(code: str) -> None:
+    with pytest.raises(CannotEdit):
+        middleware(code)

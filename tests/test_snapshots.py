@@ -18,6 +18,7 @@ from tests.helpers import FIXTURES, SNAPSHOTS, copy_fixture, run
 # snapshots were made with.
 ANSWERS: dict[str, list[str]] = {
     "flask-noemail": ["--email-expr", 'current_user.username + "@corp.example"'],
+    "django-app-layout": ["--layout", "app/base.html"],
 }
 DEMO_KEY = ("flask-", "django-auth", "django-custom-user", "django-drf-spa")
 ROOT, VERSION = "<ROOT>", "<VERSION>"

@@ -10,17 +10,19 @@ framework or django-ninja, page caches (`cache_page`, the cache middleware) and 
 frontend in the same repository.
 
 Adds a `bestchatbot.py` module to the project package (beside the settings) that mints the
-widget token with PyJWT, and either:
+widget token with the JWT library the project has (`signing`), and either:
 - registers its context processor in TEMPLATES[...]["OPTIONS"]["context_processors"] (list or
-  tuple, in whichever settings module defines TEMPLATES) and gives the widget tag of the base
+  tuple, in whichever settings module defines TEMPLATES), its middleware marking the pages that
+  carry a token `Cache-Control: private` in MIDDLEWARE, and gives the widget tag of the base
   template `data-user-token` for signed-in users
   (https://docs.djangoproject.com/en/stable/ref/templates/api/#writing-your-own-context-processors);
-- or serves `GET <api prefix>/widget-token` (a DRF APIView using the project's authentication
-  classes, or a plain JsonResponse view), wired into the URL conf, plus the browser script that
-  calls setUserToken / clearUserToken in the frontend.
+- or serves `GET <api prefix>/widget-token` (a DRF APIView authenticating as the project's API
+  views do, a django-ninja router, or a plain JsonResponse view), wired into the URL conf, plus
+  the browser script that calls setUserToken / clearUserToken in the frontend.
 
-The rooms: `discover` / `settings` / `users` / `templates` / `routes` / `detect` (pure
-finders), `hooks` (the stack, imported only when triage lets Django in), `plan` (the plan).
+The rooms: `discover` / `settings` / `users` / `templates` / `blocks` / `routes` / `drf` /
+`drf_views` / `ninja` / `detect` (pure finders), `hooks` (the stack, imported only when triage
+lets Django in), `plan` / `endpoint` / `signing` / `versions` (the plan).
 This module only declares the manifest, so that triage costs no import.
 """
 

@@ -222,18 +222,6 @@ def choose_layouts(backends: list[Backend]) -> tuple[Backend | None, list[Layout
     return best
 
 
-_SCRIPT_BLOCKS = ("extra_body", "scripts", "extra_js", "javascript", "js", "extrajs", "footer")
-PARENT_BLOCKS = {"admin/base.html": "footer", "allauth/layouts/base.html": "extra_body"}
-
-
-def block_for(layout: Layout) -> str | None:
-    """The block of a layout extending an installed package's template that renders last."""
-    for name in _SCRIPT_BLOCKS:
-        if name in layout.template.blocks:
-            return name
-    return PARENT_BLOCKS.get(layout.template.extends or "")
-
-
 def find_widget(
     project: Project, backends: list[Backend], frontend: Frontend | None
 ) -> tuple[str, Tag] | None:

@@ -20,6 +20,7 @@ from scaffolder.python.style import preferred_quote, requote
 from scaffolder.stacks.django import transforms
 from scaffolder.stacks.django.detect import DjangoAuth, DjangoFacts
 from scaffolder.stacks.django.discover import dotted_name
+from scaffolder.stacks.django.drf_views import AuthBase
 from scaffolder.stacks.django.ninja import NinjaApi, top_level_names
 from scaffolder.stacks.django.routes import Route, endpoint_route, first_api
 from scaffolder.steps import StepResult, applied, manual, skipped
@@ -64,6 +65,8 @@ class ViewCode:
     typing: list[str] = field(default_factory=lambda: ["TYPE_CHECKING"])
     authentication: str | None = None
     authentication_doc: str = ""
+    bases: str = "APIView"
+    """What the DRF class view inherits."""
 
     def need(self, *pairs: tuple[str, str]) -> None:
         for module, name in pairs:
@@ -73,7 +76,13 @@ class ViewCode:
 def view_code(facts: DjangoFacts, view: str) -> ViewCode:
     code = ViewCode()
     if view == "context":
+        code.need(
+            ("django.utils.cache", "patch_cache_control"),
+            ("django.utils.functional", "SimpleLazyObject"),
+        )
+        code.type_imports["collections.abc"] = {"Callable"}
         code.type_imports["django.http"] = {"HttpRequest"}
+        code.type_imports["django.http.response"] = {"HttpResponseBase"}
     elif view in ("drf", "drf-function"):
         code.need(
             ("django.views.decorators.cache", "never_cache"),
@@ -81,14 +90,13 @@ def view_code(facts: DjangoFacts, view: str) -> ViewCode:
             ("rest_framework.response", "Response"),
         )
         if view == "drf":
-            code.need(
-                ("django.utils.decorators", "method_decorator"),
-                ("rest_framework.views", "APIView"),
-            )
+            code.need(("django.utils.decorators", "method_decorator"))
         else:
             code.need(*(("rest_framework.decorators", n) for n in sorted(_DRF_FUNCTION)))
         code.type_imports["rest_framework.request"] = {"Request"}
         _drf_authentication(facts, view, code)
+        if view == "drf" and "APIView" in code.bases.split(", "):
+            code.need(("rest_framework.views", "APIView"))
     elif view == "ninja":
         code.need(
             ("django.contrib.auth.models", "AnonymousUser"),
@@ -110,19 +118,39 @@ def view_code(facts: DjangoFacts, view: str) -> ViewCode:
 
 
 def _drf_authentication(facts: DjangoFacts, view: str, code: ViewCode) -> None:
-    """The API's classes: inherited from DEFAULT_AUTHENTICATION_CLASSES, or named (the
-    defaults and what the views add) when the views accept more than the defaults."""
+    """The API's classes: inherited from the project's base view (or mixin) its views
+    authenticate through, or from DEFAULT_AUTHENTICATION_CLASSES; named (the defaults and what
+    the views add) when the views accept more than that; the session when the defaults are
+    empty and nothing else authenticates."""
     api = facts.drf_api
     assert api is not None
-    default = bool(api.default_authentication)
-    if not api.extra_authentication:
+    base = api.base if view == "drf" else None
+    if base is not None:
+        name = _base_name(facts, base, code)
+        code.bases = f"{name}, APIView" if base.mixin else name
+        listed = api.base_classes
+        if listed is None or set(api.authentication) <= set(listed):
+            code.authentication_doc = f"inherited from {name}, like its views"
+            return
+        code.authentication_doc = f"{name}'s and the classes its other views name"
+    elif not api.extra_authentication:
+        if api.empty_defaults:
+            code.need(("rest_framework.authentication", "SessionAuthentication"))
+            code.authentication = "[SessionAuthentication]"
+            code.authentication_doc = "the session: DEFAULT_AUTHENTICATION_CLASSES is empty"
+            if view == "drf-function":
+                code.need(("rest_framework.decorators", "authentication_classes"))
+            return
         code.authentication_doc = (
-            "DEFAULT_AUTHENTICATION_CLASSES" if default else "DRF's default authentication"
+            "DEFAULT_AUTHENTICATION_CLASSES"
+            if api.default_authentication
+            else "DRF's default authentication"
         )
         return
     names = []
     taken: dict[str, str] = {}
-    for qualified in api.authentication:
+    first = api.base_classes if base is not None and api.base_classes else ()
+    for qualified in dict.fromkeys([*first, *api.authentication]):
         module, _, name = qualified.rpartition(".")
         local = name
         if taken.setdefault(name, qualified) != qualified:
@@ -132,13 +160,28 @@ def _drf_authentication(facts: DjangoFacts, view: str, code: ViewCode) -> None:
             code.need((module, name))
         names.append(local)
     code.authentication = "[" + ", ".join(names) + "]"
-    code.authentication_doc = (
-        "DEFAULT_AUTHENTICATION_CLASSES and the classes its views add"
-        if default
-        else "the classes its views name"
-    )
+    if base is None:
+        code.authentication_doc = (
+            "DEFAULT_AUTHENTICATION_CLASSES and the classes its views add"
+            if api.default_authentication
+            else "the classes its views name"
+        )
     if view == "drf-function":
         code.need(("rest_framework.decorators", "authentication_classes"))
+
+
+def _base_name(facts: DjangoFacts, base: AuthBase, code: ViewCode) -> str:
+    """Import the class the endpoint inherits; its local name (aliased where it would shadow
+    a name the module imports)."""
+    cls = base.inherits
+    module = dotted_name(facts.project.root, cls.path)
+    taken = {n for names in code.imports.values() for n in names} | {"APIView", "Response"}
+    if cls.name not in taken:
+        code.need((module, cls.name))
+        return cls.name
+    local = f"Project{cls.name}"
+    code.need((module, f"{cls.name} as {local}"))
+    return local
 
 
 # -- the route ---------------------------------------------------------------------------------

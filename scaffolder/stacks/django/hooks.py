@@ -38,6 +38,12 @@ from scaffolder.python.style import preferred_quote
 from scaffolder.registry import Detection, register
 from scaffolder.stacks.django import MANIFEST, SETTINGS
 from scaffolder.stacks.django import detect as d
+from scaffolder.stacks.django.blocks import (
+    block_for,
+    body_close_renders,
+    extends_at_run_time,
+    parent_layout,
+)
 from scaffolder.stacks.django.discover import (
     DjangoProject,
     find_projects,
@@ -294,7 +300,9 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         if layout.mode == "body":
             return tpl.path, tpl.body_close_line or 1, "base template: before </body>"
         if layout.mode == "block":
-            return tpl.path, 1, f"extends {tpl.extends}: in a block of its own"
+            backend = facts.template_backend
+            name = block_for(layout, backend.templates if backend else {})
+            return tpl.path, 1, f"extends {tpl.extends}: in its {name} block, last in <body>"
         return tpl.path, tpl.text.count("\n") + 1, "base template without </body>: at its end"
 
     def needs_tag(self, facts: d.DjangoFacts, delivery: Delivery) -> bool:
@@ -466,6 +474,31 @@ def _stack_evidence(facts: d.DjangoFacts) -> tuple[Evidence, ...]:
 # -- the layout ----------------------------------------------------------------------------------
 
 
+def _answered_layout(answer: str, tpl: Template, templates: dict[str, Template]) -> Layout:
+    """Where the tag goes in the template `--layout` names: before its `</body>`, at its end,
+    or, in a template extending another (which renders only its blocks), in the block of the
+    layout above that renders last in `<body>`, else in that layout itself."""
+    if body_close_renders(tpl):
+        return Layout(tpl, "body", 0)
+    if extends_at_run_time(tpl):
+        raise UsageError(
+            f"--layout {answer}: it extends a template chosen at run time; name the layout "
+            "that holds </body>"
+        )
+    if tpl.extends is None:
+        return Layout(tpl, "append", 0)
+    layout = Layout(tpl, "block", 0)
+    if block_for(layout, templates) is not None:
+        return layout
+    parent = parent_layout(tpl, templates)
+    if parent is not None:
+        return Layout(parent, "body", 0)
+    raise UsageError(
+        f"--layout {answer}: it extends {tpl.extends}, and no block of that chain is known to "
+        "render inside <body>; name the layout that holds </body>"
+    )
+
+
 def _settle_layout(
     facts: d.DjangoFacts,
     layouts: list[Layout],
@@ -484,9 +517,10 @@ def _settle_layout(
                 f"--layout {answers.layout}: an admin site template; the widget goes into the "
                 "pages visitors see"
             )
-        known = next((lay for lay in layouts if lay.template is tpl), None)
-        chosen = known or Layout(tpl, "body" if tpl.has_body_close else "append", 0)
-        return [replace(chosen, template=resolved_template(tpl, insp.root))]
+        chosen = next((lay for lay in layouts if lay.template is tpl), None)
+        if chosen is None or chosen.mode == "block":  # in a block: one that renders
+            chosen = _answered_layout(answers.layout, tpl, facts.answered[0].templates)
+        return [replace(chosen, template=resolved_template(chosen.template, insp.root))]
     all_templates = sorted(t.path for b in facts.backends for t in pages(b))
     if not all_templates:  # only --delivery script-attribute leads here without pages
         raise UsageError(
@@ -504,7 +538,8 @@ def _settle_layout(
         )
         return layouts
     best = layouts[0]
-    if best.mode == "block" and d.block_for(best) is None:
+    backend = facts.template_backend
+    if best.mode == "block" and block_for(best, backend.templates if backend else {}) is None:
         insp.questions.append(
             Question(
                 "layout",

@@ -1,9 +1,10 @@
 """Django plan: the token module, its context processor or route, the widget tag, the browser
-script, PyJWT."""
+script, the JWT library."""
 
 from __future__ import annotations
 
 import re
+import sys
 from functools import partial
 
 from scaffolder.escape import js_str
@@ -11,6 +12,7 @@ from scaffolder.inspection import Choices
 from scaffolder.markup import (
     Layout,
     Tag,
+    Template,
     append_lines,
     indent_at,
     insert_before_body_close,
@@ -21,15 +23,16 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python import cst
-from scaffolder.python.deps import PYJWT, manifest_root, plan_requirement
+from scaffolder.python.deps import manifest_root, plan_requirement
+from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import requote
 from scaffolder.spa import auth_events, refresh_next_step
 from scaffolder.stacks.django import transforms
+from scaffolder.stacks.django.blocks import block_for
 from scaffolder.stacks.django.detect import (
     DjangoAuth,
     DjangoFacts,
     Frontend,
-    block_for,
     static_dir,
     template_targets,
 )
@@ -40,6 +43,7 @@ from scaffolder.stacks.django.endpoint import (
     wire_ninja,
     wire_route,
 )
+from scaffolder.stacks.django.signing import token_signer
 from scaffolder.stacks.django.versions import versions
 from scaffolder.steps import (
     SCRIPT,
@@ -57,6 +61,7 @@ from scaffolder.templating import render
 
 TOKEN_VAR = "bestchatbot_token"
 CONTEXT_PROCESSOR = "widget_token_context"
+PRIVATE_MIDDLEWARE = "PrivateTokenPagesMiddleware"
 ATTRIBUTE = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
 _LOAD_STATIC = re.compile(r"\{%-?\s*load\s+[^%]*\bstatic\b[^%]*%\}")
 _EXTENDS_LINE = re.compile(r"^.*\{%-?\s*extends\s[^%]*%\}.*$", re.MULTILINE)
@@ -70,7 +75,7 @@ def steps(
 ) -> list[Step]:
     """The token module; then the route and the browser side (the single-page app's shell,
     the base template behind a page cache, or a next step for a frontend elsewhere), or the
-    context processor and the tag in the base template; PyJWT and the CSP warnings."""
+    context processor and the tag in the base template; the JWT library and the CSP warnings."""
     endpoint = choices.delivery == "token-endpoint"
     prefix = insp.answers.api_prefix
     view = endpoint_view(facts, prefix) if endpoint else "context"
@@ -95,15 +100,18 @@ def steps(
         out += [partial(_context_processor, facts, path, idx) for path, idx in targets.items()]
         if not targets:
             out.append(partial(_no_templates, facts))
+        middleware: list[str | None] = [*_middleware_paths(facts)] or [None]
+        out += [partial(_private_pages, facts, path) for path in middleware]
         out.append(partial(_layout_tag, facts, choices.layout, api_key))
         out.append(partial(_page_cache_warnings, facts))
-    out.append(partial(_requirement, project, insp.stack.app_root))
+    out.append(partial(_requirement, project, _manifests(project, facts)))
     out.append(partial(_csp, facts))
     return out
 
 
-def _requirement(project: Project, app_root: str, builder: PlanBuilder) -> None:
-    plan_requirement(project, builder, app_root, PYJWT, "django")
+def _requirement(project: Project, root: str, builder: PlanBuilder) -> None:
+    library = token_signer(project, builder, root).requirement
+    plan_requirement(project, builder, root, library, "django")
 
 
 def _csp(facts: DjangoFacts, builder: PlanBuilder) -> None:
@@ -166,25 +174,34 @@ def _token_module(
     code = view_code(facts, view)
     for module, names in code.imports.items():
         imports.setdefault(module, set()).update(names)
-    local_imports = []
+    ninja_user = view == "ninja" and own_user
     if view == "ninja":  # the operation checks what the authenticator returned at run time
         type_imports["django.contrib.auth.models"].discard("AnonymousUser")
         if own_user:
-            local_imports.append((user_module, user_class))
+            imports.setdefault(user_module, set()).add(user_class)
         else:
             type_imports[user_module].discard(user_class)
             imports.setdefault(user_module, set()).add(user_class)
     type_imports.update(code.type_imports)
-    pinned = versions(project, _manifests(project, facts))
+    root = _manifests(project, facts)
+    sign = token_signer(project, builder, root)
+    for module, name in sign.imports:
+        if name:
+            imports.setdefault(module, set()).add(name)
+    index = PythonIndex.of(project)
+    local = {m: n for m, n in imports.items() if index.by_name(m) is not None}
     text = render(
         "python/django/bestchatbot.py.j2",
-        future=pinned.future_annotations,
-        jwt_bytes=pinned.jwt_bytes,
+        future=versions(project, root).future_annotations,
+        module_imports=[m for m, n in sign.imports if not n],
+        sign=sign.sign,
         typing_names=", ".join(code.typing),
-        imports=_sorted_imports(imports),
-        local_imports=local_imports,
-        type_imports=_sorted_imports({m: n for m, n in type_imports.items() if n}),
-        local_type_imports=[(user_module, user_class)] if own_user and not local_imports else [],
+        imports=_sorted_imports({m: n for m, n in imports.items() if m not in local}),
+        local_imports=_sorted_imports(local),
+        type_sections=_sections(
+            {m: n for m, n in type_imports.items() if n},
+            {user_module: {user_class}} if own_user and not ninja_user else {},
+        ),
         email=choices.email.expr,
         name=choices.name.expr if choices.name else None,
         user_id=user_id.expr if user_id else None,
@@ -192,6 +209,7 @@ def _token_module(
         view=view,
         endpoint=choices.endpoint_url,
         authentication=code.authentication,
+        bases=code.bases,
         authentication_doc=code.authentication_doc,
     )
     text = requote(text, facts.quote)
@@ -226,6 +244,15 @@ def _user_class(auth: DjangoAuth) -> tuple[str, str]:
     if user.cls is not None:
         return user.cls.module.name, user.cls.name
     return "django.contrib.auth.base_user", "AbstractBaseUser"
+
+
+def _sections(
+    imports: dict[str, set[str]], local: dict[str, set[str]]
+) -> list[list[tuple[str, str]]]:
+    """Imports in isort's sections: the standard library's, third-party, the project's."""
+    std = {m: n for m, n in imports.items() if m.partition(".")[0] in sys.stdlib_module_names}
+    third = {m: n for m, n in imports.items() if m not in std}
+    return [_sorted_imports(s) for s in (std, third, local) if s]
 
 
 def _sorted_imports(imports: dict[str, set[str]]) -> list[tuple[str, str]]:
@@ -273,6 +300,34 @@ def _context_processor(
     return applied("context-processor", path, reason)
 
 
+def _middleware_paths(facts: DjangoFacts) -> list[str]:
+    """The settings modules that assign MIDDLEWARE."""
+    paths = [w.path for s in facts.all_settings if (w := s.where("MIDDLEWARE")) is not None]
+    return list(dict.fromkeys(paths))
+
+
+def _private_pages(facts: DjangoFacts, path: str | None, builder: PlanBuilder) -> StepResult | None:
+    """The middleware marking token pages `Cache-Control: private`, in the MIDDLEWARE that
+    `path` assigns (None: no settings module does); a warning where it cannot be added, since
+    the pages work without it."""
+    dotted = f"{facts.module_dotted}.{PRIVATE_MIDDLEWARE}"
+    why = "so that pages carrying a token are sent with Cache-Control: private"
+    code = builder.current(path) if path is not None else None
+    try:
+        if code is None:
+            raise cst.CannotEdit(f"{facts.settings.path}: no MIDDLEWARE setting")
+        new = transforms.add_middleware(code, dotted, facts.quote)
+    except cst.CannotEdit as exc:
+        builder.warn(f"{exc}; add {dotted!r} near the top of MIDDLEWARE yourself, {why}")
+        return None
+    assert path is not None
+    if new == code:
+        return skipped("middleware", path, f"{PRIVATE_MIDDLEWARE} is already in MIDDLEWARE")
+    reason = f"add {PRIVATE_MIDDLEWARE} to MIDDLEWARE ({why.removeprefix('so that ')})"
+    builder.write(path, new, reason, "python")
+    return applied("middleware", path, reason)
+
+
 def _tag(api_key: str, with_token: bool) -> str:
     token = ATTRIBUTE if with_token else ""
     return widget_tag(api_key, token)
@@ -300,7 +355,8 @@ def _layout_tag(
         return applied("layout-tag", path, reason)
     assert layout is not None  # no layout is a question
     path = layout.template.path
-    new = _with_lines(layout, builder.current(path) or "", [_tag(api_key, True)], syntax)
+    lines = [_tag(api_key, True)]
+    new = _with_lines(facts, layout, builder.current(path) or "", lines, syntax)
     reason = "add the widget tag, with data-user-token for signed-in users"
     builder.write(path, new, reason, syntax)
     return applied("layout-tag", path, reason)
@@ -323,24 +379,33 @@ def _syntax_of(facts: DjangoFacts, path: str, default: str) -> str:
     return default
 
 
-def _with_lines(layout: Layout, text: str, lines: list[str], syntax: str) -> str:
+def _with_lines(
+    facts: DjangoFacts, layout: Layout, text: str, lines: list[str], syntax: str
+) -> str:
     if layout.mode == "body":
         new = insert_before_body_close(text, lines)
         assert new is not None
         return new
     if layout.mode == "append":
         return append_lines(text, lines)
-    return _in_block(layout, text, lines, syntax)
+    backend = facts.template_backend
+    return _in_block(layout, backend.templates if backend else {}, text, lines, syntax)
 
 
-def _in_block(layout: Layout, text: str, lines: list[str], syntax: str) -> str:
+def _in_block(
+    layout: Layout, templates: dict[str, Template], text: str, lines: list[str], syntax: str
+) -> str:
+    """The lines at the end of the block `block_for` picks: the template's own, or a new
+    one calling the parent's first."""
     nl = newline_of(text)
-    name = block_for(layout)
+    name = block_for(layout, templates)
     assert name is not None
     block = layout.template.blocks.get(name)
     if block is None:
         inherit = "{{ super() }}" if syntax == "jinja" else "{{ block.super }}"
-        return append_lines(text, [f"{{% block {name} %}}", inherit, *lines, "{% endblock %}"])
+        spaced = [""] if re.search(r"\n[ \t]*\n\{%-?\s*block\b", text) else []
+        block_lines = [f"{{% block {name} %}}", inherit, *lines, "{% endblock %}"]
+        return append_lines(text, spaced + block_lines)
     _start, end = block
     line_start = text.rfind("\n", 0, end) + 1
     if text[line_start:end].strip():
@@ -401,7 +466,7 @@ def _layout_script(
     if facts.widget is None:
         lines.append(_tag(api_key, False))
     lines.append(f"<script src=\"{{% static '{SCRIPT}' %}}\"></script>")
-    new = _with_lines(layout, text, lines, syntax)
+    new = _with_lines(facts, layout, text, lines, syntax)
     if not _LOAD_STATIC.search(new):
         new = _load_static(new)
     reason = "load the widget and the identity script (the page cache never sees a token)"

@@ -13,6 +13,7 @@ from typing import Any
 
 from scaffolder.markup import Layout, Template, find_layouts, load_templates
 from scaffolder.project import Project
+from scaffolder.stacks.django.blocks import extends_at_run_time
 from scaffolder.stacks.django.discover import AppInfo, join
 from scaffolder.stacks.django.settings import ProjPath, Settings
 from scaffolder.validate import validator
@@ -119,7 +120,12 @@ def pages(backend: Backend) -> list[Template]:
 
 def layouts(backend: Backend) -> list[Layout]:
     site = {name: t for name, t in backend.templates.items() if not is_admin(t)}
-    found = find_layouts(site)
+    # A template extending one named at run time renders only its blocks: nothing appended.
+    found = [
+        lay
+        for lay in find_layouts(site)
+        if not (lay.mode == "append" and extends_at_run_time(lay.template))
+    ]
     named = {lay.template.name for lay in found}
     for name in PACKAGE_LAYOUTS:
         tpl = site.get(name)

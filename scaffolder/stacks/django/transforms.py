@@ -273,6 +273,35 @@ def add_context_processor(code: str, dotted: str, backends: Sequence[int], quote
     return module.code
 
 
+# The middleware that has to stay outside ours: the page cache must see the `private` we add.
+_OUTER_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.cache.UpdateCacheMiddleware",
+)
+
+
+def add_middleware(code: str, dotted: str, quote: str) -> str:
+    """`dotted` in the top-level MIDDLEWARE list, after its leading SecurityMiddleware /
+    UpdateCacheMiddleware: it then handles the response after every middleware below it (its
+    headers are not overwritten) and before the page cache. A no-op when present."""
+    module = cst.parse_module(code)
+    at = _top_assignment(module, "MIDDLEWARE")
+    if at is None:
+        raise CannotEdit("no top-level `MIDDLEWARE = [...]`")
+    value = _assigned_value(module, at)
+    if not isinstance(value, (cst.List, cst.Tuple)):
+        raise CannotEdit("MIDDLEWARE is not a list literal")
+    names = [_string(e.value) for e in value.elements]
+    if dotted in names:
+        return code
+    index = 0
+    while index < len(names) and names[index] in _OUTER_MIDDLEWARE:
+        index += 1
+    q = _quote_in(value, quote)
+    element = cst.Element(cst.SimpleString(f"{q}{dotted}{q}"))
+    return _replace_value(module, at, insert(value, index, element)).code
+
+
 def _add_to_backend(backend: cst.Dict, dotted: str, quote: str, named: list[str]) -> cst.Dict:
     options = next((e for e in backend.elements if _key(e, "OPTIONS")), None)
     if options is None:

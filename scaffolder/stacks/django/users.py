@@ -208,7 +208,11 @@ def _name(model: UserModel) -> UserExpr | None:
         return _expr(model, "get_full_name", "the user's get_full_name()", call=True)
     for name in _NAME_FIELDS:
         if model.has(name):
-            return _expr(model, name, f"the user's `{name}` field")
+            # A method (`def full_name(self)`) is called: its bound method would be no name.
+            method = model.members[name].kind == "method"
+            return _expr(
+                model, name, f"the user's `{name}` {'method' if method else 'field'}", method
+            )
     username = model.constant("USERNAME_FIELD")
     by_email = _is_email_field(model, username) or username == "email"
     if model.has("first_name") and model.has("last_name"):
@@ -229,6 +233,8 @@ def _name(model: UserModel) -> UserExpr | None:
             model.members["first_name"].line or None,
             "the user's first and last name",
         )
+    if model.has("first_name"):
+        return _expr(model, "first_name", "the user's first name (it has no last name)")
     if username and not by_email and model.has(username):
         return _expr(model, username, "USERNAME_FIELD: the name they sign in with")
     return None
