@@ -27,6 +27,7 @@ WP = ("$user",)
         pytest.param("current_user.email", "python", FLASK, id="py-attribute"),
         pytest.param("current_user.get_id()", "python", FLASK, id="py-flask-login-get-id"),
         pytest.param("current_user.get_full_name()", "python", FLASK, id="py-get-full-name"),
+        pytest.param("user.full_name()", "python", USER, id="py-full-name-method"),
         pytest.param('g.user["email"]', "python", SESSION, id="py-session-row"),
         pytest.param("user.pk", "python", USER, id="py-django-pk"),
         pytest.param(
@@ -410,6 +411,7 @@ _FIXTURE_ROOTS = {
     "nextjs-clerk": ("javascript", USER),
     "nextjs-supabase": ("javascript", USER),
     "nextjs-firebase": ("javascript", ("decoded",)),
+    "nextjs-nextauth-jwt": ("javascript", USER),  # its getCurrentUser() gives the user
     "nextjs": ("javascript", NEXT),
     "wp": ("php", WP),
 }

@@ -34,6 +34,8 @@ from scaffolder.exprs.grammar import (
 METHODS = frozenset(
     {
         "get_full_name",
+        "full_name",  # a model method detection reads the name from (python.models.pick_fields)
+        "display_name",
         "get_short_name",
         "get_username",
         "get_id",
