@@ -21,6 +21,7 @@ from scaffolder.model import Answers
 from scaffolder.stacks.nextjs.middleware import pattern_matches
 from scaffolder.stacks.nextjs.reach import check
 from tests.helpers import apply_twice, copy_fixture
+from tests.npm_cache import npm_env
 from tests.test_nextjs_e2e import (
     assert_anonymous,
     assert_signed,
@@ -185,6 +186,132 @@ def test_clerk_public_routes_grow_one_per_line_past_the_print_width() -> None:
     fixes(before, after, "currentUser()")
 
 
+INTL_IN_CLERK = (
+    'import { clerkMiddleware } from "@clerk/nextjs/server";\n'
+    + INTL_IMPORT
+    + "const handleI18nRouting = createMiddleware(routing);\n\n"
+)
+GUARD = "// The widget-token route answers signed-out visitors itself (401) and has no locale.\n"
+
+
+def test_intl_inside_clerk_returns_first_on_the_route() -> None:
+    """next-intl composed inside Clerk's handler: leaving the matcher would skip Clerk too, so
+    the handler returns on the route before it (Clerk's auth is on the request by then)."""
+    before = INTL_IN_CLERK + (
+        "export default clerkMiddleware(async (auth, req) => handleI18nRouting(req));\n\n"
+        'export const config = { matcher: ["/((?!_next|.*\\\\..*).*)", "/(api|trpc)(.*)"] };\n'
+    )
+    after = before.replace(
+        "async (auth, req) => handleI18nRouting(req));",
+        "async (auth, req) => {\n  "
+        + GUARD
+        + '  if (req.nextUrl.pathname === "/api/widget-token") return;\n'
+        "  return handleI18nRouting(req);\n});",
+    )
+    fixes(before, after, "currentUser()")
+
+
+def test_intl_inside_clerk_follows_the_route_matchers_and_skips_protect() -> None:
+    """With the module's own `createRouteMatcher` style; the return comes before protect(), so
+    the anonymous visitor gets the route's 401, not Clerk's redirect."""
+    before = (
+        "import { clerkMiddleware, createRouteMatcher } from '@clerk/nextjs/server'\n"
+        "import createMiddleware from 'next-intl/middleware'\n\n"
+        "const intlMiddleware = createMiddleware(routing)\n\n"
+        "const isProtectedRoute = createRouteMatcher(['/:locale/dashboard(.*)', '/api(.*)'])\n\n"
+        "export default clerkMiddleware(async (auth, request) => {\n"
+        "  if (isProtectedRoute(request)) await auth.protect()\n\n"
+        "  return intlMiddleware(request)\n})\n\n"
+        "export const config = {\n  matcher: ['/((?!_next|_vercel|.*\\\\..*).*)'],\n}\n"
+    )
+    after = before.replace(
+        "'/api(.*)'])\n",
+        "'/api(.*)'])\n\nconst isWidgetTokenRoute = createRouteMatcher(['/api/widget-token'])\n",
+    ).replace(
+        "  if (isProtectedRoute(request))",
+        "  "
+        + GUARD
+        + "  if (isWidgetTokenRoute(request)) return\n\n  if (isProtectedRoute(request))",
+    )
+    fixes(before, after, "currentUser()")
+
+
+def test_intl_inside_clerk_with_api_routes_skipped_gets_both_edits() -> None:
+    """The matcher skipped /api: the route joins it (Clerk must run), which brings it under
+    next-intl, so the handler returns first on it too."""
+    before = INTL_IN_CLERK + (
+        "export default clerkMiddleware(async (_auth, request) => {\n"
+        "  return handleI18nRouting(request);\n});\n\n"
+        "export const config = {\n  matcher: ['/((?!api|trpc|_next|_vercel|.*\\\\..*).*)'],\n};\n"
+    )
+    after = before.replace(
+        "  return handleI18nRouting(request);",
+        "  " + GUARD + '  if (request.nextUrl.pathname === "/api/widget-token") return;\n\n'
+        "  return handleI18nRouting(request);",
+    ).replace(".*).*)'],\n", ".*).*)', '/api/widget-token'],\n")
+    verdict = check("middleware.ts", before, ENDPOINT, "currentUser()")
+    assert verdict.outcome == "edit" and verdict.text == after, verdict
+    assert verdict.reason.startswith("add /api/widget-token to its config.matcher")
+    assert "; return from clerkMiddleware()'s handler on /api/widget-token before next-intl" in (
+        verdict.reason
+    )
+
+
+def test_intl_in_auth_middleware_before_auth() -> None:
+    """Clerk 4 / 5's documented way to run next-intl: authMiddleware()'s `beforeAuth`, which
+    redirected the route to a locale path before Clerk ran; it returns first on the route, and
+    the route joins the public routes."""
+    before = (
+        'import { authMiddleware } from "@clerk/nextjs";\n'
+        + INTL_IMPORT
+        + 'const intlMiddleware = createMiddleware({ locales: ["en", "de"], defaultLocale: "en" });'
+        "\n\nexport default authMiddleware({\n"
+        "  beforeAuth: (req) => {\n"
+        "    // Execute next-intl middleware before Clerk's auth middleware\n"
+        "    return intlMiddleware(req);\n  },\n"
+        '  publicRoutes: ["/", "/:locale/sign-in"],\n});\n' + MATCHER
+    )
+    after = before.replace(
+        "    // Execute next-intl",
+        "    " + GUARD + '    if (req.nextUrl.pathname === "/api/widget-token") return;\n\n'
+        "    // Execute next-intl",
+    ).replace('"/:locale/sign-in"]', '"/:locale/sign-in", "/api/widget-token"]')
+    verdict = check("middleware.ts", before, ENDPOINT, "currentUser()")
+    assert verdict.outcome == "edit" and verdict.text == after, verdict
+    assert verdict.reason.startswith(
+        "return from authMiddleware()'s beforeAuth on /api/widget-token before next-intl runs "
+        "(authMiddleware() runs on as usual)"
+    )
+    assert check("middleware.ts", after, ENDPOINT, "currentUser()").outcome == "through"
+
+
+def test_intl_inside_clerk_called_from_a_wrapper() -> None:
+    """A wrapper that runs Clerk (and next-intl inside it) for some paths and next-intl alone
+    for the others: the route takes the Clerk branch, whose handler returns first."""
+    before = (
+        "import { clerkMiddleware, createRouteMatcher } from '@clerk/nextjs/server';\n"
+        "import type { NextFetchEvent, NextRequest } from 'next/server';\n"
+        "import createMiddleware from 'next-intl/middleware';\n\n"
+        "const intlMiddleware = createMiddleware(routing);\n\n"
+        "const isProtectedRoute = createRouteMatcher(['/dashboard(.*)', '/api(.*)']);\n\n"
+        "export default function middleware(request: NextRequest, event: NextFetchEvent) {\n"
+        "  if (request.nextUrl.pathname.includes('/sign-in') || isProtectedRoute(request)) {\n"
+        "    return clerkMiddleware(async (auth, req) => {\n"
+        "      if (isProtectedRoute(req)) {\n        await auth.protect();\n      }\n\n"
+        "      return intlMiddleware(req);\n    })(request, event);\n  }\n\n"
+        "  return intlMiddleware(request);\n}\n"
+    )
+    after = before.replace(
+        "'/api(.*)']);\n",
+        "'/api(.*)']);\n\nconst isWidgetTokenRoute = createRouteMatcher(['/api/widget-token']);\n",
+    ).replace(
+        "      if (isProtectedRoute(req)) {",
+        "      " + GUARD + "      if (isWidgetTokenRoute(req)) return;\n\n"
+        "      if (isProtectedRoute(req)) {",
+    )
+    fixes(before, after, "currentUser()")
+
+
 def test_clerk_matcher_string_becomes_a_list() -> None:
     before = (
         CLERK_IMPORT + "export default clerkMiddleware();\n\n"
@@ -192,6 +319,129 @@ def test_clerk_matcher_string_becomes_a_list() -> None:
     )
     after = before.replace("'/dashboard/:path*'", "['/dashboard/:path*', '/api/widget-token']")
     fixes(before, after, "currentUser()")
+
+
+# -- v4 / v5's authMiddleware() --------------------------------------------------------------
+
+AUTH_V4 = 'import { authMiddleware } from "@clerk/nextjs";\n\n'
+AUTH_V5 = 'import { authMiddleware } from "@clerk/nextjs/server";\n\n'
+MATCHER = (
+    "\nexport const config = {\n"
+    '  matcher: ["/((?!.+\\\\.[\\\\w]+$|_next).*)", "/", "/(api|trpc)(.*)"],\n};\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            AUTH_V4 + 'export default authMiddleware({ publicRoutes: ["/"] });\n' + MATCHER,
+            AUTH_V4
+            + 'export default authMiddleware({ publicRoutes: ["/", "/api/widget-token"] });\n'
+            + MATCHER,
+            id="v4: one more public route",
+        ),
+        pytest.param(
+            AUTH_V5 + "export default authMiddleware({\n  publicRoutes: ['/', '/blog(.*)'],\n"
+            "  ignoredRoutes: ['/api/webhooks(.*)'],\n});\n",
+            AUTH_V5 + "export default authMiddleware({\n"
+            "  publicRoutes: ['/', '/blog(.*)', '/api/widget-token'],\n"
+            "  ignoredRoutes: ['/api/webhooks(.*)'],\n});\n",
+            id="v5 (deprecated there): ignoredRoutes elsewhere",
+        ),
+        pytest.param(
+            AUTH_V4 + "export default authMiddleware({});\n" + MATCHER,
+            AUTH_V4
+            + 'export default authMiddleware({ publicRoutes: ["/api/widget-token"] });\n'
+            + MATCHER,
+            id="every route protected: the quickstart's authMiddleware({})",
+        ),
+        pytest.param(
+            AUTH_V4 + "export default authMiddleware()\n",
+            AUTH_V4 + 'export default authMiddleware({ publicRoutes: ["/api/widget-token"] })\n',
+            id="no options at all",
+        ),
+        pytest.param(
+            AUTH_V4 + 'export default authMiddleware({ publicRoutes: "/" });\n',
+            AUTH_V4
+            + 'export default authMiddleware({ publicRoutes: ["/", "/api/widget-token"] });\n',
+            id="one public route as a string",
+        ),
+        pytest.param(
+            AUTH_V4 + "const options = {\n  apiRoutes: ['/api(.*)'],\n};\n\n"
+            "export default authMiddleware(options);\n",
+            AUTH_V4 + "const options = {\n  apiRoutes: ['/api(.*)'],\n"
+            "  publicRoutes: ['/api/widget-token'],\n};\n\n"
+            "export default authMiddleware(options);\n",
+            id="options in a variable, without publicRoutes",
+        ),
+    ],
+)
+def test_auth_middleware_makes_the_route_public(before: str, after: str) -> None:
+    """authMiddleware() answers signed-out requests to routes outside its publicRoutes with its
+    own empty 401: the route becomes public and answers them itself (401, no-store)."""
+    fixes(before, after, "currentUser()")
+
+
+def test_auth_middleware_with_after_auth_is_warned_about() -> None:
+    before = AUTH_V4 + (
+        "export default authMiddleware({\n"
+        "  afterAuth(auth, req) {\n"
+        "    if (!auth.userId && !auth.isPublicRoute) {\n"
+        "      return redirectToSignIn({ returnBackUrl: req.url });\n"
+        "    }\n"
+        "  },\n});\n"
+    )
+    verdict = check("middleware.ts", before, ENDPOINT, "currentUser()")
+    assert verdict.outcome == "edit" and verdict.text is not None
+    assert verdict.text.endswith('  },\n  publicRoutes: ["/api/widget-token"],\n});\n')
+    assert "its afterAuth runs on /api/widget-token" in (verdict.warning or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome", "why"),
+    [
+        pytest.param(
+            AUTH_V4 + 'export default authMiddleware({ publicRoutes: ["/", "/api/(.*)"] });\n',
+            "through",
+            "",
+            id="already public",
+        ),
+        pytest.param(
+            AUTH_V4 + "export default authMiddleware({ publicRoutes: [/^\\/api\\/widget/] });\n",
+            "through",
+            "",
+            id="public by a RegExp",
+        ),
+        pytest.param(
+            AUTH_V5 + 'export default authMiddleware({ ignoredRoutes: ["/api/(.*)"] });\n',
+            "manual",
+            "authMiddleware()'s ignoredRoutes cover /api/widget-token, so it does not run there "
+            "(Clerk's currentUser() throws unless authMiddleware() ran on the request): take the "
+            "route out of ignoredRoutes",
+            id="ignored: Clerk's helpers would throw",
+        ),
+        pytest.param(
+            AUTH_V4
+            + "export default authMiddleware({ publicRoutes: (r) => !r.url.includes('/a') });\n",
+            "through",
+            "could not read authMiddleware()'s options: /api/widget-token must be one of its "
+            "publicRoutes",
+            id="public routes decided by a function",
+        ),
+        pytest.param(
+            AUTH_V4 + "export default authMiddleware({ ...shared, debug: true });\n",
+            "through",
+            "could not read authMiddleware()'s options",
+            id="options spread from elsewhere",
+        ),
+    ],
+)
+def test_auth_middleware_leaves_or_refuses(text: str, outcome: str, why: str) -> None:
+    verdict = check("middleware.ts", text, ENDPOINT, "currentUser()")
+    assert verdict.outcome == outcome and verdict.text is None, verdict
+    assert why in (verdict.reason if outcome == "manual" else verdict.warning or "")
+    assert bool(why) == bool(verdict.reason or verdict.warning)
 
 
 # -- refused, and warned ----------------------------------------------------------------------
@@ -213,24 +463,23 @@ def test_clerk_matcher_string_becomes_a_list() -> None:
         pytest.param(
             'import { clerkMiddleware } from "@clerk/nextjs/server";\n'
             + INTL_IMPORT
-            + "const handleI18nRouting = createMiddleware(routing);\n\n"
-            "export default clerkMiddleware(async (auth, req) => handleI18nRouting(req));\n\n"
-            'export const config = { matcher: ["/((?!_next|.*\\\\..*).*)", "/(api|trpc)(.*)"] };\n',
-            "while clerkMiddleware() must still run there: make its handler return before "
-            'next-intl for that path (`if (req.nextUrl.pathname === "/api/widget-token") return;`)',
-            id="next-intl inside clerkMiddleware",
+            + 'import { type NextFetchEvent, type NextRequest } from "next/server";\n\n'
+            "const intl = createMiddleware(routing);\n\n"
+            "export default function middleware(req: NextRequest, ev: NextFetchEvent) {\n"
+            "  const localized = intl(req);\n"
+            "  return clerkMiddleware(() => localized)(req, ev);\n}\n",
+            "make the middleware return before next-intl for that path "
+            '(`if (req.nextUrl.pathname === "/api/widget-token") return;`)',
+            id="next-intl before clerkMiddleware, outside it",
         ),
         pytest.param(
             'import { clerkMiddleware } from "@clerk/nextjs/server";\n'
             + INTL_IMPORT
-            + "const intlMiddleware = createMiddleware(routing);\n\n"
-            "export default clerkMiddleware(async (_auth, request) => {\n"
-            "  return intlMiddleware(request);\n});\n\n"
-            "export const config = { matcher: ['/((?!api|trpc|_next|_vercel|.*\\\\..*).*)'] };\n",
-            "add /api/widget-token to its config.matcher (Clerk's currentUser() throws unless "
-            "clerkMiddleware() ran on the request); then next-intl's middleware runs on "
-            "/api/widget-token",
-            id="next-intl inside clerkMiddleware, api routes skipped",
+            + "const intl = createMiddleware(routing);\n\n"
+            "export default clerkMiddleware(({ protect }, { nextUrl, ...req }) => intl(req));\n",
+            "inside clerkMiddleware()'s handler and redirects it to a locale path (404): make the "
+            "handler return first for that path",
+            id="next-intl inside clerkMiddleware, the request destructured",
         ),
     ],
 )
@@ -341,7 +590,14 @@ Module._load = function (request, parent, isMain) {
   return load.call(this, request, parent, isMain);
 };
 const { NextRequest } = projectRequire("next/server");
-const { unstable_doesMiddlewareMatch } = projectRequire("next/experimental/testing/server");
+// Next.js's own matcher (14 has no testing helper for it: a newer next answers for it then,
+// without the module resolution hook it installs, which is for its own version).
+const hooked = [Module._resolveFilename, Module.prototype.require];
+const matching = config.matching
+  ? Module.createRequire(path.join(config.matching, "package.json"))
+  : projectRequire;
+const { unstable_doesMiddlewareMatch } = matching("next/experimental/testing/server");
+if (config.matching) [Module._resolveFilename, Module.prototype.require] = hooked;
 
 (async () => {
   for (const spec of config.esm) {
@@ -380,7 +636,12 @@ const { unstable_doesMiddlewareMatch } = projectRequire("next/experimental/testi
 
 
 def run_middleware(
-    root: Path, tmp: Path, file: str, urls: list[str], esm: tuple[str, ...] = ()
+    root: Path,
+    tmp: Path,
+    file: str,
+    urls: list[str],
+    esm: tuple[str, ...] = (),
+    matching: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     script = tmp / "middleware-harness.cjs"
     script.write_text(MIDDLEWARE)
@@ -392,7 +653,13 @@ def run_middleware(
         "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY": "pk_test_ZXhhbXBsZS5jbGVyay5hY2NvdW50cy5kZXYk",
         "CLERK_TELEMETRY_DISABLED": "1",
     }
-    config = {"root": str(root), "file": file, "urls": urls, "esm": list(esm)}
+    config = {
+        "root": str(root),
+        "file": file,
+        "urls": urls,
+        "esm": list(esm),
+        "matching": str(matching.parent) if matching else None,
+    }
     out = subprocess.run(
         ["node", str(script), json.dumps(config)],
         capture_output=True,
@@ -484,4 +751,92 @@ def test_clerk_middleware_runs_on_the_route(tmp_path: Path, signing_key: str) ->
         [{"state": {"user": skipper}}, {"state": {"user": None}}],
     )
     assert_signed(signed, email="sam@harbour.example", name="Sam Skipper", user_id="user_2Skip")
+    assert_anonymous(anonymous)
+
+
+@pytest.mark.e2e
+def test_clerk_with_next_intl_inside_lets_the_route_through(
+    tmp_path: Path, signing_key: str
+) -> None:
+    """Clerk's middleware composing next-intl's (the common shape: `return
+    handleI18nRouting(req)` at the end of Clerk's handler): next-intl sent /api/widget-token to
+    /en/api/widget-token (nothing there). After the patch Clerk still runs on the route (its
+    auth state is on the request, for currentUser()) and next-intl does not, while every page
+    keeps its locale and /trips its protection."""
+    root = copy_fixture("nextjs-clerk-intl", tmp_path)
+    apply_twice(root, "--api-key", "pk_trailhead")
+    install(root)
+    type_check(root)
+    urls = ["/api/widget-token", "/", "/de", "/trips", "/fr/trips"]
+    esm = ("next-intl/middleware",)
+    original = unpatched(root, tmp_path, "nextjs-clerk-intl")
+    before = run_middleware(original, tmp_path, "src/middleware.ts", urls, esm)
+    after = run_middleware(root, tmp_path, "src/middleware.ts", urls, esm)
+    assert before["/api/widget-token"]["location"] == "http://localhost:3000/en/api/widget-token"
+    route = after["/api/widget-token"]
+    assert route["matched"] and route["clerk"] == "signed-out", route
+    assert route["status"] == 200 and not route["rewritten"] and route["location"] is None
+    for url in urls[1:]:
+        assert after[url] == before[url], url
+    assert after["/"]["location"] == "http://localhost:3000/en"
+    assert after["/de"]["status"] == 200 and after["/de"]["clerk"] == "signed-out"
+    assert after["/trips"]["rewritten"]  # still protected: Clerk's 404 for signed-out visitors
+
+    hiker = {
+        "id": "user_2Trail",
+        "fullName": None,
+        "username": "hoellental",
+        "primaryEmailAddress": {"emailAddress": "Kai@Trailhead.Example"},
+    }
+    signed, anonymous = call_route(
+        root,
+        tmp_path,
+        "src/app/api/widget-token/route.ts",
+        "app",
+        {"@clerk/nextjs/server": "return { currentUser: async () => state.user };"},
+        [{"state": {"user": hiker}}, {"state": {"user": None}}],
+    )
+    # no first or last name: the username stands for the name
+    assert_signed(signed, email="kai@trailhead.example", name="hoellental", user_id="user_2Trail")
+    assert_anonymous(anonymous)
+
+
+@pytest.mark.e2e
+def test_clerk_v5_auth_middleware_makes_the_route_public(tmp_path: Path, signing_key: str) -> None:
+    """A Clerk 5 app still on the deprecated authMiddleware(): it answered the signed-out
+    visitor's /api/widget-token with its own empty 401 before the route ran. After the patch the
+    route is one of its publicRoutes: Clerk runs there (currentUser() works) and the route
+    answers for itself; orders stay protected, Stripe's webhook ignored."""
+    root = copy_fixture("nextjs-clerk-authmiddleware", tmp_path)
+    apply_twice(root, "--api-key", "pk_copperleaf")
+    install(root)
+    type_check(root)
+    urls = ["/api/widget-token", "/orders", "/menu/flat-white", "/api/webhooks/stripe"]
+    next15 = npm_env({"next": "^15.5.0", "react": "^19.1.0", "react-dom": "^19.1.0"})
+    original = unpatched(root, tmp_path, "nextjs-clerk-authmiddleware")
+    before = run_middleware(original, tmp_path, "middleware.ts", urls, matching=next15)
+    after = run_middleware(root, tmp_path, "middleware.ts", urls, matching=next15)
+    assert before["/api/widget-token"]["status"] == 401, before
+    route = after["/api/widget-token"]
+    assert route["matched"] and route["clerk"] == "signed-out", route
+    assert route["status"] == 200 and not route["rewritten"] and route["location"] is None
+    for url in urls[1:]:
+        assert after[url] == before[url], url
+    assert "/sign-in?redirect_url=" in (after["/orders"]["location"] or ""), after["/orders"]
+    assert after["/api/webhooks/stripe"]["clerk"] is None  # ignored: Clerk does not run there
+
+    barista = {
+        "id": "user_5Cafe",
+        "fullName": "Ines Roast",
+        "primaryEmailAddress": {"emailAddress": "Ines@Copperleaf.Example"},
+    }
+    signed, anonymous = call_route(
+        root,
+        tmp_path,
+        "app/api/widget-token/route.ts",
+        "app",
+        {"@clerk/nextjs/server": "return { currentUser: async () => state.user };"},
+        [{"state": {"user": barista}}, {"state": {"user": None}}],
+    )
+    assert_signed(signed, email="ines@copperleaf.example", name="Ines Roast", user_id="user_5Cafe")
     assert_anonymous(anonymous)

@@ -6,6 +6,7 @@ each case with its own `tsc` against the real packages from npm and run the rout
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,10 @@ import pytest
 
 from scaffolder.errors import BadInput
 from tests.helpers import apply_twice, copy_fixture
+from tests.npm_cache import npm_env
 from tests.test_nextjs import LAYOUT, edit, make, manifest, plan
 from tests.test_nextjs_e2e import (
+    LOADER,
     assert_anonymous,
     assert_client_never_sees_the_key,
     assert_signed,
@@ -25,6 +28,7 @@ from tests.test_nextjs_e2e import (
     run_component,
     type_check,
 )
+from tests.test_nextjs_reach import run_middleware, unpatched
 
 APP_ROUTE = "app/api/widget-token/route.ts"
 PAGES_ROUTE = "pages/api/widget-token.ts"
@@ -96,7 +100,7 @@ def clerk_app(router: str, locked: str | None, middleware: str | None = None) ->
              "const primaryEmail = user?.emailAddresses.find((e) => e.id === "
              "user.primaryEmailAddressId);",
              'const fullName = [user?.firstName, user?.lastName].filter(Boolean).join(" ");',
-             "const email = primaryEmail?.emailAddress;", "name: fullName,"],
+             "const email = primaryEmail?.emailAddress;", "name: fullName || user?.username,"],
             ["@clerk/nextjs/server", "primaryEmailAddress?", "user?.fullName"],
             id="v4 App Router: the package root, no primaryEmailAddress getter",
         ),
@@ -125,7 +129,7 @@ def clerk_app(router: str, locked: str | None, middleware: str | None = None) ->
             "7.9.17", "app",
             ['import { currentUser } from "@clerk/nextjs/server";',
              "const email = user?.primaryEmailAddress?.emailAddress;",
-             "name: user?.fullName,"],
+             "name: user?.fullName ?? user?.username,"],
             ["emailAddresses.find"],
             id="v7 App Router",
         ),
@@ -179,18 +183,36 @@ V4_MIDDLEWARE = (
 
 
 @pytest.mark.parametrize(
-    ("routes", "warned"),
+    ("locked", "module"),
+    [
+        pytest.param("4.29.9", "@clerk/nextjs", id="v4"),
+        pytest.param("5.7.6", "@clerk/nextjs/server", id="v5, where it is deprecated"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("routes", "edited"),
     [
         pytest.param('"/"', True, id="the route is not public: authMiddleware's own 401"),
         pytest.param('"/", "/api/widget-token"', False, id="the route is public"),
     ],
 )
-def test_clerk_v4_auth_middleware_public_routes(tmp_path: Path, routes: str, warned: bool) -> None:
-    middleware = V4_MIDDLEWARE.replace("ROUTES", routes)
-    result = plan(make(tmp_path, clerk_app("app", "4.29.9", middleware)), api_key="pk")
+def test_clerk_auth_middleware_public_routes(
+    tmp_path: Path, locked: str, module: str, routes: str, edited: bool
+) -> None:
+    """authMiddleware() (v4; still there, deprecated, in v5) gets the route as one more public
+    route, in whichever major the app is on."""
+    middleware = V4_MIDDLEWARE.replace("ROUTES", routes).replace('"@clerk/nextjs"', f'"{module}"')
+    result = plan(make(tmp_path, clerk_app("app", locked, middleware)), api_key="pk")
+    changed = {e.path: e.after for e in result.plan.edits}
+    if edited:
+        public = '"/", "/api/widget-token"'
+        assert changed["middleware.ts"] == V4_MIDDLEWARE.replace("ROUTES", public).replace(
+            '"@clerk/nextjs"', f'"{module}"'
+        )
+    else:
+        assert "middleware.ts" not in changed
     warnings = " ".join(result.plan.warnings)
-    assert ("authMiddleware() answers signed-out requests" in warnings) == warned, warnings
-    assert "clerkMiddleware" not in warnings  # v4 has none
+    assert "authMiddleware" not in warnings and "clerkMiddleware" not in warnings, warnings
 
 
 def test_clerk_v4_without_middleware_names_auth_middleware(tmp_path: Path) -> None:
@@ -316,12 +338,23 @@ V4_NO_PRIMARY = {**V4_USER, "id": "user_4None", "primaryEmailAddressId": None}
 @pytest.mark.e2e
 def test_clerk_v4_app_router(tmp_path: Path, signing_key: str) -> None:
     """@clerk/nextjs 4 with authMiddleware(): currentUser() from the package root, the primary
-    address found by its id (v4's User has no primaryEmailAddress getter)."""
+    address found by its id (v4's User has no primaryEmailAddress getter); the route joins
+    authMiddleware()'s publicRoutes, so the signed-out visitor reaches it (run under node: v4's
+    own middleware answered it with an empty 401 before)."""
     root = copy_fixture("nextjs-clerk-v4", tmp_path)
-    applied = apply_twice(root, "--api-key", "pk_larder")
-    assert "authMiddleware() answers signed-out requests" in applied.output
+    apply_twice(root, "--api-key", "pk_larder")
+    assert 'publicRoutes: ["/", "/api/widget-token"],' in (root / "middleware.ts").read_text()
     install(root)
     type_check(root)
+    urls = ["/api/widget-token", "/orders", "/"]
+    next15 = npm_env({"next": "^15.5.0", "react": "^19.1.0", "react-dom": "^19.1.0"})
+    original = unpatched(root, tmp_path, "nextjs-clerk-v4")
+    before = run_middleware(original, tmp_path, "middleware.ts", urls, matching=next15)
+    after = run_middleware(root, tmp_path, "middleware.ts", urls, matching=next15)
+    assert before["/api/widget-token"]["status"] == 401, before
+    route = after["/api/widget-token"]
+    assert route["matched"] and route["status"] == 200 and route["location"] is None, route
+    assert after["/orders"] == before["/orders"] and after["/"] == before["/"]
 
     clerk = "return { currentUser: async () => state.user };"
     signed, no_primary, anonymous = call_route(
@@ -346,6 +379,55 @@ def test_clerk_v4_app_router(tmp_path: Path, signing_key: str) -> None:
     component = "components/bestchatbot-identity.tsx"
     assert run_component(root, tmp_path, component, {"@clerk/nextjs": hook}, steps) == expected
     assert_client_never_sees_the_key(root, component)
+
+
+V4_INTL_MIDDLEWARE = """\
+import { authMiddleware } from "@clerk/nextjs";
+import createMiddleware from "next-intl/middleware";
+
+const intlMiddleware = createMiddleware({ locales: ["en", "de"], defaultLocale: "en" });
+
+export default authMiddleware({
+  beforeAuth: (req) => {
+    // next-intl first, then Clerk
+    return intlMiddleware(req);
+  },
+  publicRoutes: ["/", "/:locale"],
+});
+
+export const config = {
+  matcher: ["/((?!.+\\\\.[\\\\w]+$|_next).*)", "/", "/(api|trpc)(.*)"],
+};
+"""
+
+
+@pytest.mark.e2e
+def test_clerk_v4_next_intl_in_before_auth(tmp_path: Path, signing_key: str) -> None:
+    """Clerk v4's documented pairing with next-intl (3): `beforeAuth` runs next-intl, which
+    sent /api/widget-token to /en/api/widget-token before Clerk ran. After the patch,
+    beforeAuth returns first on the route, which is public: Clerk runs there, next-intl does
+    not, and the pages keep their locales and protection (run under node)."""
+    root = copy_fixture("nextjs-clerk-v4", tmp_path)
+    (root / "middleware.ts").write_text(V4_INTL_MIDDLEWARE)
+    data = json.loads((root / "package.json").read_text())
+    data["dependencies"]["next-intl"] = "^3.26.0"
+    (root / "package.json").write_text(json.dumps(data, indent=2) + "\n")
+    original = copy_fixture("nextjs-clerk-v4", tmp_path / "original")
+    for path in ("middleware.ts", "package.json"):
+        (original / path).write_text((root / path).read_text())
+    apply_twice(root, "--api-key", "pk_larder")
+    install(root)
+    type_check(root)
+    (original / "node_modules").symlink_to((root / "node_modules").resolve())
+    urls = ["/api/widget-token", "/", "/de", "/orders"]
+    next15 = npm_env({"next": "^15.5.0", "react": "^19.1.0", "react-dom": "^19.1.0"})
+    before = run_middleware(original, tmp_path, "middleware.ts", urls, matching=next15)
+    after = run_middleware(root, tmp_path, "middleware.ts", urls, matching=next15)
+    assert before["/api/widget-token"]["location"] == "http://localhost:3000/en/api/widget-token"
+    route = after["/api/widget-token"]
+    assert route["matched"] and route["status"] == 200 and route["location"] is None, route
+    for url in urls[1:]:
+        assert after[url] == before[url], url
 
 
 # The Backend API client as each major exports it: an object (v4, 5.0 / 5.1), a function
@@ -641,6 +723,216 @@ def test_supabase_before_typed_anonymous_users(tmp_path: Path, signing_key: str)
     assert_signed(signed, email="grace@navy.mil", name="Grace Hopper", user_id="5f0c")
     for result in (anonymous_flag, anonymous_provider, nobody):
         assert_anonymous(result)
+
+
+# @supabase/ssr before 0.4 (get / set / remove cookie methods), no server helper of the
+# project's: the route builds its client with the methods that version reads.
+def supabase_without_helpers(ssr: str, supabase_js: str, router: str) -> dict[str, str]:
+    files = {
+        "package.json": json.dumps(
+            {
+                "name": f"allotments-{router}",
+                "private": True,
+                "dependencies": {
+                    "@supabase/ssr": ssr,
+                    "@supabase/supabase-js": supabase_js,
+                    "next": "14.2.35",
+                    "react": "^18.3.1",
+                    "react-dom": "^18.3.1",
+                },
+                "devDependencies": {
+                    "@types/node": "^20",
+                    "@types/react": "^18",
+                    "@types/react-dom": "^18",
+                    "typescript": "^5.9.0",
+                },
+            }
+        ),
+        "tsconfig.json": json.dumps(TSCONFIG),
+        # sign-in happens in the browser, with the browser client
+        "lib/browser.ts": 'import { createBrowserClient } from "@supabase/ssr";\n\n'
+        "export const supabase = createBrowserClient(\n"
+        "  process.env.NEXT_PUBLIC_SUPABASE_URL!,\n"
+        "  process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!,\n);\n",
+    }
+    if router == "app":
+        files["app/layout.tsx"] = LAYOUT
+        files["app/page.tsx"] = "export default function Home() {\n  return <h1>Plots</h1>;\n}\n"
+    else:
+        files["pages/index.tsx"] = "export default function Home() {\n  return <h1>Plots</h1>;\n}\n"
+    return files
+
+
+@pytest.mark.parametrize(
+    ("ssr", "router", "expected", "absent"),
+    [
+        pytest.param(
+            "0.3.0", "app",
+            ['import { createServerClient, type CookieOptions } from "@supabase/ssr";',
+             "        get(name: string) {\n          return cookieStore.get(name)?.value;",
+             "        set(name: string, value: string, options: CookieOptions) {\n"
+             "          cookieStore.set({ name, value, ...options });",
+             '          cookieStore.set({ name, value: "", ...options });'],
+            ["getAll", "setAll"],
+            id="0.3, App Router: get / set / remove on next/headers' cookies",
+        ),
+        pytest.param(
+            "0.1.0", "pages",
+            ['import { createServerClient, serialize, type CookieOptions } from "@supabase/ssr";',
+             "          return req.cookies[name];",
+             '          res.appendHeader("Set-Cookie", serialize(name, value, options));',
+             '          res.appendHeader("Set-Cookie", serialize(name, "", options));'],
+            ["getAll", "serializeCookieHeader"],
+            id="0.1, Pages Router: the request's cookies, Set-Cookie headers",
+        ),
+        pytest.param(
+            "0.4.0", "app", ["        getAll() {", "        setAll(cookiesToSet) {"], ["get(name"],
+            id="0.4 on: getAll / setAll",
+        ),
+    ],
+)  # fmt: skip
+def test_supabase_ssr_cookie_methods_by_version(
+    tmp_path: Path, ssr: str, router: str, expected: list[str], absent: list[str]
+) -> None:
+    root = make(tmp_path, supabase_without_helpers(ssr, "2.45.0", router))
+    route = edit(plan(root, api_key="pk"), APP_ROUTE if router == "app" else PAGES_ROUTE)
+    for text in expected:
+        assert text in route, route
+    for text in absent:
+        assert text not in route, route
+
+
+# Answers Supabase Auth's GET /auth/v1/user as the real service does: the user for the access
+# token it issued, 401 for any other; the real @supabase/ssr and supabase-js read the session
+# cookie through the route's cookie methods and ask it.
+SUPABASE_AUTH = (
+    LOADER
+    + r"""
+const requests = [];
+globalThis.fetch = async (url, init) => {
+  const { pathname } = new URL(String(url));
+  const authorization = new Headers((init && init.headers) || {}).get("authorization");
+  requests.push(pathname + " " + authorization);
+  const json = (body, status) =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  if (pathname === "/auth/v1/user" && authorization === "Bearer " + config.accessToken) {
+    return json(config.user, 200);
+  }
+  return json({ code: 401, msg: "invalid JWT" }, 401);
+};
+
+(async () => {
+  const route = loadModule(config.file);
+  const results = [];
+  for (const cookies of config.cases) {
+    state.cookies = cookies;
+    if (config.router === "pages") {
+      const res = {
+        statusCode: 200, headers: {},
+        setHeader(name, value) { this.headers[name.toLowerCase()] = value; return this; },
+        appendHeader(name, value) { this.headers[name.toLowerCase()] = value; return this; },
+        status(code) { this.statusCode = code; return this; },
+        json(body) { this.body = body; return this; },
+      };
+      await route.default({ method: "GET", headers: {}, cookies, query: {} }, res);
+      results.push({ status: res.statusCode, cacheControl: res.headers["cache-control"],
+                     body: res.body });
+    } else {
+      const response = await route.GET();
+      results.push({ status: response.status, cacheControl: response.headers.get("cache-control"),
+                     body: await response.json() });
+    }
+  }
+  console.log(JSON.stringify({ results, requests }));
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+"""
+)
+NEXT_HEADERS = (
+    "return { cookies: async () => ({"
+    " get: (name) => name in state.cookies ? { name, value: state.cookies[name] } : undefined,"
+    " set() {} }) };"
+)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("ssr", "supabase_js", "router"),
+    [
+        pytest.param("0.3.0", "2.42.0", "app", id="@supabase/ssr 0.3, App Router"),
+        pytest.param("0.1.0", "2.43.4", "pages", id="@supabase/ssr 0.1, Pages Router"),
+    ],
+)
+def test_supabase_ssr_before_0_4_reads_the_session_cookie(
+    tmp_path: Path, signing_key: str, ssr: str, supabase_js: str, router: str
+) -> None:
+    """The route's client reads the session cookie with the methods the installed
+    @supabase/ssr calls (with 0.4's getAll / setAll it would find none: every visitor
+    anonymous), type-checks against that version, and asks Supabase Auth for the user."""
+    root = write(tmp_path / "app", supabase_without_helpers(ssr, supabase_js, router))
+    apply_twice(root, "--api-key", "pk")
+    install(root)
+    type_check(root)
+    access = "access-token-issued-by-supabase"
+    session = {
+        "access_token": access,
+        "token_type": "bearer",
+        "expires_in": 3600,
+        "expires_at": 4102444800,
+        "refresh_token": "refresh-token",
+        "user": {"id": "b7e1", "aud": "authenticated", "email": "Noor@Allotments.Example"},
+    }
+    user = {
+        "id": "b7e1",
+        "aud": "authenticated",
+        "role": "authenticated",
+        "email": "Noor@Allotments.Example",
+        "app_metadata": {"provider": "email"},
+        "user_metadata": {"full_name": "Noor Haddad"},
+        "created_at": "2024-05-01T00:00:00Z",
+    }
+    cookie = "sb-allotments-auth-token"
+    forged = {**session, "access_token": "a-token-supabase-never-issued"}
+    config = {
+        "root": str(root),
+        "file": APP_ROUTE if router == "app" else PAGES_ROUTE,
+        "router": router,
+        "doubles": {"next/headers": NEXT_HEADERS},
+        "accessToken": access,
+        "user": user,
+        "cases": [{cookie: json.dumps(session)}, {}, {cookie: json.dumps(forged)}],
+    }
+    env = {
+        "NEXT_PUBLIC_SUPABASE_URL": "https://allotments.supabase.co",
+        "NEXT_PUBLIC_SUPABASE_ANON_KEY": "anon-key",
+    }
+    answer = run_node_with(SUPABASE_AUTH, tmp_path, config, env)
+    signed, nobody, forged_result = answer["results"]
+    assert_signed(signed, email="noor@allotments.example", name="Noor Haddad", user_id="b7e1")
+    assert_anonymous(nobody)
+    assert_anonymous(forged_result)
+    # the access tokens Supabase Auth was asked about came out of the cookies, through the route
+    asked = set(answer["requests"])
+    assert {
+        f"/auth/v1/user Bearer {access}",
+        "/auth/v1/user Bearer a-token-supabase-never-issued",
+    } <= asked
+
+
+def run_node_with(script: str, tmp: Path, config: dict[str, Any], env: dict[str, str]) -> Any:
+    harness = tmp / "harness.cjs"
+    harness.write_text(script)
+    out = subprocess.run(
+        ["node", str(harness), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert out.returncode == 0, out.stderr[-4000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # -- checkJs end to end -------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // Runs a patched Next.js app's generated token route under node: the route is transpiled in
-// memory (TypeScript's transpileModule, CommonJS), `jose` and `next/server` are the app's real
-// packages, and every other module the route imports is replaced by a double of the auth
-// provider's server function, answering as a signed-in user or as nobody.
+// memory (TypeScript's transpileModule, CommonJS), the JWT library (`jose` or `jsonwebtoken`)
+// and `next/server` are the app's real packages, and every other module the route imports is
+// replaced by a double of the auth provider's server function, answering as a signed-in user or
+// as nobody.
 // argv[2]: {root, file, typescript, provider, person}. Prints one JSON line:
 // [{case, status, cacheControl, body}] for the cases "signed-in" and "anonymous".
 "use strict";
@@ -12,7 +13,7 @@ const fs = require("fs");
 const config = JSON.parse(process.argv[2]);
 const ts = require(config.typescript);
 const person = config.person;
-const REAL = new Set(["jose", "next/server"]);
+const REAL = new Set(["jose", "jsonwebtoken", "next/server"]);
 const state = { signed: false };
 
 const PROVIDERS = {

@@ -11,18 +11,19 @@ project's own helpers (a `lib/supabase/server` `createClient`, an `Auth0Client`,
 exporting `auth`, the exported `authOptions`, the Firebase `Auth`).
 
 Adds `app/api/widget-token/route.(ts|js)` (or `pages/api/widget-token`): dynamic, `no-store`,
-401 for anonymous visitors, a `jose` HS256 token for the signed-in user; a `'use client'`
+401 for anonymous visitors, an HS256 token for the signed-in user signed with the project's own
+JWT library (`jsonwebtoken` on the Node runtime, else `jose`: see `signing`); a `'use client'`
 component that follows the provider's sign-in state and calls `window.BestChatBot.setUserToken`
 / `clearUserToken`, mounted in the root layout inside the provider's element; the widget
 `<Script>` (next/script) when missing; a `window.BestChatBot` declaration in TypeScript projects
 and `checkJs` JavaScript ones (whose generated code carries JSDoc types); `jose` in package.json
-(installed by `apply --install`).
+when the project has no JWT library the route can use (installed by `apply --install`).
 
 The rooms: `detect` and `providers` (pure finders; `helpers` and `firebase` read whether the
 project's helpers fit, `shells` where the provider's element is rendered, `middleware` what the
-app's middleware runs on a path and `reach` whether the route gets through it), `hooks` (the
-stack, imported only when triage lets Next.js in), `plan` (the plan). This module only declares
-the manifest, so that triage costs no import.
+app's middleware runs on a path and `reach` whether the route gets through it, `signing` which
+JWT library signs), `hooks` (the stack, imported only when triage lets Next.js in), `plan` (the
+plan). This module only declares the manifest, so that triage costs no import.
 """
 
 from __future__ import annotations

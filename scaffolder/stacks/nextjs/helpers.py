@@ -211,3 +211,50 @@ def find_current_user(
             found += current_user(source, names)
     found.sort(key=lambda h: (h.throws, h.name != "getCurrentUser", h.path))
     return found[0] if found else None
+
+
+def session_callback_id(source: Source) -> Node | None:
+    """The app's own next-auth `callbacks.session` when it puts the user's id on the session
+    (`session.user.id = token.sub`, or a returned `user: { ...session.user, id: token.sub }`)."""
+    for node in walk(source.root):
+        if node.type != "pair" or _key(source, node) != "callbacks":
+            continue
+        value = node.child_by_field_name("value")
+        for member in value.named_children if value is not None and value.type == "object" else []:
+            if _key(source, member) != "session":
+                continue
+            fn = (
+                member
+                if member.type == "method_definition"
+                else member.child_by_field_name("value")
+            )
+            body = fn.child_by_field_name("body") if fn is not None else None
+            if body is not None and _sets_user_id(source, body):
+                return member
+    return None
+
+
+def _key(source: Source, member: Node) -> str:
+    key = member.child_by_field_name("key") or member.child_by_field_name("name")
+    return source.text_of(key).strip("'\"")
+
+
+def _sets_user_id(source: Source, body: Node) -> bool:
+    for node in walk(body):
+        if node.type == "assignment_expression":
+            left = source.text_of(node.child_by_field_name("left")).replace("?.", ".")
+            if left.replace(" ", "").endswith(".user.id"):
+                return True
+        if node.type == "pair" and _key(source, node) == "user":
+            user = node.child_by_field_name("value")
+            if (
+                user is not None
+                and user.type == "object"
+                and any(
+                    (m.type == "pair" and _key(source, m) == "id")
+                    or (m.type == "shorthand_property_identifier" and source.text_of(m) == "id")
+                    for m in user.named_children
+                )
+            ):
+                return True
+    return False

@@ -92,7 +92,7 @@ def _strings(source: Source, node: Node) -> list[tuple[str, Node]] | None:
         if item.type == "comment":
             continue
         if item.type == "object":  # { source: "...", has: [...] }
-            item = _pair(source, item, "source") or item
+            item = property_value(source, item, "source") or item
         raw = string_value(source, item)
         if raw is None:
             return None
@@ -100,7 +100,32 @@ def _strings(source: Source, node: Node) -> list[tuple[str, Node]] | None:
     return out
 
 
-def _pair(source: Source, obj: Node, key: str) -> Node | None:
+def routes_match(source: Source, node: Node, path: str) -> Tri:
+    """Whether `authMiddleware()`'s `publicRoutes` / `ignoredRoutes` (a pattern, a RegExp, or
+    an array of them) cover `path`; None when an entry is neither (a function, a variable)."""
+    items = node.named_children if node.type == "array" else [node]
+    hit: Tri = False
+    for item in items:
+        if item.type == "comment":
+            continue
+        if item.type == "regex":
+            pattern = source.text_of(item.child_by_field_name("pattern"))
+            flags = source.text_of(item.child_by_field_name("flags"))
+            try:
+                found = re.search(pattern, path, re.I if "i" in flags else 0) is not None
+            except re.error:
+                return None
+            hit = _or(hit, found)
+            continue
+        raw = string_value(source, item)
+        if raw is None:
+            return None
+        hit = _or(hit, pattern_matches(raw.replace("\\\\", "\\"), path))
+    return hit
+
+
+def property_value(source: Source, obj: Node, key: str) -> Node | None:
+    """The value of `key: ...` in an object literal, or None."""
     for pair in obj.named_children:
         if (
             pair.type == "pair"
@@ -108,6 +133,15 @@ def _pair(source: Source, obj: Node, key: str) -> Node | None:
         ):
             return pair.child_by_field_name("value")
     return None
+
+
+def _member(source: Source, obj: Node, key: str) -> Node | None:
+    """`key`'s value in an object literal, a method (`key(req) {...}`) included."""
+    for child in obj.named_children:
+        name = child.child_by_field_name("name") if child.type == "method_definition" else None
+        if name is not None and source.text_of(name) == key:
+            return child
+    return property_value(source, obj, key)
 
 
 def config_object(source: Source) -> Node | None:
@@ -128,7 +162,7 @@ def config_object(source: Source) -> Node | None:
 
 def matcher(source: Source) -> Matcher:
     config = config_object(source)
-    value = _pair(source, config, "matcher") if config is not None else None
+    value = property_value(source, config, "matcher") if config is not None else None
     if value is None:
         return Matcher(None)
     found = _strings(source, value)
@@ -150,6 +184,14 @@ class Flow:
     protect: Tri = False
     public_matchers: list[Node] = field(default_factory=list)
     """The arrays of the public-route matchers whose negation guards a protect() that runs."""
+    clerk_call: Node | None = None
+    """The Clerk factory call that may run on the path (`authMiddleware({...})`)."""
+    intl_handler: Node | None = None
+    """The Clerk handler (`clerkMiddleware((auth, req) => ...)`, or `authMiddleware()`'s
+    `beforeAuth`) that may run next-intl."""
+    intl_request: int = 1
+    """Which parameter of that handler is the request: 1 in `(auth, req)`, 0 in
+    `beforeAuth(req)`."""
 
 
 class Reader:
@@ -159,12 +201,18 @@ class Reader:
         self.source, self.path = source, path
         self.local = declarations(source)
         self.clerk_factories: set[str] = set()
+        self.auth_middleware: set[str] = set()
+        """The local names of v4 / v5's `authMiddleware` (protects every route but its
+        `publicRoutes`)."""
         self.intl_factories: set[str] = set()
         self.route_matchers: set[str] = set()
         for imp in find_imports(source):
             if imp.source in CLERK:
                 self.clerk_factories.update(
                     loc for name, loc in imp.names if name in CLERK_FACTORIES
+                )
+                self.auth_middleware.update(
+                    loc for name, loc in imp.names if name == "authMiddleware"
                 )
                 self.route_matchers.update(
                     loc for name, loc in imp.names if name == "createRouteMatcher"
@@ -174,6 +222,9 @@ class Reader:
         self.flow = Flow()
         self.request = "req"
         """The request parameter's name in the Clerk handler (for the snippets)."""
+        self._handler: Node | None = None
+        """The Clerk handler being read, and which of its parameters is the request."""
+        self._request_at = 1
         called = [
             source.text_of(n.child_by_field_name("function"))
             for n in walk(source.root)
@@ -228,7 +279,7 @@ class Reader:
             if fn in self.intl_factories:
                 self._intl(reached, in_clerk)
                 return
-        if node.type in FUNCTION_TYPES:
+        if node.type in FUNCTION_TYPES or node.type == "method_definition":
             body = node.child_by_field_name("body")
             if body is None:
                 return
@@ -239,6 +290,8 @@ class Reader:
 
     def _clerk(self, call: Node, reached: Tri) -> None:
         self.flow.clerk = _or(self.flow.clerk, reached)
+        if reached is not False and self.flow.clerk_call is None:
+            self.flow.clerk_call = call
         args = call_arguments(call)
         handler = args[0] if args else None
         if handler is not None and handler.type == "identifier":
@@ -248,13 +301,27 @@ class Reader:
             named = [p for p in params.named_children if p.type != "comment"] if params else []
             if len(named) > 1:
                 self.request = self.source.text_of(named[1]).split(":")[0].strip()
-            self.run(handler, reached, in_clerk=True)
+            self._in_handler(handler, 1, reached)
+        elif handler is not None and handler.type == "object":
+            # authMiddleware({ beforeAuth: (req) => intlMiddleware(req), ... }): it runs first
+            before = _member(self.source, handler, "beforeAuth")
+            if before is not None and before.type == "identifier":
+                before = self.local.get(self.source.text_of(before), before)
+            if before is not None and before.type in (*FUNCTION_TYPES, "method_definition"):
+                self._in_handler(before, 0, reached)
+
+    def _in_handler(self, handler: Node, request_at: int, reached: Tri) -> None:
+        outer = self._handler, self._request_at
+        self._handler, self._request_at = handler, request_at
+        self.run(handler, reached, in_clerk=True)
+        self._handler, self._request_at = outer
 
     def _intl(self, reached: Tri, in_clerk: bool) -> None:
         self.flow.intl = _or(self.flow.intl, reached)
-        self.flow.intl_inside_clerk = self.flow.intl_inside_clerk or (
-            in_clerk and reached is not False
-        )
+        inside = in_clerk and reached is not False
+        self.flow.intl_inside_clerk = self.flow.intl_inside_clerk or inside
+        if inside and self.flow.intl_handler is None:
+            self.flow.intl_handler, self.flow.intl_request = self._handler, self._request_at
 
     def _block(self, statements: list[Node], reached: Tri, in_clerk: bool) -> Tri:
         """Walk statements in order; returns whether the end is reached."""

@@ -11,7 +11,7 @@ from typing import Any
 from scaffolder.answer_rules import prefix_segments
 from scaffolder.errors import UsageError
 from scaffolder.inspection import Choices
-from scaffolder.js import lockfiles, packages
+from scaffolder.js import packages
 from scaffolder.js.jsdoc import to_jsdoc
 from scaffolder.js.packages import join
 from scaffolder.js.style import Style, project_style, restyle
@@ -34,6 +34,7 @@ from scaffolder.stacks.nextjs.providers import (
 )
 from scaffolder.stacks.nextjs.reach import check
 from scaffolder.stacks.nextjs.shells import provider_layouts, provider_names
+from scaffolder.stacks.nextjs.signing import Signer, signer
 from scaffolder.steps import (
     Step,
     StepResult,
@@ -45,9 +46,6 @@ from scaffolder.steps import (
 )
 from scaffolder.templating import render
 
-JOSE = ("jose", "^6.1.0")
-# jose 6's type declarations need TypeScript 5; older compilers get the last major they read.
-JOSE_FOR_TS4 = ("jose", "^5.10.0")
 FIREBASE_ADMIN = ("firebase-admin", "^13.0.0")
 # What createServerClient's `setAll` receives: TypeScript infers it, checkJs does not.
 SET_ALL_COOKIES = 'Parameters<import("@supabase/ssr").SetAllCookies>[0]'
@@ -71,9 +69,10 @@ def steps(
     style = _style(project, app)
     component = component_path(project, app)
     shells = _Shells(project, app, provider, choices.mounts)
+    sign = signer(project, app, choices.endpoint_prefix.rstrip("/"))
     out: list[Step] = [
         partial(_blocked, provider),
-        partial(_route, facts, choices, style),
+        partial(_route, facts, choices, style, sign),
         partial(_middleware, facts, choices),
         partial(_component, facts, choices, component, shells, style),
     ]
@@ -87,7 +86,7 @@ def steps(
     out += [partial(_mount_group, app, shells, path, component) for path in shells.groups()]
     if provider.id == "next-auth" and provider.server and not provider.server.exported:
         out.append(partial(_export_options, provider))
-    out.append(partial(_dependencies, project, facts, provider))
+    out.append(partial(_dependencies, project, facts, provider, sign))
     out.append(partial(_warnings, project, facts, choices))
     return out
 
@@ -100,12 +99,14 @@ def _blocked(provider: Provider, builder: PlanBuilder) -> StepResult | None:
 
 
 def _dependencies(
-    project: Project, facts: NextFacts, provider: Provider, builder: PlanBuilder
+    project: Project, facts: NextFacts, provider: Provider, sign: Signer, builder: PlanBuilder
 ) -> None:
     app = facts.app
-    packages.plan_dependency(
-        project, builder, app.root, *_jose(project, facts), why="signs the widget token"
-    )
+    for name, version, section in sign.needs:
+        why = sign.why if name == sign.library else f"types for {sign.library}"
+        packages.plan_dependency(
+            project, builder, app.root, name, version, section=section, why=why
+        )
     if provider.id == "firebase" and not app.manifest.has("firebase-admin"):
         packages.plan_dependency(
             project, builder, app.root, *FIREBASE_ADMIN, why="verifies Firebase ID tokens"
@@ -114,17 +115,6 @@ def _dependencies(
 
 def _endpoint_url(app: NextApp, choices: Chosen) -> str:
     return app.base_path + choices.endpoint_url
-
-
-def _jose(project: Project, facts: NextFacts) -> tuple[str, str]:
-    """jose 6, or jose 5 where the TypeScript the project installs is older than 5."""
-    app, workspace = facts.app, facts.manager.root
-    root = packages.load(project, join(workspace, "package.json"))
-    for manifest in [app.manifest] + ([root] if root and root.path != app.manifest.path else []):
-        ts = lockfiles.major(lockfiles.installed_version(project, manifest, "typescript"))
-        if ts is not None:
-            return JOSE_FOR_TS4 if ts < 5 else JOSE
-    return JOSE
 
 
 # -- style and paths --------------------------------------------------------------------------
@@ -228,9 +218,9 @@ def _import_lines(packages_: list[str], local: list[str]) -> list[str]:
 # -- the route handler ------------------------------------------------------------------------
 
 
-def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
+def _route_imports(app: NextApp, provider: Provider, path: str, sign: Signer) -> list[str]:
     pages = app.router == "pages"
-    pkg: list[str] = ['import { SignJWT } from "jose";']
+    pkg: list[str] = [sign.import_line]
     pkg.append(
         'import type { NextApiRequest, NextApiResponse } from "next";'
         if pages
@@ -251,6 +241,11 @@ def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
     elif provider.id == "supabase":
         if helper is not None and (helper.params == 0) != pages:
             use_helper()
+        elif provider.cookie_methods == "single":  # @supabase/ssr before 0.4
+            names = "createServerClient, serialize" if pages else "createServerClient"
+            pkg.append(f'import {{ {names}, type CookieOptions }} from "@supabase/ssr";')
+            if not pages:
+                pkg.append('import { cookies } from "next/headers";')
         elif pages:
             pkg.append('import { createServerClient, serializeCookieHeader } from "@supabase/ssr";')
         else:
@@ -287,7 +282,9 @@ def _route_imports(app: NextApp, provider: Provider, path: str) -> list[str]:
     return _import_lines(pkg, local)
 
 
-def _route(facts: NextFacts, choices: Chosen, style: Style, builder: PlanBuilder) -> StepResult:
+def _route(
+    facts: NextFacts, choices: Chosen, style: Style, sign: Signer, builder: PlanBuilder
+) -> StepResult:
     app, provider = facts.app, choices.auth
     prefix = choices.endpoint_prefix.rstrip("/")  # `--api-prefix /`: the route at /widget-token
     path = route_path(app, prefix)
@@ -313,7 +310,8 @@ def _route(facts: NextFacts, choices: Chosen, style: Style, builder: PlanBuilder
         app,
         style,
         _language(path),
-        imports=_route_imports(app, provider, path),
+        imports=_route_imports(app, provider, path, sign),
+        jwt_library=sign.library,
         provider=provider.id,
         version=provider.version,
         pages=pages,
@@ -328,6 +326,7 @@ def _route(facts: NextFacts, choices: Chosen, style: Style, builder: PlanBuilder
         user_id=choices.user_id.expr if choices.user_id else None,
         guest=provider.guest,
         typed_anonymous=provider.typed_anonymous,
+        cookie_methods=provider.cookie_methods,
         clerk_client=clerk_client(provider),
         server_session=server_session(provider),
         current_user=provider.current_user,
@@ -346,8 +345,7 @@ def _middleware(facts: NextFacts, choices: Chosen, builder: PlanBuilder) -> Step
     text = builder.current(path) if path else None
     if path is None or text is None:
         return None
-    # Clerk's helpers throw unless its middleware (any major's) ran on the request; v4's
-    # authMiddleware() publicRoutes are read by `_warnings`
+    # Clerk's helpers throw unless its middleware (any major's) ran on the request
     clerk = None
     if choices.auth.id == "clerk":
         clerk = "getAuth()" if facts.app.router == "pages" else "currentUser()"
@@ -603,18 +601,6 @@ def _warnings(project: Project, facts: NextFacts, choices: Chosen, builder: Plan
             builder.warn(
                 f"{needs} in middleware.ts / proxy.ts; none was found, so the token route will "
                 "fail until it is added."
-            )
-        elif (
-            text
-            and "authMiddleware(" in text
-            and not {"afterAuth", "widget-token"} & set(re.findall(r"[\w-]+", text))
-        ):
-            # v4's authMiddleware with its default afterAuth
-            builder.warn(
-                f"{middleware}: authMiddleware() answers signed-out requests to API routes "
-                "outside its publicRoutes with its own empty 401, before the route runs (the "
-                f'identity component takes it as no identity); add "{choices.endpoint_url}" to '
-                'publicRoutes for the route\'s own 401 {"token": null} with no-store.'
             )
     for path in project.under(app.root, project.files):
         body = project.text(path) if path.endswith(JS_SUFFIXES) or ".env" in path else None

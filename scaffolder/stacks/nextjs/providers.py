@@ -7,7 +7,9 @@ Each provider is read server-side the way its vendor documents it:
   `primaryEmailAddress`), v5 from `@clerk/nextjs/server` (`clerkClient()` callable from 5.2),
   v6 on `await clerkClient()`
 - supabase: the project's `@supabase/ssr` server client (`createClient()` in lib/supabase/server)
-  and `auth.getUser()`, never `getSession()`; anonymous users get no token
+  and `auth.getUser()`, never `getSession()`; anonymous users get no token; without a helper the
+  route builds its client with the cookie methods the installed @supabase/ssr reads (get / set /
+  remove before 0.4, getAll / setAll from 0.4)
 - auth0: `@auth0/nextjs-auth0` v4 `auth0.getSession()` on the project's `Auth0Client`, v3
   `getSession()`
 - next-auth: Auth.js v5 `auth()` from the project's `NextAuth(...)` module, NextAuth v4
@@ -49,6 +51,8 @@ from scaffolder.treesitter import walk
 SUPABASE_JS = "@supabase/supabase-js"
 # supabase-js 2.43.0 pins @supabase/auth-js 2.64.1, the first to type `User.is_anonymous`.
 TYPED_ANONYMOUS = (2, 43)
+# @supabase/ssr 0.4 replaced the cookie methods get / set / remove with getAll / setAll.
+SSR_COOKIES_ALL = (0, 4)
 # @clerk/nextjs 5.2 made `clerkClient` callable; v6 made it async.
 CLERK_CALLABLE_CLIENT = (5, 2)
 # next-auth 4.10 added `unstable_getServerSession`, 4.19 renamed it `getServerSession`.
@@ -112,8 +116,9 @@ class Provider:
     element_props: tuple[tuple[str, str], ...] = ()
     """Attributes the provider element needs when the component brings it (Auth.js's
     `basePath`)."""
-    typed_user_id: bool = False
-    """next-auth v4: the project declares `Session.user.id` (`declare module "next-auth"`)."""
+    session_user_id: bool = False
+    """next-auth v4: the route may read `session.user.id`: the project declares it (`declare
+    module "next-auth"`), or, in JavaScript nothing type-checks, its session callback sets it."""
     firebase: firebase.FirebaseFacts | None = None
     """firebase: how the app checks visitors server-side, and its firebase-admin App."""
 
@@ -128,6 +133,13 @@ class Provider:
         }
         version = f" v{self.version}" if self.version and self.id in ("auth0", "next-auth") else ""
         return names[self.id] + version
+
+    @property
+    def cookie_methods(self) -> str:
+        """supabase: the cookie methods the installed @supabase/ssr reads, `all` (getAll /
+        setAll, 0.4 on) or `single` (get / set / remove, before 0.4)."""
+        old = self.id == "supabase" and bool(self.installed) and self.installed < SSR_COOKIES_ALL
+        return "single" if old else "all"
 
 
 # -- detection --------------------------------------------------------------------------------
@@ -152,7 +164,7 @@ class _Draft:
     installed: tuple[int, ...] = ()
     current_user: helpers.CurrentUser | None = None
     element_props: tuple[tuple[str, str], ...] = ()
-    typed_user_id: bool = False
+    session_user_id: bool = False
     firebase: firebase.FirebaseFacts | None = None
 
     def freeze(self) -> Provider:
@@ -172,7 +184,7 @@ class _Draft:
             self.installed,
             self.current_user,
             self.element_props,
-            self.typed_user_id,
+            self.session_user_id,
             self.firebase,
         )
 
@@ -204,7 +216,7 @@ def detect(project: Project, app: NextApp) -> list[Provider]:
         if auth_id == "supabase":
             _supabase_version(project, manifest, provider)
         if auth_id == "next-auth" and provider.version == 4:
-            _session_user_id(project, app, provider)
+            _session_user_id(project, app, provider, sources)
         found.append(provider.freeze())
     return found
 
@@ -477,9 +489,21 @@ def _auth_options(sources: list[Source]) -> Helper | None:
     return sorted(candidates, key=lambda h: (not h.exported, h.name != "authOptions"))[0]
 
 
-def _session_user_id(project: Project, app: NextApp, provider: _Draft) -> None:
-    """Whether the project's module augmentation gives v4's `Session.user` an `id` (v4 types
-    only name, email and image: https://next-auth.js.org/getting-started/typescript)."""
+def _session_user_id(
+    project: Project, app: NextApp, provider: _Draft, sources: list[Source]
+) -> None:
+    """Whether v4's session carries the user's id for the route: the project's module
+    augmentation gives `Session.user` an `id` (v4 types only name, email and image:
+    https://next-auth.js.org/getting-started/typescript), or, where nothing type-checks the
+    JavaScript, the app's session callback sets it (v4's JWT sessions carry no id otherwise)."""
+    if not app.typescript and not app.config.checks_js:
+        for source in _importing(sources, "next-auth", "next-auth/next"):
+            callback = helpers.session_callback_id(source)
+            if callback is not None:
+                provider.session_user_id = True
+                why = "the session callback sets `session.user.id`"
+                provider.evidence.append(_evidence(source, callback, why))
+                return
     for path in project.under(app.root, project.with_suffix(".ts", ".tsx")):
         text = project.text(path) if "/node_modules/" not in path else None
         if not text or "next-auth" not in text or "interface Session" not in text:
@@ -497,7 +521,7 @@ def _session_user_id(project: Project, app: NextApp, provider: _Draft) -> None:
                     and body is not None
                     and re.search(r"\bid\??\s*:", source.text_of(body))
                 ):
-                    provider.typed_user_id = True
+                    provider.session_user_id = True
                     provider.evidence.append(
                         _evidence(source, interface, "`Session.user.id` declared for next-auth")
                     )
@@ -554,13 +578,16 @@ def user_fields(provider: Provider) -> tuple[UserExpr, UserExpr | None, UserExpr
             expr(
                 "primaryEmail?.emailAddress", "currentUser(): the primary address, by its id (v4)"
             ),
-            expr("fullName", "currentUser(): first and last name (v4)"),
+            expr(
+                "fullName || user?.username",
+                "currentUser(): first and last name, else the username (v4)",
+            ),
             expr("user?.id", "currentUser(): Clerk user id"),
         )
     if provider.id == "clerk":
         return (
             expr("user?.primaryEmailAddress?.emailAddress", "currentUser(): primary email"),
-            expr("user?.fullName", "currentUser(): full name"),
+            expr("user?.fullName ?? user?.username", "currentUser(): full name, else the username"),
             expr("user?.id", "currentUser(): Clerk user id"),
         )
     if provider.id == "supabase":
@@ -588,11 +615,13 @@ def user_fields(provider: Provider) -> tuple[UserExpr, UserExpr | None, UserExpr
         return (
             returned("user?.email", "email"),
             returned("user?.name", "name"),
-            returned("user?.id", "id") if provider.version == 5 else None,
+            returned("user?.id", "id")
+            if provider.version == 5 or provider.session_user_id
+            else None,
         )
     if provider.id == "next-auth":
         call = "auth()" if provider.version == 5 else f"{server_session(provider)}(authOptions)"
-        typed = provider.version == 5 or provider.typed_user_id
+        typed = provider.version == 5 or provider.session_user_id
         user_id = expr("session?.user?.id", f"{call}: user.id") if typed else None
         return (
             expr("session?.user?.email", f"{call}: user.email"),
