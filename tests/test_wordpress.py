@@ -534,6 +534,73 @@ def test_preferred_homes(tmp_path: Path, files: dict[str, str], expected: list[s
     assert [h.label for h in stack.preferred_candidates(homes)] == expected
 
 
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {"style.css": STYLE, "inc/walker.php": PLUGIN.format("Walker")},
+            ["functions.php"],
+            id="a-header-inside-a-theme-is-the-themes-file",
+        ),
+        pytest.param(
+            {
+                "wp-config.php": "<?php\n",
+                "wp-content/themes/t/style.css": STYLE,
+                "wp-content/themes/t/inc/walker.php": PLUGIN.format("Walker"),
+            },
+            ["wp-content/mu-plugins/bestchatbot.php", "wp-content/themes/t/functions.php"],
+            id="a-header-inside-a-sites-theme-is-the-themes-file",
+        ),
+        pytest.param(
+            {
+                "wp-config.php": "<?php\n",
+                "wp-content/plugins/a/a.php": PLUGIN.format("A"),
+                "wp-content/plugins/a/lib/cmb/init.php": PLUGIN.format("Bundled"),
+                "wp-content/plugins/solo.php": PLUGIN.format("Solo"),
+            },
+            [
+                "wp-content/mu-plugins/bestchatbot.php",
+                "wp-content/plugins/solo.php",
+                "wp-content/plugins/a/a.php",
+            ],
+            id="under-plugins-only-plugins-star-and-plugins-star-star",
+        ),
+        pytest.param(
+            {"acme.php": PLUGIN.format("Acme"), "lib/cmb2/init.php": PLUGIN.format("CMB2")},
+            ["acme.php"],
+            id="a-header-inside-a-plugin-is-the-plugins-file",
+        ),
+        pytest.param(
+            {
+                "acme/acme.php": PLUGIN.format("Acme"),
+                "acme/includes/lib/init.php": PLUGIN.format("Lib"),
+                "beta/beta.php": PLUGIN.format("Beta"),
+            },
+            ["acme/acme.php", "beta/beta.php"],
+            id="plugins-side-by-side-keep-only-their-main-files",
+        ),
+    ],
+)
+def test_plugin_main_files_are_where_wordpress_reads_them(
+    tmp_path: Path, files: dict[str, str], expected: list[str]
+) -> None:
+    homes = detect.homes(Project(write(tmp_path, files)))
+    assert [h.file for h in homes] == expected
+
+
+def test_theme_with_a_plugin_header_in_inc_is_the_theme(tmp_path: Path) -> None:
+    """fixtures/wp-starter-theme: its bundled menu walker keeps a `Plugin Name:` header."""
+    root = copy_fixture("wp-starter-theme", tmp_path)
+    walker = "inc/class-tidewater-menu-walker.php"
+    assert php.header((root / walker).read_text(), "Plugin Name") is not None
+    code, doc = run_json("inspect", str(root), "--api-key", "pk")
+    assert code == 0, doc["questions"]
+    assert (doc["stack"]["app_root"], doc["auth"]["library"]) == (".", "wordpress")
+    assert [e["file"] for e in doc["stack"]["evidence"]] == ["style.css", "footer.php"]
+    edits = plan_of(root, "--api-key", "pk")
+    assert list(edits) == ["functions.php"]
+
+
 def test_detection_evidence_is_the_sites_then_four_units(tmp_path: Path) -> None:
     files = {f"wp-content/plugins/p{i}/p{i}.php": PLUGIN.format(f"P{i}") for i in range(6)}
     project = Project(write(tmp_path, {"wp-config.php": "<?php\n", **files}))

@@ -112,6 +112,33 @@ def test_block_theme_wp_footer_prints_the_widget(tmp_path: Path, signing_key: st
     assert_contract(verify(token), email="ada.lovelace@example.com", name=None, user_id="7")
 
 
+def test_starter_theme_with_a_bundled_plugin_header(tmp_path: Path, signing_key: str) -> None:
+    """The theme's inc/ walker carries a `Plugin Name:` header: the theme is still the home, and
+    its functions.php, loading every inc/ file, prints the widget with the user's token."""
+    root = copy_fixture("wp-starter-theme", tmp_path)
+    walker = root / "inc/class-tidewater-menu-walker.php"
+    walker_before = walker.read_bytes()
+    changed = apply_and_lint(root, "--api-key", "pk_tidewater")
+    assert changed == ["functions.php"]
+    assert walker.read_bytes() == walker_before
+    core = tmp_path / "walker-nav-menu.php"  # the core class the theme's walker extends
+    core.write_text("<?php\nclass Walker_Nav_Menu {}\n")
+    page = {"require": [str(core), str(root / "functions.php")], "page": True}
+    page["template"] = str(root / "footer.php")
+
+    anonymous = php({**page, "user": None}, theme_dir=root)
+    assert widget_tags(anonymous["html"]) == [
+        f'<script src="{WIDGET}" data-api-key="pk_tidewater"></script>'
+    ]
+    signed_in = php({**page, "user": ADA}, theme_dir=root)["html"]
+    assert len(widget_tags(signed_in)) == 1
+    token = token_in(signed_in)
+    assert token is not None
+    assert_contract(
+        verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7"
+    )
+
+
 def test_namespaced_plugin(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-plugin", tmp_path)
     changed = apply_and_lint(root, "--api-key", "pk_rowing")

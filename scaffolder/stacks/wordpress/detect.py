@@ -2,7 +2,8 @@
 
 Pure and read-only: every finder returns frozen facts; the homes (`homes`) are the candidates
 the integration may live in. Themes are known by their `style.css` header (`Theme Name:`),
-plugins by the header comment of their main file (`Plugin Name:`), sites by `wp-config.php`, a
+plugins by the header comment of their main file (`Plugin Name:`) where WordPress looks for one
+(never inside a theme: a theme's files are the theme's), sites by `wp-config.php`, a
 `wp-content/` directory or a Composer manifest that installs WordPress core (Bedrock). Files
 that a site git-ignores (its `wp-config.php`, Composer-installed plugins) still count for
 detection: they are what runs in production.
@@ -212,10 +213,13 @@ def themes(project: Project) -> list[Unit]:
     return found
 
 
-def plugins(project: Project) -> list[Unit]:
+def plugins(project: Project, theme_roots: list[str]) -> list[Unit]:
+    """The PHP files with a `Plugin Name:` header that WordPress would load as a plugin."""
     found: dict[str, Unit] = {}
     for path in project.with_suffix(".php"):
         if path.endswith(".blade.php") or "/mu-plugins/" in f"/{path}":
+            continue
+        if not _plugin_main_place(path) or any(_inside(path, t) for t in theme_roots):
             continue
         try:
             head = project.read(path).text[: php.HEADER_BYTES]
@@ -231,7 +235,25 @@ def plugins(project: Project) -> list[Unit]:
         # Several headers in one directory: the file named after the directory is the main one.
         if current is None or posixpath.basename(path) == posixpath.basename(root) + ".php":
             found[root] = Unit("plugin", root, path, name[0], name[1])
-    return list(found.values())
+    return [unit for unit in found.values() if not _nested(unit, found)]
+
+
+def _plugin_main_place(path: str) -> bool:
+    """Whether WordPress would read `path` as a plugin's main file: under a `plugins/`
+    directory it reads `plugins/*.php` and `plugins/*/*.php` only (`get_plugins()`)."""
+    parts = path.split("/")
+    if "plugins" not in parts[:-1]:
+        return True
+    return len(parts) - parts.index("plugins") - 1 <= 2
+
+
+def _nested(unit: Unit, found: dict[str, Unit]) -> bool:
+    """A header deeper inside another plugin's directory (a bundled library) is that plugin's
+    file: the main file sits directly in the plugin's directory. Under `plugins/` the depth
+    rule already decides, and a single-file plugin there owns no directory."""
+    if "plugins" in unit.root.split("/"):
+        return False
+    return any(root != unit.root and _inside(unit.root, root) for root in found)
 
 
 def unit_evidence(unit: Unit) -> Evidence:
@@ -251,7 +273,8 @@ def _inside(path: str, root: str) -> bool:
 def homes(project: Project) -> list[Home]:
     """Where the integration may live: the whole site (a must-use plugin) when this is one,
     then each theme and plugin."""
-    units = themes(project) + plugins(project)
+    theme_units = themes(project)
+    units = theme_units + plugins(project, [t.root for t in theme_units])
     site = find_site(project, units)
     found = [_home_for_unit(project, unit, site) for unit in units]
     if site is None:
