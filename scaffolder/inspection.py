@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from scaffolder import choice, exprs, reporting
+from scaffolder import choice, exprs, proxies, reporting
 from scaffolder.escape import url_path
 from scaffolder.markup import Layout, Template, answered_layout
 from scaffolder.model import (
@@ -274,6 +274,11 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
     @abstractmethod
     def page_cache(self, facts: FactsT) -> Sequence[Evidence]: ...
 
+    behind_proxy: bool = True
+    """Whether a proxy configured in the repository may sit in front of the app, so the
+    endpoint goes under a prefix it forwards (Next.js, whose own rewrites lead elsewhere and
+    which serves its pages itself, says no)."""
+
     def delivery(
         self, facts: FactsT, answer: str | None, rendering: Rendering | None, page_cache: bool
     ) -> Delivery:
@@ -376,8 +381,7 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         facts = self.settle_facts(project, self.facts(project, configured), answers, insp)
         insp.stack = self.stack_report(project, facts)
         auth = self._auth(project, facts, answers, insp)
-        given = url_path(answers.api_prefix) if answers.api_prefix else None
-        prefix = "/" + (given or common_prefix(self.api_prefixes(facts)) or "/api").strip("/")
+        prefix = self._prefix(project, facts, answers, insp)
         page_cache = bool(self.page_cache(facts))
         delivery = self.delivery(facts, answers.delivery, insp.stack.rendering, page_cache)
         insp.delivery = delivery
@@ -417,6 +421,25 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         from scaffolder.steps import run
 
         run(builder, self.steps(project, inspection, facts, settled.choices))
+
+    def _prefix(self, project: Project, facts: FactsT, answers: Answers, insp: Draft) -> str:
+        """The endpoint's prefix: answered, else under the routes' common prefix (else /api),
+        moved under what a proxy in front of the app forwards (a note; the `api_prefix`
+        question when none fits)."""
+        if answers.api_prefix:
+            return "/" + url_path(answers.api_prefix).strip("/")
+        routes = self.api_prefixes(facts)
+        default = "/" + (common_prefix(routes) or "/api").strip("/")
+        if not self.behind_proxy:
+            return default
+        found = proxies.reach(proxies.forwards(project), default, routes, insp.stack.app_root)
+        if found.prefix is None:
+            assert found.forward is not None
+            insp.questions.append(reporting.proxy_question(found.forward, found.offered))
+            return default
+        if found.forward is not None:
+            insp.notes.append(reporting.proxy_note(found.forward, found.prefix, default))
+        return found.prefix
 
     def _candidates(self, project: Project, detection: Detection) -> list[CandT]:
         if isinstance(detection, Found):

@@ -7,7 +7,12 @@ the token to the endpoint, what a Content-Security-Policy needs) has one copy.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scaffolder.model import Evidence, Note, Question, WidgetReport
+
+if TYPE_CHECKING:
+    from scaffolder.proxies import Forward
 
 WIDGET_HOST = "https://widget.bestchatbot.io"
 
@@ -77,4 +82,26 @@ def csp_warning(evidence: Evidence, directives: str = "script-src and connect-sr
     return (
         f"{evidence.location()}: {evidence.why}; allow {WIDGET_HOST} in its {directives}, "
         "or the browser will block the widget."
+    )
+
+
+def proxy_note(forward: Forward, prefix: str, default: str) -> Note:
+    """A proxy in front of the app forwards only some prefixes: the endpoint moved under one."""
+    return Note(
+        f"{forward.evidence.why}, and the browser reaches the app only through what it "
+        f"forwards: the endpoint is {prefix.rstrip('/')}/widget-token, not under {default} "
+        "(pass --api-prefix to choose another)",
+        forward.evidence.file,
+        forward.evidence.line,
+    )
+
+
+def proxy_question(forward: Forward, offered: tuple[str, ...]) -> Question:
+    """The proxy forwards prefixes none of the app's routes live under (or several do)."""
+    return Question(
+        "api_prefix",
+        f"{forward.evidence.location()}: {forward.evidence.why}; the browser reaches the app "
+        "only through the prefixes the proxies in front of it forward: under which one should "
+        "GET <prefix>/widget-token be served?",
+        offered,
     )

@@ -70,6 +70,7 @@ class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
     auth_ambiguous = "Several auth providers are installed: which one signs users in?"
     widget_needs_auth = True
     widget_tag = "<Script>"
+    behind_proxy = False  # its rewrites lead away from the app, which serves its own routes
 
     # -- candidates and facts ------------------------------------------------------------------
 
