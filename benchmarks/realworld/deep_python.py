@@ -12,6 +12,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 DRIVER = Path(__file__).resolve().parent / "drivers" / "python_signin.py"
 RUN_TIMEOUT = 300
-SCENARIO_KEYS = ("app", "settings", "config", "orm", "user", "signup", "login", "logout")
+SCENARIO_KEYS = ("app", "settings", "config", "orm", "setup", "user", "signup", "login", "logout")
 
 
 def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:
@@ -42,6 +43,7 @@ def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:
         venv = cache.venv(app.id, python, list(recipe["requirements"]), root)
     except cache.InstallError as exc:
         return Level("skip", f"Python {version}: {exc}")
+    copy_files(recipe, root)
     db = work / "bench.sqlite3"
     names = {
         "db": str(db),
@@ -83,6 +85,13 @@ def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:
     observed: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     problem = judge(observed, key)
     return Level("fail", problem) if problem else Level("pass", f"signed in as {PERSON['email']}")
+
+
+def copy_files(recipe: dict[str, Any], root: Path) -> None:
+    """The recipe's `copy` ({target: source} in the patched copy): the set-up step an app's
+    README asks for before it runs (`cp local_settings_example.py local_settings.py`)."""
+    for target, source in dict(recipe.get("copy", {})).items():
+        shutil.copyfile(root / str(source), root / str(target))
 
 
 def _crashed_in(stderr: str, root: Path, changed: list[str]) -> str | None:

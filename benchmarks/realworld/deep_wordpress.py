@@ -56,6 +56,9 @@ def _php(runner: Path, scenario: dict[str, Any], env: dict[str, str]) -> dict[st
         missing = re.search(r"Call to undefined (function|method) ([\w:\\]+)", text)
         if missing:
             return f"stand-ins lack {missing.group(2)}()"
+        core_class = re.search(r'Class "(WP_\w+|Walker\w*)" not found', text)
+        if core_class:
+            return f"stand-ins lack class {core_class.group(1)}"
         if (
             "vendor/autoload.php" in text
             or "composer install" in text

@@ -135,3 +135,74 @@ if ( ! function_exists( 'wp_register_script' ) ) {
 		return true;
 	}
 }
+
+if ( ! function_exists( 'get_stylesheet_directory' ) ) {
+	function get_stylesheet_directory() {
+		return apply_filters( 'stylesheet_directory', get_template_directory() );
+	}
+}
+
+if ( ! function_exists( 'get_theme_file_path' ) ) {
+	function get_theme_file_path( $file = '' ) {
+		$file = ltrim( $file, '/' );
+		if ( '' === $file ) {
+			$path = get_stylesheet_directory();
+		} elseif ( file_exists( get_stylesheet_directory() . '/' . $file ) ) {
+			$path = get_stylesheet_directory() . '/' . $file;
+		} else {
+			$path = get_template_directory() . '/' . $file;
+		}
+		return apply_filters( 'theme_file_path', $path, $file );
+	}
+}
+
+/*
+ * The walker classes themes extend for their menus, so their subclasses load; the check renders
+ * no menu. As in WordPress, Walker's level and element callbacks do nothing until overridden.
+ */
+if ( ! class_exists( 'Walker' ) ) {
+	class Walker {
+		public $tree_type;
+		public $db_fields;
+		public $max_pages = 1;
+		public $has_children;
+
+		public function start_lvl( &$output, $depth = 0, $args = array() ) {
+		}
+
+		public function end_lvl( &$output, $depth = 0, $args = array() ) {
+		}
+
+		public function start_el( &$output, $data_object, $depth = 0, $args = array(), $current_object_id = 0 ) {
+		}
+
+		public function end_el( &$output, $data_object, $depth = 0, $args = array() ) {
+		}
+	}
+}
+
+if ( ! class_exists( 'Walker_Nav_Menu' ) ) {
+	class Walker_Nav_Menu extends Walker {
+		public $tree_type = array( 'post_type', 'taxonomy', 'custom' );
+		public $db_fields = array(
+			'parent' => 'menu_item_parent',
+			'id'     => 'db_id',
+		);
+	}
+}
+
+if ( ! function_exists( 'get_theme_mod' ) ) {
+	// A fresh site: the theme has no saved modifications, so each one is its default.
+	function get_theme_mod( $name, $default_value = false ) {
+		if ( is_string( $default_value ) ) {
+			$default_value = sprintf( $default_value, get_template_directory_uri(), get_stylesheet_directory_uri() );
+		}
+		return apply_filters( "theme_mod_{$name}", $default_value );
+	}
+}
+
+if ( ! function_exists( 'get_stylesheet_directory_uri' ) ) {
+	function get_stylesheet_directory_uri() {
+		return apply_filters( 'stylesheet_directory_uri', get_template_directory_uri() );
+	}
+}

@@ -9,9 +9,15 @@ Runs inside the app's own venv (any Python from 3.6), one JSON scenario on stdin
     settings   django: the settings module
     config     flask: app.config overrides; django: settings overrides
     orm        flask: "module:attr" of the Flask-SQLAlchemy object (its tables are created)
-    user       flask: {model, fields, password, attributes}: the user made with the app's
-               ORM (`password` names the model's setter method or property; `attributes`
-               are set after construction, e.g. an email already confirmed);
+    setup      flask: optional "module:attr()" calls made in the app context once the tables
+               exist, before the user is made: the app's own set-up step (seed rows its pages
+               need, e.g. flask-base's Role.insert_roles(), which its `manage.py setup` runs)
+    user       flask: {model, fields, password, hash, attributes, stamped}: the user made
+               with the app's ORM (`password` names the model's setter method or property;
+               `hash`: "module:attr" of the app's own password hasher, called with the
+               password before it is set; `attributes` are set after construction, e.g. an
+               email already confirmed; `stamped`: date-time attributes set to now, e.g. the
+               moment the email was confirmed);
                django: {fields}: get_user_model().objects.create_user(**fields, password=...)
     signup     optional {url, json | form}: the app's own registration route
     login      {url, form | json, bearer?}: the app's own login (`bearer`: the field of its
@@ -23,6 +29,7 @@ one JSON line on stdout; anything the app prints goes to stderr. Untyped on purp
 the apps' own interpreters, down to Python 3.6.
 """
 
+import datetime
 import importlib
 import json
 import os
@@ -90,6 +97,8 @@ class FlaskClient:
         with app.app_context():
             self.db = load(scenario["orm"])
             self.db.create_all()
+            for step in scenario.get("setup", []):
+                load(step)
 
     def create_user(self, user, password):
         db = self.db
@@ -97,12 +106,15 @@ class FlaskClient:
             model = load(user["model"])
             person = model(**user["fields"])
             via = user.get("password", "set_password")  # "": the fields carry it
+            secret = load(user["hash"])(password) if user.get("hash") else password
             if via and callable(getattr(model, via, None)):
-                getattr(person, via)(password)
+                getattr(person, via)(secret)
             elif via:
-                setattr(person, via, password)
+                setattr(person, via, secret)
             for name, value in user.get("attributes", {}).items():
                 setattr(person, name, value)
+            for name in user.get("stamped", []):
+                setattr(person, name, datetime.datetime.utcnow())
             db.session.add(person)
             db.session.commit()
 
