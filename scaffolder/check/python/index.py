@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from scaffolder.check.rules import Sources
 from scaffolder.python import syntax
+from scaffolder.python.source import PyModule
 
 Func = ast.FunctionDef | ast.AsyncFunctionDef
 Pos = tuple[int, int]
@@ -34,62 +35,23 @@ NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 @dataclass(eq=False)
-class Module:
-    path: str
-    name: str
-    tree: ast.Module
-    is_package: bool
+class Module(PyModule):
+    """A parsed module as detection reads it (`imports`, `resolve_from`), plus the parents of
+    its nodes the rules climb. Compared and hashed by identity: modules key the rules' maps."""
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     @cached_property
-    def _walked(self) -> tuple[dict[type[ast.AST], list[ast.AST]], dict[ast.AST, Parent]]:
-        """One pass over the tree: its nodes by class, and every node's parent with the field
-        of the parent that holds it. Every rule asks for the node classes it looks at."""
-        by_class: dict[type[ast.AST], list[ast.AST]] = {}
-        parents: dict[ast.AST, Parent] = {}
-        stack: list[ast.AST] = [self.tree]
-        while stack:
-            node = stack.pop()
-            by_class.setdefault(type(node), []).append(node)
+    def parents(self) -> dict[ast.AST, Parent]:
+        """Every node's parent, with the field of the parent that holds it."""
+        found: dict[ast.AST, Parent] = {}
+        for node in ast.walk(self.tree):
             for name, value in ast.iter_fields(node):
                 for child in value if isinstance(value, list) else [value]:
                     if isinstance(child, ast.AST):
-                        parents[child] = (node, name)
-                        stack.append(child)
-        return by_class, parents
-
-    @property
-    def parents(self) -> dict[ast.AST, Parent]:
-        return self._walked[1]
-
-    def nodes(self, *kinds: type[NodeT]) -> list[NodeT]:
-        """The module's nodes of these classes (`ast.parse` builds concrete classes only)."""
-        by_class = self._walked[0]
-        return cast("list[NodeT]", [n for kind in kinds for n in by_class.get(kind, [])])
-
-    @cached_property
-    def imports(self) -> dict[str, str]:
-        """Local name -> the dotted name it was imported as (top-level and nested imports)."""
-        found: dict[str, str] = {}
-        for node in self.nodes(ast.Import, ast.ImportFrom):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    head = alias.name.split(".")[0]
-                    found[alias.asname or head] = alias.name if alias.asname else head
-            elif isinstance(node, ast.ImportFrom):
-                base = self._from(node)
-                for alias in node.names:
-                    found[alias.asname or alias.name] = (
-                        f"{base}.{alias.name}" if base else alias.name
-                    )
+                        found[child] = (node, name)
         return found
-
-    def _from(self, node: ast.ImportFrom) -> str:
-        if not node.level:
-            return node.module or ""
-        parts = self.name.split(".")
-        package = parts if self.is_package else parts[:-1]
-        package = package[: len(package) - (node.level - 1)] if node.level > 1 else package
-        return ".".join([*package, *([node.module] if node.module else [])])
 
     @cached_property
     def functions(self) -> dict[str, Func]:
@@ -273,7 +235,7 @@ class Index:
             except syntax.Unparseable:
                 continue  # a file that does not parse is skipped, never a crash
             name, is_package = _module_name(paths, path)
-            index.modules.append(Module(path, name, tree, is_package))
+            index.modules.append(Module(path, name, tree, text, is_package))
         return index
 
     @cached_property
