@@ -14,6 +14,7 @@ import pytest
 
 from scaffolder import check
 from scaffolder.project import Project
+from tests.helpers import copy_fixture, run
 
 MARK = re.compile(r"expect:\s*([a-z0-9-]+)")
 
@@ -178,3 +179,111 @@ def test_a_file_that_does_not_parse_is_skipped(tmp_path: Path) -> None:
     )
     found, wrong = findings(tmp_path, {"widget.py": widget, "broken.py": "def broken(:\n"})
     assert not wrong and not found
+
+
+GUARDED_BY_THE_SUBJECT = [
+    pytest.param(
+        """
+        def widget_context():
+            if g.get("neighbour") is None:
+                return {}
+            claims = {"email": g.neighbour.email.lower(), "exp": 0}
+            return {"t": jwt.encode(claims, os.environ["BESTCHATBOT_SIGNING_KEY"], "HS256")}
+        """,
+        id="g-get-of-the-object-read",
+    ),
+    pytest.param(
+        """
+        def widget_context():
+            if getattr(g, "neighbour", None):
+                claims = {"email": g.neighbour.email.lower(), "exp": 0}
+                return {"t": jwt.encode(claims, os.environ["BESTCHATBOT_SIGNING_KEY"], "HS256")}
+            return {}
+        """,
+        id="getattr-of-the-object-read",
+    ),
+    pytest.param(
+        """
+        def widget_context():
+            if "resident_id" not in session:
+                abort(401)
+            resident = db.session.get(Resident, session["resident_id"])
+            claims = {"email": resident.email.lower(), "exp": 0}
+            return {"t": jwt.encode(claims, os.environ["BESTCHATBOT_SIGNING_KEY"], "HS256")}
+        """,
+        id="the-session-key-it-was-loaded-from",
+    ),
+    pytest.param(
+        """
+        def sign(resident):
+            claims = {"email": resident["email"].lower(), "exp": 0}
+            return jwt.encode(claims, os.environ["BESTCHATBOT_SIGNING_KEY"], "HS256")
+
+
+        def widget_context():
+            resident = g.get("resident")
+            if not resident:
+                return {}
+            return {"t": sign(resident)}
+        """,
+        id="a-caller-checks-the-argument",
+    ),
+    pytest.param(
+        """
+        def widget_context():
+            if g.get("street") is None:
+                return {}
+            claims = {"email": g.neighbour.email.lower(), "exp": 0}
+            key = os.environ["BESTCHATBOT_SIGNING_KEY"]
+            return {"t": jwt.encode(claims, key, "HS256")}  # expect: no-auth-guard
+        """,
+        id="a-check-on-another-object-guards-nothing",
+    ),
+    pytest.param(
+        """
+        def widget_context():
+            if g.get("neighbour") is None:
+                pass
+            claims = {"email": g.neighbour.email.lower(), "exp": 0}
+            key = os.environ["BESTCHATBOT_SIGNING_KEY"]
+            return {"t": jwt.encode(claims, key, "HS256")}  # expect: no-auth-guard
+        """,
+        id="a-check-that-does-not-exit-guards-nothing",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", GUARDED_BY_THE_SUBJECT)
+def test_a_guard_checks_the_object_the_claims_are_read_from(tmp_path: Path, source: str) -> None:
+    head = "import os\n\nimport jwt\nfrom flask import abort, g, session\n"
+    _, wrong = findings(tmp_path, {"widget.py": head + textwrap.dedent(source)})
+    assert not wrong
+
+
+def test_apply_checks_a_user_kept_in_g_neighbour(tmp_path: Path) -> None:
+    """apply's self-check accepts the guard it writes on an unusually named session user."""
+    root = copy_fixture("flask-g-neighbour", tmp_path)
+    result = run("apply", "--yes", "--api-key", "pk_test", root)
+    assert result.exit_code == 0, result.output
+    widget = (root / "street/bestchatbot.py").read_text()
+    assert "g.get('neighbour') is None" in widget and "g.neighbour['email']" in widget
+    assert check.run(Project(root)).ok
+
+
+def test_a_check_on_what_the_client_sent_guards_nothing(tmp_path: Path) -> None:
+    source = """\
+        import os
+
+        import jwt
+        from flask import request
+
+
+        def widget_token():
+            if request.json is None:
+                return None
+            claims = {"email": request.json["email"].lower(), "exp": 0}  # expect: email-from-client
+            key = os.environ["BESTCHATBOT_SIGNING_KEY"]
+            return jwt.encode(claims, key, "HS256")  # expect: no-auth-guard
+        """
+    _, wrong = findings(tmp_path, {"widget.py": source})
+    assert not wrong

@@ -19,6 +19,7 @@ from scaffolder.plan import PlanBuilder
 from scaffolder.stacks.fastapi import facts as fx
 from scaffolder.stacks.fastapi import plan as fastapi_plan
 from scaffolder.stacks.fastapi.facts import Chosen, FastAPIFacts
+from scaffolder.stacks.fastapi.header import TokenHeader
 from tests.helpers import copy_fixture, run, run_json, tree_digest
 
 DEPS = """
@@ -221,6 +222,101 @@ def test_endpoint_on_the_app_when_no_router_sits_at_the_prefix(tmp_path: Path) -
         'app.include_router(bestchatbot_router, prefix="/api/v2")\n'
     )
     assert "from app.bestchatbot import bestchatbot_router\n" in main
+
+
+def test_routers_registered_by_a_helper_the_factory_calls(tmp_path: Path) -> None:
+    """`register_router(app)` includes what `build_final_router()` returns, a router it imports
+    inside itself; the /api/v1 prefix is the included router's own, read from the settings."""
+    root = copy_fixture("fastapi-router-helper", tmp_path)
+    facts, choices = settled(root)
+    assert choices.endpoint_prefix == "/api/v1"
+    target = fx.target(facts, choices.endpoint_prefix)
+    assert (target.path, target.var) == ("api/v1/__init__.py", "v1")
+    assert choices.endpoint_url == "/api/v1/widget-token"
+
+
+HELPER_BUILDS = """
+    from fastapi import APIRouter
+
+    api = APIRouter(prefix="/api/v3")
+
+
+    def build_router() -> APIRouter:
+        from app.routes.items import router as items_router
+
+        api.include_router(items_router)
+        return api
+"""
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        pytest.param(
+            """
+            from fastapi import FastAPI
+
+            from app.building import build_router
+
+
+            def create_app() -> FastAPI:
+                application = FastAPI()
+                mount_routers(application)
+                return application
+
+
+            def mount_routers(target: FastAPI) -> None:
+                router = build_router()
+                target.include_router(router)
+
+
+            app = create_app()
+            """,
+            id="factory-passes-its-app-under-another-name",
+        ),
+        pytest.param(
+            """
+            from fastapi import FastAPI
+
+            from app.building import build_router
+
+
+            def mount_routers(app: FastAPI) -> None:
+                app.include_router(build_router())
+
+
+            app = FastAPI()
+            mount_routers(app=app)
+            """,
+            id="module-level-app-and-a-called-builder",
+        ),
+    ],
+)
+def test_a_helper_includes_the_router_a_project_function_returns(tmp_path: Path, main: str) -> None:
+    root = app_project(tmp_path, main, {"app/building.py": HELPER_BUILDS})
+    facts, choices = settled(root)
+    assert choices.endpoint_prefix == "/api/v3"
+    target = fx.target(facts, choices.endpoint_prefix)
+    assert (target.path, target.var) == ("app/building.py", "api")
+
+
+def test_a_helper_no_app_is_passed_to_mounts_nothing(tmp_path: Path) -> None:
+    main = """
+        from fastapi import APIRouter, FastAPI
+
+        from app.building import build_router
+
+
+        def mount_routers(target: APIRouter) -> None:
+            target.include_router(build_router())
+
+
+        app = FastAPI()
+        admin = APIRouter()
+        mount_routers(admin)
+        """
+    root = app_project(tmp_path, main, {"app/building.py": HELPER_BUILDS})
+    assert not any(m.prefix == "/api/v3" for m in found(root).mounts)
 
 
 def test_the_apps_own_prefix_expression_is_reused(tmp_path: Path) -> None:
@@ -881,6 +977,60 @@ def test_a_dependency_factory_and_an_in_place_scheme_subclass(tmp_path: Path) ->
     assert "header: Optional[str] = Depends(optional_header)" in code
     assert "token: Optional[str] = Depends(_read_token_or_none)" in code
     assert "return await _get_current_user(token=token)" in code
+
+
+AUTHORIZER_MAIN = """
+    from fastapi import FastAPI
+
+    from app.routes.items import router
+
+    app = FastAPI()
+    app.include_router(router, prefix="/api")
+"""
+READ_TOKEN = """def _read_token(header: str = Security(TokenHeader(name="Authorization"))) -> str:
+        scheme, _, token = header.partition(" ")
+        if scheme != "Token":
+            raise HTTPException(status_code=403)
+        return token"""
+
+
+@pytest.mark.parametrize(
+    ("read_token", "sent"),
+    [
+        pytest.param(READ_TOKEN, 'Authorization: "Token " + accessToken', id="compared-prefix"),
+        pytest.param(
+            READ_TOKEN.replace('if scheme != "Token"', "if scheme.upper() != PREFIX"),
+            'Authorization: "JWT " + accessToken',
+            id="an-uppercased-comparison-with-a-constant",
+        ),
+        pytest.param(
+            READ_TOKEN.replace('scheme, _, token = header.partition(" ")', "token = header")
+            .replace('if scheme != "Token"', "if not token")
+            .replace('name="Authorization"', 'name="X-Session-Token"'),
+            '"X-Session-Token": accessToken',
+            id="a-bare-token-in-its-own-header",
+        ),
+    ],
+)
+def test_the_next_step_sends_the_token_as_the_scheme_reads_it(
+    tmp_path: Path, read_token: str, sent: str
+) -> None:
+    auth = AUTHORIZER.replace(READ_TOKEN, read_token).replace(
+        "class TokenHeader", 'PREFIX = "JWT"\n\n\n    class TokenHeader'
+    )
+    assert read_token in auth
+    files = {"app/auth.py": auth, "app/routes/items.py": AUTHORIZER_ROUTES}
+    root = app_project(tmp_path, AUTHORIZER_MAIN, files)
+    result = engine.plan(root, Answers(api_key="pk", user_dependency="app.auth:_get_current_user"))
+    steps = [s for s in result.plan.next_steps if "fetch /api/widget-token" in s]
+    assert len(steps) == 1 and f"{{ headers: {{ {sent} }} }}" in steps[0], steps
+
+
+def test_oauth2_and_the_realworld_fixture_send_their_own_prefixes(tmp_path: Path) -> None:
+    root = app_project(tmp_path, AUTHORIZER_MAIN)
+    assert settled(root)[1].auth.header == TokenHeader("Authorization", "Bearer")
+    realworld = copy_fixture("fastapi-token-header", tmp_path)
+    assert settled(realworld)[1].auth.header == TokenHeader("Authorization", "Token")
 
 
 def test_the_app_a_core_factory_builds_is_named_by_its_package(tmp_path: Path) -> None:

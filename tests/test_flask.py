@@ -4,6 +4,7 @@ reviewed dry-run snapshots."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 
@@ -625,3 +626,94 @@ def test_claims_from_a_primary_key_of_its_own_name_and_name_parts(
     insp = inspect(root, api_key="pk")
     assert insp.auth.user_id is not None and insp.auth.user_id.expr == "current_user.patient_no"
     assert (insp.auth.name.expr if insp.auth.name else None) == name
+
+
+# -- the single-page app beside a JSON API (issue 13) ------------------------------------------
+
+WIDGET_TAG = (
+    '<script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk"></script>'
+)
+CRA_PACKAGE = '{"dependencies": {"react": "^18.3.1", "react-scripts": "5.0.1"}}\n'
+
+
+def _vite_base(root: Path) -> None:
+    config = root / "frontend/vite.config.js"
+    config.write_text(config.read_text().replace("  server: {", '  base: "/app/",\n  server: {'))
+
+
+def _create_react_app(root: Path) -> None:
+    front = root / "frontend"
+    (front / "public").mkdir()
+    (front / "index.html").rename(front / "public/index.html")
+    (front / "src/main.js").rename(front / "src/index.js")
+    (front / "package.json").write_text(CRA_PACKAGE)
+
+
+@pytest.mark.parametrize(
+    ("change", "script", "url"),
+    [
+        pytest.param(None, "frontend/public", "/bestchatbot-identity.js", id="vite"),
+        pytest.param(_vite_base, "frontend/public", "/app/bestchatbot-identity.js", id="vite-base"),
+        pytest.param(
+            _create_react_app,
+            "frontend/public",
+            "%PUBLIC_URL%/bestchatbot-identity.js",
+            id="create-react-app",
+        ),
+    ],
+)
+def test_the_spa_beside_the_api_loads_the_identity_script_from_its_public_folder(
+    tmp_path: Path, change: Callable[[Path], None] | None, script: str, url: str
+) -> None:
+    root = copy_fixture("flask-vite-proxy", tmp_path)
+    if change is not None:
+        change(root)
+    page = next(
+        p for p in ("frontend/index.html", "frontend/public/index.html") if (root / p).is_file()
+    )
+    insp = inspect(root)
+    assert insp.stack.rendering == "spa"
+    assert (insp.widget.file, insp.delivery) == (page, "token-endpoint")
+    result = engine.plan(root, Answers(api_key="pk"))
+    edits = {e.path: e.after for e in result.plan.edits}
+    assert 'const ENDPOINT = "/backend/widget-token";' in edits[f"{script}/bestchatbot-identity.js"]
+    shell = edits[page]
+    tags = f'{WIDGET_TAG}\n    <script src="{url}"></script>\n  </body>'
+    assert tags in shell, shell
+    steps = result.plan.next_steps
+    assert not any("outside this project" in s for s in steps)
+    source = "frontend/src/index.js" if change is _create_react_app else "frontend/src/main.js"
+    assert any(f"{source}:21, {source}:30" in s for s in steps), steps
+
+
+def test_a_spa_already_loading_the_widget_gets_only_the_identity_script(tmp_path: Path) -> None:
+    root = copy_fixture("flask-vite-proxy", tmp_path)
+    page = root / "frontend/index.html"
+    tag = WIDGET_TAG.replace('"pk"', '"pk_own"')
+    page.write_text(page.read_text().replace("  </body>", f"    {tag}\n  </body>"))
+    insp = inspect(root)
+    assert (insp.widget.present, insp.widget.file) == (True, "frontend/index.html")
+    result = engine.plan(root, Answers())
+    shell = next(e.after for e in result.plan.edits if e.path == "frontend/index.html")
+    assert shell.count("chat.js") == 1
+    assert f'{tag}\n    <script src="/bestchatbot-identity.js"></script>\n  </body>' in shell
+
+
+def test_a_package_json_without_a_frontend_leaves_the_fetch_to_the_user(tmp_path: Path) -> None:
+    root = copy_fixture("flask-vite-proxy", tmp_path)
+    (root / "frontend/package.json").write_text('{"devDependencies": {"eslint": "^9.0.0"}}\n')
+    insp = inspect(root)
+    assert insp.stack.rendering == "api"
+    result = engine.plan(root, Answers(api_key="pk"))
+    assert not any(e.path.startswith("frontend/") for e in result.plan.edits)
+    assert any("outside this project" in s for s in result.plan.next_steps)
+
+
+def test_server_rendered_pages_keep_the_layout_tag_beside_a_spa(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    spa = copy_fixture("flask-vite-proxy", tmp_path / "spa") / "frontend"
+    spa.rename(root / "frontend")
+    insp = inspect(root)
+    assert (insp.stack.rendering, insp.delivery) == ("server-rendered", "script-attribute")
+    result = engine.plan(root, Answers(api_key="pk"))
+    assert not any(e.path.startswith("frontend/") for e in result.plan.edits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.helpers import (
     tree_digest,
     verify,
 )
+from tests.test_verify_e2e import serving
 
 
 def found(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, str, bool, str]]:
@@ -317,15 +319,21 @@ def test_answered_prefix_wins(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_flask_api_behind_the_vite_proxy(tmp_path: Path, signing_key: str) -> None:
-    """The endpoint sits under the prefix Vite forwards; the fetch the report tells the SPA to
-    run goes through that proxy (its own regex), and the app answers there."""
+    """The endpoint sits under the prefix Vite forwards; the identity script written into the
+    SPA's public folder (loaded by its index.html) fetches it through that proxy (its own
+    regex), and, run under node against the patched app on loopback, follows sign-in and
+    sign-out."""
     root = copy_fixture("flask-vite-proxy", tmp_path)
     (pattern,) = re.findall(r'"(\^/backend[^"]*)"', (root / "frontend/vite.config.js").read_text())
-    _, planned = run_json("apply", root, "--dry-run", "--api-key", "pk_pinboard")
-    (url,) = {u for step in planned["next_steps"] for u in re.findall(r'fetch\("([^"]+)"', step)}
+    applied = apply_twice(root, "--api-key", "pk_pinboard")
+    assert "frontend/public/bestchatbot-identity.js" in applied.changed
+    shell = (root / "frontend/index.html").read_text()
+    assert 'data-api-key="pk_pinboard"' in shell
+    (src,) = re.findall(r'<script src="(/[^"]*bestchatbot-identity\.js)"', shell)
+    script = root / "frontend/public" / src.lstrip("/")  # Vite serves public/ at its base
+    (url,) = re.findall(r'const ENDPOINT = "([^"]+)"', script.read_text())
     assert url == "/backend/widget-token"
     assert re.match(pattern, url), f"{url} does not go through the Vite proxy {pattern}"
-    apply_twice(root, "--api-key", "pk_pinboard")
 
     with imported(root / "backend", "pinboard") as pkg:
         from pinboard.extensions import db  # type: ignore[import-not-found]
@@ -345,16 +353,84 @@ def test_flask_api_behind_the_vite_proxy(tmp_path: Path, signing_key: str) -> No
         anonymous = client.get(url)
         assert (anonymous.status_code, anonymous.json) == (401, {"token": None})
         assert anonymous.headers["Cache-Control"] == "no-store"
-        login = {"email": "mae.jemison@example.org", "password": "endeavour"}
-        assert client.post("/backend/login", json=login).status_code == 200
-        signed_in = client.get(url)
-        assert signed_in.status_code == 200
-        assert signed_in.headers["Cache-Control"] == "no-store"
-        assert_contract(
-            verify(signed_in.json["token"]),
-            email="mae.jemison@example.org",
-            name="Mae Jemison",
-            user_id="1",
-        )
-        client.post("/backend/logout")
-        assert client.get(url).status_code == 401
+        with serving(app) as origin:
+            harness = tmp_path / "harness.js"
+            harness.write_text(BROWSER)
+            out = subprocess.run(
+                ["node", str(harness), str(script), origin, pattern],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+    assert out.returncode == 0, out.stderr
+    # The page loads signed out, signs in through the app's own login, then signs out.
+    before, signed_in, after = out.stdout.split()
+    assert (before, after) == ("clear", "clear")
+    assert signed_in.startswith("set:")
+    assert_contract(
+        verify(signed_in.removeprefix("set:")),
+        email="mae.jemison@example.org",
+        name="Mae Jemison",
+        user_id="1",
+    )
+
+
+# A page at the Vite dev server's origin: the identity script runs as the browser would run it,
+# its requests to the proxied prefix go to the app with the session cookie the app set.
+BROWSER = r"""
+const fs = require("fs");
+const vm = require("vm");
+const [script, origin, proxied] = process.argv.slice(2);
+const jar = new Map();
+const send = async (path, init = {}) => {
+  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const response = await fetch(origin + path, { ...init, headers: { ...init.headers, cookie } });
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    const at = pair.indexOf("=");
+    const value = pair.slice(at + 1);
+    if (value && !/expires=thu, 01 jan 1970/i.test(line)) jar.set(pair.slice(0, at), value);
+    else jar.delete(pair.slice(0, at));
+  }
+  return response;
+};
+const calls = [];
+const context = {
+  window: {},
+  document: {
+    visibilityState: "visible",
+    querySelector: () => ({ addEventListener: () => {} }),
+    addEventListener: () => {},
+  },
+  fetch: async (url, init) => {
+    if (!new RegExp(proxied).test(url)) throw new Error(`${url} is not proxied to the app`);
+    if (init.cache !== "no-store" || init.credentials === "omit") throw new Error("cached");
+    return send(url);
+  },
+  atob: (s) => Buffer.from(s, "base64").toString("binary"),
+  setTimeout: () => 0, clearTimeout: () => {}, Date, JSON, Math,
+};
+context.window.BestChatBot = {
+  setUserToken: (t) => calls.push("set:" + t),
+  clearUserToken: () => calls.push("clear"),
+};
+const settled = async (n) => {
+  for (let i = 0; calls.length < n; i++) {
+    if (i > 500) throw new Error("the script never synced the widget");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+vm.runInNewContext(fs.readFileSync(script, "utf8"), context);
+(async () => {
+  await settled(1);
+  const login = { email: "mae.jemison@example.org", password: "endeavour" };
+  const headers = { "Content-Type": "application/json" };
+  const body = JSON.stringify(login);
+  const signedIn = await send("/backend/login", { method: "POST", headers, body });
+  if (!signedIn.ok) throw new Error("login: " + signedIn.status);
+  await context.window.BestChatBotIdentity.refresh();
+  await send("/backend/logout", { method: "POST" });
+  await context.window.BestChatBotIdentity.refresh();
+  console.log(calls.join("\n"));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""

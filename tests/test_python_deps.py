@@ -11,8 +11,9 @@ import pytest
 
 from scaffolder.plan import Plan, PlanBuilder
 from scaffolder.project import Project
-from scaffolder.python.deps import PYJWT, manifest_root, plan_requirement
+from scaffolder.python.deps import PYJWT, plan_requirement
 from scaffolder.python.jwtlib import signer
+from scaffolder.python.manifests import manifest_root
 from scaffolder.python.versions import python_runtime
 
 

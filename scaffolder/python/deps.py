@@ -26,7 +26,6 @@ from scaffolder.python.versions import (
     Version,
     canonical,
     python_runtime,
-    read_text,
     requirement_files,
 )
 
@@ -330,30 +329,3 @@ def _install_hint(path: str, kind: str, requirement: str) -> str:
     if path.endswith(".in"):
         return f"Re-compile {path} (pip-compile) and install: pip install -r {path[:-3]}.txt"
     return f"Install the new dependency: pip install -r {path}"
-
-
-_MANIFESTS = (
-    "pyproject.toml",
-    "requirements.txt",
-    "requirements.in",
-    "Pipfile",
-    "setup.cfg",
-)
-_SETUP = re.compile(r"^\s*(?:from|import)\s+(?:setuptools|distutils)\b", re.M)
-
-
-def manifest_root(project: Project, path: str) -> str:
-    """The directory of the nearest Python manifest at or above `path`'s directory."""
-    directory = path.rsplit("/", 1)[0] if "/" in path else "."
-    while True:
-        # A setup.py is a manifest when it is setuptools' (not `core/setup.py`, a module).
-        setup = read_text(project, _join(directory, "setup.py")) or ""
-        if (
-            any(project.abspath(_join(directory, m)).is_file() for m in _MANIFESTS)
-            or _SETUP.search(setup)
-            or project.abspath(_join(directory, "requirements")).is_dir()
-        ):
-            return directory
-        if directory in ("", "."):
-            return "."
-        directory = directory.rsplit("/", 1)[0] if "/" in directory else "."

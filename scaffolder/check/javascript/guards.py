@@ -6,6 +6,10 @@ Supabase user must come from `getUser()`, not `getSession()`.
 Reachability is followed from the mint up through the functions that call it to an entry: a
 Next.js route handler, page or server action, an Express route or middleware. A function no
 call reaches and no framework calls is "cannot tell", never a finding.
+
+A condition guards when it checks the object the token's email is read from, or a value it was
+loaded from (`if (!req.neighbour) return next()` before `req.neighbour.email`), whatever it is
+called; a condition on a name that looks like a user's or a session's guards too.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ class Reach:
 
 
 def check(ctx: Context, mint: Mint, identity: list[Leaf]) -> None:
-    verdict = reach(ctx, mint.module, mint.call, 0)
+    verdict = reach(ctx, mint.module, mint.call, 0, tuple(identity))
     if verdict.guarded is False and verdict.module is not None and verdict.node is not None:
         ctx.flag(
             "no-auth-guard",
@@ -94,11 +98,14 @@ def check(ctx: Context, mint: Mint, identity: list[Leaf]) -> None:
 # -- reachability -----------------------------------------------------------------------------
 
 
-def reach(ctx: Context, m: Module, node: Node, depth: int) -> Reach:
+def reach(
+    ctx: Context, m: Module, node: Node, depth: int, identity: tuple[Leaf, ...] = ()
+) -> Reach:
+    """`identity`: where the token's email is read (a check on its object guards)."""
     if depth > 8:
         return Reach(None)
     fn = enclosing_function(node)
-    if local_guard(ctx, m, node, fn):
+    if local_guard(ctx, m, node, fn, identity):
         return Reach(True)
     if fn is None:
         return Reach(None)
@@ -119,17 +126,19 @@ def reach(ctx: Context, m: Module, node: Node, depth: int) -> Reach:
         return Reach(None) if _auth_middleware(ctx) else Reach(False, m, node, entry)
     callers = ctx.flow.callers(m, fn)
     if not callers and fn.parent is not None and fn.parent.type == "arguments":
-        return reach(ctx, m, fn, depth + 1)  # a callback: guarded where it is passed
+        return reach(ctx, m, fn, depth + 1, identity)  # a callback: guarded where it is passed
     if not callers:
         return Reach(None)
-    verdicts = [reach(ctx, cm, call, depth + 1) for cm, call in callers]
+    verdicts = [reach(ctx, cm, call, depth + 1, identity) for cm, call in callers]
     unguarded = next((v for v in verdicts if v.guarded is False), None)
     if unguarded is not None:
         return unguarded
     return Reach(True) if all(v.guarded for v in verdicts) else Reach(None)
 
 
-def local_guard(ctx: Context, m: Module, node: Node, fn: Node | None) -> bool:
+def local_guard(
+    ctx: Context, m: Module, node: Node, fn: Node | None, identity: tuple[Leaf, ...]
+) -> bool:
     """A check for a signed-in user between the start of `fn` and `node`."""
     cur = node
     while cur.parent is not None and (fn is None or cur.id != fn.id):
@@ -137,7 +146,7 @@ def local_guard(ctx: Context, m: Module, node: Node, fn: Node | None) -> bool:
         if parent.type == "if_statement" or parent.type == "ternary_expression":
             cond = parent.child_by_field_name("condition")
             branch = _branch(parent, cur)
-            if cond is not None and branch is not None and _guards(ctx, m, cond, branch):
+            if cond is not None and branch is not None and _guards(ctx, m, cond, branch, identity):
                 return True
         elif parent.type == "binary_expression" and _op(m, parent) == "&&":
             left = parent.child_by_field_name("left")
@@ -146,14 +155,14 @@ def local_guard(ctx: Context, m: Module, node: Node, fn: Node | None) -> bool:
                 right is not None
                 and right.id == cur.id
                 and left is not None
-                and _guards(ctx, m, left, True)
+                and _guards(ctx, m, left, True, identity)
             ):
                 return True
         elif parent.type in BLOCKS:
             for stmt in parent.named_children:
                 if stmt.start_byte >= cur.start_byte:
                     break
-                if _exits_for_guests(ctx, m, stmt) or _throws_for_guests(m, stmt):
+                if _exits_for_guests(ctx, m, stmt, identity) or _throws_for_guests(m, stmt):
                     return True
         cur = parent
     return False
@@ -170,21 +179,21 @@ def _branch(parent: Node, cur: Node) -> bool | None:
     return None
 
 
-def _guards(ctx: Context, m: Module, cond: Node, holds: bool) -> bool:
-    if not _userish(ctx, m, cond):
+def _guards(ctx: Context, m: Module, cond: Node, holds: bool, identity: tuple[Leaf, ...]) -> bool:
+    if not _userish(ctx, m, cond, identity):
         return False
     polarity = _polarity(m, cond)
     return polarity != "neg" if holds else polarity == "neg"
 
 
-def _exits_for_guests(ctx: Context, m: Module, stmt: Node) -> bool:
+def _exits_for_guests(ctx: Context, m: Module, stmt: Node, identity: tuple[Leaf, ...]) -> bool:
     if stmt.type != "if_statement" or stmt.child_by_field_name("alternative") is not None:
         return False
     cond = stmt.child_by_field_name("condition")
     body = stmt.child_by_field_name("consequence")
     if cond is None or body is None or not always_exits(m, body):
         return False
-    return _userish(ctx, m, cond) and _polarity(m, cond) != "pos"
+    return _userish(ctx, m, cond, identity) and _polarity(m, cond) != "pos"
 
 
 def always_exits(m: Module, stmt: Node) -> bool:
@@ -255,9 +264,12 @@ def _own_nodes(node: Node) -> list[Node]:
     return out
 
 
-def _userish(ctx: Context, m: Module, cond: Node) -> bool:
-    """A condition on the signed-in user / session (not on what the client sent)."""
+def _userish(ctx: Context, m: Module, cond: Node, identity: tuple[Leaf, ...]) -> bool:
+    """A condition on the signed-in user / session (not on what the client sent): on the object
+    the token's email is read from, or on what looks like a user."""
     for chain in _chains(cond):
+        if identity and _reads_identity(ctx.flow.values(m, chain), identity):
+            return True
         text = m.text(chain)
         if not any(USERISH.search(part) for part in re.split(r"[.?!()\[\]\s]+", text) if part):
             continue
@@ -266,6 +278,20 @@ def _userish(ctx: Context, m: Module, cond: Node) -> bool:
             continue
         return True
     return False
+
+
+def _reads_identity(leaves: list[Leaf], identity: tuple[Leaf, ...]) -> bool:
+    """A value that is the object (or an object above it) the email is read from: `req.neighbour`
+    (`req` with the path `neighbour`) for `req.neighbour.email` (`req`, `neighbour.email`)."""
+    return any(
+        reads.client_input(leaf) is None  # the request's body is not a signed-in user
+        and leaf.module.path == read.module.path
+        and leaf.node.id == read.node.id
+        and len(leaf.path) < len(read.path)
+        and read.path[: len(leaf.path)] == leaf.path
+        for leaf in leaves
+        for read in identity
+    )
 
 
 def _chains(cond: Node) -> list[Node]:

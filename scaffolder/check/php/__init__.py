@@ -33,6 +33,7 @@ from scaffolder.check.php.index import (
 from scaffolder.check.php.pages import Pages
 from scaffolder.check.php.values import Values
 from scaffolder.check.python import hours
+from scaffolder.check.python.subjects import IDENTITY_CLAIMS
 from scaffolder.check.rules import Found, Site, Sources, Violation
 from scaffolder.markup import WIDGET_SRC
 
@@ -155,8 +156,14 @@ class PhpChecker:
         for entries, origin in claims:
             self._claims(mint, entries, origin)
         origins = [origin for _, origin in claims]
-        unguarded = not self.guards.guarded(node, mint.at.ctx)
-        if claims and unguarded and not all(self.guards.guarded(o.node, o.ctx) for o in origins):
+        read = [v for entries, _ in claims for k in IDENTITY_CLAIMS for v in entries.get(k, [])]
+        whose = self.guards.subjects(read, lambda at: bool(self.values.client_inputs(at)))
+        unguarded = not self.guards.guarded(node, mint.at.ctx, whose)
+        if (
+            claims
+            and unguarded
+            and not all(self.guards.guarded(o.node, o.ctx, whose) for o in origins)
+        ):
             message = f"{mint.where} is reached without checking is_user_logged_in()"
             self.flag("no-auth-guard", mint.at, message)
 

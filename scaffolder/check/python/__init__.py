@@ -28,6 +28,7 @@ from scaffolder.check.python.index import (
     name_of,
     own_nodes,
 )
+from scaffolder.check.python.subjects import IDENTITY_CLAIMS, subjects
 from scaffolder.check.python.values import KEY_THROUGH, Claims, Values
 from scaffolder.check.rules import Found, Site, Sources, Violation
 from scaffolder.markup import WIDGET_SRC
@@ -256,8 +257,14 @@ class PythonChecker:
     def _guard(self, mint: Mint, claims: list[Claims]) -> None:
         ctx = mint.at.ctx
         origins = [c.origin for c in claims]
-        unguarded = not self.guards.guarded(mint.call, ctx)
-        if claims and unguarded and not all(self.guards.guarded(o.node, o.ctx) for o in origins):
+        read = [v for c in claims for name in IDENTITY_CLAIMS for v in c.entries.get(name, [])]
+        whose = subjects(self.index, read, lambda at: bool(self.values.client_inputs(at)))
+        unguarded = not self.guards.guarded(mint.call, ctx, whose)
+        if (
+            claims
+            and unguarded
+            and not all(self.guards.guarded(o.node, o.ctx, whose) for o in origins)
+        ):
             message = f"{mint.where} is reached without checking that the visitor is signed in"
             self.flag("no-auth-guard", mint.at, message)
             return

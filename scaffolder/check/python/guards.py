@@ -6,6 +6,10 @@ IsAuthenticated, a FastAPI dependency that always yields a user), or when every 
 function is guarded: the call that entered it, else every call of it in the project. A
 function the project only references (a view, a context processor, a dependency) is entered by
 the framework, for anyone, unless the reference is wrapped (`login_required(view)`).
+
+A test guards when it checks the object the claims are read from, or a value it was loaded from
+(`subjects`: `if g.get("neighbour") is None: return None` before `g.neighbour.email`), whatever
+it is called; a test on a name that looks like a user's (`user`, `current_user`) guards too.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from scaffolder.check.python.index import (
     name_of,
     params,
 )
+from scaffolder.check.python.subjects import Subjects, path
 
 USERISH = re.compile(r"(?i)user|member|account|principal|viewer|customer|person|identity|^me$")
 NOT_USER = re.compile(r"(?i)email|token|claims|name|key|agent")
@@ -49,18 +54,23 @@ def userish(expr: ast.AST | None) -> bool:
     return bool(USERISH.search(name)) and not NOT_USER.search(name)
 
 
-def implies_user(test: ast.AST, truth: bool) -> bool:
-    """Whether `test` evaluating to `truth` means the visitor is signed in."""
+def implies_user(test: ast.AST, truth: bool, subjects: Subjects = frozenset()) -> bool:
+    """Whether `test` evaluating to `truth` means the visitor is signed in: `subjects` are the
+    objects the claims are read from (a check on one is a guard)."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return implies_user(test.operand, not truth)
+        return implies_user(test.operand, not truth, subjects)
     if isinstance(test, ast.BoolOp):
         every = isinstance(test.op, ast.And) != truth  # And-false / Or-true: all must imply
-        found = [implies_user(v, truth) for v in test.values]
+        found = [implies_user(v, truth, subjects) for v in test.values]
         return all(found) if every else any(found)
     if isinstance(test, ast.NamedExpr):
-        return implies_user(test.target, truth) or implies_user(test.value, truth)
+        return implies_user(test.target, truth, subjects) or implies_user(
+            test.value, truth, subjects
+        )
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        return _compare(test, truth)
+        return _compare(test, truth, subjects)
+    if truth and path(test) in subjects:
+        return True
     if isinstance(test, ast.Attribute) and test.attr in ("is_authenticated", "is_active"):
         return truth
     if isinstance(test, ast.Attribute) and test.attr == "is_anonymous":
@@ -72,15 +82,18 @@ def implies_user(test: ast.AST, truth: bool) -> bool:
     return truth and isinstance(test, (ast.Name, ast.Attribute)) and userish(test)
 
 
-def _compare(test: ast.Compare, truth: bool) -> bool:
+def _compare(test: ast.Compare, truth: bool, subjects: Subjects) -> bool:
     op, right = test.ops[0], test.comparators[0]
     if isinstance(right, ast.Constant) and right.value is None:
         if isinstance(op, (ast.IsNot, ast.NotEq)):
-            return truth and implies_user(test.left, True)
+            return truth and implies_user(test.left, True, subjects)
         if isinstance(op, (ast.Is, ast.Eq)):
-            return not truth and implies_user(test.left, True)
-    if isinstance(op, ast.In):  # `"user_id" in session`
-        return truth and _userish_key(test.left) and name_of(right) == "session"
+            return not truth and implies_user(test.left, True, subjects)
+    if isinstance(op, (ast.In, ast.NotIn)):  # `"user_id" in session`, `"neighbour" in g`
+        present = truth != isinstance(op, ast.NotIn)
+        owner = path(right)
+        checked = owner is not None and f"{owner}.{const_str(test.left)}" in subjects
+        return present and (checked or (_userish_key(test.left) and name_of(right) == "session"))
     return False
 
 
@@ -114,30 +127,54 @@ def _exits(body: list[ast.stmt]) -> bool:
     )
 
 
+def _guards_after(stmt: ast.stmt, subjects: Subjects) -> bool:
+    """An earlier statement that lets only signed-in users past it."""
+    if isinstance(stmt, ast.If):
+        if implies_user(stmt.test, False, subjects) and _exits(stmt.body):
+            return True
+        return implies_user(stmt.test, True, subjects) and _exits(stmt.orelse)
+    if isinstance(stmt, ast.Assert):
+        return implies_user(stmt.test, True, subjects)
+    if isinstance(stmt, ast.Try):  # try: verify ... except ...: raise
+        handled = all(_exits(h.body) for h in stmt.handlers)
+        return handled and any(_guards_after(s, subjects) for s in stmt.body)
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr)):
+        # firebase-admin raises on an invalid ID token: what follows has a verified user
+        return any(
+            isinstance(n, ast.Call) and VERIFY_CALL.match(name_of(n.func)) for n in ast.walk(stmt)
+        )
+    return False
+
+
 @dataclass
 class Guards:
     index: Index
-    _entered: dict[Func, bool] = field(default_factory=dict)
+    _entered: dict[tuple[Func, Subjects], bool] = field(default_factory=dict)
 
-    def guarded(self, node: ast.AST, ctx: Ctx, depth: int = 0) -> bool:
-        if self.local(node, ctx):
+    def guarded(
+        self, node: ast.AST, ctx: Ctx, subjects: Subjects = frozenset(), depth: int = 0
+    ) -> bool:
+        """Whether only signed-in visitors reach `node`; `subjects`: the objects the claims are
+        read from."""
+        if self.local(node, ctx, subjects):
             return True
         if ctx.func is None or depth > MAX_DEPTH:
             return False
         if ctx.call is not None:
-            return self.guarded(ctx.call.node, ctx.call.ctx, depth + 1)
-        return self._every_entry_guarded(ctx.func, depth)
+            return self.guarded(ctx.call.node, ctx.call.ctx, subjects, depth + 1)
+        return self._every_entry_guarded(ctx.func, subjects, depth)
 
-    def _every_entry_guarded(self, func: Func, depth: int) -> bool:
-        if func in self._entered:
-            return self._entered[func]
-        self._entered[func] = False  # a cycle guards nothing
+    def _every_entry_guarded(self, func: Func, subjects: Subjects, depth: int) -> bool:
+        key = (func, subjects)
+        if key in self._entered:
+            return self._entered[key]
+        self._entered[key] = False  # a cycle guards nothing
         uses = self.index.uses(func)
-        result = bool(uses) and all(self._use_guarded(u, depth) for u in uses)
-        self._entered[func] = result
+        result = bool(uses) and all(self._use_guarded(u, subjects, depth) for u in uses)
+        self._entered[key] = result
         return result
 
-    def _use_guarded(self, use: Use, depth: int) -> bool:
+    def _use_guarded(self, use: Use, subjects: Subjects, depth: int) -> bool:
         if use.call is None:  # referenced: the framework calls it, guarded only when wrapped
             parent = use.mod.parents.get(use.node)
             return (
@@ -145,7 +182,7 @@ class Guards:
                 and isinstance(parent[0], ast.Call)
                 and bool(GUARD_DECORATOR.search(ast.unparse(parent[0].func)))
             )
-        return self.guarded(use.call, Ctx(use.mod, use.func), depth + 1)
+        return self.guarded(use.call, Ctx(use.mod, use.func), subjects, depth + 1)
 
     def entry_path(self, ctx: Ctx) -> list[tuple[Module, Func]]:
         """The functions on the ways into `ctx`: its own, those of the calls that entered it,
@@ -168,7 +205,7 @@ class Guards:
 
     # -- within one function ------------------------------------------------------------------
 
-    def local(self, node: ast.AST, ctx: Ctx) -> bool:
+    def local(self, node: ast.AST, ctx: Ctx, subjects: Subjects) -> bool:
         """Guarded by its own function: enclosing tests, earlier early exits, the function's
         decorators, class and dependencies."""
         mod, func = ctx.mod, ctx.func
@@ -183,38 +220,18 @@ class Guards:
             if (
                 isinstance(parent, (ast.If, ast.IfExp, ast.While))
                 and fieldname != "test"
-                and implies_user(parent.test, fieldname == "body")
+                and implies_user(parent.test, fieldname == "body", subjects)
             ):
                 return True
             if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.And):
                 before = parent.values[: parent.values.index(child)]  # type: ignore[arg-type]
-                if any(implies_user(v, True) for v in before):
+                if any(implies_user(v, True, subjects) for v in before):
                     return True
             statements = getattr(parent, fieldname)
             before = statements[: statements.index(child)] if isinstance(statements, list) else []
-            if any(isinstance(s, ast.stmt) and self._guards_after(s) for s in before):
+            if any(isinstance(s, ast.stmt) and _guards_after(s, subjects) for s in before):
                 return True
             child = parent
-        return False
-
-    @staticmethod
-    def _guards_after(stmt: ast.stmt) -> bool:
-        """An earlier statement that lets only signed-in users past it."""
-        if isinstance(stmt, ast.If):
-            if implies_user(stmt.test, False) and _exits(stmt.body):
-                return True
-            return implies_user(stmt.test, True) and _exits(stmt.orelse)
-        if isinstance(stmt, ast.Assert):
-            return implies_user(stmt.test, True)
-        if isinstance(stmt, ast.Try):  # try: verify ... except ...: raise
-            handled = all(_exits(h.body) for h in stmt.handlers)
-            return handled and any(Guards._guards_after(s) for s in stmt.body)
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr)):
-            # firebase-admin raises on an invalid ID token: what follows has a verified user
-            return any(
-                isinstance(n, ast.Call) and VERIFY_CALL.match(name_of(n.func))
-                for n in ast.walk(stmt)
-            )
         return False
 
     def function_guarded(self, mod: Module, func: Func) -> bool:

@@ -23,7 +23,8 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python import cst
-from scaffolder.python.deps import manifest_root, plan_requirement
+from scaffolder.python.deps import plan_requirement
+from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import requote
 from scaffolder.spa import auth_events, refresh_next_step

@@ -17,7 +17,9 @@ from scaffolder.python.models import find_class
 from scaffolder.python.source import PyModule, PythonIndex
 from scaffolder.stacks.fastapi import auth as a
 from scaffolder.stacks.fastapi import usermodel as um
-from scaffolder.stacks.fastapi.detect import generated, ref
+from scaffolder.stacks.fastapi.detect import generated
+from scaffolder.stacks.fastapi.header import BEARER
+from scaffolder.stacks.fastapi.registrars import ref
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -296,6 +298,7 @@ def _dependency(
         base=base.id if base is not None else None,
         base_dep=base,
         bearer=bearer,
+        header=base.header if base is not None else BEARER,
         mapping=um.returns_mapping(mod, func, {}),
         evidence=evidence,
         uses=1,

@@ -25,7 +25,9 @@ from scaffolder.python.source import PyModule, PythonIndex, keyword
 from scaffolder.stacks.fastapi import AUTH_IDS, injected
 from scaffolder.stacks.fastapi import middleware as mw
 from scaffolder.stacks.fastapi import usermodel as um
-from scaffolder.stacks.fastapi.detect import modules, ref
+from scaffolder.stacks.fastapi.detect import modules
+from scaffolder.stacks.fastapi.header import BEARER, TokenHeader, token_header
+from scaffolder.stacks.fastapi.registrars import ref
 
 OAUTH2, USERS, SESSION = AUTH_IDS
 GENERATED_DOC = "or None for visitors who are not signed in"
@@ -100,6 +102,7 @@ class UserDep:
     call: ast.Call | None = None  # fastapi-users: `fastapi_users.current_user(...)`
     flags: frozenset[str] = frozenset()  # fastapi-users: active / verified / superuser
     bearer: bool = False  # the browser must send an Authorization header
+    header: TokenHeader = BEARER  # ... this one, with this prefix
     mapping: bool = False  # the user is a dict of the model's fields (`user["email"]`)
     evidence: list[Evidence] = field(default_factory=list)
     uses: int = 0
@@ -189,6 +192,7 @@ def find(index: PythonIndex) -> AuthFacts:
                 base=parent.id,
                 base_dep=parent,
                 bearer=parent.bearer,
+                header=parent.header,
                 mapping=um.returns_mapping(mod, func, typed)
                 if func.returns is not None
                 else parent.mapping,
@@ -444,10 +448,26 @@ def _base_dep(
         raises(func),
         scheme,
         bearer=kind == "oauth2",
+        header=_header(index, scheme, source, mod, func) if kind == "oauth2" else BEARER,
         mapping=um.returns_mapping(mod, func, typed),
         evidence=evidence,
         token_source=source,
     )
+
+
+def _header(
+    index: PythonIndex,
+    scheme: Scheme | None,
+    source: UserDep | None,
+    mod: PyModule,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> TokenHeader:
+    """The header the scheme reads, with the prefix the token's source (or the dependency
+    itself) compares."""
+    if scheme is None:
+        return BEARER
+    readers = [(source.module, source.node)] if source is not None and source.node else []
+    return token_header(index, scheme.cls, scheme.module, scheme.call, [*readers, (mod, func)])
 
 
 def _reads_session(

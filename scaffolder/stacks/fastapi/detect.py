@@ -14,9 +14,16 @@ from dataclasses import dataclass, field, replace
 from scaffolder.model import Evidence
 from scaffolder.paths import is_test_path
 from scaffolder.project import Project
-from scaffolder.python.deps import manifest_root
+from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
 from scaffolder.stacks.fastapi import values
+from scaffolder.stacks.fastapi.registrars import (
+    app_parameter,
+    ref,
+    returned_router,
+    top_function,
+    top_functions,
+)
 from scaffolder.stacks.fastapi.values import Value
 
 MARKER = "BestChatBot visitor identity"
@@ -146,20 +153,6 @@ class Structure:
     statics: list[StaticMount] = field(default_factory=list)
 
 
-def ref(mod: PyModule, expr: ast.expr) -> str | None:
-    """Dotted name of what an expression refers to (`api_router` defined here ->
-    `app.api.main.api_router`; `items.router` after `from app.api.routes import items` ->
-    `app.api.routes.items.router`)."""
-    if isinstance(expr, ast.Name):
-        if expr.id in mod.imports:
-            return mod.imports[expr.id]
-        return f"{mod.name}.{expr.id}" if mod.name else expr.id
-    if isinstance(expr, ast.Attribute):
-        base = ref(mod, expr.value)
-        return f"{base}.{expr.attr}" if base else None
-    return None
-
-
 def _assigned_calls(
     body: list[ast.stmt], classes: frozenset[str], mod: PyModule
 ) -> list[tuple[ast.stmt, str, ast.Call]]:
@@ -182,16 +175,12 @@ def _assigned_calls(
     return found
 
 
-def _functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    return [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
-
-
 def find_apps(index: PythonIndex) -> list[AppInfo]:
     apps = []
     for mod in modules(index, "FastAPI"):
         for stmt, var, _call in _assigned_calls(mod.tree.body, FASTAPI_CLASSES, mod):
             apps.append(AppInfo(mod.path, mod.name, var, stmt.lineno, None))
-        for func in _functions(mod.tree):
+        for func in top_functions(mod.tree):
             returned = {
                 n.value.id
                 for n in ast.walk(func)
@@ -269,9 +258,13 @@ def structure(index: PythonIndex, project: Project, apps: list[AppInfo]) -> Stru
     statics: list[StaticMount] = []
     for mod in modules(index, "include_router", "StaticFiles"):
         for scope, node in _calls(mod):
+            if not isinstance(node.func, ast.Attribute):
+                continue
             app = factory_apps.get((mod.path, scope))
-            owner = _owner(mod, node.func, app) if isinstance(node.func, ast.Attribute) else None
-            if owner is None or not isinstance(node.func, ast.Attribute):
+            owner = _owner(mod, node.func, app)
+            passed = app_parameter(index, mod, scope, node.func.value, apps) if not app else None
+            owner = passed.id if passed is not None else owner  # register_router(app)
+            if owner is None:
                 continue
             if node.func.attr == "include_router" and node.args:
                 includes.append(_include(index, mod, node, owner, scope, app))
@@ -281,7 +274,7 @@ def structure(index: PythonIndex, project: Project, apps: list[AppInfo]) -> Stru
                     statics.append(static)
     seen_routes: set[tuple[str, int]] = set()
     for mod in modules(index, "@"):  # a route is a decorated function
-        for func in _functions(mod.tree):
+        for func in top_functions(mod.tree):
             for dec in func.decorator_list:
                 route = _route(index, mod, func, dec)
                 if route is not None and (route.path, route.line) not in seen_routes:
@@ -317,14 +310,16 @@ def _include(
 ) -> Include:
     child_expr = node.args[0]
     child = ref(mod, child_expr) if not isinstance(child_expr, ast.Call) else None
-    factory = _function(mod, app.factory) if app is not None and app.factory else None
+    factory = top_function(mod, app.factory) if app is not None and app.factory else None
     if factory is not None and isinstance(child_expr, ast.Name):
         # `application.include_router(router)` with the router passed to the factory
         passed = _passed_to(index, mod, factory, child_expr.id)
         if passed is not None:
             child = ref(*passed)
+    scope = top_function(mod, func) if func else None  # `settings = get_settings()` in a factory
+    built = returned_router(index, mod, scope, child_expr)  # include_router(build_router())
+    child = built if built is not None else child
     prefix_expr = keyword(node, "prefix")
-    scope = _function(mod, func) if func else None  # `settings = get_settings()` in a factory
     prefix = values.resolve(index, mod, prefix_expr, scope=scope) if prefix_expr else Value("")
     return Include(
         mod.path,
@@ -563,13 +558,13 @@ def page_routes(index: PythonIndex, found: Structure) -> list[Route]:
         return []
     renderers: set[str] = set()
     for mod in modules(index, "TemplateResponse"):
-        for func in _functions(mod.tree):
+        for func in top_functions(mod.tree):
             if _calls_render(mod, func, template_ids, set()):
                 renderers.add(f"{mod.name}.{func.name}")
     pages = []
     for route in found.routes:
         owner_mod = index.by_name(route.module)
-        route_func = _function(owner_mod, route.function) if owner_mod else None
+        route_func = top_function(owner_mod, route.function) if owner_mod else None
         if (
             owner_mod is not None
             and route_func is not None
@@ -577,10 +572,6 @@ def page_routes(index: PythonIndex, found: Structure) -> list[Route]:
         ):
             pages.append(route)
     return pages
-
-
-def _function(mod: PyModule, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    return next((f for f in _functions(mod.tree) if f.name == name), None)
 
 
 def _calls_render(

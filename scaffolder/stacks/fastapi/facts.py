@@ -13,9 +13,9 @@ from scaffolder.markup import Layout, Tag, Template, widget_tags
 from scaffolder.model import Delivery, Evidence
 from scaffolder.paths import is_test_path
 from scaffolder.project import Project
+from scaffolder.spa import Frontend, TokenStorage, body_line
 from scaffolder.stacks.fastapi.auth import AuthFacts, UserDep
 from scaffolder.stacks.fastapi.detect import AppInfo, Mount, StaticMount, Structure
-from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage, body_line
 from scaffolder.stacks.fastapi.middleware import CacheOverride
 
 

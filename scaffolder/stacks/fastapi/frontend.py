@@ -1,7 +1,6 @@
 """A single-page frontend in the same repository as the API, and how it talks to the API.
 
-Finds bundled apps (a `package.json` with React / Vue / Svelte / Preact / Solid and a Vite
-`index.html` or a Create React App `public/index.html`) and plain pages served by a
+Finds bundled apps (`scaffolder.spa.find_bundled`) and plain pages served by a
 `StaticFiles(html=True)` mount. For bundled apps it reads where the app keeps its bearer token
 (`localStorage.getItem("access_token")`) and the env variable holding the API's base URL
 (`import.meta.env.VITE_API_URL`), so the identity script can call the API the way the app does.
@@ -12,22 +11,15 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from scaffolder import treesitter
 from scaffolder.model import Evidence
 from scaffolder.project import Project
+from scaffolder.spa import Frontend, TokenStorage, body_line, find_bundled, frontend_sources
 from scaffolder.stacks.fastapi.detect import StaticMount
 
-_FRAMEWORKS = ("react", "vue", "svelte", "preact", "solid-js", "@angular/core", "lit")
-_SOURCES = (".js", ".jsx", ".mjs", ".ts", ".tsx", ".vue", ".svelte")
-_MODULE_SCRIPT = re.compile(
-    r"""<script\b[^>]*\btype\s*=\s*["']module["'][^>]*\bsrc\s*=\s*["'](?P<src>[^"']+)["']"""
-    r"""|<script\b[^>]*\bsrc\s*=\s*["'](?P<src2>[^"']+)["'][^>]*\btype\s*=\s*["']module["']""",
-    re.IGNORECASE,
-)
 _API_ENV = re.compile(
     r"\b(import\.meta\.env\.(?P<vite>VITE_\w+)|process\.env\.(?P<cra>(?:REACT_APP|VUE_APP)_\w+))"
 )
@@ -35,37 +27,8 @@ _API_NAME = re.compile(r"API|BACKEND|SERVER|BASE_URL", re.IGNORECASE)
 _TOKEN_KEY = re.compile(r"token|jwt|auth", re.IGNORECASE)
 
 
-@dataclass
-class TokenStorage:
-    """Where the SPA keeps the bearer token it sends to the API."""
-
-    expr: str  # JS expression reading it, e.g. localStorage.getItem("access_token")
-    key: str
-    evidence: list[Evidence]
-    writes: list[str]  # path:line of setItem / removeItem (sign-in, sign-out)
-
-
-@dataclass
-class Frontend:
-    root: str
-    kind: str  # "bundled" | "static"
-    framework: str
-    page: str  # the HTML shell (holds </body>)
-    entry: str | None  # bundled: the module the page loads
-    static_url: str = "/"  # static: the URL the page's directory is served at
-    api_base: str | None = None  # JS expression of the API origin
-    token_candidates: list[TokenStorage] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    body_line: int = 1  # the page's </body> line, where a missing widget tag goes
-
-
 def find(project: Project, statics: list[StaticMount]) -> list[Frontend]:
-    found: list[Frontend] = []
-    for manifest in project.named("package.json"):
-        root = posixpath.dirname(manifest) or "."
-        frontend = _bundled(project, manifest, root)
-        if frontend is not None:
-            found.append(frontend)
+    found = find_bundled(project)
     taken = {f.root for f in found}
     for mount in statics:
         if not mount.html or mount.directory is None or mount.directory in taken:
@@ -91,79 +54,16 @@ def find(project: Project, statics: list[StaticMount]) -> list[Frontend]:
                             f"StaticFiles(html=True) serves {page} at {mount.url}",
                         )
                     ],
+                    body_line=body_line(project.text(page) or ""),
                 )
             )
     for frontend in found:
         _read_sources(project, frontend)
-        frontend.body_line = body_line(project.text(frontend.page) or "")
     return found
 
 
-def body_line(page: str) -> int:
-    """The line of a page's last `</body`, else 1."""
-    at = page.lower().rfind("</body")
-    return page.count("\n", 0, at) + 1 if at >= 0 else 1
-
-
-def _bundled(project: Project, manifest: str, root: str) -> Frontend | None:
-    text = project.text(manifest)
-    if not text:
-        return None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    deps: dict[str, str] = {}
-    for key in ("dependencies", "devDependencies"):
-        section = data.get(key)
-        if isinstance(section, dict):
-            deps.update(section)
-    framework = next((f for f in _FRAMEWORKS if f in deps), None)
-    if framework is None:
-        return None
-    prefix = "" if root == "." else root + "/"
-    for page in (f"{prefix}index.html", f"{prefix}public/index.html"):
-        if not project.exists(page):
-            continue
-        html = project.text(page) or ""
-        entry = None
-        m = _MODULE_SCRIPT.search(html)
-        if m:
-            src = (m.group("src") or m.group("src2") or "").lstrip("/")
-            candidate = posixpath.normpath(prefix + src)
-            entry = candidate if project.exists(candidate) else None
-        if entry is None:
-            entry = next(
-                (
-                    f"{prefix}src/{name}"
-                    for name in (
-                        "main.tsx",
-                        "main.ts",
-                        "main.jsx",
-                        "main.js",
-                        "index.tsx",
-                        "index.jsx",
-                        "index.js",
-                    )
-                    if project.exists(f"{prefix}src/{name}")
-                ),
-                None,
-            )
-        if entry is None:
-            continue
-        name = framework.removeprefix("@angular/").removesuffix("-js")
-        why = f"{name} single-page app ({manifest}), loaded by {page}"
-        return Frontend(root, "bundled", name, page, entry, evidence=[Evidence(page, 1, why)])
-    return None
-
-
 def _read_sources(project: Project, frontend: Frontend) -> None:
-    prefix = "" if frontend.root == "." else frontend.root + "/"
-    files = [
-        f
-        for f in project.under(frontend.root, project.with_suffix(*_SOURCES))
-        if not f.startswith(prefix + "public/")
-    ]
+    files = frontend_sources(project, frontend)
     envs: dict[str, Evidence] = {}
     mentions_bearer: set[str] = set()
     parsed: list[tuple[str, Node]] = []

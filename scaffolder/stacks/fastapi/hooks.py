@@ -26,7 +26,7 @@ from scaffolder.model import (
     WidgetReport,
 )
 from scaffolder.project import Project
-from scaffolder.python.deps import manifest_root
+from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register

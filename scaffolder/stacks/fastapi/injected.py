@@ -11,7 +11,7 @@ import ast
 
 from scaffolder.python.models import find_class
 from scaffolder.python.source import PyModule, PythonIndex, keyword
-from scaffolder.stacks.fastapi.detect import ref
+from scaffolder.stacks.fastapi.registrars import ref
 
 SECURITY = "fastapi.security."
 _MAX_DEPTH = 5

@@ -21,8 +21,9 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.python import cst
-from scaffolder.python.deps import manifest_root, plan_requirement
+from scaffolder.python.deps import plan_requirement
 from scaffolder.python.jwtlib import signer
+from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex, module_name
 from scaffolder.python.style import requote
 from scaffolder.python.versions import installed, python_version, unsupported_python

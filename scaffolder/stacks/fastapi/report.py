@@ -25,12 +25,12 @@ from scaffolder.model import (
 from scaffolder.project import Project
 from scaffolder.python.models import pick_fields
 from scaffolder.python.source import PythonIndex
+from scaffolder.spa import Frontend, TokenStorage
 from scaffolder.stacks.fastapi import AUTH_IDS, SPA_TOKEN, USER_DEPENDENCY, answered
 from scaffolder.stacks.fastapi import auth as a
 from scaffolder.stacks.fastapi import facts as fx
 from scaffolder.stacks.fastapi import usermodel as um
 from scaffolder.stacks.fastapi.facts import FastAPIFacts
-from scaffolder.stacks.fastapi.frontend import Frontend, TokenStorage
 
 USER = "user"  # how the generated code names the signed-in user
 

@@ -18,10 +18,9 @@ from scaffolder.markup import (
     widget_tags,
 )
 from scaffolder.plan import PlanBuilder
-from scaffolder.spa import REFRESH
+from scaffolder.spa import REFRESH, Frontend
 from scaffolder.stacks.fastapi import SPA_TOKEN
 from scaffolder.stacks.fastapi.facts import Chosen, Wiring
-from scaffolder.stacks.fastapi.frontend import Frontend
 from scaffolder.steps import SCRIPT, Step, StepResult, applied, skipped, widget_tag
 from scaffolder.templating import render
 
@@ -47,8 +46,9 @@ def steps(choices: Chosen, w: Wiring, api_key: str) -> list[Step]:
 
 
 def _outside(choices: Chosen, builder: PlanBuilder) -> None:
+    header = choices.auth.header
     how = (
-        'with the app\'s own header, { headers: { Authorization: "Bearer " + accessToken } }'
+        f"with the app's own header, {header.fetch_options('accessToken')}"
         if choices.auth.bearer
         else '{ credentials: "include" }'
     )

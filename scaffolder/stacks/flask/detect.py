@@ -23,11 +23,15 @@ from scaffolder.python.models import (
     pick_fields,
 )
 from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
+from scaffolder.spa import Frontend
 from scaffolder.stacks.flask import folders
 
 
 @dataclass(frozen=True)
 class FlaskApp:
+    """A `Flask(...)` app: where it is created (`factory`: the function that creates it, None at
+    module level) and the folders it serves templates and static files from."""
+
     path: str
     var: str
     factory: str | None
@@ -42,6 +46,8 @@ class FlaskApp:
 
 @dataclass(frozen=True)
 class BlueprintInfo:
+    """A `Blueprint(...)`: its name, URL prefix and template folder."""
+
     path: str
     module: str
     var: str
@@ -53,6 +59,8 @@ class BlueprintInfo:
 
 @dataclass(frozen=True)
 class AuthFacts:
+    """Where the signed-in user comes from (Flask-Login or the session) and its fields."""
+
     library: str
     fields: UserFields
     evidence: list[Evidence]
@@ -77,6 +85,8 @@ class FlaskFacts:
     page_cache: list[Evidence] = field(default_factory=list)
     csp: list[Evidence] = field(default_factory=list)
     quote: str = '"'
+    frontend: Frontend | None = None
+    """The bundled single-page app in the repository, for an app serving no pages of its own."""
 
 
 def _dir(path: str) -> str:
@@ -455,8 +465,9 @@ def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-_FROM = re.compile(r"\bfrom\s+[\"`\[]?(\w+)", re.IGNORECASE)
-_SELECT = re.compile(r"\bselect\s+(.*?)\s+from\b", re.IGNORECASE | re.DOTALL)
+# Compiled on first use (re's cache): only an app that loads its user from SQL reads them.
+_FROM = r"\bfrom\s+[\"`\[]?(\w+)"
+_SELECT = r"\bselect\s+(.*?)\s+from\b"
 
 
 def _row_fields(
@@ -468,13 +479,15 @@ def _row_fields(
     evidence: list[Evidence],
 ) -> UserFields:
     """Fields of a DB-API row (`...execute("SELECT * FROM user ...").fetchone()`), read by key."""
-    sql = next((s for n in ast.walk(value) if (s := string_value(n)) and _FROM.search(s)), None)
+    sql = next(
+        (s for n in ast.walk(value) if (s := string_value(n)) and re.search(_FROM, s, re.I)), None
+    )
     if sql is None:
         return UserFields(None, None, None, "low")
-    table = _FROM.search(sql)
+    table = re.search(_FROM, sql, re.I)
     assert table is not None
     columns: dict[str, Attribute] = {}
-    selected = _SELECT.search(sql)
+    selected = re.search(_SELECT, sql, re.I | re.S)
     if selected and selected.group(1).strip() != "*":
         for col in selected.group(1).split(","):
             name = col.strip().split()[-1].split(".")[-1].strip('"`')

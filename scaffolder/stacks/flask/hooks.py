@@ -23,10 +23,11 @@ from scaffolder.model import (
     WidgetReport,
 )
 from scaffolder.project import Project
-from scaffolder.python.deps import manifest_root
+from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register
+from scaffolder.spa import find_bundled
 from scaffolder.stacks.flask import MANIFEST
 from scaffolder.stacks.flask import detect as d
 
@@ -73,6 +74,12 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
         dirs = d.template_dirs(candidate, blueprints)
         templates, layouts = d.layouts_for(project, dirs, candidate.themes)
         pages = d.spa_pages(project, candidate)
+        renders = d.renders_templates(index)
+        frontend = None
+        if not pages and not (renders and templates):  # an API: its SPA may be beside it
+            bundled = find_bundled(project)
+            frontend = min(bundled, key=lambda f: (f.root.count("/"), f.root), default=None)
+        shells = [*pages, frontend.page] if frontend else pages
         app_mod = index.module(candidate.path)
         return d.FlaskFacts(
             app=candidate,
@@ -80,12 +87,13 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             api_prefixes=d.api_prefixes(index, blueprints),
             templates=templates,
             layouts=layouts,
-            widget=d.find_widget(project, templates, pages),
+            widget=d.find_widget(project, templates, shells),
             spa_pages=pages,
-            renders_templates=d.renders_templates(index),
+            renders_templates=renders,
             page_cache=d.page_cache(index),
             csp=d.csp(index),
             quote=preferred_quote(app_mod.text) if app_mod else '"',
+            frontend=frontend,
         )
 
     def stack_report(self, project: Project, facts: d.FlaskFacts) -> StackReport:
@@ -94,7 +102,7 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             "server-rendered"
             if facts.renders_templates and facts.templates
             else "spa"
-            if pages
+            if pages or facts.frontend
             else "api"
         )
         where = f" created in {app.factory}()" if app.factory else " at module level"
@@ -105,6 +113,8 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             )
         elif pages:
             evidence.append(Evidence(pages[0], 1, "static page of a single-page app"))
+        elif facts.frontend:
+            evidence += facts.frontend.evidence
         root = manifest_root(project, app.path)
         return StackReport("python", "flask", rendering, root, "high", tuple(evidence))
 
@@ -178,6 +188,9 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             if facts.spa_pages:
                 page = facts.spa_pages[0]
                 return page, 1, "single-page app shell: the widget tag belongs before </body>"
+            if facts.frontend:
+                front = facts.frontend
+                return front.page, front.body_line, "single-page app shell: before </body>"
             return None
         tpl = layout.template
         if layout.mode == "body":
@@ -187,7 +200,7 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
         return tpl.path, tpl.text.count("\n") + 1, "root layout without </body>: at its end"
 
     def needs_tag(self, facts: d.FlaskFacts, delivery: Delivery) -> bool:
-        return delivery == "script-attribute" or bool(facts.spa_pages)
+        return delivery == "script-attribute" or bool(facts.spa_pages or facts.frontend)
 
     def findings(self, facts: d.FlaskFacts, layouts: Sequence[Layout]) -> list[Finding]:
         out = [
@@ -195,6 +208,10 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             for bp in facts.blueprints
         ]
         out += [Finding("api-prefix", p, (e,)) for p, e in facts.api_prefixes]
+        if facts.frontend:
+            front = facts.frontend
+            what = f"{front.framework} in {front.root}"
+            out.append(Finding("frontend", what, tuple(front.evidence)))
         out += [
             Finding(
                 "layout",

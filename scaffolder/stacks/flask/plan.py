@@ -28,7 +28,13 @@ from scaffolder.python.jwtlib import signer
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import requote
 from scaffolder.python.versions import python_version, unsupported_python
-from scaffolder.spa import refresh_next_step
+from scaffolder.spa import (
+    Frontend,
+    auth_events,
+    frontend_sources,
+    public_script,
+    refresh_next_step,
+)
 from scaffolder.stacks.flask.detect import AuthFacts, FlaskApp, FlaskFacts
 from scaffolder.steps import (
     SCRIPT,
@@ -250,6 +256,8 @@ def _spa(
     project: Project, facts: FlaskFacts, choices: Chosen, api_key: str, builder: PlanBuilder
 ) -> StepResult | None:
     url = choices.endpoint_url
+    if facts.frontend is not None:
+        return _bundled_spa(project, facts.frontend, url, api_key, builder)
     if not facts.spa_pages:
         builder.next_step(
             "Your frontend lives outside this project: load the widget there and, after sign-in, "
@@ -271,6 +279,32 @@ def _spa(
     builder.write(page, new, reason, "html")
     scripts = project.under(facts.app.static_dir, project.with_suffix(".js", ".mjs", ".ts"))
     refresh_next_step(builder, project, [js for js in scripts if js != script_path])
+    return applied("identity-script", page, reason)
+
+
+def _bundled_spa(
+    project: Project, frontend: Frontend, url: str, api_key: str, builder: PlanBuilder
+) -> StepResult:
+    """The SPA beside the API: the identity script in its public folder (served as is, calling
+    the endpoint at the same origin, through the SPA's proxy), its tags in the SPA's page."""
+    page = frontend.page
+    text = builder.current(page) or ""
+    if SCRIPT in text:
+        return skipped("identity-script", page, "identity script already loaded")
+    sources = frontend_sources(project, frontend)
+    events = auth_events(project, sources)
+    script_path, script_url = public_script(project, frontend, SCRIPT)
+    script = render("browser/bestchatbot-identity.js.j2", endpoint=url, auth_events=events)
+    identity_script(builder, script_path, script)
+    lines = [] if widget_tags(text) else [widget_tag(api_key)]
+    lines.append(f'<script src="{script_url}"></script>')
+    new = insert_before_body_close(text, lines) or append_lines(text, lines)
+    reason = "load the widget and the identity script"
+    if events is not None:
+        reason += f", which follows the app's {events.event} events ({events.where})"
+    builder.write(page, new, reason, "html")
+    if events is None:
+        refresh_next_step(builder, project, sources)
     return applied("identity-script", page, reason)
 
 
