@@ -26,7 +26,18 @@ if TYPE_CHECKING:
 
 DRIVER = Path(__file__).resolve().parent / "drivers" / "python_signin.py"
 RUN_TIMEOUT = 300
-SCENARIO_KEYS = ("app", "settings", "config", "orm", "setup", "user", "signup", "login", "logout")
+SCENARIO_KEYS = (
+    "app",
+    "settings",
+    "database",
+    "config",
+    "orm",
+    "setup",
+    "user",
+    "signup",
+    "login",
+    "logout",
+)
 
 
 def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:

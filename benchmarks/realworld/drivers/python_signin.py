@@ -8,6 +8,8 @@ Runs inside the app's own venv (any Python from 3.6), one JSON scenario on stdin
     app        flask / fastapi: "module:attr" or "module:factory()"
     settings   django: the settings module
     config     flask: app.config overrides; django: settings overrides
+    database   django: "settings" when the recipe's env chooses SQLite through the app's own
+               env-driven settings (DATABASE_URL); else DATABASES is set to SQLite here
     orm        flask: "module:attr" of the Flask-SQLAlchemy object (its tables are created)
     setup      flask: optional "module:attr()" calls made in the app context once the tables
                exist, before the user is made: the app's own set-up step (seed rows its pages
@@ -137,9 +139,14 @@ class DjangoClient:
         import django
         from django.conf import settings
 
-        settings.DATABASES = {
-            "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": scenario["db"]}
-        }
+        if scenario.get("database") == "settings":
+            engine = settings.DATABASES["default"]["ENGINE"]
+            if engine != "django.db.backends.sqlite3":
+                raise SystemExit("the app's settings chose " + engine + ", not SQLite")
+        else:
+            settings.DATABASES = {
+                "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": scenario["db"]}
+            }
         settings.ALLOWED_HOSTS = ["*"]
         for key, value in scenario.get("config", {}).items():
             setattr(settings, key, value)
