@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Confidence = Literal["high", "medium", "low"]
 Rendering = Literal["server-rendered", "spa", "api"]
@@ -208,6 +210,8 @@ _SHARED = frozenset(f.name for f in _shared_fields())
 
 @dataclass(frozen=True)
 class StackReport:
+    """Part 1 of the report: the language, the framework and how the app is served."""
+
     language: str | None = None
     framework: str | None = None
     rendering: Rendering | None = None
@@ -228,6 +232,8 @@ class StackReport:
 
 @dataclass(frozen=True)
 class AuthReport:
+    """Part 2: the auth library and where the signed-in user's email, name and id are read."""
+
     library: str | None = None
     email: UserExpr | None = None
     name: UserExpr | None = None

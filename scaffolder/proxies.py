@@ -19,15 +19,16 @@ import posixpath
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-from tree_sitter import Node
-
-from scaffolder import treesitter
 from scaffolder.model import Evidence
 from scaffolder.paths import common_prefix
 from scaffolder.project import Project
+
+# tree-sitter and tomlkit load where a JS config or netlify.toml is read: an app without one
+# (most) is inspected without them.
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 EVERYTHING = "/"
 """The prefix of a forward that sends every path on (a catch-all)."""
@@ -103,8 +104,9 @@ def _constraints(forwards: Sequence[Forward]) -> list[list[Forward]]:
     return [fs for fs in by_file.values() if not any(f.prefix == EVERYTHING for f in fs)]
 
 
-_FRONTEND = re.compile(r"front|react|vue|vite|svelte|angular|nuxt|next|client|\bui\b|spa|static")
-_BACKEND = re.compile(
+# The patterns below are compiled on first use (re's cache): most projects configure no proxy.
+_FRONTEND = r"front|react|vue|vite|svelte|angular|nuxt|next|client|\bui\b|spa|static"
+_BACKEND = (
     r"back|api|server|app|django|flask|fastapi|uvicorn|gunicorn|express|node|localhost|127\.0"
 )
 
@@ -125,7 +127,7 @@ def _to_app(forwards: Sequence[Forward], app_root: str) -> list[Forward]:
         for f in fs:
             target = f.target.lower()
             if (folder and folder.lower() in target) or (
-                _BACKEND.search(target) and not _FRONTEND.search(target)
+                re.search(_BACKEND, target) and not re.search(_FRONTEND, target)
             ):
                 out.append(f)
     return out
@@ -192,15 +194,15 @@ def _static_prefix(pattern: str) -> str | None:
 
 # nginx -----------------------------------------------------------------------------------------
 
-_LOCATION = re.compile(r"\blocation\s+(=|\^~|~\*?)?\s*(@?[^\s{]+)\s*\{")
-_PASS = re.compile(r"\b(?:proxy_pass|uwsgi_pass|grpc_pass)\s+([^;\s]+)\s*;")
-_TO_NAMED = re.compile(r"\btry_files\b[^;]*\s(@[\w-]+)\s*;")
+_LOCATION = r"\blocation\s+(=|\^~|~\*?)?\s*(@?[^\s{]+)\s*\{"
+_PASS = r"\b(?:proxy_pass|uwsgi_pass|grpc_pass)\s+([^;\s]+)\s*;"
+_TO_NAMED = r"\btry_files\b[^;]*\s(@[\w-]+)\s*;"
 
 
 def _nginx(path: str, text: str) -> Iterator[Forward]:
     clean = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
     blocks: list[tuple[str | None, str, int, str]] = []
-    for m in _LOCATION.finditer(clean):
+    for m in re.finditer(_LOCATION, clean):
         depth, end = 1, m.end()
         while end < len(clean) and depth:
             depth += {"{": 1, "}": -1}.get(clean[end], 0)
@@ -209,13 +211,13 @@ def _nginx(path: str, text: str) -> Iterator[Forward]:
     named = {
         loc: passed.group(1)
         for _, loc, _, body in blocks
-        if loc.startswith("@") and (passed := _PASS.search(body))
+        if loc.startswith("@") and (passed := re.search(_PASS, body))
     }
     for modifier, loc, start, body in blocks:
         if loc.startswith("@"):
             continue
-        passed = _PASS.search(body)
-        via = _TO_NAMED.search(body)
+        passed = re.search(_PASS, body)
+        via = re.search(_TO_NAMED, body)
         target = passed.group(1) if passed else named.get(via.group(1)) if via else None
         if target is None:
             continue
@@ -232,11 +234,11 @@ def _nginx(path: str, text: str) -> Iterator[Forward]:
 
 # traefik ---------------------------------------------------------------------------------------
 
-_RULE = re.compile(r"rule\s*[=:]\s*[\"']?(.*)$")
-_PATH_PREFIX = re.compile(r"PathPrefix\(\s*`([^`]*)`")
-_LABEL_ROUTER = re.compile(r"traefik\.http\.routers\.([\w-]+)\.rule")
-_YAML_KEY = re.compile(r"^(\s*)([\w.-]+):\s*$")
-_TOML_ROUTER = re.compile(r"\s*\[http\.routers\.([\w-]+)\]")
+_RULE = r"rule\s*[=:]\s*[\"']?(.*)$"
+_PATH_PREFIX = r"PathPrefix\(\s*`([^`]*)`"
+_LABEL_ROUTER = r"traefik\.http\.routers\.([\w-]+)\.rule"
+_YAML_KEY = r"^(\s*)([\w.-]+):\s*$"
+_TOML_ROUTER = r"\s*\[http\.routers\.([\w-]+)\]"
 
 
 def _traefik(path: str, text: str) -> Iterator[Forward]:
@@ -250,23 +252,23 @@ def _traefik(path: str, text: str) -> Iterator[Forward]:
     keys: list[tuple[int, str]] = []  # the YAML mappings enclosing the line
     section = ""
     for number, line in enumerate(text.splitlines(), 1):
-        key = _YAML_KEY.match(line)
+        key = re.match(_YAML_KEY, line)
         if key:
             indent = len(key.group(1))
             keys = [*(k for k in keys if k[0] < indent), (indent, key.group(2))]
             continue
-        if header := _TOML_ROUTER.match(line):
+        if header := re.match(_TOML_ROUTER, line):
             section = header.group(1)
-        rule = _RULE.search(line)
+        rule = re.search(_RULE, line)
         if rule is None or ("PathPrefix" not in line and "Host(" not in line):
             continue
-        label = _LABEL_ROUTER.search(line)
+        label = re.search(_LABEL_ROUTER, line)
         if label:
             service = [k for _, k in keys[1:2]] if keys[:1] and keys[0][1] == "services" else []
             target = service[0] if service else label.group(1)
         else:
             target = section or (keys[-1][1] if keys else "")
-        for raw in _PATH_PREFIX.findall(rule.group(1)) or [EVERYTHING]:
+        for raw in re.findall(_PATH_PREFIX, rule.group(1)) or [EVERYTHING]:
             prefix = "/" + raw.strip("/")
             why = (
                 f"traefik routes PathPrefix(`{raw}`) to {target}"
@@ -280,6 +282,8 @@ def _traefik(path: str, text: str) -> Iterator[Forward]:
 
 
 def _js_config(path: str, text: str) -> Iterator[Forward]:
+    from scaffolder import treesitter
+
     language = treesitter.language_for(path) or "javascript"
     root = treesitter.parse(text, language).root_node
     nextjs = posixpath.basename(path).startswith("next.")
@@ -292,6 +296,8 @@ def _js_config(path: str, text: str) -> Iterator[Forward]:
 
 def _in_rewrites(node: Node) -> bool:
     """Whether the object sits in `rewrites()` (not `redirects()` or `headers()`)."""
+    from scaffolder import treesitter
+
     parent = node.parent
     while parent is not None:
         name = parent.child_by_field_name("name") or parent.child_by_field_name("key")
@@ -302,6 +308,8 @@ def _in_rewrites(node: Node) -> bool:
 
 
 def _key(pair: Node) -> str | None:
+    from scaffolder import treesitter
+
     key = pair.child_by_field_name("key")
     if key is None:
         return None
@@ -311,6 +319,8 @@ def _key(pair: Node) -> str | None:
 
 
 def _string(node: Node | None) -> str | None:
+    from scaffolder import treesitter
+
     if node is None or node.type not in ("string", "template_string"):
         return None
     return treesitter.text_of(node)[1:-1]
@@ -354,6 +364,8 @@ def _proxy_object(path: str, value: Node | None) -> Iterator[Forward]:
 
 
 def _forward(path: str, at: Node, contexts: list[str], option: Node) -> Iterator[Forward]:
+    from scaffolder import treesitter
+
     if option.type == "object":
         members = _members(option)
         target = _string(members.get("target")) or treesitter.text_of(members.get("target", option))
@@ -439,6 +451,9 @@ def _vercel(path: str, text: str) -> Iterator[Forward]:
 
 
 def _netlify(path: str, text: str) -> Iterator[Forward]:
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         data = tomlkit.parse(text).unwrap()
     except TOMLKitError:

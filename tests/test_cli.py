@@ -36,12 +36,43 @@ def test_start_up_imports_nothing_heavy() -> None:
 @pytest.mark.parametrize(
     ("argv", "unneeded"),
     [
-        pytest.param(["--version"], ["json", "scaffolder.project"], id="version"),
+        pytest.param(
+            ["--version"],
+            ["json", "pkgutil", "scaffolder.project", "scaffolder.engine"],
+            id="version",
+        ),
         pytest.param(
             ["inspect", "fixtures/flask-login"],
             # git's ignore rules are read by scaffolder.gitignore; apply's modules wait for apply
             ["pathspec", "shutil", "scaffolder.outcome", "scaffolder.writer", "libcst", "jinja2"],
             id="inspect",
+        ),
+        pytest.param(
+            ["inspect", "--json", "fixtures/flask-login"],
+            [
+                # planning's modules: the plan, the dependency manifests, versions, locks, hosting
+                "scaffolder.plan",
+                "scaffolder.steps",
+                "scaffolder.envfile",
+                "scaffolder.python.deps",
+                "scaffolder.python.versions",
+                "scaffolder.python.locks",
+                "scaffolder.python.hosting",
+                "difflib",
+                "shlex",
+                # the languages' table serves answers that are code, and the other commands
+                "scaffolder.languages",
+                "scaffolder.treesitter",
+                "tree_sitter",
+                "tomlkit",
+                "libcst",
+                "jinja2",
+                # the stacks are listed without pkgutil, and triage lets only Flask in
+                "pkgutil",
+                "scaffolder.stacks.django.hooks",
+                "scaffolder.stacks.fastapi.hooks",
+            ],
+            id="inspect-json",
         ),
     ],
 )
@@ -58,6 +89,37 @@ def test_a_command_imports_only_what_it_needs(argv: list[str], unneeded: list[st
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("argv", "collecting"),
+    [
+        (["--version"], False),
+        (["inspect", "fixtures/flask-login"], False),
+        (["apply", "--help"], True),
+        (["mcp"], True),
+    ],
+)
+def test_only_reports_run_without_the_garbage_collector(argv: list[str], collecting: bool) -> None:
+    """The reports (`inspect`, `prompt`, `--version`) run without the cyclic collector
+    (start-up's objects live as long as the process); the commands that parse and rewrite whole
+    projects and the server (`mcp`, for hours) collect their garbage."""
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.isenabled()))\n"
+        f"sys.argv = ['bcb-scaffold', *{argv!r}]\n"
+        "from scaffolder.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert out.stdout.strip().splitlines()[-1] == str(collecting)
 
 
 def test_installed_console_script() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from scaffolder import languages
 from scaffolder.errors import UsageError
 from scaffolder.exprs.grammar import Refused
 from scaffolder.model import Answers, UserExpr
@@ -22,6 +21,8 @@ from scaffolder.model import Answers, UserExpr
 
 def check(expr: str, flag: str, language: str, allowed: Collection[str]) -> str:
     """The expression, trimmed, or a UsageError naming the grammar rule it breaks."""
+    from scaffolder import languages  # only an answer to check needs the languages' table
+
     known = languages.get(language)
     if known is None or known.expressions is None:
         raise ValueError(f"no expression grammar for {language!r}")

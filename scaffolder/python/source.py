@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar, cast
 
@@ -89,12 +89,12 @@ class PyModule:
         return any(node.level for node in self.nodes(ast.ImportFrom))
 
 
-@dataclass
 class PythonIndex:
     """Parsed Python modules of a project; unparseable files become notes."""
 
-    project: Project
-    _modules: dict[str, PyModule | None] = field(default_factory=dict)
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._modules: dict[str, PyModule | None] = {}
 
     @classmethod
     def of(cls, project: Project) -> PythonIndex:

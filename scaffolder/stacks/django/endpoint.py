@@ -14,10 +14,8 @@ from scaffolder.escape import py_raw_str, py_str, url_path
 from scaffolder.inspection import Choices
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
-from scaffolder.python import cst
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import preferred_quote, requote
-from scaffolder.stacks.django import transforms
 from scaffolder.stacks.django.detect import DjangoAuth, DjangoFacts
 from scaffolder.stacks.django.discover import dotted_name
 from scaffolder.stacks.django.drf_views import AuthBase
@@ -210,6 +208,9 @@ def wire_route(
 ) -> StepResult:
     """`widget-token` in the URL conf `plan_route` picks (`prefix`: the answered one), as a
     `url()` regex for Django before 2.0 (`url_regex`)."""
+    from scaffolder.python import cst  # LibCST loads for the plan, never for `inspect`
+    from scaffolder.stacks.django import transforms
+
     name, target, _ = VIEWS[view]
     wired = place(PythonIndex.of(project), facts, view, url_path(prefix) if prefix else None)
     if wired is None:
@@ -269,6 +270,9 @@ def wire_ninja(
 ) -> StepResult:
     """`api.add_router("", widget_token_router(<the API's authenticators>))` in the module
     that defines the NinjaAPI, after its own add_router calls and the authenticators' classes."""
+    from scaffolder.python import cst
+    from scaffolder.stacks.django import transforms
+
     api = facts.ninja_api
     assert api is not None
     name = VIEWS["ninja"][0]
@@ -303,6 +307,8 @@ def wire_ninja(
 def _missing_names(project: Project, api: NinjaApi) -> list[tuple[str, str]]:
     """The authenticators' names the API's module lacks; CannotEdit when it binds one of them
     to something else."""
+    from scaffolder.python import cst
+
     mod = PythonIndex.of(project).module(api.path)
     assert mod is not None
     defined = top_level_names(mod)
@@ -323,6 +329,8 @@ def _anchor_line(project: Project, api: NinjaApi) -> int:
     """The line our add_router goes after: the API's assignment, its last add_router call, or
     the last definition the authenticators read, whichever comes last; CannotEdit when the
     module reads `api.urls` before that."""
+    from scaffolder.python import cst
+
     mod = PythonIndex.of(project).module(api.path)
     assert mod is not None
     defined = top_level_names(mod)

@@ -84,7 +84,6 @@ class FlaskFacts:
     renders_templates: bool
     page_cache: list[Evidence] = field(default_factory=list)
     csp: list[Evidence] = field(default_factory=list)
-    quote: str = '"'
     frontend: Frontend | None = None
     """The bundled single-page app in the repository, for an app serving no pages of its own."""
 

@@ -25,7 +25,6 @@ from scaffolder.model import (
 from scaffolder.project import Project
 from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex
-from scaffolder.python.style import preferred_quote
 from scaffolder.registry import register
 from scaffolder.spa import find_bundled
 from scaffolder.stacks.flask import MANIFEST
@@ -80,7 +79,6 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             bundled = find_bundled(project)
             frontend = min(bundled, key=lambda f: (f.root.count("/"), f.root), default=None)
         shells = [*pages, frontend.page] if frontend else pages
-        app_mod = index.module(candidate.path)
         return d.FlaskFacts(
             app=candidate,
             blueprints=blueprints,
@@ -92,7 +90,6 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             renders_templates=renders,
             page_cache=d.page_cache(index),
             csp=d.csp(index),
-            quote=preferred_quote(app_mod.text) if app_mod else '"',
             frontend=frontend,
         )
 

@@ -26,7 +26,7 @@ from scaffolder.python import cst
 from scaffolder.python.deps import plan_requirement
 from scaffolder.python.jwtlib import signer
 from scaffolder.python.source import PythonIndex
-from scaffolder.python.style import requote
+from scaffolder.python.style import preferred_quote, requote
 from scaffolder.python.versions import python_version, unsupported_python
 from scaffolder.spa import (
     Frontend,
@@ -111,7 +111,7 @@ def _token_module(
         context_processor=not endpoint,
         endpoint=choices.endpoint_url if endpoint else None,
     )
-    text = requote(text, facts.quote)
+    text = requote(text, _quote(project, facts))
     anchor = builder.current(facts.app.path) or ""
     if newline_of(anchor) != "\n":
         text = text.replace("\n", newline_of(anchor))
@@ -147,7 +147,7 @@ def _register(
         statement = f"{app.var}.context_processor(inject_widget_token)"
     if cst.has_call(code, method, symbol):
         return skipped("register", app.path, f"{symbol} is already registered")
-    statement = requote(statement, facts.quote)
+    statement = requote(statement, _quote(project, facts))
     target = _import_target(project, app)
     if target is None:
         return manual("register", app.path, "cannot parse the app module", statement)
@@ -178,6 +178,11 @@ def _requirement(project: Project, app_root: str, builder: PlanBuilder) -> None:
 
 def _csp(facts: FlaskFacts, builder: PlanBuilder) -> None:
     csp_warnings(builder, facts.csp)
+
+
+def _quote(project: Project, facts: FlaskFacts) -> str:
+    """The quote the app module mostly uses, for the code written in its style."""
+    return preferred_quote(project.text(facts.app.path) or "")
 
 
 def _import_target(project: Project, app: FlaskApp) -> tuple[str, int] | None:
