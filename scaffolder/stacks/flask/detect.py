@@ -10,6 +10,7 @@ import ast
 import posixpath
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scaffolder.markup import Layout, Tag, Template, find_layouts, load_templates, widget_tags
 from scaffolder.model import Evidence, UserExpr, UserFields
@@ -23,8 +24,10 @@ from scaffolder.python.models import (
     pick_fields,
 )
 from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
-from scaffolder.spa import Frontend
 from scaffolder.stacks.flask import folders
+
+if TYPE_CHECKING:  # the SPA finder loads only for an app serving no pages of its own
+    from scaffolder.spa import Frontend
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from scaffolder.project import Project
 from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex
 from scaffolder.registry import register
-from scaffolder.spa import find_bundled
 from scaffolder.stacks.flask import MANIFEST
 from scaffolder.stacks.flask import detect as d
 
@@ -76,6 +75,8 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
         renders = d.renders_templates(index)
         frontend = None
         if not pages and not (renders and templates):  # an API: its SPA may be beside it
+            from scaffolder.spa import find_bundled  # an API only: most apps never load it
+
             bundled = find_bundled(project)
             frontend = min(bundled, key=lambda f: (f.root.count("/"), f.root), default=None)
         shells = [*pages, frontend.page] if frontend else pages
