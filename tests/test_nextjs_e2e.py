@@ -28,6 +28,16 @@ from tests.helpers import (
 )
 from tests.npm_cache import link_node_modules, npm_env
 
+# next-auth/react's useSession, as the identity component sees it: loading, then the session the
+# test's steps sign in and out (`state.as(email)`).
+USE_SESSION = (
+    "state.hook = { status: 'loading', data: null };"
+    "state.as = (email) => { state.hook = email"
+    " ? { status: 'authenticated', data: { user: { email } } }"
+    " : { status: 'unauthenticated', data: null }; state.rerender(); };"
+    "return { useSession: () => state.hook };"
+)
+
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
 
@@ -581,16 +591,12 @@ def test_authjs_v5(tmp_path: Path, signing_key: str) -> None:
     assert_signed(signed, email="hal@trailhead.example", name="Hal Hiker", user_id="gh-7781")
     assert_anonymous(anonymous)
 
-    hook = (
-        "state.hook = { status: 'loading', data: null };"
-        "state.as = (email) => { state.hook = email"
-        " ? { status: 'authenticated', data: { user: { email } } }"
-        " : { status: 'unauthenticated', data: null }; state.rerender(); };"
-        "return { useSession: () => state.hook };"
-    )
     steps, expected = hook_steps("hal@trailhead.example", "kim@trailhead.example")
     component = "components/bestchatbot-identity.tsx"
-    assert run_component(root, tmp_path, component, {"next-auth/react": hook}, steps) == expected
+    assert (
+        run_component(root, tmp_path, component, {"next-auth/react": USE_SESSION}, steps)
+        == expected
+    )
     assert_client_never_sees_the_key(root, component)
 
 
@@ -712,16 +718,12 @@ def test_nextauth_v4_pages_router(tmp_path: Path, signing_key: str) -> None:
     assert_signed(signed, email="rosa.plot7@example.org", name="Rosa Allen", user_id=None)
     assert_anonymous(anonymous)
 
-    hook = (
-        "state.hook = { status: 'loading', data: null };"
-        "state.as = (email) => { state.hook = email"
-        " ? { status: 'authenticated', data: { user: { email } } }"
-        " : { status: 'unauthenticated', data: null }; state.rerender(); };"
-        "return { useSession: () => state.hook };"
-    )
     steps, expected = hook_steps("rosa.plot7@example.org", "sam@example.org")
     component = "src/components/BestChatBotIdentity.tsx"
-    assert run_component(root, tmp_path, component, {"next-auth/react": hook}, steps) == expected
+    assert (
+        run_component(root, tmp_path, component, {"next-auth/react": USE_SESSION}, steps)
+        == expected
+    )
     assert_client_never_sees_the_key(root, component)
 
 

@@ -19,6 +19,7 @@ from tests.npm_cache import npm_env
 from tests.test_nextjs import LAYOUT, edit, make, manifest, plan
 from tests.test_nextjs_e2e import (
     LOADER,
+    USE_SESSION,
     assert_anonymous,
     assert_client_never_sees_the_key,
     assert_signed,
@@ -547,16 +548,12 @@ def test_nextauth_v4_app_router_options_in_lib(tmp_path: Path, signing_key: str)
     assert_signed(signed, email="mo@crew.example", name="Mo Watch", user_id="crew-12")
     assert_anonymous(anonymous)
 
-    hook = (
-        "state.hook = { status: 'loading', data: null };"
-        "state.as = (email) => { state.hook = email"
-        " ? { status: 'authenticated', data: { user: { email } } }"
-        " : { status: 'unauthenticated', data: null }; state.rerender(); };"
-        "return { useSession: () => state.hook };"
-    )
     steps, expected = hook_steps("mo@crew.example", "ann@crew.example")
     component = "components/bestchatbot-identity.tsx"
-    assert run_component(root, tmp_path, component, {"next-auth/react": hook}, steps) == expected
+    assert (
+        run_component(root, tmp_path, component, {"next-auth/react": USE_SESSION}, steps)
+        == expected
+    )
     assert_client_never_sees_the_key(root, component)
 
 
