@@ -89,11 +89,39 @@ def test_classic_theme_token_on_the_existing_footer_tag(tmp_path: Path, signing_
 
     signed_in = php({**page, "user": ADA}, theme_dir=root)["html"]
     assert len(widget_tags(signed_in)) == 1, "the theme's own tag only: no second widget"
+    assert_private_when_signed_in(page, theme_dir=root)
     token = token_in(signed_in)
     assert token is not None
     assert_contract(
         verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7"
     )
+
+
+CORE = "no-cache, must-revalidate, max-age=0, no-store, private"  # WordPress 6.3+
+PUBLIC = {"Cache-Control": "public, max-age=600"}  # a page-cache plugin's
+
+
+def cache_control(page: dict[str, Any], user: dict[str, Any] | None, **kw: Any) -> str | None:
+    """The Cache-Control header WordPress sends for the page (core's, or the scenario's)."""
+    headers: dict[str, str] = php({**page, "user": user}, **kw)["headers"]
+    return headers.get("Cache-Control")
+
+
+def assert_private_when_signed_in(page: dict[str, Any], **kw: Any) -> None:
+    """The signed-in page, which carries the token, is private whatever core or a plugin set,
+    its other directives kept and a no-store kept; a visitor's page is left as it was."""
+    assert cache_control(page, ADA, **kw) == CORE
+    assert cache_control({**page, "headers": PUBLIC}, ADA, **kw) == "max-age=600, private"
+    older = {"Cache-Control": "no-cache, must-revalidate, max-age=0"}  # WordPress before 6.3
+    assert cache_control({**page, "headers": older}, ADA, **kw) == (
+        "no-cache, must-revalidate, max-age=0, private"
+    )
+    assert cache_control({**page, "headers": {"Cache-Control": "no-store"}}, ADA, **kw) == (
+        "no-store"
+    )
+    assert cache_control({**page, "headers": {}}, ADA, **kw) == "private"
+    assert cache_control(page, None, **kw) is None
+    assert cache_control({**page, "headers": PUBLIC}, None, **kw) == PUBLIC["Cache-Control"]
 
 
 def test_block_theme_wp_footer_prints_the_widget(tmp_path: Path, signing_key: str) -> None:
@@ -106,6 +134,7 @@ def test_block_theme_wp_footer_prints_the_widget(tmp_path: Path, signing_key: st
     anonymous = php({**page, "user": None})["html"]
     assert widget_tags(anonymous) == [f'<script src="{WIDGET}" data-api-key="pk_meadow"></script>']
     signed_in = php({**page, "user": {**ADA, "display_name": ""}})["html"]
+    assert_private_when_signed_in(page)
     token = token_in(signed_in)
     assert token is not None
     # No display name: the claim is left out rather than sent empty.
@@ -147,6 +176,7 @@ def test_namespaced_plugin(tmp_path: Path, signing_key: str) -> None:
     assert token_in(php({**page, "user": None})["html"]) is None
     html = php({**page, "user": ADA})["html"]
     assert len(widget_tags(html)) == 1
+    assert_private_when_signed_in(page)  # the filter's callback resolves in the namespace
     token = token_in(html)
     assert token is not None
     assert_contract(
@@ -159,9 +189,12 @@ def test_missing_signing_key_renders_the_page_without_a_token(
 ) -> None:
     root = copy_fixture("wp-plugin", tmp_path)
     assert run("apply", root, "--yes", "--api-key", "pk_rowing").exit_code == 0
-    out = php({"require": [str(root / "member-directory.php")], "page": True, "user": ADA})
+    page = {"require": [str(root / "member-directory.php")], "page": True, "headers": PUBLIC}
+    out = php({**page, "user": ADA})
     assert len(widget_tags(out["html"])) == 1
     assert "data-user-token" not in out["html"]
+    # No token on the page: its headers stay as the plugin set them; the key is looked up once.
+    assert out["headers"] == PUBLIC
     assert_missing_key_logged_once(out["log"])
 
 
@@ -216,6 +249,7 @@ def test_composer_site_signs_with_php_jwt(tmp_path: Path, signing_key: str) -> N
     assert token_in(php({**page, "user": None})["html"]) is None
     html = php({**page, "user": ADA})["html"]
     assert len(widget_tags(html)) == 1
+    assert cache_control({**page, "headers": PUBLIC}, ADA) == "max-age=600, private"
     token = token_in(html)
     assert token is not None
     claims = verify(token)
@@ -251,6 +285,7 @@ def test_cached_site_serves_the_token_from_the_rest_api(tmp_path: Path, signing_
     assert settings["nonceUrl"].endswith("admin-ajax.php?action=rest-nonce")
     signed_in_page = php({**page, "user": ADA})
     assert token_in(signed_in_page["html"]) is None  # nothing personal in the page itself
+    assert cache_control({**page, "headers": PUBLIC}, ADA) == PUBLIC["Cache-Control"]
 
     visitor = php({"require": requires, "user": None, "rest": ["GET", ROUTE, None]})["rest"]
     # The permission_callback turns visitors away before the callback runs: WordPress's 401.

@@ -4,7 +4,9 @@
  * JSON. The scenario (JSON on stdin):
  *   user      null, or the WP_User fields of the logged-in user
  *   require   PHP files to load in order (an autoloader, must-use plugins, a plugin, functions.php)
- *   page      true: run wp_enqueue_scripts, then render `template` (or fire wp_footer)
+ *   page      true: send the page's headers, run wp_enqueue_scripts, then render `template`
+ *             (or fire wp_footer)
+ *   headers   the headers core or a plugin sets for the page before wp_headers (default: core's)
  *   template  a PHP template to render, e.g. the theme's footer.php
  *   rest      [method, path, nonce]: serve one REST request as that user
  */
@@ -23,6 +25,7 @@ do_action( 'plugins_loaded' );
 
 $out = array();
 if ( ! empty( $scenario['page'] ) ) {
+	$out['headers'] = (object) wp_stub_send_headers( $scenario['headers'] ?? null );
 	do_action( 'wp_enqueue_scripts' );
 	ob_start();
 	if ( ! empty( $scenario['template'] ) ) {

@@ -168,6 +168,18 @@ function nocache_headers() {
 	}
 }
 
+/**
+ * The headers of a front-end page, as WP::send_headers() builds them before the template runs:
+ * core's no-cache headers for logged-in users (or `$core` in their place: an older core, a
+ * caching plugin), through the wp_headers filter; then the send_headers action.
+ */
+function wp_stub_send_headers( $core = null ) {
+	$headers = $core ?? ( is_user_logged_in() ? wp_get_nocache_headers() : array() );
+	$headers = apply_filters( 'wp_headers', $headers, null );
+	do_action( 'send_headers', null );
+	return $headers;
+}
+
 function wp_create_nonce( $action = -1 ) {
 	return substr( hash_hmac( 'sha256', $action . '|' . get_current_user_id(), 'stand-in nonce salt' ), 0, 10 );
 }

@@ -29,6 +29,7 @@ from scaffolder.templating import render
 CALLBACKS = {
     "token": "bestchatbot_widget_token",
     "print_widget": "bestchatbot_print_widget",
+    "private_page": "bestchatbot_private_token_page",
     "response": "bestchatbot_widget_token_response",
     "register_route": "bestchatbot_register_widget_token_route",
     "enqueue": "bestchatbot_enqueue_identity_script",
