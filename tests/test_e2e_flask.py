@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import render_template
 from flask.testing import FlaskClient
 
 from scaffolder.python.deps import PYJWT
@@ -93,16 +94,29 @@ def test_flask_login(tmp_path: Path, signing_key: str, monkeypatch: pytest.Monke
     }
     bob = {"username": "bob", "email": "bob@example.com", "password": "hunter22"}
     with bookclub(root, tmp_path, monkeypatch, ada, bob) as (client, (ada_id, _)):
-        anonymous = client.get("/").text
+        # A page of the app's own that is never cached: it stays no-store with a token.
+        client.application.add_url_rule(
+            "/shelf",
+            "shelf",
+            lambda: (render_template("index.html", books=[]), {"Cache-Control": "no-store"}),
+        )
+        guest = client.get("/")
+        anonymous = guest.text
         assert WIDGET in anonymous and 'data-api-key="pk_test_bookclub"' in anonymous
         assert token_in(anonymous) is None
+        assert "Cache-Control" not in guest.headers  # a guest's page is left as the app sends it
 
         response = client.post(
             "/auth/login",
             data={"email": "ADA.lovelace@example.com", "password": "analytical-engine"},
         )
         assert response.status_code == 302
-        page = client.get("/").text
+        signed_in = client.get("/")
+        assert signed_in.headers["Cache-Control"] == "private"  # carries a token: not shared
+        shelf = client.get("/shelf")
+        assert token_in(shelf.text) is not None
+        assert shelf.headers["Cache-Control"] == "no-store"
+        page = signed_in.text
         token = token_in(page)
         assert token is not None
         assert_contract(
@@ -262,6 +276,7 @@ def test_flask_login_without_the_key(
             page = client.get(path)
             assert page.status_code == 200
             assert WIDGET in page.text and "data-user-token" not in page.text
+            assert "private" not in page.headers.get("Cache-Control", "")  # no token
     assert_missing_key_logged_once(caplog.text)
 
 

@@ -79,6 +79,7 @@ def test_verify_passes_on_the_patched_flask_login_app(
         assert report["ok"] and report["delivery"] == "script-attribute"
         assert report["claims"]["email"] == "ada.lovelace@example.com"
         assert all(c["ok"] for c in report["checks"] if c["severity"] == "error")
+        assert {c["rule"]: c["ok"] for c in report["checks"]}["private"] is True  # marked private
         assert cookie.split("=", 1)[1] not in result.output
 
         # Checked with another key than the app signs with, the signature fails.

@@ -92,6 +92,8 @@ def _token_module(
     flask_names = {"has_request_context"} | {n for m, n in auth.imports if m == "flask"}
     if endpoint:
         flask_names |= {"Blueprint", "Response", "jsonify"}
+    else:
+        flask_names |= {"Response", "after_this_request", "g"}
     names = ", ".join(sorted(flask_names, key=lambda n: (n[0].islower(), n)))
     sign = signer(project, builder, app_root)
     froms = [("flask", names), *((m, n) for m, n in auth.imports if m != "flask")]
