@@ -1123,6 +1123,7 @@ def step_results(root: Path) -> list[tuple[str, str]]:
             "fastapi-jinja",
             [
                 ("token-module", "applied"),
+                ("private-pages", "applied"),
                 ("context-processor", "applied"),
                 ("page-dependency", "applied"),  # routers/recipes.py and routers/auth.py
                 ("page-dependency", "applied"),

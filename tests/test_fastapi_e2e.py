@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 from tests.helpers import (
@@ -251,9 +253,28 @@ def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mon
             db.commit()
             julia_id = julia.id
 
-        anonymous = client.get("/").text
+        # A page of the app's own that is never cached: it stays no-store with a token.
+        from app.bestchatbot import remember_widget_token  # type: ignore[import-not-found]
+        from app.templating import templates  # type: ignore[import-not-found]
+
+        @main.app.get("/shelf", dependencies=[Depends(remember_widget_token)])
+        def shelf(request: Request) -> HTMLResponse:
+            page = templates.TemplateResponse(request, "index.html", {"recipes": []})
+            page.headers["Cache-Control"] = "no-store"
+            return page
+
+        @main.app.get("/menu", dependencies=[Depends(remember_widget_token)])
+        def menu(request: Request) -> HTMLResponse:
+            page = templates.TemplateResponse(request, "index.html", {"recipes": []})
+            page.headers["Cache-Control"] = "public, max-age=60"
+            return page
+
+        guest = client.get("/")
+        anonymous = guest.text
         assert WIDGET in anonymous and 'data-api-key="pk_recipes"' in anonymous
         assert token_in(anonymous) is None
+        assert "Cache-Control" not in guest.headers  # a guest's page is left as the app sends it
+        assert client.get("/menu").headers["Cache-Control"] == "public, max-age=60"
         assert token_in(client.get("/login").text) is None
 
         response = client.post(
@@ -262,8 +283,14 @@ def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mon
             follow_redirects=False,
         )
         assert response.status_code == 303
+        shelf_page = client.get("/shelf")
+        assert token_in(shelf_page.text) is not None
+        assert shelf_page.headers["Cache-Control"] == "no-store"
+        assert client.get("/menu").headers["Cache-Control"] == "private, max-age=60"
         for page in ("/", "/kitchen"):
-            token = token_in(client.get(page).text)
+            signed_in = client.get(page)
+            assert signed_in.headers["Cache-Control"] == "private", page  # not shared
+            token = token_in(signed_in.text)
             assert token is not None, page
             assert_contract(
                 verify(token),
@@ -277,8 +304,6 @@ def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mon
 
         # An e-mail rendered by a background task, with no request: Jinja2Templates' context
         # processors (the token's among them) run for TemplateResponse only, so it renders.
-        from app.templating import templates  # type: ignore[import-not-found]
-
         digest = templates.get_template("email/digest.txt").render(name="Julia")
         assert digest == "Hello Julia, here are this week's recipes."  # Jinja drops the \n
 
@@ -390,6 +415,7 @@ def test_fastapi_jinja_without_the_key(
             page = client.get(path, follow_redirects=False)
             assert page.status_code == 200, path
             assert WIDGET in page.text and "data-user-token" not in page.text
+            assert "private" not in page.headers.get("Cache-Control", "")  # no token
     assert_missing_key_logged_once(caplog.text)
 
 

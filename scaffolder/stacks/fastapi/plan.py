@@ -56,6 +56,7 @@ PAGE_DEPENDENCY = "remember_widget_token"
 CONTEXT_PROCESSOR = "bestchatbot_context"
 TOKEN_VAR = "bestchatbot_token"
 GUARD = "WidgetTokenNoStore"
+PRIVATE = "WidgetTokenPrivate"
 USER = "user"
 
 
@@ -63,8 +64,8 @@ def steps(
     project: Project, insp: Inspection[object], facts: FastAPIFacts, choices: Chosen
 ) -> list[Step]:
     """The token module, then either its router's include and the SPA's browser script, or
-    the template context processors, the page routers' dependency and the layout's tag; the JWT
-    library."""
+    the middleware that makes token-carrying pages private, the template context processors,
+    the page routers' dependency and the layout's tag; the JWT library."""
     endpoint = choices.delivery == "token-endpoint"
     index = PythonIndex.of(project)
     api_key = insp.answers.api_key or ""
@@ -78,6 +79,8 @@ def steps(
         ]
         out += spa.steps(choices, w, api_key)
     else:
+        # first: the app's module is as inspected, so the lines found there still hold
+        out.append(partial(_private_pages, project, index, facts, choices))
         out += [
             partial(_context_processor, project, index, facts, t) for t in facts.struct.templates
         ]
@@ -217,7 +220,7 @@ def _generate(
         user_type = "Any"
     optional_dep = optional_dependency(index, dep, imports, style, user_type)
     guard = endpoint and bool(facts.cache_overrides)
-    if guard:
+    if guard or not endpoint:
         imports.add("starlette.datastructures", "MutableHeaders")
         for name in ("ASGIApp", "Message", "Receive", "Scope", "Send"):
             imports.add("starlette.types", name)
@@ -241,6 +244,7 @@ def _generate(
         sign=sign.sign,
         is_async=dep.is_async,
         guard=GUARD if guard else None,
+        private=None if endpoint else PRIVATE,
         guard_doc=_guard_doc(facts),
         email=email.expr,
         name=choices.name.expr if choices.name else None,
@@ -513,6 +517,54 @@ def _no_store_guard(
 
 
 # -- server-rendered pages --------------------------------------------------------------------
+
+
+def _private_pages(
+    project: Project,
+    index: PythonIndex,
+    facts: FastAPIFacts,
+    choices: Chosen,
+    builder: PlanBuilder,
+) -> StepResult:
+    """`app.add_middleware(WidgetTokenPrivate)` where the app is created, or after the last of
+    its own middleware that sets Cache-Control (Starlette runs the middleware added last first,
+    so it sees the response after that one)."""
+    app = facts.app
+    statement = f"{app.var}.add_middleware({PRIVATE})"
+    found = _import_from(index, facts, app.path)
+    sources = _generate(project, index, facts, choices, builder).sources
+    if found is None or _imports_back(index, sources, app.path):
+        return manual(
+            "private-pages",
+            app.path,
+            f"the token module cannot be imported here (circular); add `{statement}` after "
+            f"{app.var} is created",
+            statement,
+        )
+    module, relative = found
+    overrides = [
+        o.line
+        for o in facts.cache_overrides
+        if (o.path, o.variable, o.function) == (app.path, app.var, app.factory)
+    ]
+    line = max(overrides, default=app.line)
+
+    def edit(text: str) -> str:
+        new = transforms.add_middleware_after(text, app.var, PRIVATE, line, app.factory)
+        if new == text:
+            return text
+        return transforms.import_name(new, module, PRIVATE, relative=relative)
+
+    return _edit_python(
+        builder,
+        "private-pages",
+        app.path,
+        f"{PRIVATE} middleware",
+        f"add `{statement}` after {app.var} is created",
+        statement,
+        edit,
+        f"{app.var}: pages carrying the widget token are Cache-Control: private",
+    )
 
 
 def _context_processor(
