@@ -9,23 +9,23 @@ from __future__ import annotations
 # ruff: noqa: E402 (the imports below run with the garbage collector off)
 import gc
 
-# Start-up makes objects that live as long as the process (click's and the stacks' modules, the
-# commands and their options): the cyclic collector would walk them some thirty times while
+# Start-up makes objects that live as long as the process (the stacks' modules, the command
+# line's parser): the cyclic collector would walk them some thirty times while
 # they are made, a twentieth of an `inspect`. They are made without it and frozen out of its
 # passes once made (the end of this module); `main` keeps it off for the command itself.
 _COLLECTING = gc.isenabled()
 gc.disable()
 
+import argparse
 import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
-
-import click
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from scaffolder import __version__
+from scaffolder.ansi import for_stream
 from scaffolder.errors import Interrupted, Refused, ScaffoldError
 from scaffolder.exitcodes import ExitCode, describe
 from scaffolder.model import Answers
@@ -33,33 +33,23 @@ from scaffolder.model import Answers
 if TYPE_CHECKING:
     from scaffolder.model import Question
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 EPILOG = "Exit codes: " + "; ".join(f"{code} {meaning}" for code, _, meaning in describe())
 
 
-def _answer_options(func: F) -> F:
-    """One `--flag TEXT` per answer: the shared ones, then the union of the stacks' manifests'
-    (read from the light manifests: `--help` imports no stack's code)."""
-    for name, help_text in reversed(Answers.fields_help()):
-        func = click.option("--" + name.replace("_", "-"), name, metavar="TEXT", help=help_text)(
-            func
-        )
-    return func
+class _Aborted(Exception):
+    """The terminal closed its input while asked a question (end of file)."""
 
 
-def _answers(values: dict[str, Any]) -> Answers:
-    """The answer options of a command (every `_answer_options` flag) as `Answers`."""
-    return Answers(**{k: values.pop(k) for k, _ in Answers.fields_help()})
-
-
-def _echo(message: str | None = None, **kwargs: Any) -> None:
-    """click.echo that outlives its reader: once the pipe is closed (`| head -1`), the rest of
-    the output goes to /dev/null instead of aborting the command half-way, a write included."""
+def _echo(message: str | None = None, *, err: bool = False, nl: bool = True) -> None:
+    """Print `message` (styled on a terminal only, see `scaffolder.ansi`), outliving its reader:
+    once the pipe is closed (`| head -1`), the rest of the output goes to /dev/null instead of
+    aborting the command half-way, a write included."""
+    stream = sys.stderr if err else sys.stdout
+    text = for_stream(message or "", stream) + ("\n" if nl else "")
     try:
-        click.echo(message, **kwargs)
+        stream.write(text)
+        stream.flush()
     except BrokenPipeError:
-        stream = sys.stderr if kwargs.get("err") else sys.stdout
         with contextlib.suppress(OSError, ValueError):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, stream.fileno())
@@ -74,6 +64,41 @@ def _emit_json(document: dict[str, Any]) -> None:
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _ask(text: str, *, err: bool = False) -> str:
+    """One line from the terminal after `text`; end of input aborts."""
+    _echo(text, err=err, nl=False)
+    line = sys.stdin.readline()
+    if not line:
+        _echo(err=err)
+        raise _Aborted
+    return line.rstrip("\r\n")
+
+
+def _confirm(question: str, default: bool) -> bool:
+    hint = "[Y/n]" if default else "[y/N]"
+    while True:
+        reply = _ask(f"{question} {hint}: ").strip().lower()
+        if not reply:
+            return default
+        if reply in ("y", "yes"):
+            return True
+        if reply in ("n", "no"):
+            return False
+        _echo("Error: invalid input", err=True)
+
+
+def _choose(label: str, choices: Sequence[str] | None) -> str:
+    shown = f" ({', '.join(choices)})" if choices else ""
+    while True:
+        reply = _ask(f"{label}{shown}: ", err=True).strip()
+        if reply and (not choices or reply in choices):
+            return reply
+        if reply:
+            _echo(
+                f"Error: {reply!r} is not one of {', '.join(map(repr, choices or ()))}.", err=True
+            )
 
 
 def _fail(
@@ -94,6 +119,8 @@ def _guarded(as_json: bool, body: Callable[[], int]) -> NoReturn:
         _fail(exc.code, exc.message, exc.exit_code, as_json, exc.file)
     except KeyboardInterrupt:
         _fail("refused", "interrupted; nothing was written", ExitCode.REFUSED, as_json)
+    except _Aborted:
+        _fail("refused", "aborted; nothing was written", ExitCode.REFUSED, as_json)
     except Exception as exc:
         if os.environ.get("BCB_DEBUG"):
             raise
@@ -102,206 +129,124 @@ def _guarded(as_json: bool, body: Callable[[], int]) -> NoReturn:
     sys.exit(code)
 
 
-class _Group(click.Group):
-    """Click's own usage errors become one line (and an error document with --json)."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.update(prog_name="bcb-scaffold", standalone_mode=False)
-        as_json = "--json" in (kwargs.get("args") or (args[0] if args else None) or sys.argv)
-        try:
-            code = super().main(*args, **kwargs)
-        except click.exceptions.Abort:
-            _fail("refused", "aborted; nothing was written", ExitCode.REFUSED, as_json)
-        except click.ClickException as exc:
-            message = exc.format_message()
-            if isinstance(exc, click.UsageError) and exc.ctx is not None:
-                message += f" (see: {exc.ctx.command_path} --help)"
-            _fail("usage", message, ExitCode.USAGE, as_json)
-        sys.exit(code if isinstance(code, int) else 0)
+# -- the commands --------------------------------------------------------------------------------
 
 
-@click.group(
-    cls=_Group,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog=EPILOG,
-)
-@click.version_option(__version__, "-V", "--version", prog_name="bcb-scaffold")
-def cli() -> None:
-    """Wire BestChatBot visitor identity (a signed HS256 JWT) into a web app.
-
-    `inspect` reports the stack, where users sign in and where the widget loads; `apply`
-    writes the signing code. Both work by static analysis and speak JSON with --json.
-    `prompt` prints an AI-assistant prompt with phase 1 answered, for stacks it cannot
-    rewrite; `mcp` serves inspect / plan / apply / prompt to editor agents.
-    """
-
-
-@cli.command(epilog=EPILOG)
-@click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@_answer_options
-def inspect(path: Path, as_json: bool, **values: Any) -> None:
+def inspect(path: Path, as_json: bool, answers: Answers) -> int:
     """Phase 1: report the stack, the auth library and where the widget loads, with evidence."""
+    from scaffolder import engine
 
-    def body() -> int:
-        from scaffolder import engine
+    _, insp = engine.inspect(path, answers)
+    if as_json:
+        from scaffolder.documents import inspect_document
 
-        answers = _answers(values)
-        _, insp = engine.inspect(path, answers)
-        if as_json:
-            from scaffolder.documents import inspect_document
+        _emit_json(inspect_document(insp))
+    else:
+        from scaffolder.render import inspection_text
 
-            _emit_json(inspect_document(insp))
-        else:
-            from scaffolder.render import inspection_text
-
-            _echo(inspection_text(insp), nl=False)
-            if not insp.supported:
-                _echo(engine.unsupported_message(insp))
-        return int(ExitCode.OK if insp.supported else ExitCode.UNSUPPORTED)
-
-    _guarded(as_json, body)
+        _echo(inspection_text(insp), nl=False)
+        if not insp.supported:
+            _echo(engine.unsupported_message(insp))
+    return int(ExitCode.OK if insp.supported else ExitCode.UNSUPPORTED)
 
 
-@cli.command(epilog=EPILOG)
-@click.argument("path", default=".", type=click.Path(path_type=Path))
-@_answer_options
-@click.option("--yes", "-y", is_flag=True, help="Write without asking.")
-@click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
-@click.option(
-    "--patch",
-    "patch_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a `git apply`-able patch to FILE instead of changing the project.",
-)
-@click.option("--allow-dirty", is_flag=True, help="Edit files that have uncommitted changes.")
-@click.option(
-    "--install",
-    is_flag=True,
-    help="After writing, update the lockfiles the new dependencies make stale (lockfile only: "
-    "`npm install --package-lock-only`, `uv lock`, ...) and run the printed install commands.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def apply(
     path: Path,
+    answers: Answers,
+    *,
     yes: bool,
     dry_run: bool,
     patch_file: Path | None,
     allow_dirty: bool,
     install: bool,
     as_json: bool,
-    **values: Any,
-) -> None:
+) -> int:
     """Phase 2: plan the edits, show the diff, and write them (with --yes or after asking)."""
+    from scaffolder import engine, outcome
+    from scaffolder.documents import apply_document
+    from scaffolder.render import colour_diff, outcome_text
 
-    def body() -> int:
-        from scaffolder import engine, outcome
-        from scaffolder.documents import apply_document
-        from scaffolder.render import colour_diff, outcome_text
+    if patch_file is not None:
+        from scaffolder.answer_rules import check_patch_file
 
-        answers = _answers(values)
-        if patch_file is not None:
-            from scaffolder.answer_rules import check_patch_file
-
-            check_patch_file(patch_file, path)
+        check_patch_file(patch_file, path)
+    result = engine.plan(path, answers)
+    ask = _interactive() and not (as_json or yes or dry_run or patch_file)
+    for _ in range(10):
+        if not (result.inspection.questions and ask):
+            break
+        answers = _prompt(answers, result.inspection.questions)
         result = engine.plan(path, answers)
-        ask = _interactive() and not (as_json or yes or dry_run or patch_file)
-        for _ in range(10):
-            if not (result.inspection.questions and ask):
-                break
-            answers = _prompt(answers, result.inspection.questions)
-            result = engine.plan(path, answers)
-        insp, plan = result.inspection, result.plan
+    insp, plan = result.inspection, result.plan
 
-        def show(done: outcome.Outcome) -> int:
-            if as_json:
-                _emit_json(apply_document(done))
-            else:
-                _echo(outcome_text(done), nl=False)
-                if done.status == "questions":
-                    _echo(
-                        "\nbcb-scaffold: questions left unanswered; nothing was written. "
-                        "Answer them with the flags shown.",
-                        err=True,
-                    )
-            return int(done.exit_code)
-
-        settled = outcome.settled(insp, plan)
-        if settled is not None:
-            return show(settled)
-        if not as_json:
-            _echo(colour_diff(plan.diff()), nl=False)
-            _echo()
-        if dry_run or patch_file:
-            return show(outcome.planned(insp, plan, patch_file))
-        if not yes:
-            if not _interactive():
-                raise Refused(
-                    "not a terminal: pass --yes to write the changes, or --dry-run to see them"
+    def show(done: outcome.Outcome) -> int:
+        if as_json:
+            _emit_json(apply_document(done))
+        else:
+            _echo(outcome_text(done), nl=False)
+            if done.status == "questions":
+                _echo(
+                    "\nbcb-scaffold: questions left unanswered; nothing was written. "
+                    "Answer them with the flags shown.",
+                    err=True,
                 )
-            if not click.confirm("Write these changes?", default=False):
-                raise Refused("declined; nothing was written")
-        done = outcome.applied(insp, plan, allow_dirty=allow_dirty)
-        try:
-            if install:
-                done = outcome.install(done, None if as_json else _announce)
-            elif not (yes or as_json):  # at the terminal that confirmed the write
-                accepted = [
-                    lock
-                    for lock in plan.locks
-                    if outcome.runnable(lock)
-                    and click.confirm(f"Update {lock.path} now?", default=True)
-                ]
-                done = outcome.update_locks(done, accepted, _announce)
-            return show(done)
-        except (KeyboardInterrupt, click.exceptions.Abort):
-            raise Interrupted(
-                f"interrupted after writing; the changes are in place: {', '.join(done.changed)}"
-            ) from None
+        return int(done.exit_code)
 
-    _guarded(as_json, body)
+    settled = outcome.settled(insp, plan)
+    if settled is not None:
+        return show(settled)
+    if not as_json:
+        _echo(colour_diff(plan.diff()), nl=False)
+        _echo()
+    if dry_run or patch_file:
+        return show(outcome.planned(insp, plan, patch_file))
+    if not yes:
+        if not _interactive():
+            raise Refused(
+                "not a terminal: pass --yes to write the changes, or --dry-run to see them"
+            )
+        if not _confirm("Write these changes?", default=False):
+            raise Refused("declined; nothing was written")
+    done = outcome.applied(insp, plan, allow_dirty=allow_dirty)
+    try:
+        if install:
+            done = outcome.install(done, None if as_json else _announce)
+        elif not (yes or as_json):  # at the terminal that confirmed the write
+            accepted = [
+                lock
+                for lock in plan.locks
+                if outcome.runnable(lock) and _confirm(f"Update {lock.path} now?", default=True)
+            ]
+            done = outcome.update_locks(done, accepted, _announce)
+        return show(done)
+    except (KeyboardInterrupt, _Aborted):
+        raise Interrupted(
+            f"interrupted after writing; the changes are in place: {', '.join(done.changed)}"
+        ) from None
 
 
-@cli.command("prompt", epilog=EPILOG)
-@click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@_answer_options
-def prompt_command(path: Path, as_json: bool, **values: Any) -> None:
+def prompt_command(path: Path, as_json: bool, answers: Answers) -> int:
     """Print the two-phase prompt for an AI assistant, phase 1 answered from the inspection.
 
     For stacks bcb-scaffold does not rewrite (Rails, Laravel, Go, Spring, ...) and cases it
     declined: hand the text to your assistant (Cursor, Claude Code, Copilot, ...).
     """
+    from scaffolder import prompt
 
-    def body() -> int:
-        from scaffolder import prompt
+    result = prompt.build(path, answers)
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        _echo(result.text, nl=False)
+        if result.supported:
+            import shlex
 
-        result = prompt.build(path, _answers(values))
-        if as_json:
-            _emit_json(result.to_json())
-        else:
-            _echo(result.text, nl=False)
-            if result.supported:
-                import shlex
-
-                where = shlex.quote(str(path))
-                _echo(f"\nbcb-scaffold can write this itself: bcb-scaffold apply {where}", err=True)
-        return int(ExitCode.OK)
-
-    _guarded(as_json, body)
+            where = shlex.quote(str(path))
+            _echo(f"\nbcb-scaffold can write this itself: bcb-scaffold apply {where}", err=True)
+    return int(ExitCode.OK)
 
 
-@cli.command("check", epilog=EPILOG)
-@click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "sarif"]),
-    default=None,
-    help="text (default), json (as --json) or sarif (SARIF 2.1.0, for code-scanning UIs).",
-)
-def check_command(path: Path, as_json: bool, output_format: str | None) -> None:
+def check_command(path: Path, as_json: bool, output_format: str | None) -> int:
     """Audit the widget-identity integration in PATH against the token contract, statically.
 
     Finds the code that mints the widget token, the widget tag and the setUserToken /
@@ -309,52 +254,21 @@ def check_command(path: Path, as_json: bool, output_format: str | None) -> None:
     broken rule with path:line and the fix. Exit 0 when no error is found (or no integration),
     8 when one is. Never executes the project.
     """
-    as_json = as_json or output_format == "json"
+    from scaffolder import check, engine
 
-    def body() -> int:
-        from scaffolder import check, engine
-
-        report = check.run(engine.open_project(path))
-        if output_format == "sarif":
-            _emit_json(report.sarif())
-        elif as_json:
-            _emit_json(report.to_json())
-        else:
-            _echo(report.text(), nl=False)
-        return int(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
-
-    _guarded(as_json or output_format == "sarif", body)
+    report = check.run(engine.open_project(path))
+    if output_format == "sarif":
+        _emit_json(report.sarif())
+    elif as_json:
+        _emit_json(report.to_json())
+    else:
+        _echo(report.text(), nl=False)
+    return int(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
 
 
-@cli.command("verify", epilog=EPILOG)
-@click.argument("url")
-@click.option(
-    "--cookie",
-    "cookies",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A cookie of a signed-in session (repeatable); sent, never printed.",
-)
-@click.option(
-    "--header",
-    "headers",
-    multiple=True,
-    metavar="'NAME: VALUE'",
-    help="A header of a signed-in session, e.g. 'Authorization: Bearer ...' (repeatable).",
-)
-@click.option(
-    "--endpoint",
-    metavar="PATH",
-    help="Check the token endpoint at PATH (e.g. /api/widget-token) instead of the page's tag.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def verify_command(
-    url: str,
-    cookies: tuple[str, ...],
-    headers: tuple[str, ...],
-    endpoint: str | None,
-    as_json: bool,
-) -> None:
+    url: str, cookies: Sequence[str], headers: Sequence[str], endpoint: str | None, as_json: bool
+) -> int:
     """Check a running app's widget token against the contract, on loopback.
 
     Fetches URL (or --endpoint) signed in, with the session you pass as --cookie or --header,
@@ -362,35 +276,23 @@ def verify_command(
     reports each rule (HS256, exp within 24 h, lowercased email, nothing for anonymous
     visitors, Cache-Control). Prints the claims, never the key, the token or your session.
     """
+    from scaffolder import verify
 
-    def body() -> int:
-        from scaffolder import verify
-
-        report = verify.verify(
-            url,
-            key=os.environ.get(verify.KEY_ENV, ""),
-            cookies=cookies,
-            headers=headers,
-            endpoint=endpoint,
-        )
-        if as_json:
-            _emit_json(report.to_json())
-        else:
-            _echo(verify.text(report))
-        return int(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
-
-    _guarded(as_json, body)
+    report = verify.verify(
+        url,
+        key=os.environ.get(verify.KEY_ENV, ""),
+        cookies=tuple(cookies),
+        headers=tuple(headers),
+        endpoint=endpoint,
+    )
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        _echo(verify.text(report))
+    return int(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
 
 
-@cli.command(epilog=EPILOG)
-@click.option(
-    "--print-config",
-    "client",
-    type=click.Choice(["claude-code", "cursor", "vscode"]),
-    metavar="CLIENT",
-    help="Print the MCP configuration for CLIENT (claude-code, cursor, vscode); do not serve.",
-)
-def mcp(client: str | None) -> None:
+def mcp(client: str | None) -> int:
     """Serve the MCP tools inspect / plan / apply / prompt over stdio, for editor agents."""
     from scaffolder.mcp import INSTALL_HINT
 
@@ -398,18 +300,214 @@ def mcp(client: str | None) -> None:
         from scaffolder.mcp.config import CLIENTS
 
         config = CLIENTS[client]
-        click.echo(config.text, nl=False)
-        click.echo(f"{config.client}: save it as {config.file} ({config.how})", err=True)
-        return
+        _echo(config.text, nl=False)
+        _echo(f"{config.client}: save it as {config.file} ({config.how})", err=True)
+        return int(ExitCode.OK)
     try:
         from scaffolder.mcp.server import serve
     except ImportError:
         _fail("usage", INSTALL_HINT, ExitCode.USAGE, False)
     if sys.stdin.isatty():
-        click.echo("bcb-scaffold: MCP server on stdio; stop it with Ctrl-D", err=True)
+        _echo("bcb-scaffold: MCP server on stdio; stop it with Ctrl-D", err=True)
     gc.enable()  # a server runs for hours: its garbage is collected (see `main`)
     with contextlib.suppress(KeyboardInterrupt):
         serve()
+    return int(ExitCode.OK)
+
+
+# -- the parser ----------------------------------------------------------------------------------
+
+DESCRIPTION = """Wire BestChatBot visitor identity (a signed HS256 JWT) into a web app.
+
+`inspect` reports the stack, where users sign in and where the widget loads; `apply` writes the
+signing code. Both work by static analysis and speak JSON with --json. `prompt` prints an
+AI-assistant prompt with phase 1 answered, for stacks it cannot rewrite; `mcp` serves inspect /
+plan / apply / prompt to editor agents."""
+
+
+class _UsageError(Exception):
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's usage errors become one line (and an error document with --json)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message[:1].upper() + message[1:] + ".", self.prog)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """Help at most 100 columns wide; the width is read without importing shutil."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+    except (ValueError, OSError):
+        columns = 80
+    return argparse.RawDescriptionHelpFormatter(prog, width=min(columns, 100) - 2)
+
+
+def _command(
+    commands: argparse._SubParsersAction[_Parser], name: str, doc: str | None
+) -> argparse.ArgumentParser:
+    text = doc or ""
+    summary = text.split("\n\n")[0].replace("\n", " ")
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=text.replace("\n    ", "\n"),
+        epilog=EPILOG,
+        formatter_class=_formatter,
+        add_help=False,
+    )
+
+
+def _common(command: argparse.ArgumentParser, *, path: bool = True, answers: bool = True) -> None:
+    command.add_argument("-h", "--help", action="help", help="Show this message and exit.")
+    if path:
+        command.add_argument("path", nargs="?", default=".", type=Path, metavar="PATH")
+    command.add_argument(
+        "--json", dest="as_json", action="store_true", help="Print one JSON document on stdout."
+    )
+    if answers:
+        # the shared answers, then the union of the stacks' manifests' (read from the light
+        # manifests: `--help` imports no stack's code)
+        for name, help_text in Answers.fields_help():
+            command.add_argument(
+                "--" + name.replace("_", "-"), dest=name, metavar="TEXT", help=help_text
+            )
+
+
+def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command line: the top parser, and each command's parser by name."""
+    top = _Parser(
+        prog="bcb-scaffold",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=_formatter,
+        add_help=False,
+    )
+    top.add_argument(
+        "-V", "--version", action="version", version=f"bcb-scaffold, version {__version__}"
+    )
+    top.add_argument("-h", "--help", action="help", help="Show this message and exit.")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    cmd = {}
+
+    cmd["inspect"] = _command(sub, "inspect", inspect.__doc__)
+    _common(cmd["inspect"])
+
+    cmd["apply"] = _command(sub, "apply", apply.__doc__)
+    _common(cmd["apply"])
+    a = cmd["apply"]
+    a.add_argument("--yes", "-y", action="store_true", help="Write without asking.")
+    a.add_argument("--dry-run", action="store_true", help="Show the diff; write nothing.")
+    a.add_argument(
+        "--patch",
+        dest="patch_file",
+        type=Path,
+        metavar="FILE",
+        help="Write a `git apply`-able patch to FILE instead of changing the project.",
+    )
+    a.add_argument(
+        "--allow-dirty", action="store_true", help="Edit files that have uncommitted changes."
+    )
+    a.add_argument(
+        "--install",
+        action="store_true",
+        help="After writing, update the lockfiles the new dependencies make stale (lockfile "
+        "only: `npm install --package-lock-only`, `uv lock`, ...) and run the printed install "
+        "commands.",
+    )
+
+    cmd["prompt"] = _command(sub, "prompt", prompt_command.__doc__)
+    _common(cmd["prompt"])
+
+    cmd["check"] = _command(sub, "check", check_command.__doc__)
+    _common(cmd["check"], answers=False)
+    cmd["check"].add_argument(
+        "--format",
+        dest="output_format",
+        choices=["text", "json", "sarif"],
+        help="text (default), json (as --json) or sarif (SARIF 2.1.0, for code-scanning UIs).",
+    )
+
+    cmd["verify"] = _command(sub, "verify", verify_command.__doc__)
+    v = cmd["verify"]
+    v.add_argument("-h", "--help", action="help", help="Show this message and exit.")
+    v.add_argument("url", metavar="URL")
+    v.add_argument(
+        "--cookie",
+        dest="cookies",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A cookie of a signed-in session (repeatable); sent, never printed.",
+    )
+    v.add_argument(
+        "--header",
+        dest="headers",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="A header of a signed-in session, e.g. 'Authorization: Bearer ...' (repeatable).",
+    )
+    v.add_argument(
+        "--endpoint",
+        metavar="PATH",
+        help="Check the token endpoint at PATH (e.g. /api/widget-token) instead of the page's tag.",
+    )
+    v.add_argument(
+        "--json", dest="as_json", action="store_true", help="Print one JSON document on stdout."
+    )
+
+    cmd["mcp"] = _command(sub, "mcp", mcp.__doc__)
+    cmd["mcp"].add_argument("-h", "--help", action="help", help="Show this message and exit.")
+    cmd["mcp"].add_argument(
+        "--print-config",
+        dest="client",
+        choices=["claude-code", "cursor", "vscode"],
+        metavar="CLIENT",
+        help="Print the MCP configuration for CLIENT (claude-code, cursor, vscode); do not serve.",
+    )
+    return top, cmd
+
+
+def run(argv: Sequence[str]) -> NoReturn:
+    """Parse `argv` (the arguments after the program's name) and run its command."""
+    as_json = "--json" in argv
+    top, _ = parser()
+    try:
+        args, extra = top.parse_known_args(list(argv))
+        if extra:
+            prog = f"bcb-scaffold {args.command}" if args.command else "bcb-scaffold"
+            if extra[0].startswith("-"):
+                raise _UsageError(f"No such option {extra[0]!r}.", prog)
+            raise _UsageError(f"Got unexpected extra argument ({' '.join(extra)}).", prog)
+    except _UsageError as exc:
+        _fail("usage", f"{exc.message} (see: {exc.prog} --help)", ExitCode.USAGE, as_json)
+    values = vars(args)
+    command = values.pop("command")
+    if command is None:
+        _echo(top.format_help(), err=True, nl=False)
+        sys.exit(int(ExitCode.USAGE))
+    as_json = values.pop("as_json", False)
+    if command in ("inspect", "apply", "prompt"):
+        answers = Answers(**{k: values.pop(k) for k, _ in Answers.fields_help()})
+        path = values.pop("path")
+        if command == "inspect":
+            _guarded(as_json, lambda: inspect(path, as_json, answers))
+        if command == "prompt":
+            _guarded(as_json, lambda: prompt_command(path, as_json, answers))
+        _guarded(as_json, lambda: apply(path, answers, as_json=as_json, **values))
+    if command == "check":
+        fmt = values["output_format"]
+        json_out = as_json or fmt == "json"
+        _guarded(json_out or fmt == "sarif", lambda: check_command(values["path"], json_out, fmt))
+    if command == "verify":
+        _guarded(as_json, lambda: verify_command(as_json=as_json, **values))
+    sys.exit(mcp(values["client"]))
 
 
 def _announce(line: str) -> None:
@@ -421,9 +519,9 @@ def _prompt(answers: Answers, questions: Sequence[Question]) -> Answers:
 
     given: dict[str, str] = {}
     for q in questions:
-        click.echo(question_text(q), err=True)
-        choice = click.Choice(list(q.choices)) if q.choices and q.id != "layout" else None
-        given[q.id] = click.prompt(f"  {q.flag}", type=choice, err=True)
+        _echo(question_text(q), err=True)
+        choices = list(q.choices) if q.choices and q.id != "layout" else None
+        given[q.id] = _choose(f"  {q.flag}", choices)
     return answers.replace(**given)
 
 
@@ -450,7 +548,7 @@ def main() -> None:
     else:
         gc.enable()
     try:
-        cli()
+        run(sys.argv[1:])
     finally:
         gc.freeze()
 

@@ -1,12 +1,11 @@
 """Human-readable output: the phase-1 report and the apply summary (colour only on a terminal;
-click strips the styling otherwise)."""
+the CLI strips the styling otherwise: `scaffolder.ansi`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
+from scaffolder.ansi import style
 from scaffolder.model import Evidence, Inspection, Question, UserExpr
 
 if TYPE_CHECKING:  # `inspect` renders no outcome: apply's modules stay unimported
@@ -25,20 +24,20 @@ _DELIVERY = {
 
 def _evidence(lines: list[str], evidence: tuple[Evidence, ...], indent: str = "     ") -> None:
     for e in evidence:
-        lines.append(f"{indent}{click.style(e.location(), fg='cyan')}  {e.why}")
+        lines.append(f"{indent}{style(e.location(), fg='cyan')}  {e.why}")
 
 
 def _expr(label: str, value: UserExpr | None) -> str:
     if value is None:
-        return f"     {label:<8} {click.style('not found', fg='yellow')}"
-    where = f"  {click.style(f'{value.file}:{value.line}', fg='cyan')}" if value.file else ""
+        return f"     {label:<8} {style('not found', fg='yellow')}"
+    where = f"  {style(f'{value.file}:{value.line}', fg='cyan')}" if value.file else ""
     return f"     {label:<8} {value.expr}{where}"
 
 
 def inspection_text(insp: Inspection[object]) -> str:
-    lines = [click.style(f"bcb-scaffold inspect: {insp.root}", bold=True), ""]
+    lines = [style(f"bcb-scaffold inspect: {insp.root}", bold=True), ""]
     s = insp.stack
-    lines.append(click.style("1. Stack", bold=True))
+    lines.append(style("1. Stack", bold=True))
     if not insp.supported:
         lines.append(f"   {s.language or 'unknown language'}: no supported web framework found")
     else:
@@ -52,12 +51,12 @@ def inspection_text(insp: Inspection[object]) -> str:
     _evidence(lines, s.evidence)
     if insp.supported and s.framework:
         a = insp.auth
-        lines += ["", click.style("2. Authentication", bold=True)]
-        lines.append(f"   {a.library or click.style('not determined', fg='yellow')}")
+        lines += ["", style("2. Authentication", bold=True)]
+        lines.append(f"   {a.library or style('not determined', fg='yellow')}")
         lines += [_expr("email", a.email), _expr("name", a.name), _expr("user id", a.user_id)]
         _evidence(lines, a.evidence)
         w = insp.widget
-        lines += ["", click.style("3. Widget", bold=True)]
+        lines += ["", style("3. Widget", bold=True)]
         if w.present:
             token = "with" if w.has_user_token else "without"
             lines.append(f"   loads at {w.file}:{w.line} ({token} data-user-token)")
@@ -71,10 +70,10 @@ def inspection_text(insp: Inspection[object]) -> str:
         if insp.delivery:
             lines += ["", f"Delivery: {insp.delivery} ({_DELIVERY[insp.delivery]})"]
     if insp.questions:
-        lines += ["", click.style("Questions", bold=True, fg="yellow")]
+        lines += ["", style("Questions", bold=True, fg="yellow")]
         lines += [question_text(q) for q in insp.questions]
     if insp.notes:
-        lines += ["", click.style("Notes", bold=True)]
+        lines += ["", style("Notes", bold=True)]
         for n in insp.notes:
             where = f"{n.file}:{n.line}: " if n.file and n.line else f"{n.file}: " if n.file else ""
             lines.append(f"   {where}{n.message}")
@@ -83,20 +82,20 @@ def inspection_text(insp: Inspection[object]) -> str:
 
 def question_text(q: Question) -> str:
     choices = f" [{', '.join(q.choices)}]" if q.choices else ""
-    return f"   ? {q.text}{choices}\n     answer with {click.style(q.flag, bold=True)}"
+    return f"   ? {q.text}{choices}\n     answer with {style(q.flag, bold=True)}"
 
 
 def colour_diff(diff: str) -> str:
     out = []
     for line in diff.splitlines(keepends=True):
         if line.startswith(("+++", "---", "diff --git", "new file")):
-            out.append(click.style(line, bold=True))
+            out.append(style(line, bold=True))
         elif line.startswith("+"):
-            out.append(click.style(line, fg="green"))
+            out.append(style(line, fg="green"))
         elif line.startswith("-"):
-            out.append(click.style(line, fg="red"))
+            out.append(style(line, fg="red"))
         elif line.startswith("@@"):
-            out.append(click.style(line, fg="cyan"))
+            out.append(style(line, fg="cyan"))
         else:
             out.append(line)
     return "".join(out)
@@ -120,25 +119,25 @@ def plan_summary(outcome: Outcome) -> str:
     plan = outcome.plan
     lines = []
     verb = "Changed" if outcome.written else "Would change"
-    lines.append(click.style(f"{verb} {len(plan.edits)} file(s):", bold=True))
+    lines.append(style(f"{verb} {len(plan.edits)} file(s):", bold=True))
     for e in plan.edits:
         lines.append(f"   {e.action:<7} {e.path}  ({e.reason})")
     if outcome.locks:
-        lines.append(click.style("Lockfiles, part of the change:", bold=True))
+        lines.append(style("Lockfiles, part of the change:", bold=True))
         for state in outcome.locks:
             if state.status == "updated":
                 lines.append(f"   {state.message}")
             else:
-                lines.append(click.style(f"   ! {state.message}", fg="yellow"))
+                lines.append(style(f"   ! {state.message}", fg="yellow"))
     if plan.skipped:
         lines.append("Already in place:")
         lines += [f"   {s.path}: {s.why}" for s in plan.skipped]
     if outcome.warnings:
-        lines.append(click.style("Warnings:", fg="yellow", bold=True))
+        lines.append(style("Warnings:", fg="yellow", bold=True))
         lines += [f"   ! {w}" for w in outcome.warnings]
     if outcome.next_steps:
-        lines.append(click.style("Next steps:", bold=True))
+        lines.append(style("Next steps:", bold=True))
         lines += [f"   - {s}" for s in outcome.next_steps]
     if outcome.reminder:
-        lines.append(click.style(outcome.reminder, fg="magenta", bold=True))
+        lines.append(style(outcome.reminder, fg="magenta", bold=True))
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import io
 import json
 import os
 import re
@@ -20,9 +21,8 @@ from types import ModuleType
 from typing import Any
 
 import jwt
-from click.testing import CliRunner, Result
 
-from scaffolder.cli import cli
+from scaffolder import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -36,9 +36,55 @@ def copy_fixture(name: str, dest: Path) -> Path:
     return target
 
 
-def run(*args: str, input: str | None = None) -> Result:
+@dataclass(frozen=True)
+class Result:
+    """What a run of the CLI printed, and its exit code; `output` is stdout and stderr as they
+    were interleaved."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    output: str
+
+
+class _Captured(io.StringIO):
+    """One of the two streams, each write also going to the interleaved `output`."""
+
+    def __init__(self, output: io.StringIO) -> None:
+        super().__init__()
+        self._output = output
+
+    def write(self, text: str) -> int:
+        self._output.write(text)
+        return super().write(text)
+
+
+def run(*args: str | Path, input: str | None = None) -> Result:
     """The CLI in-process, as a script would run it (stdin and stdout are not terminals)."""
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+    output = io.StringIO()
+    out, err = _Captured(output), _Captured(output)
+    code: int | str | None = 0
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        _stdin(io.StringIO(input or "")),
+    ):
+        try:
+            cli.run([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code
+    return Result(
+        code if isinstance(code, int) else 1, out.getvalue(), err.getvalue(), output.getvalue()
+    )
+
+
+@contextlib.contextmanager
+def _stdin(stream: io.StringIO) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 def run_json(*args: str) -> tuple[int, dict[str, Any]]:

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
-from tests.helpers import run
+from tests.helpers import Result, run
 from tests.hostile import checks
 from tests.hostile.checks import Baseline
 from tests.hostile.markup import assert_widget

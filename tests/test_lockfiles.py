@@ -15,10 +15,10 @@ from pathlib import Path
 from textwrap import dedent
 from typing import Any
 
-import click
 import pytest
 
 from scaffolder import outcome
+from scaffolder.ansi import unstyle
 from scaffolder.documents import apply_document, json_schema
 from scaffolder.exitcodes import ExitCode
 from scaffolder.js.packages import plan_dependency
@@ -298,7 +298,7 @@ MISSING = LockUpdate("uv.lock", "uv", ("bcb-no-such-uv", "lock"), ".", "uv sync 
 
 def test_summary_and_document_list_pending_lockfiles(tmp_path: Path) -> None:
     planned = _outcome(tmp_path, NPM, PIP)
-    text = click.unstyle(outcome_text(planned))
+    text = unstyle(outcome_text(planned))
     assert (
         "Lockfiles, part of the change:\n"
         "   ! CI's frozen install (`npm ci`) will fail until web/package-lock.json is updated: "
@@ -359,7 +359,7 @@ def test_updates_report_success_and_failure(
     assert (
         "   web/package-lock.json updated by `cd web && npm install --package-lock-only`; "
         "install from it with `npm ci`\n"
-    ) in click.unstyle(outcome_text(updated))
+    ) in unstyle(outcome_text(updated))
 
     monkeypatch.setenv("BCB_FAKE_EXIT", "3")
     failed = outcome.update_locks(_outcome(tmp_path, NPM, MISSING), [NPM, MISSING], None)
@@ -380,7 +380,7 @@ def test_updates_report_success_and_failure(
         ("failed", 3),
         ("failed", None),
     ]
-    text = click.unstyle(outcome_text(failed))
+    text = unstyle(outcome_text(failed))
     assert f"   ! {npm.message}\n" in text and f"   ! {missing.message}\n" in text
 
 
@@ -463,7 +463,7 @@ def test_cli_without_install_says_ci_will_fail(tmp_path: Path) -> None:
     assert (
         "   ! CI's frozen install (`npm ci`) will fail until package-lock.json is updated: "
         "run `npm install --package-lock-only`\n"
-    ) in click.unstyle(result.stdout)
+    ) in unstyle(result.stdout)
     assert (root / "package-lock.json").read_text() == ""  # nothing ran
 
 
@@ -490,7 +490,7 @@ def test_terminal_offers_the_update_after_writing(
     assert "Update pnpm-lock.yaml now? [Y/n]" in result.output
     assert bool(runs(log)) is ran
     pending = "   ! CI's frozen install (`pnpm install --frozen-lockfile`) will fail"
-    assert (pending in click.unstyle(result.stdout)) is not ran
+    assert (pending in unstyle(result.stdout)) is not ran
 
 
 def test_terminal_does_not_offer_a_manager_that_is_not_on_path(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from scaffolder.cli import cli
+from scaffolder.cli import parser
 from scaffolder.mcp.tools import TOOLS, input_schema
 from scaffolder.model import Answers
 from tests.helpers import FIXTURES, copy_fixture, run_json, tree_digest
@@ -101,10 +101,11 @@ def test_read_only_commands_never_read_stdin(tmp_path: Path, command: str) -> No
 
 
 def test_every_answer_is_a_flag_and_a_tool_argument() -> None:
+    _, commands = parser()
     for name in ("inspect", "apply", "prompt"):
-        params = {p.name for p in cli.commands[name].params}
+        params = {a.dest for a in commands[name]._actions}
         assert set(ANSWERS) <= params, name
-        flags = {opt for p in cli.commands[name].params for opt in getattr(p, "opts", [])}
+        flags = {opt for a in commands[name]._actions for opt in a.option_strings}
         assert {"--" + a.replace("_", "-") for a in ANSWERS} <= flags
     for spec in TOOLS:  # `check` audits what is written: it takes no answers
         properties = set(input_schema(spec)["properties"])

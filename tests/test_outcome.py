@@ -9,10 +9,10 @@ import shutil
 import sys
 from pathlib import Path
 
-import click
 import pytest
 
 from scaffolder import outcome
+from scaffolder.ansi import unstyle
 from scaffolder.documents import apply_document
 from scaffolder.envfile import REMINDER
 from scaffolder.exitcodes import ExitCode
@@ -66,7 +66,7 @@ def test_failed_install_commands_become_warnings(tmp_path: Path) -> None:
     document = apply_document(installed)
     assert document["status"] == "applied" and document["changed_files"] == ["notes.txt"]
     assert document["warnings"] == installed.warnings
-    text = click.unstyle(outcome_text(installed))
+    text = unstyle(outcome_text(installed))
     assert text.startswith("Changed 1 file(s):\n   create  notes.txt  (new: a note)\nWarnings:")
     assert f"   ! `{broken.display}` failed: run it yourself" in text
 
