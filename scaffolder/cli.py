@@ -33,7 +33,7 @@ from scaffolder.model import Answers
 if TYPE_CHECKING:
     from scaffolder.model import Question
 
-EPILOG = "Exit codes: " + "; ".join(f"{code} {meaning}" for code, _, meaning in describe())
+EPILOG = "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, _, meaning in describe())
 
 
 class _Aborted(Exception):
@@ -389,7 +389,11 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         add_help=False,
     )
     top.add_argument(
-        "-V", "--version", action="version", version=f"bcb-scaffold, version {__version__}"
+        "-V",
+        "--version",
+        action="version",
+        version=f"bcb-scaffold, version {__version__}",
+        help="Show the version and exit.",
     )
     top.add_argument("-h", "--help", action="help", help="Show this message and exit.")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -17,7 +17,9 @@ def test_help_and_version() -> None:
     assert __version__ in run("--version").output
     helped = run("--help")
     assert helped.exit_code == 0
-    assert "inspect" in helped.output and "apply" in helped.output and "Exit codes" in helped.output
+    assert (
+        "inspect" in helped.output and "apply" in helped.output and "exit codes:" in helped.output
+    )
     apply_help = run("apply", "--help").output
     for flag in ("--email-expr", "--api-key", "--dry-run", "--patch", "--allow-dirty", "--yes"):
         assert flag in apply_help
@@ -321,6 +323,6 @@ def test_exit_codes_are_documented_everywhere() -> None:
         if line[:2] == "| " and line.split("|")[1].strip().isdigit()
     }
     assert table == {int(code) for code in ExitCode}
-    assert "130 interrupted" in run("--help").output
+    assert "130  interrupted" in run("--help").output
     enum = json_schema("error")["properties"]["error"]["properties"]["exit_code"]["enum"]
     assert int(ExitCode.INTERRUPTED) in enum
