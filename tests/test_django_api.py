@@ -765,7 +765,8 @@ def test_the_jwt_library_the_project_has(
             (3, 11),
             id="Poetry python",
         ),
-        pytest.param({"requirements.txt": "Django==3.2\n"}, None, id="nothing says"),
+        pytest.param({"requirements.txt": "Django==3.2\n"}, (3, 6), id="pins: Django 3.2 on 3.6"),
+        pytest.param({"requirements.txt": "Django>=3.2\n"}, None, id="nothing says"),
     ],
 )
 def test_python_version(

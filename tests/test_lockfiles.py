@@ -143,6 +143,22 @@ BERRY_LOCK = "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"
             id="yarn-classic-packageManager",
         ),
         pytest.param(
+            {"yarn.lock": BERRY_LOCK, "package.json": '{"packageManager": "yarn@4.9.2"}'}, ".",
+            ("yarn.lock", "yarn", ("yarn", "install", "--mode", "update-lockfile"), ".",
+             "yarn install --immutable"),
+            id="yarn-berry-packageManager",
+        ),
+        pytest.param(
+            {"yarn.lock": BERRY_LOCK, "package.json": '{"packageManager": "yarn@2.4.3"}'}, ".",
+            ("yarn.lock", "yarn", ("yarn", "install"), ".", "yarn install --immutable"),
+            id="yarn-2-packageManager-over-the-lockfile",
+        ),
+        pytest.param(
+            {"yarn.lock": ""}, ".",
+            ("yarn.lock", "yarn", ("yarn", "install"), ".", "yarn install --frozen-lockfile"),
+            id="yarn-unmarked-classic",
+        ),
+        pytest.param(
             {"bun.lock": "{}"}, ".",
             ("bun.lock", "bun", ("bun", "install", "--lockfile-only"), ".",
              "bun install --frozen-lockfile"),
@@ -437,6 +453,31 @@ def test_cli_install_runs_the_update_in_the_managers_root(
     else:
         assert "$ pnpm install --lockfile-only" in result.stderr
         assert "   pnpm-lock.yaml updated by `pnpm install --lockfile-only`" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("lockfile", "extra", "argv"),
+    [
+        pytest.param("yarn.lock", {".yarnrc.yml": "nodeLinker: node-modules\n"},
+                     ["yarn", ["install", "--mode", "update-lockfile"]], id="yarn-berry"),
+        pytest.param("yarn.lock", {}, ["yarn", ["install"]], id="yarn-classic"),
+        pytest.param("bun.lock", {}, ["bun", ["install", "--lockfile-only"]], id="bun"),
+        pytest.param("package-lock.json", {}, ["npm", ["install", "--package-lock-only"]],
+                     id="npm"),
+    ],
+)  # fmt: skip
+def test_cli_install_runs_each_managers_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lockfile: str, extra: dict[str, str],
+    argv: list[Any],
+) -> None:  # fmt: skip
+    root = monorepo(tmp_path, lockfile)
+    files(root, extra)
+    log = fake_managers(tmp_path, monkeypatch, "yarn", "bun", "npm")
+    result = run("apply", root, "--yes", "--install", "--api-key", "pk_demo", "--json")
+    assert result.exit_code == 0, result.output
+    assert runs(log) == [[*argv, str(root)]]
+    [lock] = json.loads(result.stdout)["lockfiles"]
+    assert (lock["path"], lock["manager"], lock["status"]) == (lockfile, argv[0], "updated")
 
 
 def test_cli_install_failure_keeps_the_changes(

@@ -195,7 +195,7 @@ PINNED = (
 @pytest.mark.parametrize(
     ("runtime", "line"),
     [
-        pytest.param({}, "PyJWT==2.15.1", id="current-python-newest"),
+        pytest.param({}, "PyJWT==2.9.0", id="no-python-named-flask-2.3-runs-on-3.8"),
         pytest.param({"runtime.txt": "python-3.8.18\n"}, "PyJWT==2.9.0", id="runtime.txt-3.8"),
         pytest.param({".python-version": "3.7\n"}, "PyJWT==2.8.0", id="python-version-3.7"),
         pytest.param(
@@ -310,7 +310,9 @@ def test_the_hosting_requirements_file_gets_it_too(
     edits = {e.path: e.after for e in plan.edits}
     assert sorted(edits) == sorted({"Pipfile", installed})
     assert 'pyjwt = ">=2.8"' in edits["Pipfile"]
-    assert "PyJWT==2.15.1" in edits[installed].splitlines()
+    # python:3.12 in the Dockerfile; else the 3.8 that flask==3.0.3 runs on from
+    pinned = "PyJWT==2.15.1" if "Dockerfile" in hosting else "PyJWT==2.9.0"
+    assert pinned in edits[installed].splitlines()
     assert "Install the new dependency: pipenv install" in plan.next_steps
     assert f"Install the new dependency: pip install -r {installed}" in plan.next_steps
 

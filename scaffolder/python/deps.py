@@ -6,7 +6,8 @@ sources win over their compiled `.txt`), `requirements*.txt` (also under `requir
 requirements files the hosting installs (`scaffolder.python.hosting`: a Dockerfile's `pip
 install -r`, render.yaml, Heroku) get it too, unless they include that manifest. A manifest whose
 every requirement is an exact pin gets an exact pin: the newest release of the requirement that
-supports the project's Python (`scaffolder.python.versions`); ranges get the requirement's floor.
+supports the project's Python (`scaffolder.python.versions`; where no file names one, the oldest
+Python the project's pins support, said in the edit's reason); ranges get the requirement's floor.
 The lockfile that goes with a manifest (`scaffolder.python.locks`) is part of the change; without
 one, the install is a next step.
 """
@@ -23,6 +24,7 @@ from scaffolder.project import Project
 from scaffolder.python.hosting import install_sources
 from scaffolder.python.locks import lock_update
 from scaffolder.python.versions import (
+    Runtime,
     Version,
     canonical,
     python_runtime,
@@ -175,13 +177,12 @@ def plan_requirement(
             )
             return
     runtime = python_runtime(project, app_root)
-    python = runtime.version if runtime else None
+    python = _python_for(requirement, runtime)
     if requirement.releases and requirement.release(python) is None:
         assert runtime is not None
         builder.warn(
-            f"{runtime.source} names Python {'.'.join(map(str, python or ()))}, which no "
-            f"{requirement.name} release supports: {requirement.name} was not added; upgrade "
-            "the app's Python first"
+            f"{runtime.said}, which no {requirement.name} release supports: "
+            f"{requirement.name} was not added; upgrade the app's Python first"
         )
         return
     framework = canonical(framework_package)
@@ -208,7 +209,21 @@ def plan_requirement(
         )
         targets.append((manifest, f"the hosting installs it: {source.why}; "))
     for manifest, why in targets:
-        _declare(project, builder, manifest, requirement, python, why)
+        _declare(project, builder, manifest, requirement, runtime, python, why)
+
+
+def _python_for(requirement: Requirement, runtime: Runtime | None) -> Version | None:
+    """The Python to pick `requirement`'s release for: the project's. Where only its pins imply
+    it and no release supports it, the oldest Python a release supports, if the pins' range
+    reaches it (the table knows a lower bound of most pins, not the Python they really run on)."""
+    if runtime is None:
+        return None
+    python = runtime.version
+    if runtime.pins is None or not requirement.releases or requirement.release(python):
+        return python
+    oldest = min(lowest for lowest, _ in requirement.releases)
+    newest = runtime.pins.newest
+    return oldest if newest is None or oldest <= newest else python
 
 
 def _closure(path: str, by_path: dict[str, Manifest]) -> list[str]:
@@ -231,6 +246,7 @@ def _declare(
     builder: PlanBuilder,
     manifest: Manifest,
     requirement: Requirement,
+    runtime: Runtime | None,
     python: Version | None,
     why: str,
 ) -> None:
@@ -251,15 +267,34 @@ def _declare(
     else:
         poetry = release if exact else f"^{requirement.lowest(python)}"
         new = _add_to_toml(text, kind, requirement.name, spec, str(poetry))
-    why += "pinned like its other requirements, " if exact else ""
-    builder.write(
-        path, new, f"declare {requirement.name} ({why}signs the widget token)", _lang(kind)
-    )
+    inferred = exact and runtime is not None and runtime.pins is not None
+    why += "pinned like its other requirements, " if exact and not inferred else ""
+    reason = f"declare {requirement.name} ({why}signs the widget token)"
+    if inferred:
+        assert runtime is not None and python is not None
+        reason += "; " + _inferred_pin(requirement.name, str(release), python, runtime)
+    builder.write(path, new, reason, _lang(kind))
     lock = lock_update(project, path, kind)
     if lock is not None:
         builder.lock(lock)
     else:
         builder.next_step(_install_hint(path, kind, f"{requirement.name}{spec}"))
+
+
+def _inferred_pin(name: str, release: str, python: Version, runtime: Runtime) -> str:
+    """Why this release, for a project that names no Python: its pins imply the oldest."""
+    assert runtime.pins is not None
+    pins = runtime.pins
+    if python > runtime.version:
+        raised = f" that {name} runs on"
+    elif python > pins.lowest:
+        raised = " that the token module runs on"
+    else:
+        raised = ""
+    return (
+        f"pinned {name}=={release}: the newest that runs on Python {'.'.join(map(str, python))}, "
+        f"the oldest your pins support{raised} ({pins.describe()})"
+    )
 
 
 def _best(manifests: list[Manifest]) -> Manifest:

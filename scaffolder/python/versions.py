@@ -7,7 +7,10 @@ then the lower bound of a declared range (pyproject.toml, Pipfile, requirements 
 when the project says nothing, which means a current release. The Python version: what the
 runtime files name (`.python-version`, `runtime.txt`, `.tool-versions`, a Dockerfile's
 `FROM python:X.Y`, Pipfile's `python_version`), else the lower bound of `requires-python` or
-Poetry's `python`; unknown means a current Python.
+Poetry's `python`; else the oldest Python the project's exact pins allow
+(`scaffolder.python.supported`: an app pinning Django==2.2.14 runs on 3.5 to 3.8, so its code
+and pins must too), raised to the oldest the generated code runs on; unknown means a current
+Python.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from scaffolder.project import Project
+from scaffolder.python.supported import PACKAGES, Pin, PythonRange, dotted, python_range
+from scaffolder.python.supported import Version as Version
 
-Version = tuple[int, ...]
 _LOCKS = ("poetry.lock", "uv.lock", "pdm.lock")
 _REQUIREMENT = re.compile(
     r"^[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)[ \t]*(?:\[[^\]\n]*\])?[ \t]*(?P<spec>[^;#\n]*)",
@@ -53,11 +57,19 @@ def installed(project: Project, directory: str, package: str) -> Version | None:
     want = canonical(package)
     lowest: Version | None = None
     for where in _directories(directory):
-        for exact, version in _declared(project, where, want):
-            if exact:
-                return version
-            lowest = version if lowest is None else min(lowest, version)
+        for found in _declared(project, where, frozenset({want})):
+            if found.exact:
+                return found.version
+            lowest = found.version if lowest is None else min(lowest, found.version)
     return lowest
+
+
+@dataclass(frozen=True)
+class _Declared:
+    name: str  # canonical
+    exact: bool
+    version: Version
+    path: str  # the file that says it
 
 
 def _directories(directory: str) -> Iterator[str]:
@@ -72,27 +84,29 @@ def _join(directory: str, name: str) -> str:
     return name if directory in ("", ".") else f"{directory}/{name}"
 
 
-def _declared(project: Project, directory: str, want: str) -> Iterator[tuple[bool, Version]]:
-    """(exact, version) for each place the directory's files give `want` a version, locks
+def _declared(project: Project, directory: str, wants: frozenset[str]) -> Iterator[_Declared]:
+    """Each place the directory's files give one of `wants` (canonical names) a version, locks
     first."""
-    for name in _LOCKS:
-        text = read_text(project, _join(directory, name))
+    for name in (*_LOCKS, "Pipfile.lock"):
+        path = _join(directory, name)
+        text = read_text(project, path)
         if text:
-            yield from ((True, v) for v in _toml_lock(text, want))
-    text = read_text(project, _join(directory, "Pipfile.lock"))
-    if text:
-        yield from ((True, v) for v in _pipfile_lock(text, want))
+            pipfile = name == "Pipfile.lock"
+            locked = _pipfile_lock(text, wants) if pipfile else _toml_lock(text, wants)
+            yield from (_Declared(n, True, v, path) for n, v in locked)
     for path in requirement_files(project, directory):
         for match in _REQUIREMENT.finditer(read_text(project, path) or ""):
-            if canonical(match.group(1)) == want:
-                yield from _spec(match.group("spec"))
-    for name in ("pyproject.toml", "Pipfile"):
-        text = read_text(project, _join(directory, name))
+            name = canonical(match.group(1))
+            if name in wants:
+                yield from (_Declared(name, e, v, path) for e, v in _spec(match.group("spec")))
+    for base in ("pyproject.toml", "Pipfile"):
+        path = _join(directory, base)
+        text = read_text(project, path)
         if text:
-            yield from _manifest(text, want)
+            yield from (_Declared(n, e, v, path) for n, e, v in _manifest(text, wants))
 
 
-def _toml_lock(text: str, want: str) -> list[Version]:
+def _toml_lock(text: str, wants: frozenset[str]) -> list[tuple[str, Version]]:
     import tomlkit
 
     try:
@@ -100,15 +114,15 @@ def _toml_lock(text: str, want: str) -> list[Version]:
     except Exception:
         return []
     return [
-        v
+        (name, v)
         for pkg in doc.get("package", [])
-        if isinstance(pkg, dict) and canonical(str(pkg.get("name", ""))) == want
+        if isinstance(pkg, dict) and (name := canonical(str(pkg.get("name", "")))) in wants
         for v in [_version(str(pkg.get("version", "")))]
         if v is not None
     ]
 
 
-def _pipfile_lock(text: str, want: str) -> list[Version]:
+def _pipfile_lock(text: str, wants: frozenset[str]) -> list[tuple[str, Version]]:
     try:
         doc = json.loads(text)
     except ValueError:
@@ -116,14 +130,14 @@ def _pipfile_lock(text: str, want: str) -> list[Version]:
     found = []
     for section in ("default", "develop"):
         for name, entry in (doc.get(section) or {}).items():
-            if canonical(name) == want and isinstance(entry, dict):
+            if canonical(name) in wants and isinstance(entry, dict):
                 version = _version(str(entry.get("version", "")).lstrip("="))
                 if version is not None:
-                    found.append(version)
+                    found.append((canonical(name), version))
     return found
 
 
-def _manifest(text: str, want: str) -> Iterator[tuple[bool, Version]]:
+def _manifest(text: str, wants: frozenset[str]) -> Iterator[tuple[str, bool, Version]]:
     """pyproject.toml (`[project]` dependencies, Poetry) and Pipfile ranges."""
     import tomlkit
 
@@ -133,18 +147,19 @@ def _manifest(text: str, want: str) -> Iterator[tuple[bool, Version]]:
         return
     for item in doc.get("project", {}).get("dependencies", []) or []:
         match = _REQUIREMENT.match(str(item))
-        if match and canonical(match.group(1)) == want:
-            yield from _spec(match.group("spec"))
+        if match and (name := canonical(match.group(1))) in wants:
+            yield from ((name, e, v) for e, v in _spec(match.group("spec")))
     tables = [
         doc.get("tool", {}).get("poetry", {}).get("dependencies", {}),
         doc.get("packages", {}),
     ]
     for table in tables:
-        for name, entry in (table or {}).items():
-            if canonical(str(name)) != want:
+        for key, entry in (table or {}).items():
+            name = canonical(str(key))
+            if name not in wants:
                 continue
             spec = entry.get("version", "") if isinstance(entry, dict) else entry
-            yield from _spec(str(spec))
+            yield from ((name, e, v) for e, v in _spec(str(spec)))
 
 
 def _spec(spec: str) -> Iterator[tuple[bool, Version]]:
@@ -185,16 +200,40 @@ def requirement_files(project: Project, directory: str) -> list[str]:
 @dataclass(frozen=True)
 class Runtime:
     version: Version  # (major, minor)
-    source: str  # the file that names it
+    source: str  # the file that names it, or that pins the release it is inferred from
+    pins: PythonRange | None = None
+    """Inferred: no file names a Python, and the project's exact pins allow this range."""
+
+    @property
+    def said(self) -> str:
+        """Where the version comes from, as a message says it."""
+        if self.pins is None:
+            return f"{self.source} names Python {dotted(self.version)}"
+        return f"{self.pins.describe()} (pinned in {self.source})"
 
 
 def python_runtime(project: Project, directory: str) -> Runtime | None:
-    """The Python of the project at `directory`, or of the repository above it."""
+    """The Python of the project at `directory`, or of the repository above it; else the one
+    its exact pins imply (see `pinned_pythons`)."""
     for where in _directories(directory):
         found = _python_in(project, where)
         if found is not None:
             return found
-    return None
+    allowed = pinned_pythons(project, directory)
+    if allowed is None:
+        return None
+    return Runtime(allowed.target(OLDEST_PYTHON), allowed.floor.path, allowed)
+
+
+def pinned_pythons(project: Project, directory: str) -> PythonRange | None:
+    """The Pythons that the releases the project pins exactly (locked or `==`) run on, from
+    `scaffolder.python.supported`'s table; None when no pin there says."""
+    pins: dict[str, Pin] = {}
+    for where in _directories(directory):
+        for found in _declared(project, where, frozenset(PACKAGES)):
+            if found.exact:
+                pins.setdefault(found.name, Pin(found.name, found.version, found.path))
+    return python_range(pins.values())
 
 
 def python_version(project: Project, directory: str) -> Version | None:
@@ -260,7 +299,6 @@ def unsupported_python(project: Project, directory: str) -> str | None:
     if runtime is None or runtime.version >= OLDEST_PYTHON:
         return None
     return (
-        f"{runtime.source} names Python {'.'.join(map(str, runtime.version))}: the token module "
-        "needs Python 3.6 or later, and no PyJWT 2 release supports it; upgrade the app's "
-        "Python, then run apply again"
+        f"{runtime.said}: the token module needs Python 3.6 or later, and no PyJWT 2 release "
+        "supports it; upgrade the app's Python, then run apply again"
     )
