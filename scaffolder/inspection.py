@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from scaffolder import choice, exprs, proxies, reporting
 from scaffolder.escape import url_path
+from scaffolder.exclusions import Pages
 from scaffolder.markup import Layout, Template, answered_layout
 from scaffolder.model import (
     Answers,
@@ -341,6 +342,14 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
         `findings`): by default `findings`."""
         return self.findings(facts, layouts)
 
+    def widget_pages(
+        self, project: Project, facts: FactsT, layouts: Sequence[Layout], delivery: Delivery
+    ) -> Pages:
+        """The app's own page exclusion the widget follows, and the pages that will or will
+        not carry it (other layouts, standalone pages, public viewers: `scaffolder.exclusions`):
+        by default none listed."""
+        return Pages()
+
     # -- hooks: the plan ---------------------------------------------------------------------
 
     @abstractmethod
@@ -392,6 +401,9 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             else []
         )
         insp.findings = self.settled_findings(facts, layouts, picked, delivery, prefix, answers)
+        pages = self.widget_pages(project, facts, layouts, delivery)  # issue 15
+        insp.findings += pages.findings()
+        insp.notes.extend(pages.notes())
         insp.notes.extend(self.notes(facts, delivery, answers))
         choices = None
         if auth is not None and not insp.questions:

@@ -78,6 +78,27 @@ def widget_tags(text: str) -> list[Tag]:
     return tags
 
 
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
+
+
+def insert_after_widget_tag(text: str, snippet_lines: list[str]) -> str | None:
+    """Insert lines right after the first widget tag's `</script>` (in the same block and
+    conditional), each on a line of its own indented like the tag; None: no widget tag, or it
+    is never closed."""
+    tags = widget_tags(text)
+    close = _SCRIPT_CLOSE.search(text, tags[0].end) if tags else None
+    if close is None:
+        return None
+    nl = newline_of(text)
+    indent = indent_at(text, tags[0].start)
+    pos = close.end()
+    block = "".join(nl + indent + line for line in snippet_lines)
+    line_end = text.find("\n", pos)
+    if text[pos : len(text) if line_end < 0 else line_end].strip():
+        block += nl + indent  # the tag's line goes on after it: that rest keeps a line of its own
+    return text[:pos] + block + text[pos:]
+
+
 def add_attribute(text: str, tag: Tag, attribute: str, separator: str = " ") -> str:
     """Insert `separator + attribute` right after the tag's last attribute, before its closing
     '>' (or '/>'). A conditional attribute carries its own leading space and passes

@@ -23,6 +23,8 @@ from scaffolder.reporting import csp_warning
 
 SCRIPT = "bestchatbot-identity.js"
 """The browser script syncing the widget's user with sign-in (setUserToken / clearUserToken)."""
+RENEWAL_REASON = "new: renews the page's widget token from the endpoint before it expires"
+"""Why the script is written for server-rendered pages (its `renews_inline` mode)."""
 
 Outcome = Literal["applied", "skipped", "manual", "conflict"]
 
@@ -111,7 +113,12 @@ def widget_tag(api_key: str, attributes: str = "") -> str:
 
 
 def identity_script(
-    builder: PlanBuilder, path: str, text: str | None = None, *, endpoint: str = ""
+    builder: PlanBuilder,
+    path: str,
+    text: str | None = None,
+    *,
+    endpoint: str = "",
+    reason: str = "new: syncs the widget's user with sign-in (setUserToken / clearUserToken)",
 ) -> StepResult | None:
     """Write the browser identity script at `path` unless it is already planned or there
     (`text`: the stack's own rendering; default: the shared template for `endpoint`); None
@@ -125,7 +132,6 @@ def identity_script(
         if text is not None
         else render("browser/bestchatbot-identity.js.j2", endpoint=endpoint)
     )
-    reason = "new: syncs the widget's user with sign-in (setUserToken / clearUserToken)"
     builder.write(path, body, reason, "javascript")
     return applied("identity-script", path, reason)
 

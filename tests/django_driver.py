@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,43 @@ def _json(response: Any) -> dict[str, Any]:
         "status": response.status_code,
         "json": json.loads(response.content),
         "no_store": "no-store" in response.headers.get("Cache-Control", ""),
+    }
+
+
+_AFTER_TAG = re.compile(r"chat\.js[^>]*>\s*</script>\s*<script src=\"(?P<src>[^\"]+)\"")
+
+
+def _text(response: Any) -> str:
+    """The page as text (`response.text` only since Django 5.0)."""
+    return str(response.content.decode())
+
+
+def _renewal_script(page: str) -> dict[str, Any] | None:
+    """The script the page loads right after the widget tag, as staticfiles serves it (through
+    its finders, as runserver does: collectstatic copies the same files)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.wsgi import get_wsgi_application
+    from django.test import RequestFactory
+
+    m = _AFTER_TAG.search(page)
+    if m is None:
+        return None
+    started: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+        started.update(status=int(status.split()[0]), headers=dict(headers))
+
+    handler = StaticFilesHandler(get_wsgi_application())
+    response = handler(RequestFactory().get(m.group("src")).environ, start_response)
+    try:
+        body = b"".join(response).decode()
+    finally:
+        getattr(response, "close", lambda: None)()
+    return {
+        "src": m.group("src"),
+        "status": started["status"],
+        "content_type": started["headers"].get("Content-Type", ""),
+        "text": body,
     }
 
 
@@ -45,16 +83,20 @@ def _scenario_auth() -> dict[str, Any]:
     )
     client = Client()
     seen: dict[str, Any] = {"ada_id": str(ada.pk), "bob_id": str(bob.pk)}
-    seen["anonymous"] = client.get("/").text
+    seen["anonymous"] = _text(client.get("/"))
+    seen["renewal_script"] = _renewal_script(seen["anonymous"])
+    seen["anonymous_token"] = _json(client.get("/api/widget-token"))
     seen["login"] = client.post(
         "/accounts/login/", {"username": "ada", "password": "analytical-engine"}
     ).status_code
-    seen["ada"] = client.get("/").text
-    seen["ada_on_bobs_recipe"] = client.get("/recipes/soda-bread/").text
+    seen["ada"] = _text(client.get("/"))
+    seen["renewed"] = _json(client.get("/api/widget-token"))
+    seen["ada_on_bobs_recipe"] = _text(client.get("/recipes/soda-bread/"))
     client.post("/accounts/logout/")
-    seen["after_logout"] = client.get("/").text
+    seen["after_logout"] = _text(client.get("/"))
+    seen["after_logout_token"] = _json(client.get("/api/widget-token"))
     client.post("/accounts/login/", {"username": "bob", "password": "hunter22"})
-    seen["bob"] = client.get("/mine/").text
+    seen["bob"] = _text(client.get("/mine/"))
     return seen
 
 
@@ -101,9 +143,12 @@ def _allauth_round_trip(
     if response.status_code != 302:
         seen["login_page_after"] = response.text[-3000:]
     seen["home"] = client.get("/").text
+    seen["renewal_script"] = _renewal_script(seen["home"])
+    seen["renewed"] = _json(client.get("/api/widget-token"))
     seen["email_page"] = client.get("/accounts/email/").text
     client.post("/accounts/logout/")
     seen["after_logout"] = client.get("/").text
+    seen["after_logout_token"] = _json(client.get("/api/widget-token"))
     return seen
 
 
@@ -172,6 +217,8 @@ def _scenario_without_key() -> dict[str, Any]:
     }
     pages = [client.get(path) for path in ("/", "/mine/", "/")]
     seen["pages"] = [{"status": p.status_code, "text": p.text} for p in pages]
+    seen["renewal_script"] = _renewal_script(pages[0].text)
+    seen["token"] = _json(client.get("/api/widget-token"))
     return seen
 
 
@@ -405,6 +452,8 @@ def _scenario_app_layout() -> dict[str, Any]:
         "/accounts/login/", {"username": "Noor.Rahman@example.com", "password": "net-30-days"}
     ).status_code
     seen["dashboard"] = _page(client.get("/app/"))
+    seen["renewal_script"] = _renewal_script(seen["dashboard"]["text"])
+    seen["renewed"] = _json(client.get("/api/widget-token"))
     seen["invoices"] = _page(client.get("/app/invoices/"))
     seen["help"] = _page(client.get("/app/help/"))
     seen["home"] = _page(client.get("/"))

@@ -212,6 +212,7 @@ def test_apply_json(tmp_path: Path) -> None:
         "app/bestchatbot.py",
         "app/__init__.py",
         "app/templates/base.html",
+        "app/static/bestchatbot-identity.js",
         "requirements.txt",
         ".env.example",
     ]

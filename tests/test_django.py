@@ -18,6 +18,7 @@ from scaffolder.python.source import PythonIndex
 from scaffolder.stacks.django.settings import ProjPath, load
 from scaffolder.stacks.django.templates import check_django_template
 from tests.helpers import FIXTURES, copy_fixture, run
+from tests.test_identity_renewal import renewal_script
 
 MANAGE = """\
 import os
@@ -46,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 ROOT_URLCONF = "site_conf.urls"
+STATIC_URL = "static/"
 TEMPLATES = [
     {{
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -990,9 +992,11 @@ def test_steps_that_cannot_edit_safely_name_what_to_paste(
                 ("site_conf/bestchatbot.py", "token module already present"),
                 ("site_conf/settings.py", "context processor already registered"),
                 ("site_conf/settings.py", "PrivateTokenPagesMiddleware is already in MIDDLEWARE"),
+                ("site_conf/urls.py", "widget_token_view is already routed"),
                 ("templates/base.html", "widget tag already carries data-user-token"),
+                ("templates/base.html", "identity script already loaded"),
             ],
-            id="context processor, middleware and tag",
+            id="context processor, middleware, tag and renewal",
         ),
         pytest.param(
             {"delivery": "token-endpoint"},
@@ -1015,3 +1019,172 @@ def test_every_step_is_a_noop_once_applied(
     again = plan(tmp_path, api_key="pk", **answers).plan
     assert [e.path for e in again.edits] == []
     assert set(skips) <= {(s.path, s.why) for s in again.skipped}
+
+
+# -- renewing the token of open pages ------------------------------------------------------------
+
+STATIC_TAG = "<script src=\"{% static 'bestchatbot-identity.js' %}\"></script>"
+
+
+def test_pages_get_the_route_and_the_script_renewing_their_token(tmp_path: Path) -> None:
+    """A plain view reading request.user, as the context processor does: the session the page
+    was signed in with, whatever the project's API authenticates with."""
+    site(
+        tmp_path,
+        apps='"pages", "rest_framework",',
+        extra='REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": '
+        '["rest_framework.authentication.TokenAuthentication"]}',
+    )
+    result = plan(tmp_path, api_key="pk")
+    module = edit(result, "site_conf/bestchatbot.py")
+    assert "def widget_token_context(" in module and "def widget_token_view(" in module
+    assert "rest_framework" not in module
+    urls = edit(result, "site_conf/urls.py")
+    assert 'path("api/widget-token", widget_token_view, name="widget-token"),' in urls
+    assert "from .bestchatbot import widget_token_view" in urls
+    layout = edit(result, "templates/base.html")
+    assert layout.startswith("{% load static %}\n<!doctype html>")
+    assert re.search(
+        r'data-user-token="\{\{ bestchatbot_token \}\}"\{% endif %\}></script>\n'
+        + re.escape(STATIC_TAG)
+        + "\n</body>",
+        layout,
+    )
+    # The base template belongs to no app: the script goes in the project's first app.
+    script = next(e for e in result.plan.edits if e.path == "pages/static/bestchatbot-identity.js")
+    assert script.after == renewal_script("/api/widget-token")
+
+
+@pytest.mark.parametrize(
+    ("apps", "extra", "why"),
+    [
+        pytest.param(
+            '"pages",',
+            "",
+            "STATIC_URL is not set (site_conf/settings.py), so the pages cannot load "
+            "bestchatbot-identity.js, which renews the widget token while a page stays open: "
+            'set it (STATIC_URL = "static/") and run apply again',
+            id="no STATIC_URL",
+        ),
+        pytest.param(
+            "",
+            'STATIC_URL = "static/"',
+            "staticfiles finds no folder of the project (site_conf/settings.py), so the pages "
+            "cannot load bestchatbot-identity.js, which renews the widget token while a page "
+            "stays open: add a folder of its own to STATICFILES_DIRS and run apply again",
+            id="no app and no STATICFILES_DIRS",
+        ),
+    ],
+)
+def test_without_static_files_the_script_is_a_next_step(
+    tmp_path: Path, apps: str, extra: str, why: str
+) -> None:
+    site(tmp_path, apps=apps, extra=extra)
+    settings = tmp_path / "site_conf/settings.py"
+    settings.write_text(
+        settings.read_text().replace('STATIC_URL = "static/"\nTEMPLATES', "TEMPLATES")
+    )
+    result = plan(tmp_path, api_key="pk")
+    assert "bestchatbot-identity" not in edit(result, "templates/base.html")
+    assert not any(e.path.endswith(".js") for e in result.plan.edits)
+    assert why in result.plan.next_steps
+
+
+def test_without_staticfiles_the_script_is_a_next_step(tmp_path: Path) -> None:
+    site(tmp_path, apps='"pages",')
+    settings = tmp_path / "site_conf/settings.py"
+    settings.write_text(settings.read_text().replace('    "django.contrib.staticfiles",\n', ""))
+    result = plan(tmp_path, api_key="pk")
+    assert not any(e.path.endswith(".js") for e in result.plan.edits)
+    assert any(
+        n.startswith("django.contrib.staticfiles is not in INSTALLED_APPS")
+        and 'add it (and STATIC_URL = "static/") and run apply again' in n
+        for n in result.plan.next_steps
+    )
+
+
+def test_a_jinja2_layout_gets_the_script_file_and_the_tag_to_add(tmp_path: Path) -> None:
+    site(tmp_path, apps='"pages",')
+    settings = tmp_path / "site_conf/settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            "TEMPLATES = [\n",
+            'TEMPLATES = [\n    {"BACKEND": "django.template.backends.jinja2.Jinja2",'
+            ' "DIRS": [BASE_DIR / "jinja2"]},\n',
+        )
+    )
+    write(
+        tmp_path,
+        {
+            "jinja2/layout.html": "<html><body>{% block main %}{% endblock %}</body></html>\n",
+            "jinja2/shop.html": '{% extends "layout.html" %}{% block main %}{% endblock %}\n',
+        },
+    )
+    result = plan(tmp_path, api_key="pk", layout="layout.html")
+    assert "static" not in edit(result, "jinja2/layout.html")
+    assert "pages/static/bestchatbot-identity.js" in {e.path for e in result.plan.edits}
+    assert (
+        "Load pages/static/bestchatbot-identity.js in jinja2/layout.html right after the widget tag"
+        ", with the static() of your Jinja2 environment: "
+        "<script src=\"{{ static('bestchatbot-identity.js') }}\"></script>"
+    ) in result.plan.next_steps
+    # behind a page cache the layout gets neither tag by itself: the step names both
+    (tmp_path / "pages/views.py").write_text(
+        "from django.views.decorators.cache import cache_page\n\n"
+        "@cache_page(60)\ndef home(request):\n    return None\n"
+    )
+    cached = plan(tmp_path, api_key="pk", layout="layout.html")
+    assert "jinja2/layout.html" not in {e.path for e in cached.plan.edits}
+    assert "pages/static/bestchatbot-identity.js" in {e.path for e in cached.plan.edits}
+    step = next(s for s in cached.plan.next_steps if s.startswith("Load pages/static/"))
+    assert 'after the widget tag <script src="https://widget.bestchatbot.io/' in step
+    assert "templates/browser" not in " ".join(cached.plan.next_steps)
+
+
+def test_a_url_conf_it_cannot_edit_leaves_the_pages_as_they_were(tmp_path: Path) -> None:
+    """The route becomes a next step (the pages work without renewal) and no script loads an
+    endpoint that is not routed."""
+    site(tmp_path, apps='"pages",')
+    (tmp_path / "site_conf/urls.py").write_text(
+        "from django.urls import path\n\nurlpatterns = build()\n"
+    )
+    result = plan(tmp_path, api_key="pk")
+    paths = {e.path for e in result.plan.edits}
+    assert "site_conf/urls.py" not in paths and "pages/static/bestchatbot-identity.js" not in paths
+    assert "bestchatbot-identity" not in edit(result, "templates/base.html")
+    assert any(
+        n.startswith("site_conf/urls.py: no `urlpatterns = [...]` list; add `path(")
+        and n.endswith(
+            "then run apply again to load bestchatbot-identity.js, which renews the "
+            "widget token while a page stays open"
+        )
+        for n in result.plan.next_steps
+    )
+
+
+def test_without_a_url_conf_pages_keep_their_token_for_its_hour(tmp_path: Path) -> None:
+    site(tmp_path, apps='"pages",')
+    (tmp_path / "site_conf/urls.py").unlink()
+    result = plan(tmp_path, api_key="pk")
+    assert "def widget_token_view(" not in edit(result, "site_conf/bestchatbot.py")
+    assert not any(e.path.endswith(".js") for e in result.plan.edits)
+
+
+def test_a_module_written_before_renewal_is_kept_with_a_next_step(tmp_path: Path) -> None:
+    site(tmp_path, apps='"pages",')
+    for e in plan(tmp_path, api_key="pk").plan.edits:
+        (tmp_path / e.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / e.path).write_text(e.after)
+    module = tmp_path / "site_conf/bestchatbot.py"
+    text = module.read_text()
+    module.write_text(text[: text.index("\n\n@never_cache")] + "\n")
+    (tmp_path / "site_conf/urls.py").write_text(URLS)
+    (tmp_path / "pages/static/bestchatbot-identity.js").unlink()
+    base = tmp_path / "templates/base.html"
+    base.write_text(base.read_text().replace(STATIC_TAG + "\n", ""))
+    again = plan(tmp_path, api_key="pk").plan
+    assert again.edits == []
+    assert ("site_conf/bestchatbot.py", "token module already present (without renewal)") in {
+        (s.path, s.why) for s in again.skipped
+    }
+    assert any("written before the widget token was renewed" in n for n in again.next_steps)

@@ -237,7 +237,8 @@ def test_simplejwt_project_signs_with_the_pyjwt_it_has(tmp_path: Path, signing_k
     module = (root / "fleet/bestchatbot.py").read_text()
     assert "\nimport jwt\n" in module and "jose" not in module
     requirements = patched_requirements(root / "requirements.txt")
-    assert [r for r in requirements if r.lower().startswith("pyjwt")] == ["PyJWT==2.15.1"]
+    # no Python named: the newest PyJWT for the 3.8 that Django==4.2.16, the oldest pin, runs on
+    assert [r for r in requirements if r.lower().startswith("pyjwt")] == ["PyJWT==2.9.0"]
     python = py_env(requirements)
     seen = drive_pinned(python, root, "fleet.settings", "simplejwt", tmp_path, signing_key)
 
@@ -277,3 +278,26 @@ def test_drf_jwt_project_without_pyjwt_declared(tmp_path: Path, signing_key: str
             user_id=seen["id"],
         )
     assert seen["signed_type"] == "str"
+
+
+def test_pages_renew_their_token_on_django_3_2(tmp_path: Path, signing_key: str) -> None:
+    """Django 3.2 LTS: staticfiles serves the base template's renewal script, the plain view
+    renews the signed-in page's token, guests get 401."""
+    python = py_env(["django==3.2.25", "pyjwt==2.8.0"])
+    root = copy_fixture("django-auth", tmp_path)
+    (root / "requirements.txt").write_text("Django>=3.2,<4.0\n")
+    apply_twice(root, "--api-key", "pk_test_recipes")
+    seen = drive_pinned(python, root, "recipebox.settings", "auth", tmp_path, signing_key)
+
+    script = seen["renewal_script"]
+    assert script["src"] == "/static/bestchatbot-identity.js"
+    assert script["status"] == 200 and "javascript" in script["content_type"]
+    assert seen["anonymous_token"] == ANONYMOUS
+    assert seen["login"] == 302
+    assert_contract(
+        verify(signed_in(seen["renewed"])),
+        email="ada.lovelace@example.com",
+        name="Ada Lovelace",
+        user_id=seen["ada_id"],
+    )
+    assert seen["after_logout_token"] == ANONYMOUS

@@ -29,10 +29,12 @@ from tests.helpers import (
     token_in,
     verify,
 )
+from tests.test_identity_renewal import renewal_script
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
 DRIVER = ROOT / "tests/django_driver.py"
+NO_TOKEN = {"status": 401, "json": {"token": None}, "no_store": True}
 
 
 def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, Any]:
@@ -54,6 +56,19 @@ def drive(project: Path, settings: str, scenario: str, tmp: Path) -> dict[str, A
     return result
 
 
+def assert_renews(seen: dict[str, Any], **user: str) -> None:
+    """The page loads the renewal script right after the widget tag, from the static files the
+    project serves, and the endpoint hands the signed-in `user` a fresh token."""
+    script = seen["renewal_script"]
+    assert script is not None, "no script after the widget tag"
+    assert script["src"] == "/static/bestchatbot-identity.js"
+    assert script["status"] == 200 and "javascript" in script["content_type"]
+    assert script["text"] == renewal_script("/api/widget-token")
+    renewed = seen["renewed"]
+    assert renewed["status"] == 200 and renewed["no_store"]
+    assert_contract(verify(renewed["json"]["token"]), **user)
+
+
 def test_django_auth(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("django-auth", tmp_path)
     apply_twice(root, "--api-key", "pk_test_recipes")
@@ -61,16 +76,21 @@ def test_django_auth(tmp_path: Path, signing_key: str) -> None:
 
     assert WIDGET in seen["anonymous"] and 'data-api-key="pk_test_recipes"' in seen["anonymous"]
     assert token_in(seen["anonymous"]) is None
+    assert seen["anonymous_token"] == NO_TOKEN  # a guest's page loads the script, gets nothing
     assert seen["login"] == 302
     ada = token_in(seen["ada"])
     assert ada is not None
     assert_contract(
         verify(ada), email="ada.lovelace@example.com", name="Ada Lovelace", user_id=seen["ada_id"]
     )
+    assert_renews(
+        seen, email="ada.lovelace@example.com", name="Ada Lovelace", user_id=seen["ada_id"]
+    )
     # Another member's recipe page still identifies the signed-in user.
     other = token_in(seen["ada_on_bobs_recipe"])
     assert other is not None and verify(other).payload["user_id"] == seen["ada_id"]
     assert token_in(seen["after_logout"]) is None
+    assert seen["after_logout_token"] == NO_TOKEN
     bob = token_in(seen["bob"])
     assert bob is not None
     assert_contract(verify(bob), email="bob@example.com", name="bob", user_id=seen["bob_id"])
@@ -98,7 +118,9 @@ def test_django_allauth(tmp_path: Path, signing_key: str) -> None:
     before = (root / "templates/base.html").read_text()
     apply_twice(root)  # the widget tag is already there: no API key needed
     assert "pk_live_meetups_4f2a" in (root / "templates/base.html").read_text()
-    assert before.count("<script") == (root / "templates/base.html").read_text().count("<script")
+    after = (root / "templates/base.html").read_text()
+    assert before.count(WIDGET) == after.count(WIDGET) == 1  # the app's own tag, not a second
+    assert after.count("<script") == before.count("<script") + 1  # and the renewal script
     seen = drive(root, "meetups.settings", "allauth", tmp_path)
 
     assert token_in(seen["anonymous"]) is None and WIDGET in seen["anonymous"]
@@ -110,10 +132,14 @@ def test_django_allauth(tmp_path: Path, signing_key: str) -> None:
     assert_contract(
         verify(token), email="grace.hopper@navy.mil", name="Grace Hopper", user_id=seen["id"]
     )
+    # The project's templates/ belong to no app: the script is in its app's static folder.
+    assert (root / "events/static/bestchatbot-identity.js").is_file()
+    assert_renews(seen, email="grace.hopper@navy.mil", name="Grace Hopper", user_id=seen["id"])
     # allauth's own pages extend the project's base template: they carry the token too.
     account_page = token_in(seen["email_page"])
     assert account_page is not None and verify(account_page).payload["user_id"] == seen["id"]
     assert token_in(seen["after_logout"]) is None
+    assert seen["after_logout_token"] == NO_TOKEN
 
 
 def test_django_drf_spa(tmp_path: Path, signing_key: str) -> None:
@@ -159,6 +185,7 @@ def test_django_project_package_named_example(tmp_path: Path, signing_key: str) 
     assert_contract(
         verify(token), email="mae.jemison@example.com", name="Mae Jemison", user_id=seen["id"]
     )
+    assert_renews(seen, email="mae.jemison@example.com", name="Mae Jemison", user_id=seen["id"])
     account_page = token_in(seen["email_page"])
     assert account_page is not None and verify(account_page).payload["user_id"] == seen["id"]
     assert token_in(seen["after_logout"]) is None
@@ -250,6 +277,8 @@ def test_django_pages_without_the_key(tmp_path: Path, no_signing_key: None) -> N
     for page in seen["pages"]:
         assert page["status"] == 200
         assert WIDGET in page["text"] and "data-user-token" not in page["text"]
+    assert seen["renewal_script"]["status"] == 200  # it finds no token: fetches nothing
+    assert seen["token"] == {"status": 503, "json": {"token": None}, "no_store": True}
     assert_missing_key_logged_once(seen["log"])
 
 
@@ -314,6 +343,9 @@ def test_django_tag_in_a_layout_that_extends_another(tmp_path: Path, signing_key
         assert_contract(
             verify(token), email="noor.rahman@example.com", name="Noor Rahman", user_id=seen["id"]
         )
+    # The layout extends base.html: the script joins the tag in the scripts block it overrides,
+    # with the {% load static %} a child template needs of its own.
+    assert_renews(seen, email="noor.rahman@example.com", name="Noor Rahman", user_id=seen["id"])
     assert sorted(seen["dashboard"]["cache_control"].split(", ")) == ["max-age=60", "private"]
     assert sorted(seen["help"]["cache_control"].split(", ")) == ["max-age=300", "private"]
     invoices = seen["invoices"]["cache_control"].split(", ")

@@ -542,6 +542,31 @@ def test_urlpattern_cannot_edit(code: str) -> None:
             """,
             id="sorted among the same package",
         ),
+        pytest.param(
+            """\
+            \"\"\"The site's URLs.\"\"\"
+            from django.urls import path
+
+            urlpatterns = [path("", home)]
+
+            from server.views import health
+
+            urlpatterns += [path("health/", health)]
+            """,
+            """\
+            \"\"\"The site's URLs.\"\"\"
+            from django.urls import path
+
+            from server.bestchatbot import WidgetTokenView
+
+            urlpatterns = [path("", home)]
+
+            from server.views import health
+
+            urlpatterns += [path("health/", health)]
+            """,
+            id="among the imports on top, not the late ones below a use",
+        ),
     ],
 )
 def test_add_import(before: str, after: str) -> None:

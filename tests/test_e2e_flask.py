@@ -25,6 +25,7 @@ from tests.helpers import (
     verify,
 )
 from tests.py_envs import installed, py_env, run_driver
+from tests.test_identity_renewal import renewal_script, script_after_tag
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
@@ -105,6 +106,11 @@ def test_flask_login(tmp_path: Path, signing_key: str, monkeypatch: pytest.Monke
         assert WIDGET in anonymous and 'data-api-key="pk_test_bookclub"' in anonymous
         assert token_in(anonymous) is None
         assert "Cache-Control" not in guest.headers  # a guest's page is left as the app sends it
+        # The page loads the script renewing its token, from the app's own static files.
+        assert_serves_renewal(client, anonymous)
+        nobody = client.get("/api/widget-token")
+        assert (nobody.status_code, nobody.json) == (401, {"token": None})
+        assert nobody.headers["Cache-Control"] == "no-store"
 
         response = client.post(
             "/auth/login",
@@ -125,6 +131,15 @@ def test_flask_login(tmp_path: Path, signing_key: str, monkeypatch: pytest.Monke
             name="Ada Lovelace",
             user_id=str(ada_id),
         )
+        # The open page renews its token from the endpoint, with the session cookie.
+        renewed = client.get("/api/widget-token")
+        assert renewed.status_code == 200 and renewed.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(renewed.json["token"]),
+            email="ada.lovelace@example.com",
+            name="Ada Lovelace",
+            user_id=str(ada_id),
+        )
         # A profile page of another member still identifies the signed-in user, not `user`.
         client.get("/auth/logout")
         client.post("/auth/login", data={"email": "bob@example.com", "password": "hunter22"})
@@ -135,6 +150,16 @@ def test_flask_login(tmp_path: Path, signing_key: str, monkeypatch: pytest.Monke
 
         client.get("/auth/logout")
         assert token_in(client.get("/").text) is None
+        assert client.get("/api/widget-token").status_code == 401
+
+
+def assert_serves_renewal(client: FlaskClient, page: str) -> None:
+    """The page loads the renewal script right after the widget tag, at a URL the app serves."""
+    src = script_after_tag(page)
+    assert src == "/static/bestchatbot-identity.js"
+    with client.get(src) as served:  # static files: close what send_file opened
+        assert served.status_code == 200 and "javascript" in served.content_type
+        assert served.text == renewal_script("/api/widget-token")
 
 
 def test_flask_session(tmp_path: Path, signing_key: str) -> None:
@@ -277,6 +302,10 @@ def test_flask_login_without_the_key(
             assert page.status_code == 200
             assert WIDGET in page.text and "data-user-token" not in page.text
             assert "private" not in page.headers.get("Cache-Control", "")  # no token
+            assert_serves_renewal(client, page.text)  # it finds no token: fetches nothing
+        renewal = client.get("/api/widget-token")
+        assert (renewal.status_code, renewal.json) == (503, {"token": None})
+        assert renewal.headers["Cache-Control"] == "no-store"
     assert_missing_key_logged_once(caplog.text)
 
 
@@ -425,7 +454,9 @@ def test_flask_2_and_flask_login_05(tmp_path: Path, signing_key: str, pins: list
         assert requirements == declared  # reused as pinned
         assert "return token.decode() if isinstance(token, bytes) else token" in module
     else:
-        assert f"PyJWT=={PYJWT.release(None)}" in requirements  # pinned like the others
+        # no Python named: the newest PyJWT for the oldest Python the Flask pin runs on
+        oldest = {"flask==2.2.5": (3, 7), "flask==2.0.3": (3, 6)}[pins[0]]
+        assert f"PyJWT=={PYJWT.release(oldest)}" in requirements  # pinned like the others
         assert "isinstance(token, bytes)" not in module
     python = py_env(pins)
     flask_login = next(p.split("==")[1] for p in pins if p.startswith("flask-login"))
@@ -500,7 +531,7 @@ print(json.dumps(out))
     [
         pytest.param("1.3.2", "from authlib.jose import jwt", None, id="authlib-1.3-authlib.jose"),
         pytest.param(
-            "1.9.10", "from joserfc import jwt", "joserfc==1.8.0", id="authlib-1.9-joserfc"
+            "1.9.10", "from joserfc import jwt", "joserfc==1.7.7", id="authlib-1.9-joserfc"
         ),
     ],
 )

@@ -37,6 +37,7 @@ from tests.helpers import (
     verify,
 )
 from tests.npm_cache import link_node_modules, npm_env
+from tests.test_identity_renewal import answer, run_script, script_after_tag
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
@@ -281,6 +282,57 @@ class FakeFirebaseAuth:
         return Handler
 
 
+# -- renewal of inline tokens ---------------------------------------------------------------------
+
+
+def renewal_script(page: str) -> str:
+    """The URL of the identity script the page loads right after the widget tag."""
+    src = script_after_tag(page)
+    assert src is not None and src.endswith("/bestchatbot-identity.js"), src
+    return src
+
+
+def assert_renews(
+    browser: Client,
+    page: str,
+    endpoint: str,
+    *,
+    email: str,
+    name: str | None,
+    user_id: str | None,
+    run_in: Path | None = None,
+) -> None:
+    """A signed-in page renews its token: the identity script (inline mode, this endpoint)
+    right after the widget tag is served by the app as JavaScript, and the endpoint gives the
+    session's user a fresh token, never cached. `run_in`: also run the script as served under
+    node (a fake page carrying the page's token, the endpoint's answer as the renewal)."""
+    script = browser.get(renewal_script(page))
+    assert script.status == 200 and "javascript" in script.headers["Content-Type"]
+    assert "tag?.dataset.userToken" in script.text and f'"{endpoint}"' in script.text
+    fresh = browser.get(endpoint)
+    assert fresh.status == 200 and fresh.headers["Cache-Control"] == "no-store", fresh.text
+    renewed = fresh.json()["token"]
+    assert_contract(verify(renewed), email=email, name=name, user_id=user_id)
+    if run_in is not None:
+        run = run_script(
+            script.text,
+            run_in,
+            page_token=token_in(page),
+            answers=[answer(200, renewed)],
+            actions=[{"fire": True}],
+        )
+        assert run.of("fetch") == [
+            {"url": endpoint, "credentials": "same-origin", "cache": "no-store"}
+        ]
+        assert run.of("set") == [renewed]
+
+
+def assert_guest_endpoint(client: Client, endpoint: str) -> None:
+    anonymous = client.get(endpoint)
+    assert (anonymous.status, anonymous.json()) == (401, {"token": None})
+    assert anonymous.headers["Cache-Control"] == "no-store"
+
+
 # -- the tests ------------------------------------------------------------------------------------
 
 
@@ -300,6 +352,8 @@ def test_passport_ejs_every_view_a_full_page(tmp_path: Path, signing_key: str) -
             page = browser.get(path).text
             assert WIDGET in page and 'data-api-key="pk_test_recipes"' in page
             assert token_in(page) is None
+            assert renewal_script(page) == "/bestchatbot-identity.js"  # fetches nothing then
+        assert_guest_endpoint(browser, "/api/widget-token")
         signed_up = browser.post(
             "/signup",
             form={
@@ -310,13 +364,23 @@ def test_passport_ejs_every_view_a_full_page(tmp_path: Path, signing_key: str) -
         )
         assert signed_up.status == 200 and signed_up.url.endswith("/")
         for path in ("/", "/recipes/dal", "/account"):  # every full page carries the token
-            token = token_in(browser.get(path).text)
+            page = browser.get(path).text
+            token = token_in(page)
             assert token is not None, path
             assert_contract(
                 verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="1"
             )
+            assert_renews(
+                browser,
+                page,
+                "/api/widget-token",
+                email="ada.lovelace@example.com",
+                name="Ada Lovelace",
+                user_id="1",
+            )
         browser.post("/logout")
         assert token_in(browser.get("/").text) is None
+        assert_guest_endpoint(browser, "/api/widget-token")
         # Signing in again through passport-local's own route (the verify callback).
         browser.post("/login", form={"email": "ada.lovelace@example.com", "password": "analytical"})
         assert token_in(browser.get("/account").text) is not None
@@ -391,15 +455,19 @@ def test_passport_pug_layout(tmp_path: Path, signing_key: str) -> None:
     root = prepared(tmp_path, "express-passport-pug", "--api-key", "pk_test_trails")
     layout = (root / "views/layout.pug").read_text()
     assert "data-user-token=bestchatbotToken" in layout
+    assert "script(src='/javascripts/bestchatbot-identity.js')" in layout
     with node_server(root, "bin/www") as browser:
         anonymous = browser.get("/").text
         assert WIDGET in anonymous and token_in(anonymous) is None
+        assert renewal_script(anonymous) == "/javascripts/bestchatbot-identity.js"
+        assert_guest_endpoint(browser, "/api/widget-token")
         browser.post(
             "/account/signup",
             form={"email": "grace@navy.mil", "password": "cobol", "name": "Grace Hopper"},
         )
         for path in ("/", "/saved", "/account"):
-            token = token_in(browser.get(path).text)
+            page = browser.get(path).text
+            token = token_in(page)
             assert token is not None, path
             claims = verify(token)
             assert UUID.match(claims.payload["user_id"])
@@ -408,6 +476,15 @@ def test_passport_pug_layout(tmp_path: Path, signing_key: str) -> None:
                 email="grace@navy.mil",
                 name="Grace Hopper",
                 user_id=claims.payload["user_id"],
+            )
+            assert_renews(
+                browser,
+                page,
+                "/api/widget-token",
+                email="grace@navy.mil",
+                name="Grace Hopper",
+                user_id=claims.payload["user_id"],
+                run_in=tmp_path,
             )
         browser.get("/account/logout")
         assert token_in(browser.get("/").text) is None
@@ -421,13 +498,23 @@ def test_session_handlebars_layout(tmp_path: Path, signing_key: str) -> None:
         anonymous = browser.get("/").text
         assert 'data-api-key="pk_live_fieldnotes_7Qx2"' in anonymous
         assert token_in(anonymous) is None
+        assert renewal_script(anonymous) == "/static/bestchatbot-identity.js"
         browser.post(
             "/register",
             form={"email": "Lin.Chen@Example.org", "password": "s3cret", "fullName": "Lin Chen"},
         )
-        token = token_in(browser.get("/notes").text)
+        notes = browser.get("/notes").text
+        token = token_in(notes)
         assert token is not None
         assert_contract(verify(token), email="lin.chen@example.org", name="Lin Chen", user_id="1")
+        assert_renews(
+            browser,
+            notes,
+            "/api/widget-token",
+            email="lin.chen@example.org",
+            name="Lin Chen",
+            user_id="1",
+        )
         browser.post("/logout")
         assert token_in(browser.get("/").text) is None
         browser.post("/login", form={"email": "lin.chen@example.org", "password": "s3cret"})
@@ -450,7 +537,8 @@ def test_typescript_esm_footer_partial(tmp_path: Path, signing_key: str) -> None
                 "fullName": "Mae C. Jemison",
             },
         )
-        token = token_in(browser.get("/tickets").text)
+        tickets = browser.get("/tickets").text
+        token = token_in(tickets)
         assert token is not None
         claims = verify(token)
         assert UUID.match(claims.payload["user_id"])
@@ -460,8 +548,17 @@ def test_typescript_esm_footer_partial(tmp_path: Path, signing_key: str) -> None
             name="Mae C. Jemison",
             user_id=claims.payload["user_id"],
         )
+        assert_renews(  # under the app's API prefix
+            browser,
+            tickets,
+            "/api/v1/widget-token",
+            email="mae.jemison@nasa.gov",
+            name="Mae C. Jemison",
+            user_id=claims.payload["user_id"],
+        )
         browser.post("/logout")
         assert token_in(browser.get("/").text) is None
+        assert_guest_endpoint(browser, "/api/v1/widget-token")
 
 
 def test_firebase_session_cookie_spa(tmp_path: Path, signing_key: str) -> None:
@@ -542,14 +639,21 @@ def test_typescript_token_endpoint(tmp_path: Path, signing_key: str) -> None:
 
 
 def test_views_without_the_key(tmp_path: Path, no_signing_key: None) -> None:
-    """BESTCHATBOT_SIGNING_KEY unset: signed-in pages render as for a guest, one logged error."""
+    """BESTCHATBOT_SIGNING_KEY unset: signed-in pages render as for a guest, one logged error;
+    the renewal endpoint answers them 503 (guests still 401)."""
     root = prepared(tmp_path, "express-passport-ejs", "--api-key", "pk_test_recipes")
     with node_server(root, "server.js") as browser:
+        assert_guest_endpoint(browser, "/api/widget-token")
         browser.post("/signup", form={"email": "ada@example.com", "password": "analytical"})
         for path in ("/", "/recipes/dal", "/account"):
             page = browser.get(path)
             assert page.status == 200, path
             assert WIDGET in page.text and "data-user-token" not in page.text
+            assert browser.get(renewal_script(page.text)).status == 200
+        for _ in range(2):
+            signed_in = browser.get("/api/widget-token")
+            assert (signed_in.status, signed_in.json()) == (503, {"token": None})
+            assert signed_in.headers["Cache-Control"] == "no-store"
     assert_missing_key_logged_once((root / "node-server.log").read_text())
 
 

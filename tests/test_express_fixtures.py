@@ -19,14 +19,17 @@ CASES = [
         {
             "bestchatbot.js", "app.js", "package.json", ".env.example",
             "views/index.ejs", "views/recipe.ejs", "views/account.ejs", "views/login.ejs",
-            "views/signup.ejs", "views/not-found.ejs",
+            "views/signup.ejs", "views/not-found.ejs", "public/bestchatbot-identity.js",
         },
         id="passport-ejs-full-pages",
     ),
     pytest.param(
         "express-passport-pug",
         {"api_key": "pk"},
-        {"bestchatbot.js", "app.js", "package.json", ".env.example", "views/layout.pug"},
+        {
+            "bestchatbot.js", "app.js", "package.json", ".env.example", "views/layout.pug",
+            "public/javascripts/bestchatbot-identity.js",
+        },
         id="passport-pug-layout",
     ),
     pytest.param(
@@ -34,7 +37,7 @@ CASES = [
         {},
         {
             "src/bestchatbot.js", "src/app.js", "package.json", ".env.example",
-            "src/views/layouts/main.hbs",
+            "src/views/layouts/main.hbs", "public/bestchatbot-identity.js",
         },
         id="session-handlebars",
     ),
@@ -52,7 +55,7 @@ CASES = [
         {"api_key": "pk"},
         {
             "src/bestchatbot.ts", "src/app.ts", "package.json", ".env.example",
-            "views/partials/footer.ejs",
+            "views/partials/footer.ejs", "public/bestchatbot-identity.js",
         },
         id="typescript-footer-partial",
     ),
@@ -62,6 +65,7 @@ CASES = [
         {
             "bestchatbot.js", "server.js", "package.json", ".env.example",
             "views/index.ejs", "views/login.ejs", "views/register.ejs",
+            "public/bestchatbot-identity.js",
         },
         id="passport-handed-to-a-module-pages-without-body",
     ),
@@ -82,7 +86,7 @@ CASES = [
         {"api_key": "pk"},
         {
             "bestchatbot.js", "app.js", "package.json", ".env.example",
-            "lib/layout.js", "routes/pages.js",
+            "lib/layout.js", "routes/pages.js", "public/bestchatbot-identity.js",
         },
         id="html-built-in-code-mailer-untouched",
     ),
@@ -100,7 +104,7 @@ CASES = [
         {"api_key": "pk"},
         {
             "src/bestchatbot.js", "src/app.js", "package.json", ".env.example",
-            "views/partials/footer.ejs",
+            "views/partials/footer.ejs", "public/bestchatbot-identity.js",
         },
         id="express5-firebase-footer-partial",
     ),
@@ -109,7 +113,7 @@ CASES = [
         {"api_key": "pk"},
         {
             "src/bestchatbot.js", "src/app.js", "package.json", ".env.example",
-            "views/partials/footer.ejs",
+            "views/partials/footer.ejs", "public/bestchatbot-identity.js",
         },
         id="checkjs-footer-partial",
     ),
@@ -119,13 +123,17 @@ CASES = [
         {
             "bestchatbot.js", "config/express.js", "package.json", ".env.example",
             "app/views/partials/footer.ejs", "config/passport.js",
+            "public/bestchatbot-identity.js",
         },
         id="deserialize-projection-gets-the-email-model-untouched",
     ),
     pytest.param(
         "express-jose-session",
         {"api_key": "pk"},
-        {"bestchatbot.js", "app.js", ".env.example", "views/layout.pug"},
+        {
+            "bestchatbot.js", "app.js", ".env.example", "views/layout.pug",
+            "public/bestchatbot-identity.js",  # not served: a next step
+        },
         id="jose-reused-package-json-untouched",
     ),
 ]  # fmt: skip

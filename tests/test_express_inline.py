@@ -323,7 +323,8 @@ def test_pages_built_in_code_make_the_app_server_rendered(tmp_path: Path) -> Non
     planned = plan_files(make(tmp_path, {"app.js": SESSION_APP}), api_key="pk")
     app = planned["app.js"]
     assert "widgetTokenAttribute(res.locals.bestchatbotToken)" in app
-    assert 'const { bestchatbotToken, widgetTokenAttribute } = require("./bestchatbot");' in app
+    names = "bestchatbotToken, widgetTokenHandler, widgetTokenAttribute"
+    assert f'const {{ {names} }} = require("./bestchatbot");' in app
     assert "function widgetTokenAttribute(token) {" in planned["bestchatbot.js"]
 
 

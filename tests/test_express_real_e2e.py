@@ -25,9 +25,12 @@ from tests.test_express_e2e import (
     WIDGET,
     Client,
     FakeFirebaseAuth,
+    assert_guest_endpoint,
+    assert_renews,
     install,
     node_server,
     prepared,
+    renewal_script,
     run_node_tool,
 )
 
@@ -66,6 +69,8 @@ def test_html_built_in_code(tmp_path: Path, signing_key: str) -> None:
         status = browser.get("/status").text  # a page built inline, for anyone
         assert WIDGET in status and 'data-api-key="pk_test_standup"' in status
         assert token_in(status) is None
+        assert renewal_script(status) == "/bestchatbot-identity.js"
+        assert_guest_endpoint(browser, "/api/widget-token")
         assert "bestchatbot" not in browser.get("/login.html").text  # static: never rendered
         signed_up = browser.post(
             "/signup",
@@ -76,11 +81,20 @@ def test_html_built_in_code(tmp_path: Path, signing_key: str) -> None:
             },
         )
         assert signed_up.url.endswith("/") and "Grace Hopper" in signed_up.text
-        for path in ("/", "/team", "/status"):
-            token = token_in(browser.get(path).text)
+        for path in ("/", "/team", "/status"):  # through the layout function and inline
+            page = browser.get(path).text
+            token = token_in(page)
             assert token is not None, path
             assert_contract(
                 verify(token), email="grace.hopper@navy.mil", name="Grace Hopper", user_id="1"
+            )
+            assert_renews(
+                browser,
+                page,
+                "/api/widget-token",
+                email="grace.hopper@navy.mil",
+                name="Grace Hopper",
+                user_id="1",
             )
         before = minted(root)
         assert browser.get("/api/notes").json() == []
@@ -101,6 +115,9 @@ def test_html_built_in_code_without_the_key(tmp_path: Path, no_signing_key: None
             page = browser.get(path)
             assert page.status == 200 and WIDGET in page.text, path
             assert "data-user-token" not in page.text
+            assert renewal_script(page.text) == "/bestchatbot-identity.js"
+        signed_in = browser.get("/api/widget-token")
+        assert (signed_in.status, signed_in.json()) == (503, {"token": None})
     assert_missing_key_logged_once((root / "node-server.log").read_text())
 
 
@@ -166,15 +183,25 @@ def test_express5_firebase_views(tmp_path: Path, signing_key: str) -> None:
                     name="Julia Child",
                     user_id="uid-julia",
                 )
+                assert_renews(  # the async handler verifies the session cookie itself
+                    browser,
+                    page.text,
+                    "/api/widget-token",
+                    email="julia.child@example.com",
+                    name="Julia Child",
+                    user_id="uid-julia",
+                )
             assert "next week" in page.text
             before = minted(root)
             assert browser.get("/assets/planner.css").status == 200
             assert minted(root) == before  # static files are served before it
             browser.post("/sessionLogout")
             assert token_in(browser.get("/").text) is None
+            assert_guest_endpoint(browser, "/api/widget-token")
             guest = Client(browser.base)
             guest.post("/sessionLogin", json_body={"idToken": firebase.id_token("anon")})
             assert token_in(guest.get("/").text) is None
+            assert_guest_endpoint(guest, "/api/widget-token")
 
 
 def test_express4_firebase_keeps_the_try_catch(tmp_path: Path) -> None:
@@ -212,10 +239,19 @@ def test_checkjs_javascript(tmp_path: Path, signing_key: str) -> None:
                 "fullName": "Rosalind Franklin",
             },
         )
-        token = token_in(browser.get("/bookings").text)
+        bookings = browser.get("/bookings").text
+        token = token_in(bookings)
         assert token is not None
         assert_contract(
             verify(token), email="rosalind@kcl.ac.uk", name="Rosalind Franklin", user_id="1"
+        )
+        assert_renews(  # the JSDoc-typed handler passed tsc
+            browser,
+            bookings,
+            "/api/widget-token",
+            email="rosalind@kcl.ac.uk",
+            name="Rosalind Franklin",
+            user_id="1",
         )
         browser.post("/logout")
         assert token_in(browser.get("/").text) is None

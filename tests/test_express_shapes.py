@@ -336,7 +336,13 @@ def test_token_middleware_runs_on_pages_only(tmp_path: Path, after: str, follows
         "models/user.js": schema("  email: String,"),
     }
     app = plan_files(make(tmp_path, files), api_key="pk")["app.js"]
-    assert f"{follows}\napp.use(bestchatbotToken);\n" in app
+    # The renewal's endpoint goes right after the session, before the middleware's place.
+    session = "app.use(passport.session());\n"
+    prefix = "/api/v1" if "/api/v1" in after else "/api"
+    endpoint = f'app.get("{prefix}/widget-token", widgetTokenHandler);\n'
+    assert session + endpoint in app
+    between = endpoint if follows + "\n" == session else ""
+    assert f"{follows}\n{between}app.use(bestchatbotToken);\n" in app
 
 
 def test_passport_from_a_module_that_re_exports_it(tmp_path: Path) -> None:
@@ -353,4 +359,8 @@ def test_passport_from_a_module_that_re_exports_it(tmp_path: Path) -> None:
         "views/layout.ejs": LAYOUT,
     }
     planned = plan_files(make(tmp_path, files), api_key="pk")["app.js"]
-    assert "app.use(passport.session());\napp.use(bestchatbotToken);\n" in planned
+    assert (
+        "app.use(passport.session());\n"
+        'app.get("/api/widget-token", widgetTokenHandler);\n'
+        "app.use(bestchatbotToken);\n"
+    ) in planned

@@ -492,6 +492,15 @@ def test_a_middleware_overwriting_cache_control_gets_the_guard(
             ("app", "G", 3, None),
             id="after-a-decorated-function",
         ),
+        pytest.param(
+            "def make():\n    @app.middleware('http')\n    async def m(r, n):\n"
+            "        return await n(r)\n\n    app.add_middleware(P)\n\n    return app\n",
+            "def make():\n    @app.middleware('http')\n    async def m(r, n):\n"
+            "        return await n(r)\n\n    app.add_middleware(G)\n    app.add_middleware(P)\n"
+            "\n    return app\n",
+            ("app", "G", 4, "make"),
+            id="joins-the-middleware-added-after-the-function",
+        ),
     ],
 )
 def test_add_middleware_after_fixes(

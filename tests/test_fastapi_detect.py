@@ -1127,9 +1127,26 @@ def step_results(root: Path) -> list[tuple[str, str]]:
                 ("context-processor", "applied"),
                 ("page-dependency", "applied"),  # routers/recipes.py and routers/auth.py
                 ("page-dependency", "applied"),
+                ("register", "applied"),  # the endpoint the page renews its token from
                 ("layout-tag", "applied"),
+                ("identity-script", "applied"),
             ],
             id="tag-in-the-jinja-layout",
+        ),
+        pytest.param(
+            "fastapi-core-pages",
+            [
+                ("token-module", "applied"),
+                ("private-pages", "applied"),  # in create_app(), after cache_pages()
+                ("no-store-guard", "applied"),
+                ("context-processor", "applied"),
+                ("page-dependency", "applied"),
+                ("page-dependency", "applied"),
+                ("register", "applied"),
+                ("layout-tag", "applied"),
+                ("identity-script", "applied"),
+            ],
+            id="tag-in-the-layout-of-a-factory-app",
         ),
     ],
 )

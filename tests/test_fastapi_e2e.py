@@ -26,6 +26,7 @@ from tests.helpers import (
     verify,
 )
 from tests.npm_cache import link_node_modules, npm_env
+from tests.test_identity_renewal import answer, run_script, script_after_tag
 
 pytestmark = pytest.mark.e2e
 WIDGET = "https://widget.bestchatbot.io/widget/v1/chat.js"
@@ -40,6 +41,7 @@ APP_SECRET = "an-app-secret-that-is-long-enough-for-hs256"
         "fastapi-jinja",
         "fastapi-single-module",
         "fastapi-core-factory",
+        "fastapi-core-pages",
         "fastapi-token-header",
         "fastapi-http-bearer",
         "fastapi-auth-middleware",
@@ -59,6 +61,18 @@ def _anonymous_is_refused(client: TestClient, url: str, **kwargs: object) -> Non
     assert response.status_code == 401
     assert response.json() == {"token": None}
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def _renewal_script_is_served(client: TestClient, page: str) -> str:
+    """The page loads the identity script right after the widget tag, from a URL the app
+    serves as JavaScript; its text."""
+    src = script_after_tag(page)
+    assert src is not None and src.endswith("/bestchatbot-identity.js"), page
+    script = client.get(src)
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "setUserToken" in script.text and "BESTCHATBOT_SIGNING_KEY" not in script.text
+    return script.text
 
 
 def test_fastapi_oauth2(tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,6 +288,10 @@ def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mon
         assert WIDGET in anonymous and 'data-api-key="pk_recipes"' in anonymous
         assert token_in(anonymous) is None
         assert "Cache-Control" not in guest.headers  # a guest's page is left as the app sends it
+        # A guest's page loads the renewal script too (it fetches nothing without a token).
+        script = _renewal_script_is_served(client, anonymous)
+        assert '"/api/widget-token"' in script
+        _anonymous_is_refused(client, "/api/widget-token")
         assert client.get("/menu").headers["Cache-Control"] == "public, max-age=60"
         assert token_in(client.get("/login").text) is None
 
@@ -298,14 +316,104 @@ def test_fastapi_jinja(tmp_path: Path, signing_key: str, monkeypatch: pytest.Mon
                 name="Julia Child",
                 user_id=str(julia_id),
             )
+            script = _renewal_script_is_served(client, signed_in.text)
+        # The open page renews its token from the endpoint, with the session cookie.
+        renewed = client.get("/api/widget-token")
+        assert renewed.status_code == 200
+        assert renewed.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(renewed.json()["token"]),
+            email="julia.child@example.com",
+            name="Julia Child",
+            user_id=str(julia_id),
+        )
+        # The served script, under node, renews the page's token from that very endpoint.
+        run = run_script(
+            script,
+            tmp_path,
+            page_token=token,
+            answers=[answer(200, renewed.json()["token"])],
+            actions=[{"fire": True}],
+        )
+        assert [f["url"] for f in run.of("fetch")] == ["/api/widget-token"]
+        assert run.of("set") == [renewed.json()["token"]]
         client.post("/logout")
         assert token_in(client.get("/").text) is None
+        _anonymous_is_refused(client, "/api/widget-token")
         assert client.get("/kitchen", follow_redirects=False).status_code == 303
 
         # An e-mail rendered by a background task, with no request: Jinja2Templates' context
         # processors (the token's among them) run for TemplateResponse only, so it renders.
         digest = templates.get_template("email/digest.txt").render(name="Julia")
         assert digest == "Hello Julia, here are this week's recipes."  # Jinja drops the \n
+
+
+def test_fastapi_core_pages(
+    tmp_path: Path, signing_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jinja pages of an app built by create_app() in core/setup.py and mounted from main.py,
+    whose own middleware makes every page `public, max-age=60`: the private middleware goes
+    into the factory after it, so a signed-in reader's pages are private while guests' stay
+    as the app sends them; the renewal endpoint stays no-store; the script is served."""
+    root = copy_fixture("fastapi-core-pages", tmp_path)
+    main_before = (root / "main.py").read_bytes()
+    apply_twice(root, "--api-key", "pk_bookclub")
+    assert (root / "main.py").read_bytes() == main_before  # the factory is where the app is made
+    setup = (root / "core/setup.py").read_text()
+    factory = setup[setup.index("def create_app(") : setup.index("return application")]
+    assert "application.add_middleware(WidgetTokenPrivate)" in factory
+    assert factory.index("async def cache_pages(") < factory.index("WidgetTokenPrivate)")
+    monkeypatch.setenv("BOOKCLUB_SECRET_KEY", APP_SECRET)
+    monkeypatch.setenv("BOOKCLUB_DATABASE", str(tmp_path / "bookclub.sqlite3"))
+    with imported(root, "main") as main, TestClient(main.app) as client:
+        from bestchatbot import WidgetTokenPrivate  # type: ignore[import-not-found]
+
+        assert WidgetTokenPrivate in [m.cls for m in main.app.user_middleware]
+        guest = client.get("/")
+        assert guest.status_code == 200
+        assert guest.headers["Cache-Control"] == "public, max-age=60"  # untouched
+        assert WIDGET in guest.text and token_in(guest.text) is None
+        _renewal_script_is_served(client, guest.text)
+        _anonymous_is_refused(client, "/api/widget-token")  # no-store despite cache_pages
+
+        joined = client.post(
+            "/join",
+            data={"email": "Zadie.Smith@Example.org", "display_name": "Zadie", "password": "nw"},
+            follow_redirects=False,
+        )
+        assert joined.status_code == 303, joined.text
+        client.post("/sign-out")
+        signed_in = client.post(
+            "/sign-in",
+            data={"email": "zadie.smith@example.org", "password": "nw"},
+            follow_redirects=False,
+        )
+        assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/shelf")
+        for path in ("/", "/shelf"):
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert page.headers["Cache-Control"] == "private, max-age=60", path
+            token = token_in(page.text)
+            assert token is not None, path
+            assert_contract(
+                verify(token), email="zadie.smith@example.org", name="Zadie", user_id="1"
+            )
+            _renewal_script_is_served(client, page.text)
+        renewed = client.get("/api/widget-token")
+        assert renewed.status_code == 200
+        assert renewed.headers["Cache-Control"] == "no-store"
+        assert_contract(
+            verify(renewed.json()["token"]),
+            email="zadie.smith@example.org",
+            name="Zadie",
+            user_id="1",
+        )
+        client.post("/sign-out")
+        after = client.get("/")
+        assert token_in(after.text) is None
+        assert after.headers["Cache-Control"] == "public, max-age=60"
+        _anonymous_is_refused(client, "/api/widget-token")
+        assert client.get("/shelf", follow_redirects=False).status_code == 303
 
 
 def test_fastapi_jinja_with_the_endpoint(
@@ -416,6 +524,12 @@ def test_fastapi_jinja_without_the_key(
             assert page.status_code == 200, path
             assert WIDGET in page.text and "data-user-token" not in page.text
             assert "private" not in page.headers.get("Cache-Control", "")  # no token
+            _renewal_script_is_served(client, page.text)
+        renewal = client.get("/api/widget-token")
+        assert (renewal.status_code, renewal.json()) == (503, {"token": None})
+        assert renewal.headers["Cache-Control"] == "no-store"
+        client.post("/logout")
+        _anonymous_is_refused(client, "/api/widget-token")
     assert_missing_key_logged_once(caplog.text)
 
 

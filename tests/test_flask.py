@@ -3,6 +3,8 @@ reviewed dry-run snapshots."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from scaffolder import engine
 from scaffolder.model import Answers
 from tests.helpers import copy_fixture, run, tree_digest
+from tests.test_identity_renewal import renewal_script
 
 LOGIN_MODEL = """\
 from flask_login import LoginManager, UserMixin
@@ -76,8 +79,11 @@ def test_module_app_under_another_name_and_view_functions(tmp_path: Path) -> Non
     )
     result = engine.plan(root, Answers(api_key="pk"))
     wsgi = next(e for e in result.plan.edits if e.path == "wsgi.py").after
-    assert "application.context_processor(inject_widget_token)\n" in wsgi
-    assert "from bestchatbot import inject_widget_token" in wsgi
+    assert (
+        "application.context_processor(inject_widget_token)\n"
+        'application.register_blueprint(bestchatbot_bp, url_prefix="/api")\n'
+    ) in wsgi
+    assert "from bestchatbot import bestchatbot_bp, inject_widget_token\n" in wsgi
 
 
 def test_factory_with_another_name_in_a_monorepo_backend(tmp_path: Path) -> None:
@@ -114,6 +120,7 @@ def test_factory_with_another_name_in_a_monorepo_backend(tmp_path: Path) -> None
         "backend/shop/bestchatbot.py",
         "backend/shop/__init__.py",
         "backend/shop/templates/base.html",
+        "backend/shop/static/bestchatbot-identity.js",
         "backend/requirements.txt",
         "backend/.env.example",
     ]
@@ -221,7 +228,9 @@ def test_flask_bootstrap_layout_gets_the_scripts_block(tmp_path: Path) -> None:
         '  <script src="/static/x.js"></script>\n'
         '  <script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk"'
         '{% if bestchatbot_token %} data-user-token="{{ bestchatbot_token }}"{% endif %}>'
-        "</script>\n{% endblock %}\n"
+        "</script>\n"
+        "  <script src=\"{{ url_for('static', filename='bestchatbot-identity.js') }}\"></script>\n"
+        "{% endblock %}\n"
     )
 
 
@@ -498,11 +507,12 @@ def test_the_import_joins_the_top_imports_not_the_bottom_of_module_one(tmp_path:
         """\
         from flask import Flask
 
-        from blog.bestchatbot import inject_widget_token
+        from blog.bestchatbot import bestchatbot_bp, inject_widget_token
 
         app = Flask(__name__)
         app.config["SECRET_KEY"] = "dev"
         app.context_processor(inject_widget_token)
+        app.register_blueprint(bestchatbot_bp, url_prefix="/api")
 
         from blog import routes
         """
@@ -717,3 +727,137 @@ def test_server_rendered_pages_keep_the_layout_tag_beside_a_spa(tmp_path: Path) 
     assert (insp.stack.rendering, insp.delivery) == ("server-rendered", "script-attribute")
     result = engine.plan(root, Answers(api_key="pk"))
     assert not any(e.path.startswith("frontend/") for e in result.plan.edits)
+
+
+# -- renewing the token of open pages ------------------------------------------------------------
+
+RENEWAL_TAG = (
+    "<script src=\"{{ url_for('static', filename='bestchatbot-identity.js') }}\"></script>"
+)
+
+
+def test_pages_get_the_endpoint_and_the_script_renewing_their_token(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    edits = {e.path: e for e in engine.plan(root, Answers(api_key="pk")).plan.edits}
+    module = edits["app/bestchatbot.py"].after
+    assert "def inject_widget_token(" in module and "def widget_token_view(" in module
+    assert 'bestchatbot_bp = Blueprint("bestchatbot", __name__)' in module
+    assert (
+        'app.register_blueprint(bestchatbot_bp, url_prefix="/api")'
+        in edits["app/__init__.py"].after
+    )
+    layout = edits["app/templates/base.html"].after
+    tag = '<script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="pk"'
+    assert re.search(re.escape(tag) + r"[^\n]*</script>\n    " + re.escape(RENEWAL_TAG), layout)
+    script = edits["app/static/bestchatbot-identity.js"]
+    assert script.after == renewal_script("/api/widget-token")
+    assert (
+        script.reason == "new: renews the page's widget token from the endpoint before it expires"
+    )
+
+
+def test_the_renewal_endpoint_goes_under_the_api_prefix(tmp_path: Path) -> None:
+    root = copy_fixture("flask-login", tmp_path)
+    project(
+        root,
+        {
+            "app/api.py": """\
+                from flask import Blueprint, jsonify
+
+                bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+                @bp.get("/books")
+                def books():
+                    return jsonify([])
+                """
+        },
+    )
+    init = root / "app/__init__.py"
+    init.write_text(
+        init.read_text().replace(
+            "    app.register_blueprint(main_bp)\n",
+            "    app.register_blueprint(main_bp)\n\n    from .api import bp as api_bp\n\n"
+            "    app.register_blueprint(api_bp)\n",
+        )
+    )
+    edits = {e.path: e.after for e in engine.plan(root, Answers(api_key="pk")).plan.edits}
+    assert 'register_blueprint(bestchatbot_bp, url_prefix="/api/v1")' in edits["app/__init__.py"]
+    assert edits["app/static/bestchatbot-identity.js"] == renewal_script("/api/v1/widget-token")
+
+
+def test_a_layout_already_loading_the_script_keeps_it(tmp_path: Path) -> None:
+    """The app's own tag and script (and its own copy of the file) stay as they are."""
+    root = copy_fixture("flask-login", tmp_path)
+    base = root / "app/templates/base.html"
+    own = (
+        '<script src="https://widget.bestchatbot.io/widget/v1/chat.js" data-api-key="k" '
+        'data-user-token="{{ widget_token }}"></script>\n'
+        '    <script src="/static/js/bestchatbot-identity.js" defer></script>\n  </body>'
+    )
+    base.write_text(base.read_text().replace("</body>", own))
+    project(root, {"app/static/bestchatbot-identity.js": "// the app's own\n"})
+    result = engine.plan(root, Answers())
+    assert "app/templates/base.html" not in {e.path for e in result.plan.edits}
+    assert "app/static/bestchatbot-identity.js" not in {e.path for e in result.plan.edits}
+    assert {(s.path, s.why) for s in result.plan.skipped} >= {
+        ("app/templates/base.html", "widget tag already carries data-user-token"),
+        ("app/templates/base.html", "identity script already loaded"),
+    }
+
+
+def test_a_module_written_before_renewal_is_kept_with_a_next_step(tmp_path: Path) -> None:
+    """A project integrated before pages renewed their token: nothing is planned that would
+    import what its module lacks; the next step says how to get the renewal."""
+    root = copy_fixture("flask-session", tmp_path)
+    assert run("apply", root, "--yes", "--api-key", "pk").exit_code == 0
+    module = root / "journal/bestchatbot.py"
+    text = module.read_text()
+    text = text[: text.index("\n\n@bestchatbot_bp.route")] + "\n"
+    module.write_text(text.replace("\nbestchatbot_bp = Blueprint('bestchatbot', __name__)\n", ""))
+    init = root / "journal/__init__.py"
+    init.write_text(
+        init.read_text()
+        .replace("bestchatbot_bp, inject_widget_token", "inject_widget_token")
+        .replace("    app.register_blueprint(bestchatbot_bp, url_prefix='/api')\n", "")
+    )
+    base = root / "journal/templates/base.html"
+    base.write_text(base.read_text().replace(RENEWAL_TAG + "\n", ""))
+    (root / "journal/static/bestchatbot-identity.js").unlink()
+    assert "bestchatbot-identity" not in base.read_text()
+    result = engine.plan(root, Answers())
+    assert result.plan.edits == []
+    assert ("journal/bestchatbot.py", "token module already present (without renewal)") in {
+        (s.path, s.why) for s in result.plan.skipped
+    }
+    assert any("written before the widget token was renewed" in n for n in result.plan.next_steps)
+
+
+def test_an_app_serving_no_static_files_gets_the_script_as_a_next_step(tmp_path: Path) -> None:
+    root = copy_fixture("flask-noemail", tmp_path)
+    app = root / "app.py"
+    app.write_text(
+        app.read_text().replace("Flask(__name__)", "Flask(__name__, static_folder=None)")
+    )
+    result = engine.plan(root, Answers(api_key="pk", email_expr="current_user.username"))
+    edits = {e.path: e.after for e in result.plan.edits}
+    assert "bestchatbot-identity" not in edits["templates/layout.html"]
+    assert edits["static/bestchatbot-identity.js"] == renewal_script("/api/widget-token")
+    step = next(n for n in result.plan.next_steps if "serves no static files" in n)
+    assert "templates/layout.html" in step
+    assert '<script src="/static/bestchatbot-identity.js"></script>' in step
+
+
+def test_a_theme_chosen_at_run_time_serves_the_script_beside_its_layout(tmp_path: Path) -> None:
+    root = copy_fixture("flask-themes", tmp_path)
+    themes = root / "noticeboard/themes"
+    shutil.copytree(themes / "classic", themes / "modern")
+    init = root / "noticeboard/__init__.py"
+    init.write_text(
+        init.read_text().replace(
+            'os.environ.get("NOTICEBOARD_THEME", "classic")', 'os.environ["NOTICEBOARD_THEME"]'
+        )
+    )
+    answers = Answers(api_key="pk", layout="noticeboard/themes/modern/templates/base.html")
+    paths = {e.path for e in engine.plan(root, answers).plan.edits}
+    assert "noticeboard/themes/modern/static/bestchatbot-identity.js" in paths
+    assert "noticeboard/themes/classic/static/bestchatbot-identity.js" not in paths

@@ -9,6 +9,7 @@ import pytest
 from scaffolder.markup import (
     add_attribute,
     find_layouts,
+    insert_after_widget_tag,
     insert_before_body_close,
     parse_template,
     widget_tags,
@@ -102,6 +103,40 @@ def test_insert_before_body_close(before: str, after: str) -> None:
 
 def test_no_body_close() -> None:
     assert insert_before_body_close("<p>x</p>", ["TAG"]) is None
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            f"  <body>\n    {TAG}\n  </body>\n",
+            f"  <body>\n    {TAG}\n    NEXT\n  </body>\n",
+            id="own-line",
+        ),
+        pytest.param(
+            f"{{% if on %}}\r\n\t{TAG}\r\n{{% endif %}}\r\n",
+            f"{{% if on %}}\r\n\t{TAG}\r\n\tNEXT\r\n{{% endif %}}\r\n",
+            id="in-its-conditional-crlf-tabs",
+        ),
+        pytest.param(
+            f"<p>x</p>{TAG}</body>",
+            f"<p>x</p>{TAG}\nNEXT\n</body>",
+            id="the-rest-of-its-line-moves-down",
+        ),
+        pytest.param(
+            f'<script\n  src="{SRC}"\n  async>\n</script >\n',
+            f'<script\n  src="{SRC}"\n  async>\n</script >\nNEXT\n',
+            id="tag-over-several-lines",
+        ),
+    ],
+)
+def test_insert_after_widget_tag(before: str, after: str) -> None:
+    assert insert_after_widget_tag(before, ["NEXT"]) == after
+
+
+def test_nothing_to_insert_after() -> None:
+    assert insert_after_widget_tag("<body></body>", ["NEXT"]) is None
+    assert insert_after_widget_tag(f'<script src="{SRC}">', ["NEXT"]) is None  # never closed
 
 
 def templates(**files: str) -> dict[str, object]:

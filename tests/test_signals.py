@@ -110,7 +110,7 @@ def every_path(root: Path) -> list[str]:
         pytest.param("flask-login", "writing-a-temp-file", "SIGINT", 1, id="writing-a-temp-file"),
         pytest.param("flask-login", "between-files", "SIGINT", 2, id="between-files"),
         pytest.param("flask-login", "between-files", "SIGTERM", 2, id="between-files-sigterm"),
-        pytest.param("flask-login", "after-last-rename", "SIGTERM", 5, id="after-last-rename"),
+        pytest.param("flask-login", "after-last-rename", "SIGTERM", 6, id="after-last-rename"),
         pytest.param("flask-login", "during-rollback", "SIGINT", 2, id="second-signal-in-rollback"),
         pytest.param(
             "nextjs-clerk", "creating-a-directory", "SIGINT", 0, id="creating-a-directory"

@@ -273,7 +273,7 @@ def plan_of(root: Path, *flags: str) -> dict[str, dict[str, str]]:
 def test_block_theme_without_functions_php_gets_one(tmp_path: Path) -> None:
     root = write(tmp_path, BLOCK_THEME)
     edits = plan_of(root, "--api-key", "pk_dune")
-    assert list(edits) == ["functions.php"]
+    assert list(edits) == ["functions.php", "assets/js/bestchatbot-identity.js"]
     assert edits["functions.php"]["action"] == "create"
     assert "+<?php\n+/**\n+ * Dune functions.\n" in edits["functions.php"]["diff"]
     assert (
@@ -323,7 +323,7 @@ def test_sage_theme_uses_its_composer_autoloader(tmp_path: Path) -> None:
     assert code == 0
     assert any(f["kind"] == "composer" for f in doc["findings"])
     edits = plan_of(root, "--api-key", "pk")
-    assert sorted(edits) == ["composer.json", "functions.php"]
+    assert sorted(edits) == ["assets/js/bestchatbot-identity.js", "composer.json", "functions.php"]
     assert '+    "firebase/php-jwt": "^7.0"\n' in edits["composer.json"]["diff"]
     functions = edits["functions.php"]["diff"]
     assert "\\Firebase\\JWT\\JWT::encode($claims, $key, 'HS256')" in functions
@@ -338,7 +338,7 @@ def test_composer_json_without_autoloader_falls_back_to_hash_hmac(tmp_path: Path
     _code, doc = run_json("inspect", str(root), "--api-key", "pk")
     assert any("vendor/autoload.php" in n["message"] for n in doc["notes"])
     edits = plan_of(root, "--api-key", "pk")
-    assert list(edits) == ["functions.php"]
+    assert list(edits) == ["functions.php", "assets/js/bestchatbot-identity.js"]
     assert "hash_hmac( 'sha256', $signing_input, $key, true )" in edits["functions.php"]["diff"]
 
 
@@ -405,7 +405,7 @@ def test_several_plugins_ask_which_one(tmp_path: Path) -> None:
     assert doc["questions"][0]["id"] == "app"
     assert doc["questions"][0]["choices"] == ["alpha", "beta"]
     edits = plan_of(root, "--api-key", "pk", "--app", "beta")
-    assert list(edits) == ["beta/beta.php"]
+    assert list(edits) == ["beta/beta.php", "beta/assets/js/bestchatbot-identity.js"]
     assert run("apply", str(root), "--dry-run", "--app", "gamma").exit_code == 2
 
 
@@ -421,7 +421,7 @@ def test_child_theme_is_preferred_over_its_parent(tmp_path: Path) -> None:
         },
     )
     edits = plan_of(root, "--api-key", "pk")
-    assert list(edits) == ["child/functions.php"]
+    assert list(edits) == ["child/functions.php", "child/assets/js/bestchatbot-identity.js"]
 
 
 def test_classic_theme_without_wp_footer_warns(tmp_path: Path) -> None:
@@ -598,7 +598,7 @@ def test_theme_with_a_plugin_header_in_inc_is_the_theme(tmp_path: Path) -> None:
     assert (doc["stack"]["app_root"], doc["auth"]["library"]) == (".", "wordpress")
     assert [e["file"] for e in doc["stack"]["evidence"]] == ["style.css", "footer.php"]
     edits = plan_of(root, "--api-key", "pk")
-    assert list(edits) == ["functions.php"]
+    assert list(edits) == ["functions.php", "assets/js/bestchatbot-identity.js"]
 
 
 def test_detection_evidence_is_the_sites_then_four_units(tmp_path: Path) -> None:
@@ -641,7 +641,11 @@ def test_widget_attribute_per_template_noop_where_it_is_there(tmp_path: Path) ->
     )
     code, doc = run_json("apply", str(root), "--dry-run", "--api-key", "pk")
     assert code == 0
-    assert [e["path"] for e in doc["edits"]] == ["functions.php", "footer.php"]
+    assert [e["path"] for e in doc["edits"]] == [
+        "functions.php",
+        "footer.php",
+        "assets/js/bestchatbot-identity.js",
+    ]
     assert f"+{TAG}{token}></script>" in doc["edits"][1]["diff"]
     assert doc["skipped"] == [
         {"path": "sidebar.php", "why": "widget tag already carries data-user-token"}

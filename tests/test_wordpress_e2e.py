@@ -75,10 +75,40 @@ def widget_tags(html: str) -> list[str]:
     return [line for line in html.splitlines() if WIDGET in line]
 
 
+THEME_SCRIPT = "https://example.test/wp-content/themes/active/assets/js/bestchatbot-identity.js"
+
+
+def assert_the_open_page_renews_its_token(
+    page: dict[str, Any], signed_in: dict[str, Any], src: str, **kw: Any
+) -> None:
+    """The signed-in page loads the renewal script after its widget tag, with the REST settings
+    it needs; with the page's nonce the route gives the user a fresh token, never cached, and a
+    visitor gets WordPress's 401."""
+    html = signed_in["html"]
+    loaded = f'<script src="{src}?ver=1.0.0" id="bestchatbot-identity-js"></script>'
+    assert html.index(WIDGET) < html.index(loaded), html
+    settings = signed_in["localized"]["bestchatbot-identity"]["bestchatbotIdentity"]
+    assert settings["endpoint"] == "https://example.test/wp-json/bestchatbot/v1/widget-token"
+    assert settings["nonceUrl"].endswith("admin-ajax.php?action=rest-nonce")
+    requires = page["require"]
+    answer = php(
+        {"require": requires, "user": ADA, "rest": ["GET", ROUTE, settings["nonce"]]}, **kw
+    )
+    assert answer["rest"]["status"] == 200
+    assert "no-store" in answer["rest"]["headers"]["Cache-Control"]
+    token = answer["rest"]["body"]["token"]
+    assert_contract(
+        verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7"
+    )
+    visitor = php({"require": requires, "user": None, "rest": ["GET", ROUTE, None]}, **kw)
+    assert (visitor["rest"]["status"], visitor["rest"]["body"]) == (401, {"code": "rest_forbidden"})
+
+
 def test_classic_theme_token_on_the_existing_footer_tag(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-classic-theme", tmp_path)
     changed = apply_and_lint(root)
-    assert changed == ["footer.php", "functions.php"]
+    assert changed == ["assets/js/bestchatbot-identity.js", "footer.php", "functions.php"]
+    assert "dataset.userToken" in (root / "assets/js/bestchatbot-identity.js").read_text()
     page = {"require": [str(root / "functions.php")], "page": True}
     page["template"] = str(root / "footer.php")
 
@@ -86,15 +116,17 @@ def test_classic_theme_token_on_the_existing_footer_tag(tmp_path: Path, signing_
     assert len(widget_tags(anonymous)) == 1
     assert 'data-api-key="pk_live_lighthouse"' in anonymous
     assert token_in(anonymous) is None
+    assert f'<script src="{THEME_SCRIPT}?ver=1.0.0"' in anonymous  # it fetches nothing there
 
-    signed_in = php({**page, "user": ADA}, theme_dir=root)["html"]
-    assert len(widget_tags(signed_in)) == 1, "the theme's own tag only: no second widget"
+    signed_in = php({**page, "user": ADA}, theme_dir=root)
+    assert len(widget_tags(signed_in["html"])) == 1, "the theme's own tag only: no second widget"
     assert_private_when_signed_in(page, theme_dir=root)
-    token = token_in(signed_in)
+    token = token_in(signed_in["html"])
     assert token is not None
     assert_contract(
         verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7"
     )
+    assert_the_open_page_renews_its_token(page, signed_in, THEME_SCRIPT, theme_dir=root)
 
 
 CORE = "no-cache, must-revalidate, max-age=0, no-store, private"  # WordPress 6.3+
@@ -128,12 +160,14 @@ def test_block_theme_wp_footer_prints_the_widget(tmp_path: Path, signing_key: st
     root = copy_fixture("wp-block-theme", tmp_path)
     assert run("apply", root, "--dry-run").exit_code == 3  # the API key is asked for
     changed = apply_and_lint(root, "--api-key", "pk_meadow")
-    assert changed == ["functions.php"]
+    assert changed == ["assets/js/bestchatbot-identity.js", "functions.php"]
     page = {"require": [str(root / "functions.php")], "page": True}
 
     anonymous = php({**page, "user": None})["html"]
     assert widget_tags(anonymous) == [f'<script src="{WIDGET}" data-api-key="pk_meadow"></script>']
     signed_in = php({**page, "user": {**ADA, "display_name": ""}})["html"]
+    # The widget is printed at wp_footer's default priority, the footer scripts after it.
+    assert signed_in.index(WIDGET) < signed_in.index(f'<script src="{THEME_SCRIPT}?ver=1.0.0"')
     assert_private_when_signed_in(page)
     token = token_in(signed_in)
     assert token is not None
@@ -148,7 +182,7 @@ def test_starter_theme_with_a_bundled_plugin_header(tmp_path: Path, signing_key:
     walker = root / "inc/class-tidewater-menu-walker.php"
     walker_before = walker.read_bytes()
     changed = apply_and_lint(root, "--api-key", "pk_tidewater")
-    assert changed == ["functions.php"]
+    assert changed == ["assets/js/bestchatbot-identity.js", "functions.php"]
     assert walker.read_bytes() == walker_before
     core = tmp_path / "walker-nav-menu.php"  # the core class the theme's walker extends
     core.write_text("<?php\nclass Walker_Nav_Menu {}\n")
@@ -171,17 +205,22 @@ def test_starter_theme_with_a_bundled_plugin_header(tmp_path: Path, signing_key:
 def test_namespaced_plugin(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-plugin", tmp_path)
     changed = apply_and_lint(root, "--api-key", "pk_rowing")
-    assert changed == ["member-directory.php"]
+    assert changed == ["assets/js/bestchatbot-identity.js", "member-directory.php"]
     page = {"require": [str(root / "member-directory.php")], "page": True}
     assert token_in(php({**page, "user": None})["html"]) is None
-    html = php({**page, "user": ADA})["html"]
-    assert len(widget_tags(html)) == 1
+    signed_in = php({**page, "user": ADA})
+    assert len(widget_tags(signed_in["html"])) == 1
     assert_private_when_signed_in(page)  # the filter's callback resolves in the namespace
-    token = token_in(html)
+    token = token_in(signed_in["html"])
     assert token is not None
     assert_contract(
         verify(token), email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7"
     )
+    # The route's and the script's callbacks resolve in the namespace too.
+    script = (
+        f"https://example.test/wp-content/plugins/{root.name}/assets/js/bestchatbot-identity.js"
+    )
+    assert_the_open_page_renews_its_token(page, signed_in, script)
 
 
 def test_missing_signing_key_renders_the_page_without_a_token(
@@ -196,6 +235,13 @@ def test_missing_signing_key_renders_the_page_without_a_token(
     # No token on the page: its headers stay as the plugin set them; the key is looked up once.
     assert out["headers"] == PUBLIC
     assert_missing_key_logged_once(out["log"])
+    # The open page's renewal gets 503 {"token": null}, never cached; visitors still get 401.
+    nonce = out["localized"]["bestchatbot-identity"]["bestchatbotIdentity"]["nonce"]
+    renewal = php({"require": page["require"], "user": ADA, "rest": ["GET", ROUTE, nonce]})
+    assert (renewal["rest"]["status"], renewal["rest"]["body"]) == (503, {"token": None})
+    assert "no-store" in renewal["rest"]["headers"]["Cache-Control"]
+    visitor = php({"require": page["require"], "user": None, "rest": ["GET", ROUTE, None]})
+    assert visitor["rest"]["status"] == 401
 
 
 def test_missing_signing_key_endpoint_answers_503(tmp_path: Path, no_signing_key: None) -> None:
@@ -233,7 +279,12 @@ def _write_autoloader(root: Path) -> None:
 def test_composer_site_signs_with_php_jwt(tmp_path: Path, signing_key: str) -> None:
     root = copy_fixture("wp-composer-site", tmp_path)
     changed = apply_and_lint(root, "--api-key", "pk_ridge")
-    assert changed == [".env.example", "composer.json", "web/app/mu-plugins/bestchatbot.php"]
+    assert changed == [
+        ".env.example",
+        "composer.json",
+        "web/app/mu-plugins/bestchatbot-identity.js",
+        "web/app/mu-plugins/bestchatbot.php",
+    ]
     manifest = json.loads((root / "composer.json").read_text())
     assert manifest["require"]["firebase/php-jwt"] == "^7.0"
     assert list(manifest["require"]) == sorted(manifest["require"], key=lambda n: (n != "php", n))
@@ -247,14 +298,16 @@ def test_composer_site_signs_with_php_jwt(tmp_path: Path, signing_key: str) -> N
     requires = [str(root / "vendor/autoload.php"), *sorted(str(p) for p in mu.glob("*.php"))]
     page = {"require": requires, "page": True}
     assert token_in(php({**page, "user": None})["html"]) is None
-    html = php({**page, "user": ADA})["html"]
-    assert len(widget_tags(html)) == 1
+    signed_in = php({**page, "user": ADA})
+    assert len(widget_tags(signed_in["html"])) == 1
     assert cache_control({**page, "headers": PUBLIC}, ADA) == "max-age=600, private"
-    token = token_in(html)
+    token = token_in(signed_in["html"])
     assert token is not None
     claims = verify(token)
     assert claims.header == {"typ": "JWT", "alg": "HS256"}
     assert_contract(claims, email="ada.lovelace@example.com", name="Ada Lovelace", user_id="7")
+    script = "https://example.test/wp-content/mu-plugins/bestchatbot-identity.js"
+    assert_the_open_page_renews_its_token(page, signed_in, script)  # php-jwt signs it too
 
 
 def test_cached_site_serves_the_token_from_the_rest_api(tmp_path: Path, signing_key: str) -> None:
@@ -278,6 +331,7 @@ def test_cached_site_serves_the_token_from_the_rest_api(tmp_path: Path, signing_
     script = anonymous["scripts"]["bestchatbot-identity"]
     assert script == {
         "src": "https://example.test/wp-content/mu-plugins/bestchatbot-identity.js",
+        "ver": "1.0.0",
         "footer": True,
     }
     settings = anonymous["localized"]["bestchatbot-identity"]["bestchatbotIdentity"]

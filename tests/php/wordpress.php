@@ -5,7 +5,9 @@
  * matters to the contract: hooks run in priority order, is_user_logged_in() follows the current
  * user, register_rest_route() is only allowed inside rest_api_init, and a REST request goes
  * through core's cookie + nonce check (wp-includes/rest-api.php rest_cookie_check_errors) and the
- * route's permission_callback before its callback.
+ * route's permission_callback before its callback. wp_footer prints the enqueued footer scripts,
+ * their localized data first, as core's wp_print_footer_scripts does. URLs are under
+ * WP_STUB_HOME (the server's address under server.php), else https://example.test.
  */
 
 define( 'ABSPATH', __DIR__ . '/' );
@@ -52,7 +54,7 @@ class WP_REST_Response {
 
 $GLOBALS['wp_stub'] = array(
 	'user'      => new WP_User(),
-	'hooks'     => array(),
+	'hooks'     => array( 'wp_footer' => array( 20 => array( array( 'wp_stub_print_footer_scripts', 0 ) ) ) ),
 	'done'      => array(),
 	'current'   => array(),
 	'scripts'   => array(),
@@ -188,22 +190,26 @@ function wp_verify_nonce( $nonce, $action = -1 ) {
 	return is_string( $nonce ) && hash_equals( wp_create_nonce( $action ), $nonce ) ? 1 : false;
 }
 
+function wp_stub_home() {
+	return getenv( 'WP_STUB_HOME' ) ?: 'https://example.test';
+}
+
 function home_url( $path = '' ) {
-	return 'https://example.test/' . ltrim( $path, '/' );
+	return wp_stub_home() . '/' . ltrim( $path, '/' );
 }
 
 function rest_url( $path = '' ) {
-	return 'https://example.test/wp-json/' . ltrim( $path, '/' );
+	return wp_stub_home() . '/wp-json/' . ltrim( $path, '/' );
 }
 
 function admin_url( $path = '' ) {
-	return 'https://example.test/wp-admin/' . ltrim( $path, '/' );
+	return wp_stub_home() . '/wp-admin/' . ltrim( $path, '/' );
 }
 
 function plugins_url( $path = '', $plugin = '' ) {
-	$base = 'https://example.test/wp-content/plugins';
+	$base = wp_stub_home() . '/wp-content/plugins';
 	if ( $plugin && false !== strpos( $plugin, '/mu-plugins/' ) ) {
-		return 'https://example.test/wp-content/mu-plugins/' . ltrim( $path, '/' );
+		return wp_stub_home() . '/wp-content/mu-plugins/' . ltrim( $path, '/' );
 	}
 	return $base . '/' . basename( dirname( $plugin ) ) . '/' . ltrim( $path, '/' );
 }
@@ -213,15 +219,15 @@ function plugin_basename( $file ) {
 }
 
 function get_theme_file_uri( $file = '' ) {
-	return 'https://example.test/wp-content/themes/active/' . ltrim( $file, '/' );
+	return wp_stub_home() . '/wp-content/themes/active/' . ltrim( $file, '/' );
 }
 
 function get_template_directory_uri() {
-	return 'https://example.test/wp-content/themes/active';
+	return wp_stub_home() . '/wp-content/themes/active';
 }
 
 function get_stylesheet_uri() {
-	return 'https://example.test/wp-content/themes/active/style.css';
+	return wp_stub_home() . '/wp-content/themes/active/style.css';
 }
 
 function get_template_directory() {
@@ -232,6 +238,7 @@ function wp_enqueue_script( $handle, $src = '', $deps = array(), $ver = false, $
 	if ( '' !== $src ) {
 		$GLOBALS['wp_stub']['scripts'][ $handle ] = array(
 			'src'    => $src,
+			'ver'    => $ver,
 			'footer' => true === $args || ( is_array( $args ) && ! empty( $args['in_footer'] ) ),
 		);
 	}
@@ -267,6 +274,19 @@ function register_rest_route( $route_namespace, $route, $args = array() ) {
 
 function wp_footer() {
 	do_action( 'wp_footer' );
+}
+
+function wp_stub_print_footer_scripts() {
+	foreach ( $GLOBALS['wp_stub']['scripts'] as $handle => $script ) {
+		if ( ! $script['footer'] ) {
+			continue;
+		}
+		foreach ( $GLOBALS['wp_stub']['localized'][ $handle ] ?? array() as $name => $l10n ) {
+			printf( "<script id=\"%s-js-extra\">\nvar %s = %s;\n</script>\n", esc_attr( $handle ), $name, wp_json_encode( $l10n ) );
+		}
+		$src = $script['src'] . ( $script['ver'] ? '?ver=' . rawurlencode( $script['ver'] ) : '' );
+		printf( "<script src=\"%s\" id=\"%s-js\"></script>\n", esc_url( $src ), esc_attr( $handle ) );
+	}
 }
 
 function bloginfo( $show = '' ) {

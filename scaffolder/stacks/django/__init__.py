@@ -15,14 +15,16 @@ widget token with the JWT library the project has (`signing`), and either:
   tuple, in whichever settings module defines TEMPLATES), its middleware marking the pages that
   carry a token `Cache-Control: private` in MIDDLEWARE, and gives the widget tag of the base
   template `data-user-token` for signed-in users
-  (https://docs.djangoproject.com/en/stable/ref/templates/api/#writing-your-own-context-processors);
+  (https://docs.djangoproject.com/en/stable/ref/templates/api/#writing-your-own-context-processors),
+  the page renewing it before it expires (`renewal`: a JsonResponse view at
+  `<api prefix>/widget-token` and the browser script, loaded with `{% static %}` after the tag);
 - or serves `GET <api prefix>/widget-token` (a DRF APIView authenticating as the project's API
   views do, a django-ninja router, or a plain JsonResponse view), wired into the URL conf, plus
   the browser script that calls setUserToken / clearUserToken in the frontend.
 
 The rooms: `discover` / `settings` / `users` / `templates` / `blocks` / `routes` / `drf` /
 `drf_views` / `ninja` / `detect` (pure finders), `hooks` (the stack, imported only when triage
-lets Django in), `plan` / `endpoint` / `signing` / `versions` (the plan).
+lets Django in), `plan` / `endpoint` / `renewal` / `signing` / `versions` (the plan).
 This module only declares the manifest, so that triage costs no import.
 """
 

@@ -321,21 +321,46 @@ def urlconf(index: PythonIndex, root: str, settings: Settings) -> UrlConf | None
 # -- DRF, django-ninja, caches, CSP ------------------------------------------------------------
 
 
-def static_dir(facts: DjangoFacts, layout: Layout) -> str | None:
-    """Where a static file of ours goes: the first STATICFILES_DIRS entry, else the `static/`
-    of the app whose templates hold the base template (`layout`)."""
-    if "django.contrib.staticfiles" not in facts.settings.strings("INSTALLED_APPS"):
+STATICFILES = "django.contrib.staticfiles"
+_FINDERS = "django.contrib.staticfiles.finders."
+
+
+def no_static_files(facts: DjangoFacts) -> tuple[str, str] | None:
+    """Why `{% static %}` cannot serve a file of ours (staticfiles not installed, no
+    STATIC_URL: the tag would fail) and what to add; None when it can."""
+    installed = facts.settings.strings("INSTALLED_APPS")
+    if not any(a == STATICFILES or a.startswith(STATICFILES + ".") for a in installed):
+        why = f"{STATICFILES} is not in INSTALLED_APPS"
+        return why, 'add it (and STATIC_URL = "static/")'
+    if facts.settings.where("STATIC_URL") is None:
+        return "STATIC_URL is not set", 'set it (STATIC_URL = "static/")'
+    return None
+
+
+def static_dir(facts: DjangoFacts, template: str) -> str | None:
+    """Where a static file of ours goes for staticfiles' finders: the first STATICFILES_DIRS
+    entry, else the `static/` of the app whose templates hold `template` (the base template),
+    else of the project's first app; None when no finder would find it there."""
+    if no_static_files(facts) is not None:
         return None
+    finders = (
+        facts.settings.strings("STATICFILES_FINDERS")
+        if facts.settings.where("STATICFILES_FINDERS") is not None
+        else [_FINDERS + "FileSystemFinder", _FINDERS + "AppDirectoriesFinder"]
+    )
     dirs = facts.settings.get("STATICFILES_DIRS")
-    for item in dirs if isinstance(dirs, (list, tuple)) else []:
+    listed = dirs if isinstance(dirs, (list, tuple)) else []
+    for item in listed if _FINDERS + "FileSystemFinder" in finders else []:
         if isinstance(item, ProjPath) and item.rel is not None:
             return item.rel
         if isinstance(item, str) and not item.startswith("/"):
             return ProjPath.of(join(facts.project.root, item)).rel
+    if _FINDERS + "AppDirectoriesFinder" not in finders:
+        return None
     for app in facts.apps:
-        if layout.template.path.startswith(app.directory.rstrip("/") + "/"):
+        if template.startswith(app.directory.rstrip("/") + "/"):
             return join(app.directory, "static")
-    return None
+    return join(facts.apps[0].directory, "static") if facts.apps else None
 
 
 def page_cache(index: PythonIndex, settings: Settings) -> list[Evidence]:

@@ -260,7 +260,7 @@ def wire_route(
             f"{exc}; add `{entry}` to its urlpatterns (from {facts.module_dotted} import {name})",
             entry,
         )
-    reason = f"route GET {choices.endpoint_url} to {name}"
+    reason = f"route GET {wired.url} to {name}"
     builder.write(path, new, reason, "python")
     return applied("route", path, reason)
 

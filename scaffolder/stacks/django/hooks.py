@@ -14,6 +14,8 @@ from dataclasses import replace
 
 from scaffolder import reporting
 from scaffolder.errors import UsageError
+from scaffolder.exclusions import Pages
+from scaffolder.exclusions import templates as exclusions
 from scaffolder.inspection import Choices, HookedStack
 from scaffolder.markup import Layout, Template, resolved_template
 from scaffolder.model import (
@@ -342,6 +344,14 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         if self.needs_tag(facts, delivery) and not answers.api_key:
             insp.questions.append(reporting.api_key_question())
         return layouts
+
+    def widget_pages(
+        self, project: Project, facts: d.DjangoFacts, layouts: Sequence[Layout], delivery: Delivery
+    ) -> Pages:
+        backend = facts.template_backend
+        widget = facts.widget[0] if facts.widget else None
+        placed = facts.frontend is None  # the tag goes in the layout, for either delivery
+        return exclusions.report(backend.templates if backend else {}, layouts, widget, placed)
 
     def findings(self, facts: d.DjangoFacts, layouts: Sequence[Layout]) -> list[Finding]:
         out = d.findings(facts, list(layouts))

@@ -1,5 +1,5 @@
-"""Django plan: the token module, its context processor or route, the widget tag, the browser
-script, the JWT library."""
+"""Django plan: the token module, its context processor and route, the widget tag, the browser
+script (renewing the pages' token, or fetching it for SPAs and cached pages), the JWT library."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from functools import partial
 
 from scaffolder.escape import js_str
+from scaffolder.exclusions import templates as exclusions
 from scaffolder.inspection import Choices
 from scaffolder.markup import (
     Layout,
@@ -28,7 +29,7 @@ from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex
 from scaffolder.python.style import requote
 from scaffolder.spa import auth_events, refresh_next_step
-from scaffolder.stacks.django import transforms
+from scaffolder.stacks.django import renewal, transforms
 from scaffolder.stacks.django.blocks import block_for
 from scaffolder.stacks.django.detect import (
     DjangoAuth,
@@ -64,8 +65,6 @@ TOKEN_VAR = "bestchatbot_token"
 CONTEXT_PROCESSOR = "widget_token_context"
 PRIVATE_MIDDLEWARE = "PrivateTokenPagesMiddleware"
 ATTRIBUTE = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
-_LOAD_STATIC = re.compile(r"\{%-?\s*load\s+[^%]*\bstatic\b[^%]*%\}")
-_EXTENDS_LINE = re.compile(r"^.*\{%-?\s*extends\s[^%]*%\}.*$", re.MULTILINE)
 
 
 Chosen = Choices[DjangoAuth]
@@ -76,38 +75,75 @@ def steps(
 ) -> list[Step]:
     """The token module; then the route and the browser side (the single-page app's shell,
     the base template behind a page cache, or a next step for a frontend elsewhere), or the
-    context processor and the tag in the base template; the JWT library and the CSP warnings."""
-    endpoint = choices.delivery == "token-endpoint"
+    context processor, the tag in the base template and the route and script that renew its
+    token while the page stays open; the JWT library and the CSP warnings."""
     prefix = insp.answers.api_prefix
-    view = endpoint_view(facts, prefix) if endpoint else "context"
+    old = versions(project, _manifests(project, facts)).url_regex
     api_key = insp.answers.api_key or ""
     detected_imports = insp.answers.email_expr is None
-    out: list[Step] = [partial(_token_module, project, facts, choices, view, detected_imports)]
-    if endpoint:
-        if view == "ninja":
-            out.append(partial(wire_ninja, project, facts, choices))
-        else:
-            old = versions(project, _manifests(project, facts)).url_regex
-            out.append(partial(wire_route, project, facts, choices, view, prefix, old))
-        if facts.frontend is not None:
-            out.append(partial(_frontend, project, facts.frontend, choices, api_key))
-            out.append(partial(_session_warning, facts, facts.frontend, view))
-        elif choices.layout is not None:
-            out.append(partial(_layout_script, facts, choices.layout, choices, api_key))
-        else:
-            out.append(partial(_elsewhere, choices))
+    if choices.delivery != "token-endpoint":
+        return [
+            *_page_steps(project, facts, choices, prefix, old, detected_imports, api_key),
+            partial(_requirement, project, _manifests(project, facts)),
+            partial(_csp, facts),
+        ]
+    view = endpoint_view(facts, prefix)
+    out: list[Step] = [
+        partial(_token_module, project, facts, choices, view, False, detected_imports, "")
+    ]
+    if view == "ninja":
+        out.append(partial(wire_ninja, project, facts, choices))
     else:
-        targets = template_targets(facts)
-        out += [partial(_context_processor, facts, path, idx) for path, idx in targets.items()]
-        if not targets:
-            out.append(partial(_no_templates, facts))
-        middleware: list[str | None] = [*_middleware_paths(facts)] or [None]
-        out += [partial(_private_pages, facts, path) for path in middleware]
-        out.append(partial(_layout_tag, facts, choices.layout, api_key))
-        out.append(partial(_page_cache_warnings, facts))
+        out.append(partial(wire_route, project, facts, choices, view, prefix, old))
+    if facts.frontend is not None:
+        out.append(partial(_frontend, project, facts.frontend, choices, api_key))
+        out.append(partial(_session_warning, facts, facts.frontend, view))
+    elif choices.layout is not None:
+        out.append(partial(_layout_script, facts, choices.layout, choices, api_key))
+    else:
+        out.append(partial(_elsewhere, choices))
     out.append(partial(_requirement, project, _manifests(project, facts)))
     out.append(partial(_csp, facts))
     return out
+
+
+def _page_steps(
+    project: Project,
+    facts: DjangoFacts,
+    choices: Chosen,
+    prefix: str | None,
+    url_regex: bool,
+    detected_imports: bool,
+    api_key: str,
+) -> list[Step]:
+    """Server-rendered pages: the module, its context processor and middleware, the tag in the
+    base template; the endpoint's route and the script renewing the token after the tag (none
+    without a resolved URL conf: the pages keep their token for its hour)."""
+    wired = renewal.route(project, facts, prefix)
+    view = renewal.VIEW if wired is not None else None
+    url = wired.url if wired is not None else ""
+    out: list[Step] = [
+        partial(_token_module, project, facts, choices, view, True, detected_imports, url)
+    ]
+    targets = template_targets(facts)
+    out += [partial(_context_processor, facts, path, idx) for path, idx in targets.items()]
+    if not targets:
+        out.append(partial(_no_templates, facts))
+    middleware: list[str | None] = [*_middleware_paths(facts)] or [None]
+    out += [partial(_private_pages, facts, path) for path in middleware]
+    if wired is not None:
+        out.append(partial(renewal.wire, project, facts, choices, prefix, url_regex))
+    out.append(partial(_layout_tag, facts, choices.layout, api_key))
+    template = facts.widget[0] if facts.widget else _layout_path(choices.layout)
+    if wired is not None and template is not None:
+        syntax = _syntax_of(facts, template, _syntax(facts))
+        out.append(partial(renewal.script, facts, template, syntax, wired))
+    out.append(partial(_page_cache_warnings, facts))
+    return out
+
+
+def _layout_path(layout: Layout | None) -> str | None:
+    return layout.template.path if layout is not None else None
 
 
 def _requirement(project: Project, root: str, builder: PlanBuilder) -> None:
@@ -157,10 +193,14 @@ def _token_module(
     project: Project,
     facts: DjangoFacts,
     choices: Chosen,
-    view: str,
+    view: str | None,
+    context: bool,
     detected_imports: bool,
+    url: str,
     builder: PlanBuilder,
 ) -> StepResult:
+    """The module: the context processor for pages (`context`) and the endpoint's `view` (at
+    `url`, else the choices' endpoint) where there is one."""
     auth = choices.auth
     user_id = choices.user_id or auth.fields.user_id
     imports: dict[str, set[str]] = {}
@@ -172,9 +212,11 @@ def _token_module(
     # The detected email's imports (allauth's EmailAddress); an answered one needs none.
     for module, name in auth.fields.imports if detected_imports else []:
         imports.setdefault(module, set()).add(name)
-    code = view_code(facts, view)
-    for module, names in code.imports.items():
-        imports.setdefault(module, set()).update(names)
+    codes = [view_code(facts, v) for v in (["context"] if context else []) + [view] if v]
+    code = codes[-1]
+    for part in codes:
+        for module, names in part.imports.items():
+            imports.setdefault(module, set()).update(names)
     ninja_user = view == "ninja" and own_user
     if view == "ninja":  # the operation checks what the authenticator returned at run time
         type_imports["django.contrib.auth.models"].discard("AnonymousUser")
@@ -183,7 +225,10 @@ def _token_module(
         else:
             type_imports[user_module].discard(user_class)
             imports.setdefault(user_module, set()).add(user_class)
-    type_imports.update(code.type_imports)
+    for part in codes:
+        for module, names in part.type_imports.items():
+            # A name the view imports at run time (HttpRequest) is no type-only import.
+            type_imports.setdefault(module, set()).update(names - imports.get(module, set()))
     root = _manifests(project, facts)
     sign = token_signer(project, builder, root)
     for module, name in sign.imports:
@@ -196,7 +241,7 @@ def _token_module(
         future=versions(project, root).future_annotations,
         module_imports=[m for m, n in sign.imports if not n],
         sign=sign.sign,
-        typing_names=", ".join(code.typing),
+        typing_names=", ".join(dict.fromkeys(n for part in codes for n in part.typing)),
         imports=_sorted_imports({m: n for m, n in imports.items() if m not in local}),
         local_imports=_sorted_imports(local),
         type_sections=_sections(
@@ -207,8 +252,9 @@ def _token_module(
         name=choices.name.expr if choices.name else None,
         user_id=user_id.expr if user_id else None,
         user_class=user_class,
+        context_processor=context,
         view=view,
-        endpoint=choices.endpoint_url,
+        endpoint=url or choices.endpoint_url,
         authentication=code.authentication,
         bases=code.bases,
         authentication_doc=code.authentication_doc,
@@ -218,14 +264,17 @@ def _token_module(
     if newline_of(anchor) != "\n":
         text = text.replace("\n", newline_of(anchor))
     path = facts.module_path
-    needed = {"context": "def widget_token_context(", **{v: m for v, (_, _, m) in VIEWS.items()}}
+    ours = ("def sign_widget_token(",) + (("def widget_token_context(",) if context else ())
+    existing = builder.current(path) or ""
+    if context and view and all(m in existing for m in ours) and VIEWS[view][2] not in existing:
+        return renewal.before_renewal(facts, builder)
     return generated_file(
         builder,
         path,
         text,
         reason="new: mints the widget token for the signed-in user",
         language="python",
-        ours=("def sign_widget_token(", needed[view]),
+        ours=ours + ((VIEWS[view][2],) if view else ()),
         already="token module already present",
         refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made for "
         "the other delivery); move it aside and run apply again",
@@ -356,9 +405,16 @@ def _layout_tag(
         return applied("layout-tag", path, reason)
     assert layout is not None  # no layout is a question
     path = layout.template.path
-    lines = [_tag(api_key, True)]
-    new = _with_lines(facts, layout, builder.current(path) or "", lines, syntax)
+    text = builder.current(path) or ""
     reason = "add the widget tag, with data-user-token for signed-in users"
+    # Issue 15: where the layout keeps a chat / analytics script off some pages, so the tag.
+    backend = facts.template_backend
+    templates = backend.templates if backend else {}
+    guard = exclusions.guard_in(path, text, layout.template.name, templates)
+    if guard is not None:
+        reason += f", {guard.summary}"
+    place = partial(_with_lines, facts, layout, text, syntax=syntax)
+    new = exclusions.place(text, guard, [_tag(api_key, True)], place)
     builder.write(path, new, reason, syntax)
     return applied("layout-tag", path, reason)
 
@@ -450,35 +506,36 @@ def _layout_script(
     """Server-rendered pages behind a page cache: the tag without a token, and the script that
     fetches the token, from the project's static files."""
     syntax = _syntax(facts)
-    directory = static_dir(facts, layout)
+    directory = static_dir(facts, layout.template.path)
     url = choices.endpoint_url
     path = layout.template.path
-    if directory is None or syntax != "django":
+    if directory is None:
         builder.next_step(
-            f"Serve templates/browser/{SCRIPT} (it fetches {url}) from your static files and "
-            f"load it in {path} after the widget tag"
+            renewal.serve_static_files(facts, "fetches the widget token past the page cache")
         )
         return None
     text = builder.current(path) or ""
     if SCRIPT in text:
         return skipped("identity-script", path, "identity script already loaded")
     identity_script(builder, f"{directory}/{SCRIPT}", endpoint=url)
+    if syntax != "django":
+        widget = _tag(api_key, False) if facts.widget is None else ""
+        builder.next_step(renewal.jinja2_tag(f"{directory}/{SCRIPT}", path, widget))
+        return None
     lines = []
     if facts.widget is None:
         lines.append(_tag(api_key, False))
     lines.append(f"<script src=\"{{% static '{SCRIPT}' %}}\"></script>")
-    new = _with_lines(facts, layout, text, lines, syntax)
-    if not _LOAD_STATIC.search(new):
-        new = _load_static(new)
     reason = "load the widget and the identity script (the page cache never sees a token)"
+    # Issue 15: where the layout keeps a chat / analytics script off some pages, so the widget.
+    backend = facts.template_backend
+    templates = backend.templates if backend else {}
+    guard = None
+    if facts.widget is None:
+        guard = exclusions.guard_in(path, text, layout.template.name, templates)
+    if guard is not None:
+        reason += f", {guard.summary}"
+    place = partial(_with_lines, facts, layout, text, syntax=syntax)
+    new = renewal.with_load_static(exclusions.place(text, guard, lines, place))
     builder.write(path, new, reason, "django")
     return applied("identity-script", path, reason)
-
-
-def _load_static(text: str) -> str:
-    """`{% load static %}` after `{% extends %}` (which must come first), else on top."""
-    nl = newline_of(text)
-    m = _EXTENDS_LINE.search(text)
-    if m is None:
-        return "{% load static %}" + nl + text
-    return text[: m.end()] + nl + "{% load static %}" + text[m.end() :]

@@ -272,6 +272,11 @@ class Route:
     before: int | None = None
     prefix: str = "/api"
 
+    @property
+    def url(self) -> str:
+        """The endpoint's URL path: "/api/widget-token"."""
+        return self.prefix.rstrip("/") + "/widget-token"
+
 
 def endpoint_route(
     index: PythonIndex, root: str, conf: UrlConf, prefix: str | None, serves: str | None

@@ -456,11 +456,18 @@ def imported_names(code: str, module: str) -> list[str]:
 
 
 def add_import(code: str, module: str, name: str, *, relative: int = 0) -> str:
-    """`from module import name`, placed as isort would: an absolute first-party import of a
-    module whose imports end with relative ones goes in a section of its own before them."""
+    """`from module import name`, placed as isort would among the imports the module starts
+    with (never among later ones, below code that would use the name first: a URL conf that
+    imports more between its `urlpatterns +=`): an absolute first-party import of a module
+    whose imports end with relative ones goes in a section of its own before them."""
     if not relative and name in imported_names(code, module):
         return code
     tree = cst.parse_module(code)
+    end = _header_end(tree.body)
+    if end < len(tree.body):
+        head = tree.with_changes(body=tree.body[:end])
+        added = cst.parse_module(add_import(head.code, module, name, relative=relative))
+        return tree.with_changes(body=[*added.body, *tree.body[end:]]).code
     body = list(tree.body)
 
     def from_import(stmt: cst.BaseStatement) -> cst.ImportFrom | None:
@@ -489,6 +496,22 @@ def add_import(code: str, module: str, name: str, *, relative: int = 0) -> str:
     body[first_relative] = anchor.with_changes(leading_lines=[cst.EmptyLine()])
     body.insert(first_relative, new)
     return tree.with_changes(body=body).code
+
+
+def _header_end(body: Sequence[cst.BaseStatement]) -> int:
+    """Where the module's imports (after its docstring) end: its first other statement."""
+    for i, stmt in enumerate(body):
+        small = stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ()
+        docstring = (
+            i == 0
+            and len(small) == 1
+            and isinstance(small[0], cst.Expr)
+            and isinstance(small[0].value, (cst.SimpleString, cst.ConcatenatedString))
+        )
+        imports = bool(small) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in small)
+        if not docstring and not imports:
+            return i
+    return len(body)
 
 
 def add_to_from_import(code: str, module: str, name: str) -> str:

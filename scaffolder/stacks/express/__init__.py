@@ -13,16 +13,17 @@ users sign in: passport (`req.user`, its fields from `deserializeUser` / the ver
 Adds a `bestchatbot` module in the app's module style that mints the widget token with the
 project's own JWT library (`jsonwebtoken` or `jose`; `signing`), and either mounts its middleware
 after the session / passport middleware (the views' widget tag gets `data-user-token` from
-`res.locals.bestchatbotToken`, the page is sent `Cache-Control: private`) or serves
-`GET <api prefix>/widget-token` for single-page apps and APIs, plus the browser script;
+`res.locals.bestchatbotToken`, the page is sent `Cache-Control: private`, and renews it before
+it expires: the endpoint below and the identity script's inline mode after the tag; `renewal`)
+or serves `GET <api prefix>/widget-token` for single-page apps and APIs, plus the browser script;
 `jsonwebtoken` is added to package.json where the project has no JWT library (and
 `@types/jsonwebtoken` for TypeScript). A projection on passport's deserialize path that leaves
 the email out of `req.user` gets it added on that path (`projection`).
 
 The rooms: `detect`, `auth`, `users`, `views`, `index`, `projection` (pure finders; `projection`
 and `mount` also hold their plan step), `hooks` (the stack's hooks, imported only when triage
-lets Express in: a `package.json` is in the project), `plan` and `signing` (the plan). This
-module only declares the manifest, so that triage costs no import.
+lets Express in: a `package.json` is in the project), `plan`, `renewal` and `signing` (the
+plan). This module only declares the manifest, so that triage costs no import.
 """
 
 from __future__ import annotations

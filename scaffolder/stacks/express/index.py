@@ -44,6 +44,10 @@ class Module:
     def directory(self) -> str:
         return posixpath.dirname(self.path) or "."
 
+    def with_text(self, text: str) -> Module:
+        """The same module with `text` (as a plan has it so far)."""
+        return Module(self.path, Source(text, self.source.language, self.path), self.system)
+
     def line(self, node: Node | int) -> int:
         return self.source.line(node)
 

@@ -22,7 +22,7 @@ from scaffolder.js.style import Style
 from scaffolder.js.syntax import FUNCTION_TYPES, Source, callee_name, checked_splice, exports
 from scaffolder.markup import Layout, Template, widget_tags
 from scaffolder.stacks.express.index import JsIndex, Module, exported_function, parameters
-from scaffolder.stacks.express.views import Found, insert_html
+from scaffolder.stacks.express.views import Found, after_tag, insert_html
 from scaffolder.steps import SCRIPT, widget_tag
 from scaffolder.treesitter import walk
 
@@ -369,6 +369,23 @@ def insert_lines(mod: Module, pages: list[tuple[CodePage, list[str]]]) -> str:
         if SCRIPT in source.text_of(literal):
             continue
         text = _before_body_close(source, literal, lines)
+    return text
+
+
+def after_tags(mod: Module, pages: list[CodePage], line: str) -> str:
+    """The module with `line` (plain HTML: the identity script) right after the widget tag of
+    each page; a page without the tag, or already loading the identity script, is left
+    alone."""
+    text = mod.text
+    for page in pages:
+        source = Source(text, mod.source.language, mod.path)
+        literal = literals(source)[page.ordinal]
+        found = _tag(source, literal)
+        if found is None or SCRIPT in source.text_of(literal):
+            continue
+        at, added = after_tag("html", text, found, line)
+        at = len(text[:at].encode("utf-8"))
+        text = checked_splice(text, [(at, at, added)], source.language, mod.path)
     return text
 
 

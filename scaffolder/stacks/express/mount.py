@@ -29,17 +29,26 @@ _ROUTER_NAME = re.compile(r"router|routes", re.IGNORECASE)
 
 
 def step(
-    facts: ExpressFacts, choices: Choices[AuthFacts], path: str, builder: PlanBuilder
+    facts: ExpressFacts,
+    choices: Choices[AuthFacts],
+    path: str,
+    builder: PlanBuilder,
+    *,
+    renews: bool = False,
 ) -> StepResult | None:
-    """Mount the middleware (or the endpoint) of the token module at `path` in the app."""
+    """Mount the middleware (or the endpoint) of the token module at `path` in the app; with
+    `renews` (pages carrying an inline token renew it), the endpoint beside the middleware:
+    right after the session / passport middleware, before the middleware's own place."""
     endpoint = choices.delivery == "token-endpoint"
-    symbol = HANDLER if endpoint else MIDDLEWARE
+    symbols = [HANDLER] if endpoint else [MIDDLEWARE, *([HANDLER] if renews else [])]
+    missing = [symbol for symbol in symbols if not _mounted(facts, symbol)]
+    if not missing:
+        verb = "is" if len(symbols) == 1 else "are"
+        return skipped("mount", facts.app.path, f"{' and '.join(symbols)} {verb} already mounted")
     auth = choices.auth
-    if _mounted(facts, symbol):
-        return skipped("mount", facts.app.path, f"{symbol} is already mounted")
     kinds = ("session", "passport") if auth.library != "firebase" else ("cookies", "session")
     found: Use | None = anchor(facts.app, facts.uses, kinds)
-    url = choices.endpoint_url if endpoint else None
+    url = choices.endpoint_url
     if found is not None:
         mod, receiver, after = found.module, found.receiver, found.statement
         where = f"after the {found.kind} middleware"
@@ -52,51 +61,63 @@ def step(
     text = builder.current(mod.path)
     if after is None or text != mod.text:
         st = style.detect(mod.text, mod.source.language)
+        what = " and ".join("endpoint" if s == HANDLER else "middleware" for s in missing)
         builder.warn(
             f"{facts.app.path}: no session or passport middleware found to mount the BestChatBot "
-            f"{'endpoint' if endpoint else 'middleware'} after; mount it yourself (next steps)"
+            f"{what} after; mount it yourself (next steps)"
+        )
+        statements = " ".join(
+            mount_statement(receiver, s, url if s == HANDLER else None, st) for s in missing
         )
         builder.next_step(
-            f"Import {symbol} from {path} and mount it after your session middleware: "
-            f"{mount_statement(receiver, symbol, url, st)}"
+            f"Import {', '.join(missing)} from {path} and mount "
+            f"{'it' if len(missing) == 1 else 'them'} after your session middleware: {statements}"
         )
         return None
-    if not endpoint:
-        api = [prefix for prefix, _ in facts.api_prefixes]
-        after, passed = before_pages(facts.index, mod, receiver, after, facts.uses, api)
-        if passed:
-            where = f"after the {' and the '.join(passed)}, before the pages"
-    end = after.end_byte
     source = Source(text, mod.source.language, mod.path)
     st = style.detect(text, source.language)
-    statement = mount_statement(receiver, symbol, url, st)
-    if auth.strategy is not None and url is not None:
-        passports = sorted(facts.index.names_for(mod, "passport"))
-        if not passports:
-            builder.warn(
-                f"{mod.path}: req.user is set by passport's {auth.strategy!r} strategy per "
-                "route, and passport is not in scope here to run it for the endpoint"
-            )
-            builder.next_step(
-                f"Mount the endpoint behind your {auth.strategy!r} authentication, answering "
-                f"anonymous requests itself: {statement}"
-            )
-            return None
-        ts = source.language != "javascript"
-        indent = source.indent_at(end - 1)
-        statement = _stateless_mount(receiver, passports[0], auth.strategy, url, st, ts, indent)
-    new = insert_after(source, end, statement)
+    edits: list[tuple[int, int, str]] = []
+    reasons: list[tuple[str, str]] = []  # (what, where)
+    if HANDLER in missing:  # first: at the same place, the endpoint precedes the middleware
+        statement = mount_statement(receiver, HANDLER, url, st)
+        if auth.strategy is not None:
+            passports = sorted(facts.index.names_for(mod, "passport"))
+            if not passports:
+                builder.warn(
+                    f"{mod.path}: req.user is set by passport's {auth.strategy!r} strategy per "
+                    "route, and passport is not in scope here to run it for the endpoint"
+                )
+                builder.next_step(
+                    f"Mount the endpoint behind your {auth.strategy!r} authentication, "
+                    f"answering anonymous requests itself: {statement}"
+                )
+                return None
+            ts = source.language != "javascript"
+            indent = source.indent_at(after.end_byte - 1)
+            statement = _stateless_mount(receiver, passports[0], auth.strategy, url, st, ts, indent)
+        edits.append(insertion(source, after.end_byte, statement))
+        reasons.append((f"GET {url}", where))
+    if MIDDLEWARE in missing:
+        api = [prefix for prefix, _ in facts.api_prefixes]
+        last, passed = before_pages(facts.index, mod, receiver, after, facts.uses, api)
+        here = f"after the {' and the '.join(passed)}, before the pages" if passed else where
+        edits.append(
+            insertion(source, last.end_byte, mount_statement(receiver, MIDDLEWARE, None, st))
+        )
+        reasons.append(("the widget-token middleware", here))
+    new = checked_splice(text, edits, source.language, mod.path)
     spec = import_specifier(mod.path, path, text, mod.system, node_esm(facts, mod.path))
     system = "esm" if mod.source.language != "javascript" else mod.system
-    new = ensure_import(
-        Source(new, source.language, mod.path), spec, system, names=(symbol,), style=st
-    )
+    names = tuple(missing)
+    new = ensure_import(Source(new, source.language, mod.path), spec, system, names=names, style=st)
     if system == "commonjs" and _declares_with_var(source):
-        added = f"const {{ {symbol} }} = require("
+        added = f"const {{ {', '.join(names)} }} = require("
         if added not in text:
-            new = new.replace(added, f"var {{ {symbol} }} = require(", 1)
-    what = f"GET {url}" if endpoint else "the widget-token middleware"
-    reason = f"mount {what} {where}"
+            new = new.replace(added, f"var {{ {', '.join(names)} }} = require(", 1)
+    if len({here for _, here in reasons}) == 1:
+        reason = f"mount {' and '.join(what for what, _ in reasons)} {reasons[0][1]}"
+    else:
+        reason = "mount " + " and ".join(f"{what} {here}" for what, here in reasons)
     builder.write(mod.path, new, reason, source.language)
     return applied("mount", mod.path, reason)
 
@@ -145,6 +166,12 @@ def _stateless_mount(
 def insert_after(source: Source, end: int, statement: str) -> str:
     """`statement` on a line of its own after the statement ending at byte `end` (after a
     trailing comment on that line), indented like the line it follows."""
+    edit = insertion(source, end, statement)
+    return checked_splice(source.text, [edit], source.language, source.path)
+
+
+def insertion(source: Source, end: int, statement: str) -> tuple[int, int, str]:
+    """The splice of `insert_after`."""
     data = source.data
     line_end = data.find(b"\n", end)
     line_end = len(data) if line_end < 0 else line_end
@@ -154,9 +181,7 @@ def insert_after(source: Source, end: int, statement: str) -> str:
         at = line_end - 1 if data[line_end - 1 : line_end] == b"\r" else line_end
     nl = "\r\n" if "\r\n" in source.text else "\n"
     indent = source.indent_at(end - 1)
-    return checked_splice(
-        source.text, [(at, at, nl + indent + statement)], source.language, source.path
-    )
+    return at, at, nl + indent + statement
 
 
 def import_specifier(

@@ -19,7 +19,7 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.spa import refresh_next_step
-from scaffolder.stacks.express import inline, mount, projection, users
+from scaffolder.stacks.express import inline, mount, projection, renewal, users
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
 from scaffolder.stacks.express.detect import ExpressFacts, shared_caching
@@ -54,16 +54,19 @@ def steps(
     endpoint's browser script in the pages), and the CSP warnings."""
     path = module_path(project, facts)
     api_key = insp.answers.api_key or ""
+    inline_delivery = choices.delivery != "token-endpoint"
+    renews = inline_delivery and renewal.applies(project, facts, choices, path)
     delivered = (
-        _browser(project, facts, choices, api_key)
-        if choices.delivery == "token-endpoint"
-        else _views(project, facts, choices, api_key, path)
+        _views(project, facts, choices, api_key, path)
+        if inline_delivery
+        else _browser(project, facts, choices, api_key)
     )
     return [
-        partial(_token_module, project, facts, choices, path),
-        partial(mount.step, facts, choices, path),
+        partial(_token_module, project, facts, choices, path, renews),
+        partial(mount.step, facts, choices, path, renews=renews),
         partial(_dependencies, project, facts),
         *delivered,
+        *(renewal.steps(project, facts, choices, path) if inline_delivery else []),
         *_load_email(facts, choices),
         partial(_csp, facts),
         *([] if choices.delivery == "token-endpoint" else [partial(_shared_caching, facts)]),
@@ -106,8 +109,15 @@ def _style(project: Project, facts: ExpressFacts) -> style.Style:
 
 
 def _token_module(
-    project: Project, facts: ExpressFacts, choices: Chosen, path: str, builder: PlanBuilder
+    project: Project,
+    facts: ExpressFacts,
+    choices: Chosen,
+    path: str,
+    renews: bool,
+    builder: PlanBuilder,
 ) -> StepResult:
+    """The token module: the middleware for the views (with the endpoint where their pages
+    renew the token, `renews`), or the endpoint alone."""
     endpoint = choices.delivery == "token-endpoint"
     auth = choices.auth
     ts = _language(path) == "typescript"
@@ -143,7 +153,7 @@ def _token_module(
         name=choices.name.expr if choices.name else None,
         user_id=_session_read(facts, choices.user_id.expr, ts) if choices.user_id else None,
         middleware=not endpoint,
-        endpoint=choices.endpoint_url if endpoint else None,
+        endpoint=choices.endpoint_url if endpoint or renews else None,
         attribute=not endpoint and any(lay.mode == inline.MODE for lay in choices.layouts),
     )
     code = style.restyle(code, st, _language(path))
@@ -153,7 +163,11 @@ def _token_module(
         code,
         reason="new: mints the widget token for the signed-in user",
         language=_language(path),
-        ours=("function signWidgetToken(", HANDLER if endpoint else MIDDLEWARE),
+        ours=(
+            "function signWidgetToken(",
+            *([] if endpoint else [MIDDLEWARE]),
+            *([HANDLER] if endpoint or renews else []),
+        ),
         already="token module already present",
         refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made "
         "for the other delivery); move it aside and run apply again",
@@ -302,9 +316,7 @@ def _current(facts: ExpressFacts, path: str, builder: PlanBuilder) -> Module | N
     """The module at `path` as the plan has it so far."""
     found = facts.index.module(path)
     text = builder.current(path)
-    if found is None or text is None:
-        return None
-    return Module(path, Source(text, found.source.language, path), found.system)
+    return None if found is None or text is None else found.with_text(text)
 
 
 def _code_pages(
@@ -401,9 +413,6 @@ def _shared_caching(facts: ExpressFacts, builder: PlanBuilder) -> None:
 
 # -- endpoint delivery ------------------------------------------------------------------------
 
-_SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.IGNORECASE)
-_PUG_SRC = re.compile(r"""^\s*script\([^)]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.MULTILINE)
-
 
 def _browser(project: Project, facts: ExpressFacts, choices: Chosen, api_key: str) -> list[Step]:
     """The identity script, loaded by the app's page (or each view closing the body); a next
@@ -453,7 +462,9 @@ def _browser(project: Project, facts: ExpressFacts, choices: Chosen, api_key: st
             )
         ]
     first = pages[0][0]
-    script_path, script_url = _script_location(facts, first, project.text(first) or "")
+    script_path, script_url = renewal.script_location(
+        facts.statics, [(first, project.text(first) or "")], relative=True
+    )
     return [
         partial(identity_script, path=script_path, endpoint=url),
         *(
@@ -524,26 +535,3 @@ def _refresh(project: Project, facts: ExpressFacts, script_path: str, builder: P
         if js != script_path
     ]
     refresh_next_step(builder, project, scripts)
-
-
-def _script_location(facts: ExpressFacts, page: str, text: str) -> tuple[str, str]:
-    """Beside the page's own scripts, referenced the way the page references them."""
-    for m in list(_SRC.finditer(text)) + list(_PUG_SRC.finditer(text)):
-        src = m.group("src").split("?")[0]
-        if "//" in src or src.startswith("data:"):
-            continue
-        if src.startswith("/"):
-            for directory, url in facts.statics:
-                base = "/" + url.strip("/")
-                base = "" if base == "/" else base
-                if src.startswith(base + "/"):
-                    rel_dir = posixpath.dirname(src[len(base) + 1 :])
-                    folder = posixpath.join(directory, rel_dir) if rel_dir else directory
-                    return f"{folder}/{SCRIPT}", posixpath.join(posixpath.dirname(src), SCRIPT)
-        elif page.endswith(".html"):
-            rel_dir = posixpath.dirname(src)
-            folder = posixpath.normpath(posixpath.join(posixpath.dirname(page), rel_dir))
-            return f"{folder}/{SCRIPT}", f"{rel_dir}/{SCRIPT}" if rel_dir else SCRIPT
-    directory, url = facts.statics[0]
-    base = "/" + url.strip("/")
-    return f"{directory}/{SCRIPT}", (base.rstrip("/") + "/" + SCRIPT)

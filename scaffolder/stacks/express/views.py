@@ -17,6 +17,7 @@ from scaffolder.markup import (
     Layout,
     Template,
     append_lines,
+    indent_at,
     insert_before_body_close,
     newline_of,
     widget_tags,
@@ -38,6 +39,7 @@ ATTRIBUTES = {
 }
 _MAIL_DIR = re.compile(r"(^|/)(emails?|mails?|mailers?|newsletters?)/", re.IGNORECASE)
 _BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
 _PUG_BODY = re.compile(r"^(?P<indent>[ \t]*)body(?=$|[\s.#(&])", re.MULTILINE)
 _EJS_INCLUDE = re.compile(r"""include\s*\(?\s*(['"]?)(?P<name>[\w./-]+)\1""")
 _PUG_REF = re.compile(r"^\s*(?:extends|include)\s+(?P<name>\S+)", re.MULTILINE)
@@ -210,6 +212,41 @@ def add_token(engine: str, text: str, tag: Found) -> str:
     while close > tag.start and text[close - 1] in " \t":
         close -= 1
     return text[:close] + ATTRIBUTES[engine] + text[close:]
+
+
+def script_tag(engine: str, text: str, url: str) -> str:
+    """`<script src="url">` in the view's language (`engine`: "pug", or an HTML one)."""
+    if engine == "pug":
+        return f"script(src={pug_attr(url, _pug_style(text)[0])})"
+    return f'<script src="{html_attr(url)}"></script>'
+
+
+def after_tag(engine: str, text: str, tag: Found, line: str) -> tuple[int, str]:
+    """Where `line` goes to follow the widget tag `tag`, and what is inserted there: a line of
+    its own indented like the tag's (Pug: past the tag's own nested lines), or right after
+    `</script>` where markup follows it on its line."""
+    nl, indent = newline_of(text), indent_at(text, tag.start)
+    if engine == "pug":
+        end = _line_end(text, tag.end)
+        while (start := text.find("\n", end) + 1) and start < len(text):
+            following = text[start : _line_end(text, start)]
+            if not following.strip() or len(following) - len(following.lstrip()) <= len(indent):
+                break
+            end = _line_end(text, start)  # a line nested in the tag's
+        return end, nl + indent + line
+    close = _SCRIPT_CLOSE.search(text, tag.end)
+    at = close.end() if close is not None else tag.end
+    end = _line_end(text, at)
+    if text[at:end].strip():
+        return at, line
+    return end, nl + indent + line
+
+
+def _line_end(text: str, offset: int) -> int:
+    """The offset of the line break ending the line at `offset` (before a `\\r`), or the end."""
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    return end - 1 if end > offset and text[end - 1] == "\r" else end
 
 
 def html_tag(engine: str, api_key: str) -> str:

@@ -19,12 +19,13 @@ scheme with `auto_error=False` around its own decoding function, or fastapi-user
   bearer tokens); or
 - for server-rendered pages, a dependency on the page routers that computes the token per
   request and a `Jinja2Templates` context processor, with `data-user-token` on the layout's
-  widget tag.
+  widget tag; the endpoint too, and the browser script in the app's static files that renews
+  the page's token from it before it expires.
 
 The rooms: `detect` (apps, routers, templates), `auth` / `usermodel` / `injected` (the
 current-user dependency and its user), `frontend` (an SPA in the repository), `hooks` (the
-stack, imported only when triage lets FastAPI in), `report` and `plan` / `spa` / `codegen` /
-`transforms`. This module only declares the manifest, so that triage costs no import.
+stack, imported only when triage lets FastAPI in), `report` and `plan` / `spa` / `renewal` /
+`codegen` / `transforms`. This module only declares the manifest, so that triage costs no import.
 """
 
 from __future__ import annotations

@@ -135,11 +135,14 @@ class TemplatesInfo:
 
 @dataclass(frozen=True)
 class StaticMount:
+    """`app.mount(url, StaticFiles(directory=...), name=...)`."""
+
     path: str
     line: int
     url: str
     directory: str | None
     html: bool
+    name: str | None = None  # what `url_for(name, path=...)` calls it
 
 
 @dataclass(frozen=True)
@@ -517,7 +520,10 @@ def _path(index: PythonIndex, mod: PyModule, expr: ast.expr, depth: int) -> tupl
         if expr.id == "__file__":
             return "file", mod.path
         bound = values.module_binding(mod, expr.id)
-        return _path(index, mod, bound, depth + 1) if bound is not None else None
+        if bound is not None:
+            return _path(index, mod, bound, depth + 1)
+        found = values.imported(index, mod, expr.id)  # `from core.config import BASE_DIR`
+        return _path(index, found[0], ast.Name(found[1]), depth + 1) if found else None
     text = string_value(expr)
     if text is not None:
         return "cwd", text
@@ -609,4 +615,5 @@ def _static_mount(
     directory = path_value(project, index, mod, directory_expr) if directory_expr else None
     html = keyword(app, "html")
     is_html = isinstance(html, ast.Constant) and html.value is True
-    return StaticMount(mod.path, node.lineno, url, directory, is_html)
+    name = string_value(keyword(node, "name"))
+    return StaticMount(mod.path, node.lineno, url, directory, is_html, name)

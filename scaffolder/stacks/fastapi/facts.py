@@ -91,13 +91,18 @@ def target(facts: FastAPIFacts, prefix: str) -> Target:
     return Target(app.id, app.path, app.var, app.factory, prefix_src, app.line, app.module)
 
 
+def static_mount(facts: FastAPIFacts) -> StaticMount | None:
+    """The app's `StaticFiles` mount of a directory of its own (not a site served with
+    `html=True`): where the identity script of server-rendered pages goes."""
+    return next((m for m in facts.struct.statics if m.directory and not m.html), None)
+
+
 def layout_static(facts: FastAPIFacts, delivery: Delivery) -> StaticMount | None:
     """Endpoint delivery for server-rendered pages without a frontend of their own: the static
     mount that serves the identity script the base layout loads."""
     if delivery != "token-endpoint" or facts.frontends or not facts.templates:
         return None
-    static = next((m for m in facts.struct.statics if m.directory and not m.html), None)
-    return static if static is not None and static.directory is not None else None
+    return static_mount(facts)
 
 
 def frontend(facts: FastAPIFacts, delivery: Delivery, layout: Layout | None) -> Frontend | None:

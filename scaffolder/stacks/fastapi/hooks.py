@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from scaffolder import choice, reporting
 from scaffolder.errors import UsageError
+from scaffolder.exclusions import Pages
+from scaffolder.exclusions import templates as exclusions
 from scaffolder.inspection import HookedStack
 from scaffolder.markup import Layout, Template, find_layouts, load_templates
 from scaffolder.model import (
@@ -146,16 +148,15 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
         out = [
             reporting.page_cache_note(e.file, e.line, what=e.why) for e in self.page_cache(facts)
         ]
-        if delivery == "token-endpoint":
-            out += [
-                Note(
-                    f"{o.evidence.why}: the endpoint keeps its Cache-Control: no-store through a "
-                    "middleware added after it",
-                    o.evidence.file,
-                    o.evidence.line,
-                )
-                for o in facts.cache_overrides
-            ]
+        out += [
+            Note(
+                f"{o.evidence.why}: the endpoint keeps its Cache-Control: no-store through a "
+                "middleware added after it",
+                o.evidence.file,
+                o.evidence.line,
+            )
+            for o in facts.cache_overrides
+        ]
         frontends = facts.frontends
         if len(frontends) > 1:
             out.append(
@@ -236,6 +237,14 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
             if self.needs_tag(facts, delivery) and not answers.api_key:
                 insp.questions.append(reporting.api_key_question())
         return layouts
+
+    def widget_pages(
+        self, project: Project, facts: FastAPIFacts, layouts: Sequence[Layout], delivery: Delivery
+    ) -> Pages:
+        found = fx.widget(project, facts, delivery, None)
+        widget = found[0] if found else None
+        placed = delivery == "script-attribute"
+        return exclusions.report(facts.templates, layouts, widget, placed)
 
     def findings(self, facts: FastAPIFacts, layouts: Sequence[Layout]) -> list[Finding]:
         return report.pages(facts, layouts)

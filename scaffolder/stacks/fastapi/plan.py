@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from scaffolder.escape import py_doc
+from scaffolder.exclusions import templates as exclusions
 from scaffolder.markup import (
+    Template,
     add_attribute,
     append_lines,
     insert_before_body_close,
@@ -27,7 +29,7 @@ from scaffolder.python.manifests import manifest_root
 from scaffolder.python.source import PythonIndex, module_name
 from scaffolder.python.style import requote
 from scaffolder.python.versions import installed, python_version, unsupported_python
-from scaffolder.stacks.fastapi import SPA_TOKEN, spa, transforms
+from scaffolder.stacks.fastapi import SPA_TOKEN, renewal, spa, transforms
 from scaffolder.stacks.fastapi.codegen import (
     Imports,
     Style,
@@ -65,28 +67,32 @@ def steps(
 ) -> list[Step]:
     """The token module, then either its router's include and the SPA's browser script, or
     the middleware that makes token-carrying pages private, the template context processors,
-    the page routers' dependency and the layout's tag; the JWT library."""
+    the page routers' dependency, the layout's tag, and the endpoint with the script that
+    renews the page's token while it stays open; the JWT library."""
     endpoint = choices.delivery == "token-endpoint"
     index = PythonIndex.of(project)
     api_key = insp.answers.api_key or ""
     w = wiring(project, facts, choices, SPA_TOKEN.of(insp.answers))
     out: list[Step] = [partial(_token_module, project, index, facts, choices, w)]
+    guards = [
+        partial(_no_store_guard, project, index, facts, choices, o) for o in facts.cache_overrides
+    ]
     if endpoint:
         out.append(partial(_register, index, facts, choices, w))
-        out += [
-            partial(_no_store_guard, project, index, facts, choices, o)
-            for o in facts.cache_overrides
-        ]
+        out += guards
         out += spa.steps(choices, w, api_key)
     else:
         # first: the app's module is as inspected, so the lines found there still hold
         out.append(partial(_private_pages, project, index, facts, choices))
+        out += guards
         out += [
             partial(_context_processor, project, index, facts, t) for t in facts.struct.templates
         ]
         owners = dict.fromkeys(r.owner for r in facts.struct.page_routes)
         out += [partial(_page_dependency, project, index, facts, owner) for owner in owners]
-        out.append(partial(_layout_tag, choices, w, api_key))
+        out.append(partial(_register, index, facts, choices, w))
+        out.append(partial(_layout_tag, facts.templates, choices, w, api_key))
+        out.append(partial(renewal.script, facts, choices, w, module_path(facts)))
     out.append(partial(_requirement, project, insp.stack.app_root))
     return out
 
@@ -135,23 +141,12 @@ def _token_module(
         return conflict("token-module", path, unsupported)
     existing = builder.current(path)
     if existing is not None:
-        needed = (
-            [ROUTER, "def read_widget_token("]
-            if endpoint
-            else [f"def {PAGE_DEPENDENCY}(", f"def {CONTEXT_PROCESSOR}("]
-        )
-        if all(n in existing for n in needed):
-            return skipped("token-module", path, "token module already present")
-        return conflict(
-            "token-module",
-            path,
-            f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
-            "other delivery); move it aside and run apply again",
-        )
+        return _existing_module(path, existing, choices)
     generated = _generate(project, index, facts, choices, builder)
     importers = [target.path] if target else []
     if not endpoint:
-        importers = [t.path for t in facts.struct.templates] + _page_modules(facts)
+        templates = [t.path for t in facts.struct.templates]
+        importers = [*templates, *_page_modules(facts), w.target.path]
     circular = [i for i in importers if _imports_back(index, generated.sources, i)]
     if target is not None and circular:
         return _inline(facts, choices, target, generated, builder)
@@ -165,10 +160,45 @@ def _token_module(
             "a module of its own (e.g. deps.py) and run again",
             text,
         )
-    what = f"serves GET {choices.endpoint_url}" if endpoint else "renders it into pages"
+    what = (
+        f"serves GET {choices.endpoint_url}"
+        if endpoint
+        else f"renders it into pages, GET {choices.endpoint_url} renews it"
+    )
     reason = f"new: mints the widget token for the signed-in user, {what}"
     builder.write(path, text, reason, "python")
     return applied("token-module", path, reason)
+
+
+_PAGE_PARTS = (f"def {PAGE_DEPENDENCY}(", f"def {CONTEXT_PROCESSOR}(")
+_ENDPOINT_PARTS = (ROUTER, renewal.ENDPOINT_FUNCTION)
+
+
+def _existing_module(path: str, existing: str, choices: Chosen) -> StepResult:
+    """A token module already there: ours (skipped), ours from before pages renewed their
+    token (kept: skipped, and so is the renewal), or someone else's (a conflict)."""
+    endpoint = choices.delivery == "token-endpoint"
+    needed = _ENDPOINT_PARTS if endpoint else _PAGE_PARTS + _ENDPOINT_PARTS
+    if all(n in existing for n in needed):
+        return skipped("token-module", path, "token module already present")
+    if not endpoint and all(n in existing for n in _PAGE_PARTS):
+        return skipped(
+            "token-module",
+            path,
+            f"token module already present, without GET {choices.endpoint_url}: pages keep "
+            f"their token for an hour; to renew it while they stay open, move {path} aside and "
+            "run apply again",
+        )
+    return conflict(
+        "token-module",
+        path,
+        f"{path} already exists and is not bcb-scaffold's token module (or was made for the "
+        "other delivery); move it aside and run apply again",
+    )
+
+
+def _serves_endpoint(builder: PlanBuilder, facts: FastAPIFacts) -> bool:
+    return renewal.serves_endpoint(builder, module_path(facts))
 
 
 def _inline_present(builder: PlanBuilder, path: str) -> bool:
@@ -200,14 +230,16 @@ def _generate(
             imports.add(module, name)
         else:
             imports.add_module(module)
-    if endpoint:
-        for name in ("APIRouter", "Response", "status"):
-            imports.add("fastapi", name)
-    else:
+    for name in ("APIRouter", "Response", "status"):
+        imports.add("fastapi", name)
+    if not endpoint:
         imports.add("fastapi", "Request")
     python = python_version(project, app_root)
-    generics = python is None or python >= (3, 9)
-    style = Style(_pep604(index), facts.quote, _supports_annotated(project, facts), generics)
+    # An app that writes `X | None` runs on 3.10+ (FastAPI evaluates annotations at import),
+    # whatever the oldest Python its pins would allow.
+    pep604 = _pep604(index)
+    generics = pep604 or python is None or python >= (3, 9)
+    style = Style(pep604, facts.quote, _supports_annotated(project, facts), generics)
     dict_type = style.dict(imports)
     if dep.mapping:
         imports.add("typing", "Any")
@@ -219,7 +251,7 @@ def _generate(
         imports.add("typing", "Any")
         user_type = "Any"
     optional_dep = optional_dependency(index, dep, imports, style, user_type)
-    guard = endpoint and bool(facts.cache_overrides)
+    guard = bool(facts.cache_overrides)
     if guard or not endpoint:
         imports.add("starlette.datastructures", "MutableHeaders")
         for name in ("ASGIApp", "Message", "Receive", "Scope", "Send"):
@@ -234,7 +266,8 @@ def _generate(
         "python/fastapi/bestchatbot.py.j2",
         declarations=optional_dep.declarations,
         wrapper=optional_dep.wrapper,
-        endpoint=choices.endpoint_url if endpoint else None,
+        endpoint=choices.endpoint_url,
+        pages=not endpoint,
         user=USER,
         user_type=user_type,
         user_param=user_param,
@@ -244,7 +277,7 @@ def _generate(
         sign=sign.sign,
         is_async=dep.is_async,
         guard=GUARD if guard else None,
-        private=None if endpoint else PRIVATE,
+        private=PRIVATE,
         guard_doc=_guard_doc(facts),
         email=email.expr,
         name=choices.name.expr if choices.name else None,
@@ -282,11 +315,13 @@ def _styled(facts: FastAPIFacts, builder: PlanBuilder, text: str) -> str:
 def _module_text(
     facts: FastAPIFacts, choices: Chosen, generated: Generated, builder: PlanBuilder
 ) -> str:
+    url = py_doc(choices.endpoint_url)
     about = (
-        f"GET {py_doc(choices.endpoint_url)} serves it to the browser script."
+        f"GET {url} serves it to the browser script."
         if choices.delivery == "token-endpoint"
         else (
-            "Pages get it as `bestchatbot_token`, the data-user-token of the layout's widget tag."
+            "Pages get it as `bestchatbot_token`, the data-user-token of the layout's widget tag;\n"
+            f"GET {url} renews it while a page stays open."
         )
     )
     text = render(
@@ -441,6 +476,8 @@ def _register(
     assert code is not None
     if _inline_present(builder, target.path):
         return None  # the endpoint lives in the app's module: the token module step said so
+    if not _serves_endpoint(builder, facts):
+        return None  # a token module of an earlier apply, kept: the token module step said so
     if cst.has_call(code, "include_router", ROUTER):
         return skipped("register", target.path, f"{ROUTER} is already included")
     prefix = requote(target.prefix_src, facts.quote) if target.prefix_src else None
@@ -483,6 +520,8 @@ def _no_store_guard(
     statement = f"{override.variable}.add_middleware({GUARD})"
     if _inline_present(builder, path):
         return None  # added with the inline endpoint, after the guard's class
+    if not _serves_endpoint(builder, facts):
+        return None  # a token module of an earlier apply, kept: the token module step said so
     found = _import_from(index, facts, path)
     sources = _generate(project, index, facts, choices, builder).sources
     if found is None or _imports_back(index, sources, path):
@@ -667,7 +706,9 @@ def _tag(api_key: str) -> str:
     return widget_tag(api_key, ATTRIBUTE)
 
 
-def _layout_tag(choices: Chosen, w: Wiring, api_key: str, builder: PlanBuilder) -> StepResult:
+def _layout_tag(
+    templates: dict[str, Template], choices: Chosen, w: Wiring, api_key: str, builder: PlanBuilder
+) -> StepResult:
     if w.widget is not None:
         path, _ = w.widget
         text = builder.current(path) or ""
@@ -681,10 +722,17 @@ def _layout_tag(choices: Chosen, w: Wiring, api_key: str, builder: PlanBuilder) 
     assert layout is not None  # no layout is a question
     path = layout.template.path
     text = builder.current(path) or ""
-    line = _tag(api_key)
-    new = insert_before_body_close(text, [line]) if layout.mode == "body" else None
     reason = "add the widget tag, with data-user-token for signed-in users"
-    builder.write(path, new if new is not None else append_lines(text, [line]), reason, "jinja")
+    # Issue 15: where the layout keeps a chat / analytics script off some pages, so the tag.
+    guard = exclusions.guard_in(path, text, layout.template.name, templates)
+    if guard is not None:
+        reason += f", {guard.summary}"
+
+    def place(lines: list[str]) -> str:
+        new = insert_before_body_close(text, lines) if layout.mode == "body" else None
+        return new if new is not None else append_lines(text, lines)
+
+    builder.write(path, exclusions.place(text, guard, [_tag(api_key)], place), reason, "jinja")
     return applied("layout-tag", path, reason)
 
 

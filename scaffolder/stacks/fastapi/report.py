@@ -202,20 +202,24 @@ def findings(
     if facts.api_prefix is not None and not answers.api_prefix:
         found, evidence = facts.api_prefix
         out.append(Finding("api-prefix", found.rstrip("/") or "", (evidence,)))
-    if chosen == "token-endpoint":
-        t = fx.target(facts, prefix)
-        where = (
-            f"{t.var}.include_router(...)"
-            if t.prefix_src is None
-            else f"{t.var}.include_router(..., prefix={t.prefix_src})"
+    # Both deliveries serve the endpoint: server-rendered pages renew their token from it.
+    t = fx.target(facts, prefix)
+    where = (
+        f"{t.var}.include_router(...)"
+        if t.prefix_src is None
+        else f"{t.var}.include_router(..., prefix={t.prefix_src})"
+    )
+    out.append(
+        Finding(
+            "endpoint-router",
+            f"{t.path}: {where}",
+            (Evidence(t.path, t.line, f"serves {prefix.rstrip('/')}/widget-token"),),
         )
-        out.append(
-            Finding(
-                "endpoint-router",
-                f"{t.path}: {where}",
-                (Evidence(t.path, t.line, f"serves {prefix.rstrip('/')}/widget-token"),),
-            )
-        )
+    )
+    static = fx.static_mount(facts) if chosen == "script-attribute" else None
+    if static is not None:
+        mounted = Evidence(static.path, static.line, f"StaticFiles mounted at {static.url}")
+        out.append(Finding("static-files", f"{static.directory}: the identity script", (mounted,)))
     if dep is not None:
         out.append(Finding("user-dependency", dep.label, tuple(dep.evidence[:1])))
     out += pages

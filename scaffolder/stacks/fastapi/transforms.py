@@ -161,9 +161,17 @@ def add_middleware_after(
         if at is None:
             raise CannotEdit(f"no statement on line {line}")
         new = statement
+        rest = list(body[at + 1 :])
         if not isinstance(body[at], cst.SimpleStatementLine):
             new = statement.with_changes(leading_lines=[cst.EmptyLine(indent=False)] * blank)
-        return [*body[: at + 1], new, *body[at + 1 :]]
+            first = rest[0] if rest else None
+            if isinstance(first, cst.SimpleStatementLine) and _is_call_on(
+                first, variable, "add_middleware"
+            ):
+                # one added after the function already: the blank lines open the group
+                new = new.with_changes(leading_lines=first.leading_lines)
+                rest[0] = first.with_changes(leading_lines=())
+        return [*body[: at + 1], new, *rest]
 
     if function is None:
         body = insert(module.body, blank=2)  # PEP 8: two blank lines after a def

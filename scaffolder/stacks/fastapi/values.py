@@ -118,7 +118,7 @@ def module_binding(mod: PyModule, name: str) -> ast.expr | None:
     return found
 
 
-def _imported(index: PythonIndex, mod: PyModule, name: str) -> tuple[PyModule, str] | None:
+def imported(index: PythonIndex, mod: PyModule, name: str) -> tuple[PyModule, str] | None:
     """(module, name) that `name` was imported from, when that module is in the project."""
     qualified = mod.imports.get(name)
     if qualified is None or qualified == name:
@@ -134,7 +134,7 @@ def _name(index: PythonIndex, mod: PyModule, name: str, depth: int) -> Value | N
     bound = module_binding(mod, name)
     if bound is not None:
         return resolve(index, mod, bound, depth + 1)
-    found = _imported(index, mod, name)
+    found = imported(index, mod, name)
     if found is None:
         return None
     target, attr = found
@@ -179,7 +179,7 @@ def _settings_class(
         cls = find_class(index, mod, expr.id)
         if cls is not None:
             return cls.module, cls.node
-        found = _imported(index, mod, expr.id)
+        found = imported(index, mod, expr.id)
         if found is None:
             return None
         target, attr = found
@@ -208,7 +208,7 @@ def _function(
     for stmt in mod.tree.body:
         if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
             return mod, stmt
-    found = _imported(index, mod, name)
+    found = imported(index, mod, name)
     if found is None:
         return None
     return _function(index, found[0], found[1])

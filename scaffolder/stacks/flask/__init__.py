@@ -8,8 +8,9 @@ loaded in a `before_request` / `before_app_request` hook).
 Adds a `bestchatbot.py` module to the app's package that mints the widget token with the JWT
 library the project has (`scaffolder.python.jwtlib`; PyJWT by default), and either registers
 it as a context processor (the layout's widget tag gets `data-user-token`; nothing outside a
-request, for e-mails rendered by workers) or as a blueprint serving
-`GET <api prefix>/widget-token` plus a browser script for SPA pages.
+request, for e-mails rendered by workers) with a blueprint serving
+`GET <api prefix>/widget-token`, from which the browser script loaded after the tag renews the
+token before it expires, or as that blueprint alone plus a browser script for SPA pages.
 
 The rooms: `detect` (pure finders), `hooks` (the stack's hooks into the shared inspection,
 imported only when triage lets Flask in), `plan` (the plan's steps). This module only declares

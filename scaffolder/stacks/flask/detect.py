@@ -45,6 +45,10 @@ class FlaskApp:
     static_url: str
     # Template folders of which one is picked at run time (`themes/<THEME>`).
     themes: tuple[str, ...] = ()
+    # False for `Flask(..., static_folder=None)`: the app serves no static files.
+    serves_static: bool = True
+    # Every static folder it may serve (one per theme when a part is only known at run time).
+    static_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,8 @@ def find_apps(index: PythonIndex) -> list[FlaskApp]:
                     d for dirs in searched if len(dirs) > 1 and dirs != templates for d in dirs
                 ]
                 templates = [d for dirs in searched for d in dirs]
-            static = _folders(index, mod, keyword(call, "static_folder"), env, "static")
+            static_folder = keyword(call, "static_folder")
+            static = _folders(index, mod, static_folder, env, "static")
             static_url = string_value(keyword(call, "static_url_path"))
             if static_url is None:
                 static_url = "/" + posixpath.basename(static[0].rstrip("/"))
@@ -202,6 +207,8 @@ def find_apps(index: PythonIndex) -> list[FlaskApp]:
                     static[0],
                     static_url,
                     tuple(themes),
+                    not (isinstance(static_folder, ast.Constant) and static_folder.value is None),
+                    tuple(static),
                 )
             )
     return apps

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from scaffolder import reporting
+from scaffolder.exclusions import Pages
+from scaffolder.exclusions import templates as exclusions
 from scaffolder.inspection import Choices, HookedStack
 from scaffolder.markup import Layout, Template
 from scaffolder.model import (
@@ -199,6 +201,12 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
 
     def needs_tag(self, facts: d.FlaskFacts, delivery: Delivery) -> bool:
         return delivery == "script-attribute" or bool(facts.spa_pages or facts.frontend)
+
+    def widget_pages(
+        self, project: Project, facts: d.FlaskFacts, layouts: Sequence[Layout], delivery: Delivery
+    ) -> Pages:
+        widget = facts.widget[0] if facts.widget else None
+        return exclusions.report(facts.templates, layouts, widget, delivery == "script-attribute")
 
     def findings(self, facts: d.FlaskFacts, layouts: Sequence[Layout]) -> list[Finding]:
         out = [

@@ -1,13 +1,15 @@
-"""Flask plan: the token module, its registration, the widget tag, the SPA script, the JWT
-library."""
+"""Flask plan: the token module, its registration, the widget tag and the script renewing its
+token (or the SPA's script), the JWT library."""
 
 from __future__ import annotations
 
 import posixpath
 import re
 from functools import partial
+from typing import NamedTuple
 
 from scaffolder.escape import js_str, py_str
+from scaffolder.exclusions import templates as exclusions
 from scaffolder.inspection import Choices
 from scaffolder.markup import (
     Layout,
@@ -15,6 +17,7 @@ from scaffolder.markup import (
     add_attribute,
     append_lines,
     indent_at,
+    insert_after_widget_tag,
     insert_before_body_close,
     newline_of,
     widget_tags,
@@ -37,6 +40,7 @@ from scaffolder.spa import (
 )
 from scaffolder.stacks.flask.detect import AuthFacts, FlaskApp, FlaskFacts
 from scaffolder.steps import (
+    RENEWAL_REASON,
     SCRIPT,
     Step,
     StepResult,
@@ -54,6 +58,12 @@ from scaffolder.templating import render
 MODULE = "bestchatbot.py"
 TOKEN_VAR = "bestchatbot_token"
 ATTRIBUTE = f'{{% if {TOKEN_VAR} %}} data-user-token="{{{{ {TOKEN_VAR} }}}}"{{% endif %}}'
+BLUEPRINT = "bestchatbot_bp"
+CONTEXT_PROCESSOR = "inject_widget_token"
+SIGNER = "def sign_widget_token("
+PAGE_MARKERS = (SIGNER, f"def {CONTEXT_PROCESSOR}(")
+"""What marks our module for pages (with BLUEPRINT since it renews their token)."""
+RENEWAL_TAG = f"<script src=\"{{{{ url_for('static', filename='{SCRIPT}') }}}}\"></script>"
 
 Chosen = Choices[AuthFacts]
 
@@ -61,15 +71,20 @@ Chosen = Choices[AuthFacts]
 def steps(
     project: Project, insp: Inspection[object], facts: FlaskFacts, choices: Chosen
 ) -> list[Step]:
-    """The token module, its registration, then the tag in the layout (or the endpoint's
-    browser script), the JWT library and the CSP warnings."""
-    endpoint = choices.delivery == "token-endpoint"
-    delivery = partial(_spa, project) if endpoint else _layout_tag
+    """The token module and its registration; then the tag in the layout and the script that
+    renews its token from the endpoint while the page stays open (or the SPA's browser
+    script); the JWT library and the CSP warnings."""
+    api_key = insp.answers.api_key or ""
     app_root = insp.stack.app_root
+    browser: list[Step] = (
+        [partial(_spa, project, facts, choices, api_key)]
+        if choices.delivery == "token-endpoint"
+        else [partial(_layout_tag, facts, choices, api_key), partial(_renewal, facts, choices)]
+    )
     return [
         partial(_token_module, project, app_root, facts, choices),
         partial(_register, project, facts, choices),
-        partial(delivery, facts, choices, insp.answers.api_key or ""),
+        *browser,
         partial(_requirement, project, app_root),
         partial(_csp, facts),
     ]
@@ -89,11 +104,10 @@ def _token_module(
         return conflict("generated-file", path, unsupported)
     endpoint = choices.delivery == "token-endpoint"
     auth = choices.auth
-    flask_names = {"has_request_context"} | {n for m, n in auth.imports if m == "flask"}
-    if endpoint:
-        flask_names |= {"Blueprint", "Response", "jsonify"}
-    else:
-        flask_names |= {"Response", "after_this_request", "g"}
+    flask_names = {"has_request_context", "Blueprint", "Response", "jsonify"}
+    flask_names |= {n for m, n in auth.imports if m == "flask"}
+    if not endpoint:
+        flask_names |= {"after_this_request", "g"}
     names = ", ".join(sorted(flask_names, key=lambda n: (n[0].islower(), n)))
     sign = signer(project, builder, app_root)
     froms = [("flask", names), *((m, n) for m, n in auth.imports if m != "flask")]
@@ -111,64 +125,106 @@ def _token_module(
         name=choices.name.expr if choices.name else None,
         user_id=choices.user_id.expr if choices.user_id else None,
         context_processor=not endpoint,
-        endpoint=choices.endpoint_url if endpoint else None,
+        endpoint=choices.endpoint_url,
     )
     text = requote(text, _quote(project, facts))
     anchor = builder.current(facts.app.path) or ""
     if newline_of(anchor) != "\n":
         text = text.replace("\n", newline_of(anchor))
+    existing = builder.current(path) or ""
+    if not endpoint and _before_renewal(existing):
+        builder.next_step(
+            f"{path} was written before the widget token was renewed on open pages (it has no "
+            f"{BLUEPRINT}): move it aside and run apply again so that a page left open longer "
+            "than an hour renews its token"
+        )
+        return skipped("generated-file", path, "token module already present (without renewal)")
     return generated_file(
         builder,
         path,
         text,
         reason="new: mints the widget token for the signed-in user",
         language="python",
-        ours=(
-            "def sign_widget_token(",
-            "bestchatbot_bp" if endpoint else "def inject_widget_token(",
-        ),
+        ours=(SIGNER, BLUEPRINT) if endpoint else (*PAGE_MARKERS, BLUEPRINT),
         already="token module already present",
         refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made for "
         "the other delivery); move it aside and run apply again",
     )
 
 
+def _before_renewal(existing: str) -> bool:
+    """Our module for pages, as written before it renewed their token (no blueprint)."""
+    return all(marker in existing for marker in PAGE_MARKERS) and BLUEPRINT not in existing
+
+
+def _renews(facts: FlaskFacts, builder: PlanBuilder) -> bool:
+    """Whether the token module (as planned) serves the endpoint."""
+    return BLUEPRINT in (builder.current(module_path(facts.app)) or "")
+
+
+class Registration(NamedTuple):
+    """`<app>.<method>(<symbol>...)`: a name of the token module registered on the app."""
+
+    symbol: str
+    method: str
+    statement: str
+
+
+def _registrations(facts: FlaskFacts, choices: Chosen, builder: PlanBuilder) -> list[Registration]:
+    """The context processor for pages, the endpoint's blueprint for SPAs and for renewing the
+    pages' token."""
+    var = facts.app.var
+    out = []
+    if choices.delivery != "token-endpoint":
+        statement = f"{var}.context_processor({CONTEXT_PROCESSOR})"
+        out.append(Registration(CONTEXT_PROCESSOR, "context_processor", statement))
+    if choices.delivery == "token-endpoint" or _renews(facts, builder):
+        prefix = py_str(choices.endpoint_prefix)
+        statement = f"{var}.register_blueprint({BLUEPRINT}, url_prefix={prefix})"
+        out.append(Registration(BLUEPRINT, "register_blueprint", statement))
+    return out
+
+
 def _register(
     project: Project, facts: FlaskFacts, choices: Chosen, builder: PlanBuilder
 ) -> StepResult:
-    endpoint = choices.delivery == "token-endpoint"
     app = facts.app
     code = builder.current(app.path)
     assert code is not None
-    if endpoint:
-        symbol, method = "bestchatbot_bp", "register_blueprint"
-        prefix = py_str(choices.endpoint_prefix)
-        statement = f"{app.var}.register_blueprint(bestchatbot_bp, url_prefix={prefix})"
-    else:
-        symbol, method = "inject_widget_token", "context_processor"
-        statement = f"{app.var}.context_processor(inject_widget_token)"
-    if cst.has_call(code, method, symbol):
-        return skipped("register", app.path, f"{symbol} is already registered")
-    statement = requote(statement, _quote(project, facts))
+    wanted = _registrations(facts, choices, builder)
+    missing = [r for r in wanted if not cst.has_call(code, r.method, r.symbol)]
+    if not missing:
+        names = " and ".join(r.symbol for r in wanted)
+        return skipped("register", app.path, f"{names} already registered")
+    quote = _quote(project, facts)
+    statements = [requote(r.statement, quote) for r in missing]
     target = _import_target(project, app)
     if target is None:
-        return manual("register", app.path, "cannot parse the app module", statement)
+        return manual("register", app.path, "cannot parse the app module", "\n".join(statements))
     module, relative = target
     try:
-        # Line numbers are the planner's: place the statement before adding the import.
-        if app.factory:
-            code = cst.insert_in_factory(
-                code, app.factory, app.var, statement, ("register_blueprint", "context_processor")
-            )
-        else:
-            code = cst.insert_after_line(code, app.line, statement)
-        code = cst.add_import(code, module, symbol, relative=relative, top=True)
+        # Line numbers are the planner's: place the statements before adding the import.
+        for statement in statements:
+            if app.factory:
+                code = cst.insert_in_factory(
+                    code,
+                    app.factory,
+                    app.var,
+                    statement,
+                    ("register_blueprint", "context_processor"),
+                )
+            else:
+                code = cst.insert_after_line(code, app.line, statement)
+        # One import line for the names (the module has imports: it creates the app).
+        names = ", ".join(sorted(r.symbol for r in missing))
+        code = cst.add_import(code, module, names, relative=relative, top=True)
     except cst.CannotEdit as exc:
+        snippet = "\n".join(statements)
         return manual(
-            "register", app.path, f"{exc}; add `{statement}` where the app is set up", statement
+            "register", app.path, f"{exc}; add `{snippet}` where the app is set up", snippet
         )
     where = f"in {app.factory}()" if app.factory else "on the module-level app"
-    reason = f"register {symbol} {where}"
+    reason = f"register {' and '.join(r.symbol for r in missing)} {where}"
     builder.write(app.path, code, reason, "python")
     return applied("register", app.path, reason)
 
@@ -205,6 +261,56 @@ def _tag(api_key: str) -> str:
     return widget_tag(api_key, ATTRIBUTE)
 
 
+def _tag_template(facts: FlaskFacts, choices: Chosen) -> str | None:
+    """The template the widget tag is (or goes) in; None when it is not one rendered per
+    request (a static page: `_layout_tag` warned)."""
+    if facts.widget is not None:
+        path = facts.widget[0]
+        return path if path in {t.path for t in facts.templates.values()} else None
+    return choices.layout.template.path if choices.layout is not None else None
+
+
+def _static_dir_for(app: FlaskApp, template: str) -> str:
+    """The static folder served with `template`: of its theme when the app picks one at run
+    time (`themes/<theme>/static` beside `themes/<theme>/templates`)."""
+    dirs = app.static_dirs or (app.static_dir,)
+    return max(dirs, key=lambda d: len(posixpath.commonpath([d, template])))
+
+
+def _renewal(facts: FlaskFacts, choices: Chosen, builder: PlanBuilder) -> StepResult | None:
+    """The identity script in the app's static folder, loaded right after the widget tag: it
+    renews the page's token from the endpoint before it expires, while the page stays open."""
+    path = _tag_template(facts, choices)
+    text = builder.current(path) if path is not None else None
+    if path is None or text is None or not _renews(facts, builder):
+        return None
+    if SCRIPT in text:
+        return skipped("identity-script", path, "identity script already loaded")
+    app = facts.app
+    script_path = f"{_static_dir_for(app, path)}/{SCRIPT}"
+    script = render(
+        "browser/bestchatbot-identity.js.j2", endpoint=choices.endpoint_url, renews_inline=True
+    )
+    identity_script(
+        builder, script_path, script.replace("\n", newline_of(text)), reason=RENEWAL_REASON
+    )
+    if not app.serves_static:
+        url = f"{app.static_url.rstrip('/')}/{SCRIPT}"
+        builder.next_step(
+            f"{app.path}:{app.line} serves no static files (static_folder=None): serve "
+            f"{script_path} where your static files are served and load it right after the "
+            f'widget tag in {path}: <script src="{url}"></script> (it renews the widget token '
+            "while a page stays open)"
+        )
+        return None
+    new = insert_after_widget_tag(text, [RENEWAL_TAG])
+    if new is None:
+        return None
+    reason = "load the identity script, which renews the page's token before it expires"
+    builder.write(path, new, reason, "jinja")
+    return applied("identity-script", path, reason)
+
+
 def _layout_tag(
     facts: FlaskFacts, choices: Chosen, api_key: str, builder: PlanBuilder
 ) -> StepResult | None:
@@ -226,34 +332,39 @@ def _layout_tag(
     layout = choices.layout
     assert layout is not None  # no layout is a question
     path = layout.template.path
+    text = builder.current(path) or ""
     reason = "add the widget tag, with data-user-token for signed-in users"
-    builder.write(
-        path, _with_tag(layout, builder.current(path) or "", _tag(api_key)), reason, "jinja"
-    )
+    # Issue 15: where the layout keeps a chat / analytics script off some pages, so the tag.
+    guard = exclusions.guard_in(path, text, layout.template.name, facts.templates)
+    if guard is not None:
+        reason += f", {guard.summary}"
+    new = exclusions.place(text, guard, [_tag(api_key)], partial(_with_tag, layout, text))
+    builder.write(path, new, reason, "jinja")
     return applied("layout-tag", path, reason)
 
 
-def _with_tag(layout: Layout, text: str, tag: str) -> str:
+def _with_tag(layout: Layout, text: str, lines: list[str]) -> str:
     if layout.mode == "body":
-        new = insert_before_body_close(text, [tag])
+        new = insert_before_body_close(text, lines)
         assert new is not None
         return new
     if layout.mode == "append":
-        return append_lines(text, [tag])
-    return _in_scripts_block(layout.template, text, tag)
+        return append_lines(text, lines)
+    return _in_scripts_block(layout.template, text, lines)
 
 
-def _in_scripts_block(tpl: Template, text: str, tag: str) -> str:
+def _in_scripts_block(tpl: Template, text: str, lines: list[str]) -> str:
     nl = newline_of(text)
     block = tpl.blocks.get("scripts")
     if block is None:
-        return append_lines(text, ["{% block scripts %}", "{{ super() }}", tag, "{% endblock %}"])
+        block_lines = ["{% block scripts %}", "{{ super() }}", *lines, "{% endblock %}"]
+        return append_lines(text, block_lines)
     _start, end = block
     line_start = text.rfind("\n", 0, end) + 1
     if text[line_start:end].strip():
-        return text[:end] + tag + nl + text[end:]
+        return text[:end] + nl.join(lines) + nl + text[end:]
     indent = indent_at(text, text.rfind("\n", 0, line_start - 1) + 1) if line_start else ""
-    return text[:line_start] + indent + tag + nl + text[line_start:]
+    return text[:line_start] + "".join(indent + s + nl for s in lines) + text[line_start:]
 
 
 _SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*(['"])(?P<src>[^'"]+)\1""", re.IGNORECASE)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from scaffolder import reporting
 from scaffolder.answer_rules import layout_target
 from scaffolder.errors import UsageError
+from scaffolder.exclusions import Pages, viewer_segment
+from scaffolder.exclusions import nextjs as exclusions
 from scaffolder.inspection import Choices, HookedStack
 from scaffolder.js import packages
 from scaffolder.markup import Layout, Template
@@ -214,6 +216,22 @@ class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
     def findings(self, facts: NextFacts, layouts: Sequence[Layout]) -> list[Finding]:
         return _findings(facts)
 
+    def widget_pages(
+        self, project: Project, facts: NextFacts, layouts: Sequence[Layout], delivery: Delivery
+    ) -> Pages:
+        app = facts.app
+        if not facts.shells:
+            return Pages()  # which shells is a question: nothing to list yet
+        return exclusions.report(
+            project,
+            app.config,
+            app.app_dir,
+            app.pages_dir,
+            [s.path for s in app.layouts],
+            [s.path for s in facts.shells],
+            app.middleware,
+        )
+
     # -- the plan ------------------------------------------------------------------------------
 
     def steps(
@@ -245,6 +263,11 @@ def _root_layouts(app: d.NextApp, answers: Answers, insp: Draft) -> list[d.Shell
             )
         # A symlinked layout stands for its target: the plan edits that file.
         return [dataclasses.replace(s, path=layout_target(insp.root, s.path)) for s in chosen]
+    # A viewer's root layout (app/(viewer)/layout.tsx) is not a real candidate: the report
+    # lists its pages as the ones without the widget.
+    real = [s for s in layouts if not viewer_segment(s.path, strict=True)]
+    if len(real) == 1 < len(layouts):
+        return real
     if len(layouts) > 1:
         insp.questions.append(
             Question(

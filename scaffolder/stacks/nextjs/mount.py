@@ -44,6 +44,10 @@ class Mount:
     the app's own wrapper such as `<Providers>`)."""
     api_key: str | None = None
     """Add the widget `<Script>` with this key (None: the app already loads the widget)."""
+    guard: tuple[int, int] | None = None
+    """Byte range of the element the app's own page rule renders only on some pages (issue
+    15, `scaffolder.exclusions.nextjs`): the `<Script>` goes there, and the component too
+    where that element is inside the one the component goes into."""
 
 
 def jsx_quote(source: Source) -> str:
@@ -94,7 +98,13 @@ def mount(source: Source, spec: Mount, style: Style | None = None) -> str:
     style = style or detect(source.text, source.language)
     text = source.text
     script_name = imported(source, "next/script") or "Script"
-    element, _why = target_element(source, spec.providers)
+    guarded = _element_at(source, spec.guard) if spec.guard else None
+    if guarded is not None and spec.component is None:
+        element = guarded
+    else:
+        element, _why = target_element(source, spec.providers)
+        if guarded is not None and contains(element.node, guarded.node):
+            element = guarded  # under the rule, and still inside the provider
     need_component = spec.component is not None and not renders(source, spec.component)
     need_script = spec.api_key is not None and not _has_widget_script(source, script_name)
     if not need_component and not need_script:
@@ -102,7 +112,7 @@ def mount(source: Source, spec: Mount, style: Style | None = None) -> str:
     q = jsx_quote(source)
     fn = default_export(source)
     bodies = jsx_elements(source, fn.node, "body") if fn is not None else []
-    script_target = bodies[0] if bodies else element
+    script_target = guarded or (bodies[0] if bodies else element)
     edits: list[tuple[Element, str]] = []
     if need_component:
         edits.append((element, f"<{spec.component} />"))
@@ -114,15 +124,21 @@ def mount(source: Source, spec: Mount, style: Style | None = None) -> str:
         ]
         one_line = f"<{script_name} {' '.join(attributes)} />"
         width = len(child_indent(source, script_target, style.indent)) + len(one_line)
-        if script_target.self_closing or width <= PRINT_WIDTH:
+        if (script_target.self_closing and guarded is None) or width <= PRINT_WIDTH:
             edits.append((script_target, one_line))
         else:
             inner = "".join(f"\n{style.indent}{a}" for a in attributes)
             edits.append((script_target, f"<{script_name}{inner}\n/>"))
-    if element.self_closing:
+    if element.self_closing and guarded is None:
         text = _wrap_in_fragment(source, element, [s for _, s in edits], style.indent)
     else:
-        splices = [insert_child(source, target, s, style.indent) for target, s in edits]
+        splices = []
+        for target in {t.node.start_byte: t for t, _ in edits}.values():
+            snippets = [s for t, s in edits if t.node.start_byte == target.node.start_byte]
+            if target.self_closing:
+                splices.append(_fragment(source, target, snippets, style.indent))
+            else:
+                splices += [insert_child(source, target, s, style.indent) for s in snippets]
         text = checked_splice(text, splices, source.language, source.path)
     if need_component and spec.component is not None:
         text = add_import(
@@ -146,8 +162,21 @@ def _has_widget_script(source: Source, script_name: str) -> bool:
     return False
 
 
+def _element_at(source: Source, span: tuple[int, int]) -> Element | None:
+    found = [e for e in jsx_elements(source) if (e.node.start_byte, e.node.end_byte) == span]
+    return found[0] if found else None
+
+
 def _wrap_in_fragment(source: Source, element: Element, snippets: list[str], unit: str) -> str:
     """`return <Component {...pageProps} />;` -> a fragment holding it and the snippets."""
+    edit = _fragment(source, element, snippets, unit)
+    return checked_splice(source.text, [edit], source.language, source.path)
+
+
+def _fragment(
+    source: Source, element: Element, snippets: list[str], unit: str
+) -> tuple[int, int, str]:
+    """The splice putting a self-closing element and the snippets into a fragment."""
     node = element.node
     parent = node.parent
     base = source.indent_at(node.start_byte)
@@ -155,9 +184,8 @@ def _wrap_in_fragment(source: Source, element: Element, snippets: list[str], uni
     own_line = parent is not None and parent.type == "parenthesized_expression"
     own_line = own_line and source.only_whitespace_before(node.start_byte)
     outer = base if own_line else base + unit
-    items = [source.text_of(node), *snippets]
-    fragment = f"<>{nl}" + "".join(f"{outer}{unit}{item}{nl}" for item in items) + f"{outer}</>"
+    lines = [source.text_of(node), *(line for s in snippets for line in s.split("\n"))]
+    fragment = f"<>{nl}" + "".join(f"{outer}{unit}{line}{nl}" for line in lines) + f"{outer}</>"
     if not own_line:
         fragment = f"({nl}{outer}{fragment}{nl}{base})"
-    edit = (node.start_byte, node.end_byte, fragment)
-    return checked_splice(source.text, [edit], source.language, source.path)
+    return node.start_byte, node.end_byte, fragment

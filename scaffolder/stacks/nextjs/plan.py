@@ -3,6 +3,7 @@ declaration, the mount in the root layout (or `_app`) with the widget `<Script>`
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from functools import partial
@@ -10,6 +11,7 @@ from typing import Any
 
 from scaffolder.answer_rules import prefix_segments
 from scaffolder.errors import UsageError
+from scaffolder.exclusions.nextjs import JsxGuard, shell_guard
 from scaffolder.inspection import Choices
 from scaffolder.js import packages
 from scaffolder.js.jsdoc import to_jsdoc
@@ -536,6 +538,16 @@ def _mount(
         names,
         api_key if app.widget is None else None,
     )
+    # Issue 15: the <Script> goes under the app's own rule keeping its chat script off pages.
+    found = shell_guard(shells.project, app.config, source) if spec.api_key else None
+    edited = found is not None and builder.current(found.path) != shells.project.text(found.path)
+    if found is not None and found.component and edited:
+        found = None  # the component was edited since: the rule's offsets no longer hold
+    if found is not None and found.component:
+        _guarded_component(found, spec.api_key or "", builder)
+        spec = dataclasses.replace(spec, api_key=None)
+    elif found is not None:
+        spec = dataclasses.replace(spec, guard=(found.start, found.end))
     new = mount(source, spec)
     if new == source.text:
         what = "the widget's <Script> is" if groups else "the identity component is"
@@ -547,10 +559,22 @@ def _mount(
         reason += f"the provider, in {', '.join(groups)}"
     elif spec.api_key:
         reason += "; load the widget with next/script"
+    if found is not None and not found.component:
+        reason += f", {found.guard.summary}"
     if builder.current(source.path) is None:
         reason = "new: custom App; " + reason
     builder.write(source.path, new, reason, _language(source.path))
     return applied("mount", source.path, reason)
+
+
+def _guarded_component(found: JsxGuard, api_key: str, builder: PlanBuilder) -> None:
+    """The widget's `<Script>` in the app's component that renders its chat script only on
+    some pages, beside that script."""
+    text = builder.current(found.path) or ""
+    spec = Mount(None, "", frozenset(), api_key, guard=(found.start, found.end))
+    new = mount(Source.of(found.path, text), spec)
+    reason = f"load the widget with next/script {found.guard.summary}"
+    builder.write(found.path, new, reason, _language(found.path))
 
 
 def _mount_group(

@@ -10,10 +10,10 @@ widget tag in PHP templates or block markup. Users are WordPress core users (aut
 Adds, to the theme's `functions.php`, the plugin's main file, or a new must-use plugin for a
 site, the code that signs the widget token (firebase/php-jwt where Composer is used, else a
 small HS256 encoder on `hash_hmac`) with `BESTCHATBOT_SIGNING_KEY` from wp-config.php or the
-environment, and either a `wp_footer` hook printing the widget tag with `data-user-token` for
-logged-in users, or, where a page cache is present, the REST route
-`GET /wp-json/bestchatbot/v1/widget-token` plus an enqueued script that calls
-`setUserToken` / `clearUserToken`.
+environment, the REST route `GET /wp-json/bestchatbot/v1/widget-token` and an enqueued script
+that calls `setUserToken` / `clearUserToken`, and either a `wp_footer` hook printing the widget
+tag with `data-user-token` for logged-in users (the script renews that token before it expires),
+or, where a page cache is present, nothing personal in the page (the script fetches the token).
 
 The rooms: `detect` (pure finders; `php` and `composer` hold the PHP and composer.json source
 helpers), `hooks` (the stack's hooks into the shared inspection, imported only when triage lets

@@ -500,7 +500,10 @@ def integrated(text: str | None) -> Delivery | None:
     functions = php.defined_functions(text)
     if TOKEN_FUNCTION not in functions:
         return None
-    return "token-endpoint" if ROUTE_FUNCTION in functions else "script-attribute"
+    # The tag delivery serves the route too (pages renew their token there).
+    if ATTRIBUTE_FUNCTION in functions or ROUTE_FUNCTION not in functions:
+        return "script-attribute"
+    return "token-endpoint"
 
 
 def sign_in(project: Project, home: Home) -> WordPressAuth:

@@ -42,17 +42,17 @@ Chosen = Choices[d.WordPressAuth]
 def steps(
     project: Project, insp: Inspection[object], facts: d.WordPressFacts, choices: Chosen
 ) -> list[Step]:
-    """The token code in its home; then the identity script (endpoint) or the attribute on
-    each PHP template's widget tag; php-jwt; the .env.example entry; the checks and the key."""
+    """The token code in its home (with the REST route, also where the tag carries the token:
+    an open page renews it there); the attribute on each PHP template's widget tag (tag
+    delivery); the identity script; php-jwt; the .env.example entry; the checks and the key."""
     endpoint = choices.delivery == "token-endpoint"
-    delivery: list[Step] = (
-        [partial(_identity_script, facts)]
-        if endpoint
-        else [partial(_widget_attribute, facts, path) for path in _tag_files(facts)]
+    attributes: list[Step] = (
+        [] if endpoint else [partial(_widget_attribute, facts, path) for path in _tag_files(facts)]
     )
     return [
         partial(_home_code, facts, choices, insp.answers.api_key or ""),
-        *delivery,
+        *attributes,
+        partial(_identity_script, facts, endpoint),
         partial(_php_jwt, facts),
         partial(_env_example, project, facts),
         partial(_footer_check, project, facts, endpoint),
@@ -77,6 +77,14 @@ def _home_code(
                 home.file,
                 f"{home.file} already integrates BestChatBot with {facts.integrated}; remove "
                 f"that code first to switch to {delivery}",
+            )
+        if not _enqueues_script(builder.current(home.file)):
+            return skipped(
+                "home-code",
+                home.file,
+                "BestChatBot visitor identity is already wired in, from before pages renewed "
+                "their token: to renew it on pages left open for over an hour, remove that "
+                "block and run apply again",
             )
         return skipped("home-code", home.file, "BestChatBot visitor identity is already wired in")
     endpoint = delivery == "token-endpoint"
@@ -139,9 +147,15 @@ def _reason(home: d.Home, facts: d.WordPressFacts, endpoint: bool, *, new: bool)
     if endpoint:
         what = "REST route bestchatbot/v1/widget-token + identity script"
     elif facts.widgets:
-        what = "signs the token that the widget tag's data-user-token carries"
+        what = (
+            "signs the token that the widget tag's data-user-token carries, renewed from REST "
+            "route bestchatbot/v1/widget-token"
+        )
     else:
-        what = "wp_footer widget tag with data-user-token for logged-in users"
+        what = (
+            "wp_footer widget tag with data-user-token for logged-in users, renewed from REST "
+            "route bestchatbot/v1/widget-token"
+        )
     where = {"theme": "theme functions", "plugin": "plugin", "site": "must-use plugin"}[home.kind]
     return f"{'new ' if new else ''}{where}: {what}"
 
@@ -155,13 +169,28 @@ def _script_url(home: d.Home) -> str:
     return f"plugins_url( '{SCRIPT}', __FILE__ )"
 
 
-def _identity_script(facts: d.WordPressFacts, builder: PlanBuilder) -> StepResult:
+def _enqueues_script(home_code: str | None) -> bool:
+    return CALLBACKS["enqueue"] in (home_code or "")
+
+
+def _identity_script(
+    facts: d.WordPressFacts, endpoint: bool, builder: PlanBuilder
+) -> StepResult | None:
+    """The script the home code enqueues: it fetches the token (endpoint delivery) or renews
+    the tag's before it expires; none for an integration of an earlier apply that loads none."""
+    if not _enqueues_script(builder.current(facts.home.file)):
+        return None  # the home-code step said so
     path = facts.home.script_path
+    reason = (
+        "new: fetches the widget token and calls setUserToken / clearUserToken"
+        if endpoint
+        else "new: renews the page's widget token before it expires (setUserToken)"
+    )
     return generated_file(
         builder,
         path,
-        render("php/wordpress/bestchatbot-identity.js.j2"),
-        reason="new: fetches the widget token and calls setUserToken / clearUserToken",
+        render("php/wordpress/bestchatbot-identity.js.j2", renews_inline=not endpoint),
+        reason=reason,
         language="javascript",
         ours=("bestchatbotIdentity",),
         already="identity script already present",
@@ -237,14 +266,17 @@ def _footer_check(
     home = facts.home
     if home.kind != "theme" or home.unit is None or home.unit.block or home.unit.sage:
         return
-    if not (endpoint or not facts.widgets):
-        return
     for path in project.under(home.root):
         if path.endswith(".php") and "wp_footer" in (project.text(path) or ""):
             return
+    missing = (
+        "the widget never prints"
+        if endpoint or not facts.widgets
+        else "the script renewing the widget token of pages left open never loads"
+    )
     builder.warn(
         f"no template of {home.root} calls wp_footer(): add <?php wp_footer(); ?> before </body> "
-        "in its footer template, or the widget never prints"
+        f"in its footer template, or {missing}"
     )
 
 
