@@ -441,22 +441,26 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     v = cmd["verify"]
     v.add_argument("-h", "--help", action="help", help="Show this message and exit.")
     v.add_argument("url", metavar="URL")
-    v.add_argument(
-        "--cookie",
-        dest="cookies",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="A cookie of a signed-in session (repeatable); sent, never printed.",
-    )
-    v.add_argument(
-        "--header",
-        dest="headers",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="A header of a signed-in session, e.g. 'Authorization: Bearer ...' (repeatable).",
-    )
+    for flag, metavar, help_text in (
+        (
+            "cookie",
+            "NAME=VALUE",
+            "A cookie of a signed-in session (repeatable); sent, never printed.",
+        ),
+        (
+            "header",
+            "'NAME: VALUE'",
+            "A header of a signed-in session, e.g. 'Authorization: Bearer ...' (repeatable).",
+        ),
+    ):
+        v.add_argument(
+            f"--{flag}",
+            dest=f"{flag}s",
+            action="append",
+            default=[],
+            metavar=metavar,
+            help=help_text,
+        )
     v.add_argument(
         "--endpoint",
         metavar="PATH",

@@ -495,8 +495,9 @@ def test_no_base_template_asks_for_one(tmp_path: Path) -> None:
     assert "data-user-token" in edit(result, "templates/home.html")
 
 
-def test_jinja2_backend_layout_gets_the_processor_in_its_backend(tmp_path: Path) -> None:
-    site(tmp_path)
+def jinja2_site(tmp_path: Path, apps: str = "") -> None:
+    """`site` with a Jinja2 backend first, its layout and a page in the backend's folder."""
+    site(tmp_path, apps=apps)
     settings = tmp_path / "site_conf/settings.py"
     settings.write_text(
         settings.read_text().replace(
@@ -510,8 +511,15 @@ def test_jinja2_backend_layout_gets_the_processor_in_its_backend(tmp_path: Path)
         {
             "jinja2/layout.html": "<html><body>{% block main %}{% endblock %}</body></html>\n",
             "jinja2/shop.html": '{% extends "layout.html" %}{% block main %}{% endblock %}\n',
-            "jinja2/cart.html": '{% extends "layout.html" %}{% block main %}{% endblock %}\n',
         },
+    )
+
+
+def test_jinja2_backend_layout_gets_the_processor_in_its_backend(tmp_path: Path) -> None:
+    jinja2_site(tmp_path)
+    write(
+        tmp_path,
+        {"jinja2/cart.html": '{% extends "layout.html" %}{% block main %}{% endblock %}\n'},
     )
     result = plan(tmp_path, api_key="pk")
     settings_after = edit(result, "site_conf/settings.py")
@@ -1104,22 +1112,7 @@ def test_without_staticfiles_the_script_is_a_next_step(tmp_path: Path) -> None:
 
 
 def test_a_jinja2_layout_gets_the_script_file_and_the_tag_to_add(tmp_path: Path) -> None:
-    site(tmp_path, apps='"pages",')
-    settings = tmp_path / "site_conf/settings.py"
-    settings.write_text(
-        settings.read_text().replace(
-            "TEMPLATES = [\n",
-            'TEMPLATES = [\n    {"BACKEND": "django.template.backends.jinja2.Jinja2",'
-            ' "DIRS": [BASE_DIR / "jinja2"]},\n',
-        )
-    )
-    write(
-        tmp_path,
-        {
-            "jinja2/layout.html": "<html><body>{% block main %}{% endblock %}</body></html>\n",
-            "jinja2/shop.html": '{% extends "layout.html" %}{% block main %}{% endblock %}\n',
-        },
-    )
+    jinja2_site(tmp_path, apps='"pages",')
     result = plan(tmp_path, api_key="pk", layout="layout.html")
     assert "static" not in edit(result, "jinja2/layout.html")
     assert "pages/static/bestchatbot-identity.js" in {e.path for e in result.plan.edits}
