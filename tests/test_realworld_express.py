@@ -19,7 +19,7 @@ import jwt
 import pytest
 
 from benchmarks.realworld import browser, deep_express, mongodb
-from benchmarks.realworld.deep_python import judge
+from benchmarks.realworld.deep_python import fill, judge
 from benchmarks.realworld.tokens import PERSON
 
 KEY = "test-signing-key-of-at-least-32-bytes!"
@@ -84,7 +84,7 @@ def test_crash_in_the_apps_own_file_is_not(tmp_path: Path) -> None:
 
 def test_fill_replaces_names_in_nested_recipe_values() -> None:
     recipe = {"env": {"MONGO_URI": "{mongodb_url}"}, "login": {"form": {"email": "{email}"}}}
-    filled = deep_express._fill(recipe, {"mongodb_url": "mongodb://h/db", "email": "a@b"})
+    filled = fill(recipe, {"mongodb_url": "mongodb://h/db", "email": "a@b"})
     assert filled == {"env": {"MONGO_URI": "mongodb://h/db"}, "login": {"form": {"email": "a@b"}}}
 
 

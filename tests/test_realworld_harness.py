@@ -160,7 +160,7 @@ def test_copy_files_runs_the_readmes_copy_step(tmp_path: Path) -> None:
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "local_settings_example.py").write_text("DEBUG = True\n")
     recipe = {"copy": {"app/local_settings.py": "app/local_settings_example.py"}}
-    deep_python.copy_files(recipe, tmp_path)
+    deep_python.copy_files(recipe, tmp_path, {})
     assert (tmp_path / "app" / "local_settings.py").read_text() == "DEBUG = True\n"
 
 

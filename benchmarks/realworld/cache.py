@@ -142,13 +142,19 @@ def link(project: Path, modules: Path) -> None:
     linked.symlink_to(modules, target_is_directory=True)
 
 
-def venv(app_id: str, python: str, requirements: list[str], root: Path) -> Path:
+def venv(
+    app_id: str, python: str, requirements: list[str], root: Path, sources: Path | None = None
+) -> Path:
     """The python of a venv holding `requirements`: pip arguments in which "{root}" is the
-    project (`-r {root}/requirements.txt`, `{root}` itself); keyed by their text and the
-    content of the requirement files, not by where the project copy happens to be."""
-    args = [a.replace("{root}", str(root)) for r in requirements for a in r.split(" ", 1)]
+    project (`-r {root}/requirements.txt`, `{root}` itself) and "{sources}" the folder of the
+    recipe's sources (`{sources}/django-push`, a dependency checked out from its mirror); keyed
+    by their text and the content of the requirement files and sources, not by where the
+    project copy happens to be."""
+    places = {"{root}": str(root), "{sources}": str(sources)}
+    args = [_placed(a, places) for r in requirements for a in r.split(" ", 1)]
     files = b"".join(Path(a).read_bytes() for a in args if a.endswith(".txt") and Path(a).is_file())
-    key = _key(python.encode(), json.dumps(requirements).encode(), files)
+    trees = b"".join(_tree(Path(a)) for a in args if sources and a.startswith(f"{sources}/"))
+    key = _key(python.encode(), json.dumps(requirements).encode(), files, trees)
     target = ROOT / "venv" / f"{app_id}-{key}"
     python_bin = target / "bin" / "python"
     done = target / ".complete"
@@ -164,6 +170,18 @@ def venv(app_id: str, python: str, requirements: list[str], root: Path) -> Path:
     finally:
         os.close(handle)
     return python_bin
+
+
+def _placed(arg: str, places: dict[str, str]) -> str:
+    for name, value in places.items():
+        arg = arg.replace(name, value)
+    return arg
+
+
+def _tree(folder: Path) -> bytes:
+    """The names and contents of a source folder's files, in a stable order."""
+    files = sorted(f for f in folder.rglob("*") if f.is_file())
+    return b"".join(str(f.relative_to(folder)).encode() + f.read_bytes() for f in files)
 
 
 def find_python(version: str) -> str | None:

@@ -4,7 +4,9 @@ Usage: python -m benchmarks.realworld.checkout --mirrors /work/.mirror --dest DI
 
 A mirror is a bare git directory at MIRRORS/<owner>+<name>/repo (what the search tool's `fetch`
 brings). `git archive` of `<commit>:<path>` is unpacked into DEST/<id>/; an existing checkout is
-kept, so re-running only adds what is missing.
+kept, so re-running only adds what is missing. A recipe's `sources` ({name = "owner/repo@commit"}:
+a dependency the app installs from GitHub at a commit, which pip cannot reach here) are unpacked
+the same way beside it, into DEST/<id>.sources/<name>/, never inside the app.
 """
 
 from __future__ import annotations
@@ -21,19 +23,30 @@ from .corpus import App, load, select
 TIMEOUT = 300
 
 
-def mirror_dir(mirrors: Path, app: App) -> Path:
-    return mirrors / app.mirror_name / "repo"
+def sources_dir(checkout: Path) -> Path:
+    """Where the recipe's `sources` of the app checked out at `checkout` are unpacked."""
+    return checkout.parent / f"{checkout.name}.sources"
 
 
 def materialise(app: App, mirrors: Path, dest: Path) -> str:
-    """One app: 'ok', 'kept' or the one-line reason it could not be checked out."""
-    target = dest / app.id
+    """One app and its recipe's sources: 'ok', 'kept' or the one-line reason it could not be
+    checked out."""
+    tree = app.commit if app.path == "." else f"{app.commit}:{app.path}"
+    outcome = _unpack(mirrors / app.mirror_name / "repo", app.repo, tree, dest / app.id)
+    for name, pinned in dict(app.recipe.get("sources", {})).items():
+        repo, _, commit = str(pinned).partition("@")
+        git_dir = mirrors / repo.replace("/", "+") / "repo"
+        done = _unpack(git_dir, repo, commit, sources_dir(dest / app.id) / str(name))
+        if not done.startswith(("ok", "kept")):
+            return done
+    return outcome
+
+
+def _unpack(git_dir: Path, repo: str, tree: str, target: Path) -> str:
     if target.is_dir() and any(target.iterdir()):
         return "kept"
-    git_dir = mirror_dir(mirrors, app)
     if not git_dir.is_dir():
-        return f"no mirror at {git_dir} (fetch github:{app.repo} first)"
-    tree = app.commit if app.path == "." else f"{app.commit}:{app.path}"
+        return f"no mirror at {git_dir} (fetch github:{repo} first)"
     archive = subprocess.run(
         ["git", "-C", str(git_dir), "archive", "--format=tar", tree],
         capture_output=True,

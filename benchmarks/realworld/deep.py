@@ -1,8 +1,9 @@
-"""The deepest check each stack allows here, without external services: one module per stack
-(deep_python.py for Flask, Django and FastAPI, deep_nextjs.py, deep_express.py,
-deep_wordpress.py). An app whose check cannot run reports "skip" with the reason: the corpus's
-own (`verify = "needs postgres"`), a missing recipe, or what stopped it (an install, a crash
-before the token was reached). Only a check that ran and passed is "pass".
+"""The deepest check each stack allows here, on the throw-away database servers a recipe names
+(services.py): one module per stack (deep_python.py for Flask, Django and FastAPI,
+deep_nextjs.py, deep_express.py, deep_wordpress.py). An app whose check cannot run reports
+"skip" with the reason: the corpus's own (`verify = "..."`), a missing recipe, a server this
+machine lacks, or what stopped it (an install, a crash before the token was reached). Only a
+check that ran and passed is "pass".
 """
 
 from __future__ import annotations
@@ -30,4 +31,4 @@ def verify(
         return deep_nextjs.verify(app, checkout, root, work, changed)
     if app.stack == "express":
         return deep_express.verify(app, root, work, changed)
-    return deep_python.verify(app, root, work, changed)
+    return deep_python.verify(app, checkout, root, work, changed)

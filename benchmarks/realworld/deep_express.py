@@ -3,10 +3,11 @@ dependencies come from the npm registry (`npm install --ignore-scripts`, cached 
 the repository; native modules the recipe names are then built against the node's own
 headers: this machine's, or the release the recipe names, from the registry), its own build
 runs where it has one (`tsc`), and node starts its own entry file on a
-free port (drivers/express_boot.cjs), with BESTCHATBOT_SIGNING_KEY set and, for the apps that
-need MongoDB, a local server (mongodb.py). Then, over HTTP with a cookie jar (browser.py):
-the anonymous visitor, sign-up through the app's own form or API, sign-in (hidden CSRF fields
-read from the form first), the page's `data-user-token` or `GET <prefix>/widget-token`, sign-out.
+free port (drivers/express_boot.cjs), with BESTCHATBOT_SIGNING_KEY set and the throw-away
+servers its recipe names (services.py; MongoDB: mongodb.py). Then, over HTTP with a cookie jar
+(browser.py): the anonymous visitor, sign-up through the app's own form or API, sign-in (hidden
+CSRF fields read from the form first), the page's `data-user-token` or `GET
+<prefix>/widget-token`, sign-out.
 The token verifies as tokens.py says; the anonymous and signed-out visitors get none, and the
 endpoint answers `no-store`. How to build, boot and sign in is per-app data: the
 `[app.recipe]` tables of corpus.toml."""
@@ -28,9 +29,9 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import browser, cache, mongodb
+from . import browser, cache, mongodb, services
 from .corpus import App
-from .deep_python import judge
+from .deep_python import fill, judge
 from .tokens import PERSON
 
 if TYPE_CHECKING:
@@ -68,11 +69,9 @@ def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:
             problem = _build(root, modules, node, str(command), changed)
             if problem:
                 return Level("fail", problem)
-        with contextlib.ExitStack() as stack:
-            names = {"email": PERSON["email"], "password": PERSON["password"]}
-            if "mongodb" in recipe.get("services", []):
-                names["mongodb_url"] = stack.enter_context(mongodb.server(work))
-            session = (root, node, _fill(recipe, names), names, work, changed)
+        with services.running(list(recipe.get("services", [])), work) as running:
+            names = {"email": PERSON["email"], "password": PERSON["password"], **running.names}
+            session = (root, node, fill(recipe, names), names, work, changed)
             observed = _session(*session, key)
             problem = browser.no_store(observed) or judge(observed, key)
             if problem:
@@ -89,7 +88,7 @@ def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:
         return Level("fail", str(exc))
     where = "the page" if recipe.get("page") else "the endpoint"
     on = [f"node {recipe['node']}"] if recipe.get("node") else []
-    on += [mongodb.NAME] if "mongodb_url" in names else []
+    on += running.on
     tail = f" (on {', '.join(on)})" if on else ""
     return Level(
         "pass",
@@ -131,19 +130,6 @@ def _keyless(observed: dict[str, Any]) -> str | None:
     if endpoint and endpoint["status"] != 503:
         return f"without the key, the signed-in endpoint answered {endpoint['status']}, not 503"
     return None
-
-
-def _fill(value: Any, names: dict[str, str]) -> Any:
-    """The recipe with {email}, {password}, {mongodb_url}... replaced (strings, lists, tables)."""
-    if isinstance(value, str):
-        for name, text in names.items():
-            value = value.replace("{" + name + "}", text)
-        return value
-    if isinstance(value, dict):
-        return {k: _fill(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, names) for v in value]
-    return value
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """Flask, Django, FastAPI: the patched app runs in a venv of its own requirements from PyPI
 (cached per app outside the repository, on the Python its recipe names), with its own test
-client on SQLite (drivers/python_signin.py); a user is created with the app's ORM or its own
-sign-up route, signs in through the app's own login, and the token the page or the endpoint
-carries is verified (HS256, key from the environment, lowercased email, `exp`); the anonymous
-visitor and the signed-out user get none. How to install, boot and sign in is per-app data:
-the `[app.recipe]` tables of corpus.toml."""
+client (drivers/python_signin.py) on SQLite or on the throw-away servers its recipe names
+(services.py: PostgreSQL, Redis, MongoDB), after the set-up commands it names (its own
+`alembic upgrade head`); a user is created with the app's ORM or its own sign-up route, signs
+in through the app's own login, and the token the page or the endpoint carries is verified
+(HS256, key from the environment, lowercased email, `exp`); the anonymous visitor and the
+signed-out user get none. How to install, boot and sign in is per-app data: the
+`[app.recipe]` tables of corpus.toml."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cache
+from . import cache, services
+from .checkout import sources_dir
 from .corpus import App
 from .tokens import PERSON, check_token
 
@@ -40,37 +44,61 @@ SCENARIO_KEYS = (
 )
 
 
-def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:
+def verify(app: App, checkout: Path, root: Path, work: Path, changed: list[str]) -> Level:
     from .levels import Level
 
     recipe = app.recipe
     if not recipe:
         return Level("skip", "no sign-in recipe in corpus.toml yet")
+    sources = sources_dir(checkout)
+    missing = [n for n in dict(recipe.get("sources", {})) if not (sources / str(n)).is_dir()]
+    if missing:
+        return Level("skip", f"no checkout of {', '.join(missing)} in {sources} (checkout.py)")
     version = str(recipe.get("python", "3.11"))
     python = cache.find_python(version)
     if python is None:
         return Level("skip", f"no Python {version} on this machine")
     try:
-        venv = cache.venv(app.id, python, list(recipe["requirements"]), root)
+        venv = cache.venv(app.id, python, list(recipe["requirements"]), root, sources)
     except cache.InstallError as exc:
         return Level("skip", f"Python {version}: {exc}")
-    copy_files(recipe, root)
-    db = work / "bench.sqlite3"
+    try:
+        with services.running(list(recipe.get("services", [])), work) as running:
+            return _run(app, venv, root, work, changed, running)
+    except cache.InstallError as exc:
+        return Level("skip", str(exc))
+
+
+def _run(
+    app: App, venv: Path, root: Path, work: Path, changed: list[str], running: services.Running
+) -> Level:
+    """The set-up commands, then the driver's three visits, judged."""
+    from .levels import Level
+
+    recipe = app.recipe
     names = {
-        "db": str(db),
+        "db": str(work / "bench.sqlite3"),
         "email": PERSON["email"],
         "email_lower": PERSON["email"].lower(),
         "password": PERSON["password"],
+        **running.names,
     }
     key = secrets.token_urlsafe(32)
     env = {**os.environ, "BESTCHATBOT_SIGNING_KEY": key, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("VIRTUAL_ENV", None)
-    env.update({k: _fill(str(v), names) for k, v in dict(recipe.get("env", {})).items()})
+    env.update({k: str(v) for k, v in fill(dict(recipe.get("env", {})), names).items()})
+    copy_files(recipe, root, names)
+    home = root / str(recipe.get("dir", "."))
+    for command in recipe.get("commands", []):
+        stopped = _command(venv, str(fill(command, names)), home, env, root, changed)
+        if stopped:
+            return stopped
     scenario: dict[str, Any] = {
         "framework": app.stack,
-        "root": str(root / str(recipe.get("dir", "."))),
+        "root": str(home),
         **names,
-        **{k: recipe[k] for k in SCENARIO_KEYS if k in recipe},
+        **fill({k: recipe[k] for k in SCENARIO_KEYS if k in recipe}, names),
+        "services": list(recipe.get("services", [])),
         "page": recipe.get("page", ""),
         "endpoint": recipe.get("endpoint", ""),
     }
@@ -87,22 +115,70 @@ def verify(app: App, root: Path, work: Path, changed: list[str]) -> Level:
     except subprocess.TimeoutExpired:
         return Level("skip", f"the app did not finish within {RUN_TIMEOUT}s")
     if done.returncode != 0 or not done.stdout.strip():
-        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
-        last = (lines[-1] if lines else "no output")[:150]
+        last = _last_line(done.stderr)
         culprit = _crashed_in(done.stderr, root, changed)
         if culprit:
             return Level("fail", f"the patched app crashed in {culprit}: {last}")
         return Level("skip", "the app did not run: " + last)
     observed: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     problem = judge(observed, key)
-    return Level("fail", problem) if problem else Level("pass", f"signed in as {PERSON['email']}")
+    if problem:
+        return Level("fail", problem)
+    on = f" (on {', '.join(running.on)})" if running.on else ""
+    return Level("pass", f"signed in as {PERSON['email']}{on}")
 
 
-def copy_files(recipe: dict[str, Any], root: Path) -> None:
-    """The recipe's `copy` ({target: source} in the patched copy): the set-up step an app's
-    README asks for before it runs (`cp local_settings_example.py local_settings.py`)."""
+def _command(
+    venv: Path, command: str, home: Path, env: dict[str, str], root: Path, changed: list[str]
+) -> Level | None:
+    """Runs one of the app's own set-up commands (`alembic upgrade head`: a program of its
+    venv, or `python ...` on the venv's interpreter) in the app's folder, which is on
+    sys.path as it is for the driver (an installed project's package would be); None when
+    it succeeded, else why the check stops there."""
+    from .levels import Level
+
+    program, *args = shlex.split(command)
+    binary = venv if program == "python" else venv.parent / program
+    path = os.pathsep.join(p for p in (str(home), env.get("PYTHONPATH", "")) if p)
+    try:
+        done = subprocess.run(
+            [str(binary), *args],
+            cwd=home,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            env={**env, "PYTHONPATH": path},
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Level("skip", f"`{command}` did not finish within {RUN_TIMEOUT}s")
+    except OSError as exc:
+        return Level("skip", f"`{command}` did not start: {exc}")
+    if done.returncode == 0:
+        return None
+    culprit = _crashed_in(done.stderr, root, changed)
+    last = _last_line(done.stderr or done.stdout)
+    if culprit:
+        return Level("fail", f"`{command}` crashed in {culprit}: {last}")
+    return Level("skip", f"`{command}` failed: {last}")
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return (lines[-1] if lines else "no output")[:150]
+
+
+def copy_files(recipe: dict[str, Any], root: Path, names: dict[str, str]) -> None:
+    """The recipe's `copy` ({target: source} in the patched copy) and `files` ({target: text},
+    placeholders filled): the set-up steps an app's README asks for before it runs (`cp
+    local_settings_example.py local_settings.py`, `touch .env`, a secrets file naming the
+    database)."""
     for target, source in dict(recipe.get("copy", {})).items():
         shutil.copyfile(root / str(source), root / str(target))
+    for target, text in dict(recipe.get("files", {})).items():
+        written = root / str(target)
+        written.parent.mkdir(parents=True, exist_ok=True)
+        written.write_text(str(fill(text, names)), encoding="utf-8")
 
 
 def _crashed_in(stderr: str, root: Path, changed: list[str]) -> str | None:
@@ -114,10 +190,17 @@ def _crashed_in(stderr: str, root: Path, changed: list[str]) -> str | None:
     return mine[-1] if mine and mine[-1] in changed else None
 
 
-def _fill(text: str, names: dict[str, str]) -> str:
-    for name, value in names.items():
-        text = text.replace("{" + name + "}", value)
-    return text
+def fill(value: Any, names: dict[str, str]) -> Any:
+    """The recipe's value with {email}, {postgres_url}... replaced (strings, lists, tables)."""
+    if isinstance(value, str):
+        for name, text in names.items():
+            value = value.replace("{" + name + "}", text)
+        return value
+    if isinstance(value, dict):
+        return {k: fill(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, names) for v in value]
+    return value
 
 
 def _token(seen: dict[str, Any]) -> tuple[str | None, str]:

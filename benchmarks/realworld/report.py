@@ -50,8 +50,9 @@ def markdown(results: list[Result], date: str, commit: str) -> str:
         lines.append(f"| {name} | {row['apps']} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Not verified counts every app whose deep check did not run (a service it needs, or a",
-        "check not built for its stack yet), as well as the ones that failed.",
+        "Not verified counts every app whose deep check did not run (what it needs that this",
+        "machine lacks: a server, an interpreter, a package source), as well as the ones that",
+        "failed.",
         "",
         "## Per app",
         "",

@@ -8,8 +8,12 @@ Runs inside the app's own venv (any Python from 3.6), one JSON scenario on stdin
     app        flask / fastapi: "module:attr" or "module:factory()"
     settings   django: the settings module
     config     flask: app.config overrides; django: settings overrides
-    database   django: "settings" when the recipe's env chooses SQLite through the app's own
-               env-driven settings (DATABASE_URL); else DATABASES is set to SQLite here
+    database   django: "settings" when the recipe's env chooses the database through the
+               app's own env-driven settings (DATABASE_URL): SQLite, or PostgreSQL when the
+               recipe runs it (services); else DATABASES is set to SQLite here
+    services   the servers the recipe runs (services.py): "postgres", "redis", "mongodb"
+               (every PyMongo client the app opens then goes to {mongodb_url}, whatever host
+               it names, as drivers/express_boot.cjs does for Mongoose)
     orm        flask: "module:attr" of the Flask-SQLAlchemy object (its tables are created)
     setup      flask: optional "module:attr()" calls made in the app context once the tables
                exist, before the user is made: the app's own set-up step (seed rows its pages
@@ -21,14 +25,18 @@ Runs inside the app's own venv (any Python from 3.6), one JSON scenario on stdin
                email already confirmed; `stamped`: date-time attributes set to now, e.g. the
                moment the email was confirmed);
                django: {fields}: get_user_model().objects.create_user(**fields, password=...)
-    signup     optional {url, json | form}: the app's own registration route
-    login      {url, form | json, bearer?}: the app's own login (`bearer`: the field of its
-               answer holding an access token, sent as `Authorization: Bearer`)
+    signup     optional {url, json | form, admin?}: the app's own registration route; `admin`:
+               a login step as below, of the administrator an admin backend without sign-up
+               seeds, whose token authorizes the request that creates the user
+    login      {url, form | json, bearer?, scheme?}: the app's own login (`bearer`: the
+               dotted path of the access token in its JSON answer, sent as
+               `Authorization: <scheme> <token>`, the scheme "Bearer" unless it names another)
     logout     optional {url, method, form?, form_page?}
     page       a page that renders the layout; endpoint: the token endpoint's path
-Strings may hold {email}, {email_lower}, {password} and {db}, replaced before use. The answer is
-one JSON line on stdout; anything the app prints goes to stderr. Untyped on purpose: it runs on
-the apps' own interpreters, down to Python 3.6.
+Strings may hold {email}, {email_lower}, {password} and {db}, replaced before use (the
+harness has already filled in its services' {postgres_url}, {redis_url}, {mongodb_url}...).
+The answer is one JSON line on stdout; anything the app prints goes to stderr. Untyped on
+purpose: it runs on the apps' own interpreters, down to Python 3.6.
 """
 
 import datetime
@@ -141,8 +149,10 @@ class DjangoClient:
 
         if scenario.get("database") == "settings":
             engine = settings.DATABASES["default"]["ENGINE"]
-            if engine != "django.db.backends.sqlite3":
-                raise SystemExit("the app's settings chose " + engine + ", not SQLite")
+            served = scenario.get("services", [])
+            chosen = ["sqlite3"] + (["postgresql"] if "postgres" in served else [])
+            if not engine.rsplit(".", 1)[-1].startswith(tuple(chosen)):  # postgresql_psycopg2
+                raise SystemExit("the app's settings chose " + engine + ", not " + "/".join(chosen))
         else:
             settings.DATABASES = {
                 "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": scenario["db"]}
@@ -199,6 +209,11 @@ class FastAPIClient:
         self.client = TestClient(load(scenario["app"]))
         self.client.__enter__()  # runs the app's lifespan (table creation)
 
+    def close(self):
+        # The app's shutdown (a connection pool closed); the thread serving its event loop
+        # ends, which the interpreter otherwise waits for at exit.
+        self.client.__exit__(None, None, None)
+
     def create_user(self, user, password):
         raise SystemExit("fastapi scenarios sign up through the app's own route (signup)")
 
@@ -214,6 +229,25 @@ class FastAPIClient:
 CLIENTS = {"flask": FlaskClient, "django": DjangoClient, "fastapi": FastAPIClient}
 
 
+def redirect_mongodb(url):
+    """Points PyMongo's clients (Motor's wrap them) at the harness's server: apps hard-code
+    `mongodb://localhost:27017`, which another process here may hold."""
+    import pymongo
+
+    classes = [pymongo.MongoClient] + [
+        getattr(pymongo, name) for name in ("AsyncMongoClient",) if hasattr(pymongo, name)
+    ]
+    for cls in classes:
+        cls.__init__ = _to(url, cls.__init__)
+
+
+def _to(url, original):
+    def init(self, host=None, *args, **kwargs):
+        original(self, url, *args, **kwargs)
+
+    return init
+
+
 def submit(client, step, headers):
     """GET the form first when it is one (cookies, CSRF token), then send it. `form_page`:
     the page holding the form when it is not at its own URL (a sign-out button in the layout)."""
@@ -224,6 +258,14 @@ def submit(client, step, headers):
     return client.send(step.get("method", "POST"), step["url"], form, step.get("json"), headers)
 
 
+def authorization(step, text):
+    """The header carrying the access token a login step answered."""
+    token = json.loads(text)
+    for part in step["bearer"].split("."):
+        token = token[part]
+    return {"Authorization": step.get("scheme", "Bearer") + " " + str(token)}
+
+
 def main():
     raw = json.load(sys.stdin)
     names = {k: raw[k] for k in ("email", "email_lower", "password", "db")}
@@ -231,19 +273,24 @@ def main():
     os.chdir(scenario["root"])
     sys.path.insert(0, scenario["root"])
     stdout, sys.stdout = sys.stdout, sys.stderr  # the app's prints must not mix with the answer
+    if "mongodb" in scenario.get("services", []):
+        redirect_mongodb(scenario["mongodb_url"])
     client = CLIENTS[scenario["framework"]](scenario)
     out = {"anonymous": observe(client.get, scenario, {})}
     if scenario.get("user"):
         client.create_user(scenario["user"], scenario["password"])
-    if scenario.get("signup"):
-        out["signup"] = submit(client, scenario["signup"], {})[0]
+    signup = scenario.get("signup")
+    if signup:
+        headers = {}
+        if signup.get("admin"):
+            headers = authorization(signup["admin"], submit(client, signup["admin"], {})[1])
+        out["signup"] = submit(client, signup, headers)[0]
     status, text = submit(client, scenario["login"], {})
     out["login"] = status
     headers = {}
-    bearer = scenario["login"].get("bearer")
-    if bearer:
+    if scenario["login"].get("bearer"):
         try:
-            headers = {"Authorization": "Bearer " + str(json.loads(text)[bearer])}
+            headers = authorization(scenario["login"], text)
         except (ValueError, KeyError, TypeError):
             out["login_error"] = text[:200]
     out["signed_in"] = observe(client.get, scenario, headers)
@@ -251,6 +298,9 @@ def main():
         submit(client, scenario["logout"], headers)
         out["logged_out"] = observe(client.get, scenario, {})
     stdout.write(json.dumps(out) + "\n")
+    stdout.flush()
+    if hasattr(client, "close"):
+        client.close()
 
 
 if __name__ == "__main__":
