@@ -242,3 +242,17 @@ def test_a_missing_core_class_is_a_stand_in_gap_not_composer(
     out = _php(tmp_path, code)
     assert isinstance(out, str)
     assert out.startswith(reason)
+
+
+def test_a_recipes_versions_stand_in_for_ranges_the_registry_cannot_serve() -> None:
+    """Next.js recipes' `versions`: the harness's copy of package.json gets the stand-in, in
+    dependencies and devDependencies alike; the other packages stay as the app wrote them."""
+    from benchmarks.realworld import cache
+
+    manifest = json.dumps(
+        {"dependencies": {"next-auth": "beta", "next": "15.0.0"}, "devDependencies": {"x": "1"}}
+    ).encode()
+    assert cache._with_versions(manifest, {}) == manifest
+    replaced = json.loads(cache._with_versions(manifest, {"next-auth": "5.0.0-beta.29", "x": "2"}))
+    assert replaced["dependencies"] == {"next-auth": "5.0.0-beta.29", "next": "15.0.0"}
+    assert replaced["devDependencies"] == {"x": "2"}

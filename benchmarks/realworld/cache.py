@@ -51,20 +51,39 @@ def _locked(target: Path) -> int:
 
 
 def node_modules(
-    app_id: str, project: Path, seed: Path | None = None, *, peers: bool = False
+    app_id: str,
+    project: Path,
+    seed: Path | None = None,
+    *,
+    peers: bool = False,
+    versions: dict[str, str] | None = None,
 ) -> Path:
     """`node_modules` for the project's package.json and its npm lockfile; without one, the
     lockfile npm wrote for `seed` (the same app's node_modules before the patch), so a patch
     that adds a dependency resolves everything else to the versions already checked.
     `peers`: peer dependencies installed as npm does by default (an app that boots needs the
-    ones its packages only declare, connect-mongo's `mongodb`), not --legacy-peer-deps."""
-    manifest = (project / "package.json").read_bytes()
+    ones its packages only declare, connect-mongo's `mongodb`), not --legacy-peer-deps.
+    `versions`: packages whose range the registry here cannot serve (a dist-tag it does not
+    carry, a canary it dropped), each with the published version that stands in for it (the
+    recipe says why); the project's own files are left as they are."""
+    manifest = _with_versions((project / "package.json").read_bytes(), versions or {})
     lock = project / "package-lock.json"
     if not lock.is_file() and seed is not None:
         lock = seed.parent / "package-lock.json"
     lock_bytes = lock.read_bytes() if lock.is_file() else b""
     key = _key(manifest, lock_bytes, b"peers") if peers else _key(manifest, lock_bytes)
     return _npm_install(ROOT / "npm" / f"{app_id}-{key}", manifest, lock_bytes, peers)
+
+
+def _with_versions(manifest: bytes, versions: dict[str, str]) -> bytes:
+    if not versions:
+        return manifest
+    data = json.loads(manifest)
+    for field in ("dependencies", "devDependencies"):
+        for name, version in versions.items():
+            if name in data.get(field, {}):
+                data[field][name] = version
+    return json.dumps(data, indent=2).encode()
 
 
 def tooling() -> Path:

@@ -37,10 +37,11 @@ NEXT_ENV = '/// <reference types="next" />\n/// <reference types="next/image-typ
 def verify(app: App, checkout: Path, root: Path, work: Path, changed: list[str]) -> Level:
     from .levels import Level
 
+    versions = dict((app.recipe or {}).get("versions", {}))
     try:
-        before_modules = cache.node_modules(app.id, checkout)
+        before_modules = cache.node_modules(app.id, checkout, versions=versions)
         after_modules = (
-            cache.node_modules(app.id, root, before_modules)
+            cache.node_modules(app.id, root, before_modules, versions=versions)
             if "package.json" in changed
             else before_modules
         )
