@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from scaffolder import choice, exprs, proxies, reporting
+from scaffolder import choice, exprs, reporting
 from scaffolder.escape import url_path
 from scaffolder.exclusions import Pages
 from scaffolder.markup import Layout, Template, answered_layout
@@ -44,6 +44,7 @@ from scaffolder.model import (
 )
 from scaffolder.paths import common_prefix, is_test_path
 from scaffolder.project import Project
+from scaffolder.proxy_files import proxy_files
 from scaffolder.registry import Detection, Stack
 
 if TYPE_CHECKING:  # the plan's modules load when a plan is made, not for `inspect`
@@ -442,8 +443,10 @@ class HookedStack(Stack, Generic[CandT, FactsT, AuthT]):
             return "/" + url_path(answers.api_prefix).strip("/")
         routes = self.api_prefixes(facts)
         default = "/" + (common_prefix(routes) or "/api").strip("/")
-        if not self.behind_proxy:
+        if not self.behind_proxy or not proxy_files(project.files):
             return default
+        from scaffolder import proxies  # its readers, for the apps with a proxy's file
+
         found = proxies.reach(proxies.forwards(project), default, routes, insp.stack.app_root)
         if found.prefix is None:
             assert found.forward is not None

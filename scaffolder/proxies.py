@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scaffolder.model import Evidence
 from scaffolder.paths import common_prefix
 from scaffolder.project import Project
+from scaffolder.proxy_files import Kind, proxy_files
 
 # tree-sitter and tomlkit load where a JS config or netlify.toml is read: an app without one
 # (most) is inspected without them.
@@ -142,32 +143,10 @@ def forwards(project: Project) -> list[Forward]:
 
 
 def _find(project: Project) -> Iterator[Forward]:
-    for path in project.files:
-        name = posixpath.basename(path)
-        readers = [r for match, r in _READERS if match(path, name)]
-        if not readers:
-            continue
+    for path, kind in proxy_files(project.files):
         text = project.text(path)
-        if text is None:
-            continue
-        for reader in readers:
-            yield from reader(path, text)
-
-
-def _is_nginx(path: str, name: str) -> bool:
-    nginx_file = name.endswith((".conf", ".nginx", ".conf.template")) and "nginx" in path.lower()
-    return nginx_file or name in ("nginx.conf", "default.conf")
-
-
-def _is_compose_or_traefik(path: str, name: str) -> bool:
-    lowered = path.lower()
-    return name.endswith((".yml", ".yaml", ".toml")) and ("compose" in name or "traefik" in lowered)
-
-
-def _is_js_config(path: str, name: str) -> bool:
-    return bool(
-        re.fullmatch(r"(vite|next|webpack[\w.-]*)\.config\.[cm]?[jt]s|webpack\.[\w.-]+\.js", name)
-    )
+        if text is not None:
+            yield from _READERS[kind](path, text)
 
 
 def _line(text: str, offset: int) -> int:
@@ -466,12 +445,12 @@ def _netlify(path: str, text: str) -> Iterator[Forward]:
             yield from _rewrite_rule(path, line, source, destination, "netlify.toml proxies")
 
 
-_READERS = (
-    (_is_nginx, _nginx),
-    (_is_compose_or_traefik, _traefik),
-    (_is_js_config, _js_config),
-    (lambda path, name: name == "package.json", _package_json),
-    (lambda path, name: re.fullmatch(r"proxy\.conf(\.[\w-]+)?\.json", name) is not None, _angular),
-    (lambda path, name: name == "vercel.json", _vercel),
-    (lambda path, name: name == "netlify.toml", _netlify),
-)
+_READERS: dict[Kind, Callable[[str, str], Iterator[Forward]]] = {
+    "nginx": _nginx,
+    "traefik": _traefik,
+    "js-config": _js_config,
+    "package-json": _package_json,
+    "angular": _angular,
+    "vercel": _vercel,
+    "netlify": _netlify,
+}

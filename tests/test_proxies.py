@@ -434,3 +434,29 @@ vm.runInNewContext(fs.readFileSync(script, "utf8"), context);
   console.log(calls.join("\n"));
 })().catch((e) => { console.error(e); process.exit(1); });
 """
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("deploy/nginx/site.conf", "nginx"),
+        ("nginx.conf", "nginx"),
+        ("docker-compose.yml", "traefik"),
+        ("traefik/dynamic.toml", "traefik"),
+        ("web/vite.config.ts", "js-config"),
+        ("webpack.dev.js", "js-config"),
+        ("client/package.json", "package-json"),
+        ("proxy.conf.json", "angular"),
+        ("vercel.json", "vercel"),
+        ("netlify.toml", "netlify"),
+        ("app/templates/base.html", None),
+        ("config.py", None),
+        ("pyproject.toml", None),
+    ],
+)
+def test_proxy_files_are_told_by_name(path: str, kind: str | None) -> None:
+    """inspect loads the proxies' readers only when one of these files is in the project."""
+    from scaffolder.proxy_files import kind_of, proxy_files
+
+    assert kind_of(path) == kind
+    assert proxy_files([path]) == ([(path, kind)] if kind else [])
