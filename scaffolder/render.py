@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scaffolder.ansi import style
-from scaffolder.model import Evidence, Inspection, Question, UserExpr
+from scaffolder.model import Evidence, Finding, Inspection, Question, UserExpr
 
 if TYPE_CHECKING:  # `inspect` renders no outcome: apply's modules stay unimported
     from scaffolder.outcome import Outcome
@@ -56,17 +56,20 @@ def inspection_text(insp: Inspection[object]) -> str:
         lines += [_expr("email", a.email), _expr("name", a.name), _expr("user id", a.user_id)]
         _evidence(lines, a.evidence)
         w = insp.widget
+        evidence = w.evidence
         lines += ["", style("3. Widget", bold=True)]
         if w.present:
             token = "with" if w.has_user_token else "without"
             lines.append(f"   loads at {w.file}:{w.line} ({token} data-user-token)")
         elif w.file:
-            lines.append(f"   not present; it belongs in {w.file}:{w.line}")
+            lines.append(f"   not present; it belongs {_placement(insp, f'{w.file}:{w.line}')}")
+            if _inside(insp):  # not where it would go without the app's rule
+                evidence = tuple(e for e in w.evidence if (e.file, e.line) != (w.file, w.line))
         elif any(q.id == "layout" for q in insp.questions):
             lines.append("   not present; which template should carry it is a question below")
         else:
             lines.append("   not present, and no page of this project should carry it")
-        _evidence(lines, w.evidence)
+        _evidence(lines, evidence)
         if insp.delivery:
             lines += ["", f"Delivery: {insp.delivery} ({_DELIVERY[insp.delivery]})"]
     if insp.questions:
@@ -78,6 +81,27 @@ def inspection_text(insp: Inspection[object]) -> str:
             where = f"{n.file}:{n.line}: " if n.file and n.line else f"{n.file}: " if n.file else ""
             lines.append(f"   {where}{n.message}")
     return "\n".join(lines) + "\n"
+
+
+def _placement(insp: Inspection[object], target: str) -> str:
+    """Where the missing tag goes: `target`, unless the app's own page rule moves it inside
+    its guard, or puts a copy of the rule around it there (issue 15, `scaffolder.exclusions`)."""
+    found = _widget_placement(insp)
+    if found is None:
+        return f"in {target}"
+    where = found.evidence[0]
+    if found.value == "inside":
+        return f"{where.why}: at {style(where.location(), fg='cyan')}"
+    return f"in {target}, {where.why}"
+
+
+def _widget_placement(insp: Inspection[object]) -> Finding | None:
+    return next((f for f in insp.findings if f.kind == "widget-placement"), None)
+
+
+def _inside(insp: Inspection[object]) -> bool:
+    found = _widget_placement(insp)
+    return found is not None and found.value == "inside"
 
 
 def question_text(q: Question) -> str:

@@ -66,6 +66,9 @@ def test_start_up_imports_nothing_heavy() -> None:
                 "scaffolder.python.hosting",
                 "difflib",
                 "shlex",
+                # a proxy's readers and the CORS finders, for apps without their files
+                "scaffolder.proxies",
+                "scaffolder.cors",
                 # the languages' table serves answers that are code, and the other commands
                 "scaffolder.languages",
                 "scaffolder.treesitter",

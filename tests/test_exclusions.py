@@ -464,6 +464,24 @@ def test_component_early_return(tmp_path: Path) -> None:
             {"app/(viewer)/layout.tsx"},
             id="nextjs-app-viewer-group",
         ),
+        pytest.param(
+            "express-share-links",
+            "unless hideChat",
+            {
+                "app.js",
+                "routes/documents.js",
+                "views/embed/document.hbs",
+                "views/share/document.hbs",
+            },
+            id="express-handlebars",
+        ),
+        pytest.param(
+            "wp-chat-rules",
+            "! is_page( 'checkout' ) && ! is_page_template( 'page-templates/document-viewer.php' )"
+            " && apply_filters( 'ledger_show_chat', true )",
+            {"functions.php", "page-templates/document-viewer.php"},
+            id="wordpress-theme",
+        ),
     ],
 )
 def test_inspect_reports_the_rule_and_the_pages(
@@ -498,6 +516,7 @@ def test_inspect_reports_the_rule_and_the_pages(
             "    <>\n"
             '      <Script src="https://widget.intercom.io/widget/deckroom"'
             ' strategy="lazyOnload" />\n'
+            "      <BestChatBotIdentity />\n"
             "      <Script\n"
             '        src="https://widget.bestchatbot.io/widget/v1/chat.js"\n',
             id="nextjs-client-component",
@@ -549,3 +568,66 @@ def test_page_cached_django_follows_the_block(tmp_path: Path) -> None:
     block = base[base.index("{% block support_chat %}") : base.index("{% endblock support_chat %}")]
     assert 'data-api-key="pk_x"></script>' in block and "bestchatbot-identity.js" in block
     assert "data-user-token" not in base
+
+
+# -- the text report -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "widget"),
+    [
+        pytest.param(
+            "flask-doc-share",
+            "   not present; it belongs inside the app's own rule at"
+            " docshare/templates/base.html:15"
+            " (`not request.path.startswith(PUBLIC_PREFIXES)`), beside the app's Crisp chat"
+            " script: at docshare/templates/base.html:26\n\n",
+            id="inside-the-rule",
+        ),
+        pytest.param(
+            "wp-chat-rules",
+            "   not present; it belongs in functions.php:1, under a copy of the app's own rule at"
+            " functions.php:31 (`! is_page( 'checkout' ) && ! is_page_template("
+            " 'page-templates/document-viewer.php' ) && apply_filters( 'ledger_show_chat', true"
+            " )`)\n     functions.php:1  printed before </body> by a wp_footer hook\n\n",
+            id="under-a-copy",
+        ),
+        pytest.param(
+            "flask-login",
+            "   not present; it belongs in app/templates/base.html:24\n"
+            "     app/templates/base.html:24  base layout: before </body>\n\n",
+            id="no-rule",
+        ),
+    ],
+)
+def test_the_widget_section_says_where_the_tag_goes(fixture: str, widget: str) -> None:
+    result = run("inspect", Path("fixtures") / fixture, "--api-key", "pk_x")
+    assert result.exit_code == 0, result.output
+    section = result.stdout[result.stdout.index("3. Widget\n") + len("3. Widget\n") :]
+    assert section[: section.index("Delivery:")] == widget
+
+
+def test_without_a_provider_element_the_component_follows_the_rule() -> None:
+    """A provider with no element to stay inside (Supabase, Firebase): the identity component
+    goes under the rule with the `<Script>`, and fetches no token on the excluded pages."""
+    from scaffolder.stacks.nextjs.mount import Mount, mount
+
+    text = (
+        'import Script from "next/script";\n\n'
+        "export default function App({ Component, pageProps, router }) {\n"
+        "  return HIDDEN_PATHS.includes(router.pathname) ? (\n"
+        "    <Component {...pageProps} />\n"
+        "  ) : (\n"
+        "    <main>\n"
+        "      <Component {...pageProps} />\n"
+        '      <Script src="https://embed.tawk.to/1/2" />\n'
+        "    </main>\n"
+        "  );\n"
+        "}\n"
+    )
+    start = text.index("<main>")
+    end = text.index("</main>") + len("</main>")
+    spec = Mount("BestChatBotIdentity", "../components/Identity", frozenset(), "pk", (start, end))
+    after = mount(Source(text, "tsx", "pages/_app.tsx"), spec)
+    branch = after[after.index("<main>") : after.index("</main>")]
+    assert "<BestChatBotIdentity />" in branch and "widget.bestchatbot.io" in branch

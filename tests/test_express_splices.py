@@ -277,7 +277,7 @@ def test_add_token_noop(engine: str, text: str) -> None:
     ],
 )
 def test_insert_tag(engine: str, before: str, after: str) -> None:
-    assert v.insert_tag(engine, before, "pk") == after
+    assert v.insert_lines(engine, before, [v.tag_line(engine, before, "pk")]) == after
 
 
 @pytest.mark.parametrize(
@@ -288,4 +288,4 @@ def test_insert_tag(engine: str, before: str, after: str) -> None:
     ],
 )
 def test_insert_tag_noop_without_body(engine: str, text: str) -> None:
-    assert v.insert_tag(engine, text, "pk") is None
+    assert v.insert_lines(engine, text, [v.tag_line(engine, text, "pk")]) is None

@@ -37,8 +37,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @contextmanager
-def php_server(root: Path, headers: dict[str, str] | None) -> Iterator[str]:
-    """The patched theme on a free loopback port; `headers`: what core or a plugin sets."""
+def php_server(
+    root: Path, headers: dict[str, str] | None, pages: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """The patched theme on a free loopback port; `headers`: what core or a plugin sets;
+    `pages`: the query each request path is for (the front page otherwise)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -47,6 +50,7 @@ def php_server(root: Path, headers: dict[str, str] | None) -> Iterator[str]:
         "template": str(root / "footer.php"),
         "users": {"ada": ["analytical-engine", ADA]},
         "headers": headers,
+        "pages": pages or {},
     }
     environ = {**os.environ, "WP_STUB_SITE": json.dumps(site), "WP_STUB_THEME_DIR": str(root)}
     server = subprocess.Popen(

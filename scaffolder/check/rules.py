@@ -128,6 +128,14 @@ RULES: dict[str, Rule] = {
             "set `Cache-Control: no-store` on the endpoint's responses",
         ),
         Rule(
+            "endpoint-cors-credentials",
+            "error",
+            "the token endpoint is readable by any web site with the visitor's cookies (CORS)",
+            "allow only the app's own frontends as CORS origins with credentials (no reflected "
+            "origin, no `*` or catch-all pattern), or refuse cross-site cookie requests in the "
+            "endpoint (`Sec-Fetch-Site: cross-site` without an Authorization header: 403)",
+        ),
+        Rule(
             "spa-no-clear",
             "warning",
             "clearUserToken() is never called on sign-out",

@@ -8,24 +8,25 @@ a root layout of its own, custom domains rewritten to a viewer route by middlewa
 package holds what every stack shares: the third-party scripts recognised, what makes a
 condition one on the page (rather than on configuration: `config.CRISP_ID` says whether the
 vendor is set up, not where it belongs), the guard found, and the report's page lists. The
-finders per syntax live beside it (`templates` for Jinja / Django layouts, `nextjs` for JSX).
+finders per syntax live beside it (`templates` for Jinja / Django layouts, `nextjs` for JSX,
+`views` for Express's EJS / Pug / Handlebars views and `express` for the code setting what they
+read, `wordpress` for PHP's conditional tags).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from scaffolder.model import Evidence, Finding, Note
 
 Kind = Literal["chat", "analytics", "layout"]
 
 
-@dataclass(frozen=True)
-class Vendor:
+class Vendor(NamedTuple):
     """A third-party script: its name, what it is, and the text that gives it away (a script
     host, a global its snippet sets, a component's name). Kind `layout` stands for the app's
     own layout (`<Workspace>`), which a list of paths keeps some pages out of."""
@@ -102,10 +103,14 @@ _PATH = re.compile(
     r"|\breq\s*\.\s*(?:path|originalUrl|url|baseUrl)\b"
     r"|\b(?:router|location)\s*\.\s*(?:pathname|asPath|route)\b"
     r"|\busePathname\s*\(|\bpathname\b|\burl_name\b|\bview_name\b|\bcurrent_path\b"
-    r"|\bis_(?:page|singular|page_template)\s*\("
+    r"|\bcurrent(?:Path|Url|URL|Route)\b"
+    # WordPress's conditional tags: which page the query is for
+    r"|\bis_(?:page|singular|single|page_template|front_page|home|archive|category|tag|tax"
+    r"|author|search|404|attachment|post_type_archive|embed|preview|privacy_policy"
+    r"|checkout|cart|account_page|product|shop|woocommerce)\s*\("
 )
 # A list of paths, routes or pages the app keeps something off (EXCLUDED_PATHS, hiddenRoutes).
-_PATH_LIST = re.compile(
+PATH_LIST = re.compile(
     r"\b[A-Za-z_$][\w$]*(?:_PATHS|_ROUTES|_PAGES|_URLS|_PREFIXES|_ENDPOINTS"
     r"|Paths|Routes|Pages|Urls|Prefixes|_paths|_routes|_pages|_urls|_prefixes|_endpoints)\b"
 )
@@ -140,7 +145,7 @@ _CONFIG = re.compile(r"(?i)\b(?:config|settings|conf|env|environ|options)\s*(?:\
 def page_reason(condition: str) -> str | None:
     """Why `condition` is about the page (None: it is about something else: configuration,
     the environment, the signed-in user)."""
-    listed = _PATH_LIST.search(condition)
+    listed = PATH_LIST.search(condition)
     if listed is not None and _MEMBERSHIP.search(condition):
         return f"checks the page against {listed.group(0)}"
     if _PATH.search(condition):
@@ -197,13 +202,19 @@ def split_top(condition: str, operators: Sequence[str]) -> list[str]:
     return [p for p in parts if p]
 
 
-def page_parts(condition: str, ands: Sequence[str], ors: Sequence[str]) -> tuple[list[str], bool]:
-    """The conjuncts of `condition` that are about the page, and whether that is all of it (a
-    conjunct joining a page test and something else with `or` is not one on the page)."""
+def page_parts(
+    condition: str,
+    ands: Sequence[str],
+    ors: Sequence[str],
+    reason: Callable[[str], str | None] = page_reason,
+) -> tuple[list[str], bool]:
+    """The conjuncts of `condition` that are about the page (`reason` says why one is), and
+    whether that is all of it (a conjunct joining a page test and something else with `or` is
+    not one on the page)."""
     page, pure = [], True
     for part in split_top(condition, ands):
         alternatives = split_top(part, ors)
-        if all(page_reason(a) for a in alternatives):
+        if all(reason(a) for a in alternatives):
             page.append(part)
         else:
             pure = False
@@ -236,6 +247,8 @@ class Guard:
     """Where the exclusion applies (pages overriding the block, pages setting the flag)."""
     block: bool = False
     """`condition` names a block (`{% block chat %}`) that pages override to drop the script."""
+    end_line: int = 0
+    """`inside`: the line the widget's lines go at, the end of the guarded part."""
 
     @property
     def summary(self) -> str:
@@ -258,9 +271,22 @@ class Guard:
         where = Evidence(self.path, self.line, f"keeps {self.script} off some pages: {self.reason}")
         return Finding("widget-guard", self.condition, (where, *self.evidence))
 
+    def placement(self) -> Finding:
+        """Where the widget goes under the rule: `inside` it (the line its lines go at), or
+        under a copy of it (`wrap`: where the widget would go anyway, the report says)."""
+        rule = f"the app's own rule at {self.path}:{self.line} (`{self.condition}`)"
+        if self.mode == "inside":
+            why = f"inside {rule}, beside {self.script}"
+            return Finding(
+                "widget-placement",
+                "inside",
+                (Evidence(self.path, self.end_line or self.line, why),),
+            )
+        why = f"under a copy of {rule}"
+        return Finding("widget-placement", "wrap", (Evidence(self.path, self.line, why),))
 
-@dataclass(frozen=True)
-class Page:
+
+class Page(NamedTuple):
     """A page the report lists: whether the widget reaches it, and why."""
 
     path: str
@@ -278,7 +304,7 @@ class Pages:
     pages: list[Page] = field(default_factory=list)
 
     def findings(self) -> list[Finding]:
-        out = [self.guard.finding()] if self.guard else []
+        out = [self.guard.finding(), self.guard.placement()] if self.guard else []
         kinds = {True: "page-with-widget", False: "page-without-widget", None: "page-under-rule"}
         for page in self.pages:
             kind = kinds[page.carries]

@@ -61,6 +61,8 @@ class JsxGuard:
     start: int
     end: int
     component: bool = False
+    via: str = ""
+    """`component`: the JSX name the shell renders it by (`<ChatScripts />`)."""
 
 
 def shell_guard(project: Project, config: TsConfig, source: Source) -> JsxGuard | None:
@@ -72,7 +74,7 @@ def shell_guard(project: Project, config: TsConfig, source: Source) -> JsxGuard 
     found = _in_function(project, config, source, fn)
     if found is not None:
         return found
-    for target, name in _local_components(project, config, source, fn.node):
+    for target, name, local in _local_components(project, config, source, fn.node):
         text = project.text(target)
         if text is None or third_party(text) is None:
             continue
@@ -82,21 +84,21 @@ def shell_guard(project: Project, config: TsConfig, source: Source) -> JsxGuard 
             continue
         found = _in_function(project, config, component, inner)
         if found is not None:
-            return JsxGuard(found.guard, target, found.start, found.end, True)
+            return JsxGuard(found.guard, target, found.start, found.end, True, local)
     return None
 
 
 def _local_components(
     project: Project, config: TsConfig, source: Source, within: Node
-) -> Iterator[tuple[str, str]]:
-    """(file, exported name) of the app's own components the shell renders."""
+) -> Iterator[tuple[str, str, str]]:
+    """(file, exported name, local name) of the app's own components the shell renders."""
     rendered = {e.name for e in jsx_elements(source, within)}
     for imp in find_imports(source):
         for exported, local in [("default", imp.default), *imp.names]:
             if local and local in rendered:
                 target = resolve(project, config, source.path, imp.source)
                 if target is not None and target.endswith(JS):
-                    yield target, exported
+                    yield target, exported, local
 
 
 def _component(source: Source, name: str) -> Function | None:
@@ -229,7 +231,8 @@ def _returns(node: Node) -> bool:
 def _found(
     source: Source, at: Node, branch: Node, vendor: Vendor, condition: str, reason: str
 ) -> JsxGuard:
-    guard = Guard(source.path, source.line(at), vendor, condition, reason, "inside")
+    end = source.line(branch.end_byte)
+    guard = Guard(source.path, source.line(at), vendor, condition, reason, "inside", end_line=end)
     return JsxGuard(guard, source.path, branch.start_byte, branch.end_byte)
 
 
@@ -318,7 +321,7 @@ def listed(project: Project, config: TsConfig, guard: Guard) -> Listed | None:
         return None
     source = Source.of(guard.path, text)
     name = m.group("name")
-    found = _array(source, name)
+    found = string_array(source, name)
     if found is None:
         for imp in find_imports(source):
             if name in (imp.default, *(loc for _, loc in imp.names)):
@@ -326,7 +329,7 @@ def listed(project: Project, config: TsConfig, guard: Guard) -> Listed | None:
                 other = project.text(target) if target else None
                 if target is not None and other is not None:
                     exported = next((n for n, loc in imp.names if loc == name), name)
-                    found = _array(Source.of(target, other), exported)
+                    found = string_array(Source.of(target, other), exported)
                 break
     if found is None:
         return None
@@ -335,7 +338,8 @@ def listed(project: Project, config: TsConfig, guard: Guard) -> Listed | None:
     return Listed(name, values, exact, where, line)
 
 
-def _array(source: Source, name: str) -> tuple[tuple[str, ...], str, int] | None:
+def string_array(source: Source, name: str) -> tuple[tuple[str, ...], str, int] | None:
+    """The values of `const name = ["...", ...]` in the module, with its path and line."""
     node = declarations(source).get(name)
     while node is not None and node.type in ("as_expression", "satisfies_expression"):
         node = node.named_children[0] if node.named_children else None

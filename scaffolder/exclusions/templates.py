@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scaffolder.exclusions import (
     Guard,
@@ -50,8 +50,7 @@ _ANDS, _ORS = ("and",), ("or",)
 _MAIL = re.compile(r"(?i)(?:^|/)(?:e-?mails?|mails?|newsletters?)(?:/|$)|(?:^|[/_.-])e?mail[_.-]")
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     """A conditional branch or a block of a template: its tag, its content and what ends it."""
 
     kind: str  # "if" | "elif" | "else" | "block" | "scope"
@@ -97,8 +96,7 @@ def regions(text: str) -> list[Region]:
     return out
 
 
-@dataclass(frozen=True)
-class _Use:
+class _Use(NamedTuple):
     """A third-party script in a template, directly or through an `{% include %}`."""
 
     offset: int
@@ -136,6 +134,11 @@ def _uses(tpl_text: str, templates: Mapping[str, Template], depth: int = 0) -> l
             out.append(_Use(m.start(), vendor, inner, name))
     out.sort(key=lambda u: (u.vendor.kind != "chat", u.offset))
     return out
+
+
+def loads_third_party(text: str, templates: Mapping[str, Template]) -> bool:
+    """Whether the template loads a chat or analytics script (itself or through an include)."""
+    return bool(_uses(text, _named(templates)))
 
 
 def _named(templates: Mapping[str, Template]) -> dict[str, Template]:
@@ -242,11 +245,30 @@ def _inside(
         )
         reason = "a block the pages that must not have it override"
         return Guard(
-            path, line, vendor, region.text, reason, "inside", region.end, evidence, block=True
+            path,
+            line,
+            vendor,
+            region.text,
+            reason,
+            "inside",
+            region.end,
+            evidence,
+            block=True,
+            end_line=line_of(text, region.end),
         )
     reason = page_reason(region.text) or ""
     evidence = tuple(_flag_setters(children, region.text))
-    return Guard(path, line, vendor, region.text.strip(), reason, "inside", region.end, evidence)
+    return Guard(
+        path,
+        line,
+        vendor,
+        region.text.strip(),
+        reason,
+        "inside",
+        region.end,
+        evidence,
+        end_line=line_of(text, region.end),
+    )
 
 
 def _flag_setters(children: list[Template], condition: str) -> list[Evidence]:
@@ -298,10 +320,16 @@ def place(
     block (`inside`), or where `default` puts lines, wrapped in a copy of the condition."""
     if guard is None:
         return default(lines)
-    nl = newline_of(text)
     if guard.mode == "wrap":
         unit = _unit(text)
         return default([f"{{% if {guard.condition} %}}", *(unit + s for s in lines), "{% endif %}"])
+    return inside(text, guard, lines)
+
+
+def inside(text: str, guard: Guard, lines: list[str]) -> str:
+    """The layout's text with `lines` at the end of the branch or block a guard of mode
+    `inside` keeps on some pages."""
+    nl = newline_of(text)
     pos = guard.offset
     line_start = text.rfind("\n", 0, pos) + 1
     indent = _content_indent(text, guard, line_start)

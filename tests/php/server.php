@@ -6,6 +6,7 @@
  *   template  a PHP template that ends the page (the theme's footer.php), else wp_footer fires
  *   users     login => [password, WP_User fields]: POST /wp-login.php (log, pwd) signs in
  *   headers   the headers core or a plugin sets for the page before wp_headers (default: core's)
+ *   pages     request path => the query it is for (wp_stub_query(): post_type, slug, template)
  * The login cookie holds the user's login with an HMAC, as core's wordpress_logged_in_ does.
  * Besides pages it serves the REST API under /wp-json/ (the X-WP-Nonce header as core reads
  * it), admin-ajax.php?action=rest-nonce, and the theme's files (WP_STUB_THEME_DIR) under
@@ -89,6 +90,9 @@ if ( '/wp-admin/admin-ajax.php' === $path ) {
 	return true;
 }
 
+if ( isset( $site['pages'][ $path ] ) ) {
+	$GLOBALS['wp_stub']['query'] = $site['pages'][ $path ];
+}
 foreach ( wp_stub_send_headers( $site['headers'] ?? null ) as $name => $value ) {
 	header( "$name: $value" );
 }

@@ -308,8 +308,34 @@ function register_theme_directory( $directory ) {
 	return true;
 }
 
-function is_singular() {
-	return false;
+/**
+ * The query of the page being served (WP_STUB_SITE's `pages`, by request path): `post_type`,
+ * `slug`, `template` (a page template's file) and `front`. The front page by default.
+ */
+function wp_stub_query() {
+	return $GLOBALS['wp_stub']['query'] ?? array( 'front' => true );
+}
+
+function is_front_page() {
+	return ! empty( wp_stub_query()['front'] );
+}
+
+function is_singular( $post_types = '' ) {
+	$type = wp_stub_query()['post_type'] ?? '';
+	return '' !== $type && ( '' === $post_types || in_array( $type, (array) $post_types, true ) );
+}
+
+function is_page( $page = '' ) {
+	$query = wp_stub_query();
+	if ( 'page' !== ( $query['post_type'] ?? '' ) ) {
+		return false;
+	}
+	return '' === $page || in_array( $query['slug'] ?? '', (array) $page, true );
+}
+
+function is_page_template( $template = '' ) {
+	$current = wp_stub_query()['template'] ?? '';
+	return '' === $template ? '' !== $current : in_array( $current, (array) $template, true );
 }
 
 function comments_open() {

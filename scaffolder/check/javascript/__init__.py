@@ -12,6 +12,7 @@ token), `delivery` (how it reaches the widget, where the key must not go).
 
 from __future__ import annotations
 
+from scaffolder.check import cors
 from scaffolder.check.javascript import claims, delivery, guards
 from scaffolder.check.javascript.context import Context
 from scaffolder.check.javascript.program import Program
@@ -28,6 +29,9 @@ def check(sources: Sources) -> Found:
         identity = claims.email_leaves(ctx, mint, through_lowering=True)
         guards.check(ctx, mint, identity)
     delivery.check(ctx)
+    server = [m.source for m in program.modules() if m.path not in ctx.client]
+    configs = cors.javascript_configs(server)
+    ctx.found.violations += cors.violations(sources, ctx.found.sites, configs)
     return Found(ctx.found.sites, _unique(ctx.found.violations))
 
 

@@ -16,6 +16,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from scaffolder.check import cors
 from scaffolder.check.python import endpoints, pages
 from scaffolder.check.python.guards import Guards, userish
 from scaffolder.check.python.index import (
@@ -104,6 +105,8 @@ class PythonChecker:
         entries = [mint.at.ctx for mint in mints]
         endpoints.Endpoints(self.index, self.values, self.guards, self.found).run(entries)
         pages.Pages(self.sources, self.index, self.values, self.found, self.key_envs).run()
+        configs = cors.python_configs(list(self.index.modules))
+        self.found.violations += cors.violations(self.sources, self.found.sites, configs)
         return self.found
 
     def flag(self, rule: str, at: At | tuple[Module, ast.AST], message: str) -> None:

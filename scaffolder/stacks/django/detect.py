@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from scaffolder.cors import Permissive
 from scaffolder.markup import Layout, Tag, Template, widget_tags
 from scaffolder.model import Evidence, Finding, Rendering, UserFields
 from scaffolder.project import Project
@@ -108,6 +109,8 @@ class DjangoFacts:
     """The template `--layout` names, with its backend (None: not answered, or no such one)."""
     api_route: Route | None = None
     """Where the token endpoint goes unless a prefix is answered (None: no ROOT_URLCONF)."""
+    cors: tuple[Permissive, ...] = ()
+    """django-cors-headers settings answering any origin with credentials (scaffolder.cors)."""
 
     def at(self, literal: str, setting: str, why: str) -> Evidence:
         """Evidence at the line of `literal` in the settings, else at the setting."""

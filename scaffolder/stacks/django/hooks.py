@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from scaffolder import reporting
+from scaffolder.cors import findings as cors_findings
+from scaffolder.cors.python import django_cors
 from scaffolder.errors import UsageError
 from scaffolder.exclusions import Pages
 from scaffolder.exclusions import templates as exclusions
@@ -144,7 +146,8 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         drf = "rest_framework" in settings.strings("INSTALLED_APPS") or drf_views.views > 0
         urlconf = d.urlconf(index, proj.root, settings)
         renders = d.renders_templates(index, owns)
-        texts = [m.text for path in settings.modules if (m := index.module(path)) is not None]
+        chain = [m for path in settings.modules if (m := index.module(path)) is not None]
+        texts = [m.text for m in chain]
         rendering: Rendering = (
             "spa"
             if frontend is not None
@@ -179,6 +182,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
             quote=preferred_quote(*texts),
             literals=d.settings_literals(index, settings),
             answered=_answered(found, candidate.layout),
+            cors=tuple(django_cors(chain)),
         )
         return replace(facts, api_route=place(index, facts, endpoint_view(facts, None), None))
 
@@ -354,7 +358,7 @@ class DjangoStack(HookedStack[d.DjangoApp, d.DjangoFacts, d.DjangoAuth]):
         return exclusions.report(backend.templates if backend else {}, layouts, widget, placed)
 
     def findings(self, facts: d.DjangoFacts, layouts: Sequence[Layout]) -> list[Finding]:
-        out = d.findings(facts, list(layouts))
+        out = d.findings(facts, list(layouts)) + cors_findings(facts.cors)
         if facts.ninja_api is not None:
             out += ninja_findings(facts.ninja_api)
         if facts.drf_api is not None:

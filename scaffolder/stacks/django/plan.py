@@ -7,6 +7,7 @@ import re
 import sys
 from functools import partial
 
+from scaffolder.cors import reaching, warn
 from scaffolder.escape import js_str
 from scaffolder.exclusions import templates as exclusions
 from scaffolder.inspection import Choices
@@ -236,12 +237,17 @@ def _token_module(
             imports.setdefault(module, set()).add(name)
     index = PythonIndex.of(project)
     local = {m: n for m, n in imports.items() if index.by_name(m) is not None}
+    served = url or choices.endpoint_url
+    covering = reaching(facts.cors, served) if view else []
+    if covering:  # the view refuses cross-site cookie requests: its helper's annotation
+        type_imports.setdefault("collections.abc", set()).add("Mapping")
+    typing_names = [n for part in codes for n in part.typing] + (["Any"] if covering else [])
     text = render(
         "python/django/bestchatbot.py.j2",
         future=versions(project, root).future_annotations,
         module_imports=[m for m, n in sign.imports if not n],
         sign=sign.sign,
-        typing_names=", ".join(dict.fromkeys(n for part in codes for n in part.typing)),
+        typing_names=", ".join(dict.fromkeys(typing_names)),
         imports=_sorted_imports({m: n for m, n in imports.items() if m not in local}),
         local_imports=_sorted_imports(local),
         type_sections=_sections(
@@ -254,10 +260,11 @@ def _token_module(
         user_class=user_class,
         context_processor=context,
         view=view,
-        endpoint=url or choices.endpoint_url,
+        endpoint=served,
         authentication=code.authentication,
         bases=code.bases,
         authentication_doc=code.authentication_doc,
+        refuse_cross_site=bool(covering),
     )
     text = requote(text, facts.quote)
     anchor = builder.current(facts.settings.path) or ""
@@ -268,7 +275,7 @@ def _token_module(
     existing = builder.current(path) or ""
     if context and view and all(m in existing for m in ours) and VIEWS[view][2] not in existing:
         return renewal.before_renewal(facts, builder)
-    return generated_file(
+    result = generated_file(
         builder,
         path,
         text,
@@ -279,6 +286,8 @@ def _token_module(
         refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made for "
         "the other delivery); move it aside and run apply again",
     )
+    warn(covering, served, path, builder)  # django-cors-headers lets any site read the view
+    return result
 
 
 def _manifests(project: Project, facts: DjangoFacts) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from scaffolder.cors import Permissive
 from scaffolder.js.packages import PackageJson, manifests
 from scaffolder.js.syntax import (
     FUNCTION_TYPES,
@@ -132,6 +133,7 @@ class ExpressFacts:
     page_tags: list[tuple[str, Found]]  # the widget tags already in single-page app pages
     shell_line: int  # where the tag goes in the first single-page app page (0: none)
     code_pages: list[CodePage] = field(default_factory=list)  # HTML built in template literals
+    cors: tuple[Permissive, ...] = ()  # CORS answering any origin with credentials
 
     @property
     def root(self) -> str:

@@ -12,7 +12,9 @@ import re
 from collections.abc import Sequence
 
 from scaffolder import reporting
+from scaffolder.cors import findings as cors_findings
 from scaffolder.errors import UsageError
+from scaffolder.exclusions import Pages
 from scaffolder.inspection import Choices, Found, HookedStack
 from scaffolder.markup import Layout, Template, resolved_template, widget_tags
 from scaffolder.model import (
@@ -33,7 +35,7 @@ from scaffolder.model import (
 )
 from scaffolder.project import Project
 from scaffolder.registry import Detection, register
-from scaffolder.stacks.express import MANIFEST, inline
+from scaffolder.stacks.express import MANIFEST, cors, exclusions, inline
 from scaffolder.stacks.express import auth as a
 from scaffolder.stacks.express import detect as d
 from scaffolder.stacks.express import views as v
@@ -142,6 +144,7 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
             ],
             shell_line=v.body_line(kind, page_texts[0][1]) if page_texts else 0,
             code_pages=code_pages,
+            cors=cors.find(index),
         )
 
     def stack_report(self, project: Project, facts: d.ExpressFacts) -> StackReport:
@@ -286,6 +289,16 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
         """Every delivery adds the tag where it has a place (a view or the app's page)."""
         return True
 
+    def widget_pages(
+        self, project: Project, facts: d.ExpressFacts, layouts: Sequence[Layout], delivery: Delivery
+    ) -> Pages:
+        """The rule the tag follows in the views that get it (none where the app's own tag is
+        there already), and the pages listed (issue 15)."""
+        if not _tags_views(facts, delivery, layouts):
+            return Pages()
+        targets = [] if facts.tags else [lay for lay in layouts if lay.mode != inline.MODE]
+        return exclusions.pages(facts, targets)
+
     def settle_widget(
         self,
         project: Project,
@@ -355,6 +368,7 @@ class ExpressStack(HookedStack[d.ExpressCandidate, d.ExpressFacts, a.AuthFacts])
         out += [Finding("api-prefix", p, (e,)) for p, e in facts.api_prefixes]
         out += [Finding("page-cache", e.why, (e,)) for e in facts.page_cache]
         out += [Finding("content-security-policy", e.why, (e,)) for e in facts.csp]
+        out += cors_findings(facts.cors)
         return out
 
     # -- the plan ----------------------------------------------------------------------------

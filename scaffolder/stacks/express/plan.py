@@ -9,7 +9,9 @@ import posixpath
 import re
 from functools import partial
 
+from scaffolder.cors import warn
 from scaffolder.escape import js_str
+from scaffolder.exclusions import views as rule
 from scaffolder.inspection import Choices
 from scaffolder.js import lockfiles, packages, style
 from scaffolder.js.imports import ensure_import
@@ -19,7 +21,15 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.spa import refresh_next_step
-from scaffolder.stacks.express import inline, mount, projection, renewal, users
+from scaffolder.stacks.express import (
+    cors,
+    exclusions,
+    inline,
+    mount,
+    projection,
+    renewal,
+    users,
+)
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
 from scaffolder.stacks.express.detect import ExpressFacts, shared_caching
@@ -63,6 +73,7 @@ def steps(
     )
     return [
         partial(_token_module, project, facts, choices, path, renews),
+        partial(_cors, facts, choices, path, renews),
         partial(mount.step, facts, choices, path, renews=renews),
         partial(_dependencies, project, facts),
         *delivered,
@@ -153,8 +164,9 @@ def _token_module(
         name=choices.name.expr if choices.name else None,
         user_id=_session_read(facts, choices.user_id.expr, ts) if choices.user_id else None,
         middleware=not endpoint,
-        endpoint=choices.endpoint_url if endpoint or renews else None,
+        endpoint=_served(choices, renews),
         attribute=not endpoint and any(lay.mode == inline.MODE for lay in choices.layouts),
+        refuse_cross_site=bool(cors.covering(facts.cors, _served(choices, renews))),
     )
     code = style.restyle(code, st, _language(path))
     return generated_file(
@@ -172,6 +184,20 @@ def _token_module(
         refusal=f"{path} already exists and is not bcb-scaffold's token module (or was made "
         "for the other delivery); move it aside and run apply again",
     )
+
+
+def _served(choices: Chosen, renews: bool) -> str | None:
+    """The endpoint's URL when the token module serves it."""
+    return choices.endpoint_url if choices.delivery == "token-endpoint" or renews else None
+
+
+def _cors(
+    facts: ExpressFacts, choices: Chosen, path: str, renews: bool, builder: PlanBuilder
+) -> None:
+    """A CORS policy answering any origin with credentials covers the endpoint: a warning."""
+    served = _served(choices, renews)
+    if served:
+        warn(cors.covering(facts.cors, served), served, path, builder)
 
 
 def express_major(project: Project, facts: ExpressFacts) -> int:
@@ -261,7 +287,7 @@ def _views(
         steps += [partial(_token_attribute, engine, path) for path in paths]
     else:
         views = [lay for lay in choices.layouts if lay.mode != inline.MODE]
-        steps += [partial(_view_tag, engine, layout, api_key) for layout in views]
+        steps += [partial(_view_tag, facts, layout, api_key) for layout in views]
     steps += [
         partial(_code_pages, project, facts, lay.template.path, api_key, module) for lay in in_code
     ]
@@ -283,19 +309,28 @@ def _token_attribute(engine: str, path: str, builder: PlanBuilder) -> StepResult
     return applied("token-attribute", path, reason)
 
 
-def _view_tag(engine: str, layout: Layout, api_key: str, builder: PlanBuilder) -> StepResult | None:
+def _view_tag(
+    facts: ExpressFacts, layout: Layout, api_key: str, builder: PlanBuilder
+) -> StepResult | None:
+    engine = facts.engine
     path = layout.template.path
     text = builder.current(path) or ""
-    added = (
-        v.insert_tag(engine, text, api_key)
-        if layout.mode == "body"
-        else v.append_tag(engine, text, api_key)
-    )
+    # Issue 15: where the view keeps a chat / analytics script off some pages, so the tag.
+    found = exclusions.guard(facts, path, text)
+    tag = v.tag_line(engine, text, api_key)
+    added = rule.place(engine, text, found, [tag], partial(_add_lines, engine, layout.mode, text))
     if added is None:
         return None
     reason = "add the widget tag, with data-user-token for signed-in users"
+    if found is not None:
+        reason += f", {found.guard.summary}"
     builder.write(path, added, reason, engine)
     return applied("layout-tag", path, reason)
+
+
+def _add_lines(engine: str, mode: str, text: str, lines: list[str]) -> str | None:
+    """Lines at the end of the view's body, or at its end for a page written without one."""
+    return v.insert_lines(engine, text, lines) if mode == "body" else append_lines(text, lines)
 
 
 # -- pages built in code ----------------------------------------------------------------------
@@ -470,7 +505,7 @@ def _browser(project: Project, facts: ExpressFacts, choices: Chosen, api_key: st
         *(
             partial(_scripts_in_code, facts, page, script_url, api_key)
             if kind == inline.MODE
-            else partial(_load_scripts, page, kind, script_url, api_key)
+            else partial(_load_scripts, facts, page, kind, script_url, api_key)
             for page, kind in pages
         ),
         partial(_refresh, project, facts, script_path),
@@ -482,25 +517,35 @@ def _next_step(text: str, builder: PlanBuilder) -> None:
 
 
 def _load_scripts(
-    page: str, kind: str, script_url: str, api_key: str, builder: PlanBuilder
+    facts: ExpressFacts,
+    page: str,
+    kind: str,
+    script_url: str,
+    api_key: str,
+    builder: PlanBuilder,
 ) -> StepResult:
-    """The widget tag (unless there) and the identity script, at the end of the page's body."""
+    """The widget tag (unless there) and the identity script, at the end of the page's body
+    (under the view's own rule keeping its chat script off some pages, as the tag would be)."""
     text = builder.current(page) or ""
     if SCRIPT in text:
         return skipped("identity-script", page, "identity script already loaded")
+    tagged = bool(v.find_tags(kind, text)) if kind == "pug" else bool(widget_tags(text))
+    lines = [] if tagged else [v.tag_line(kind, text, api_key, token=False)]
     if kind == "pug":
-        new = (
-            text
-            if v.find_tags("pug", text)
-            else (v.insert_tag("pug", text, api_key, token=False) or text)
-        )
-        q = "'" if "'" in new else '"'
-        new = v._pug_insert(new, f"script(src={q}{script_url}{q})") or new
+        q = "'" if "'" in text + "".join(lines) else '"'
+        lines.append(f"script(src={q}{script_url}{q})")
     else:
-        lines = [] if widget_tags(text) else [v.plain_tag(api_key)]
         lines.append(f'<script src="{script_url}"></script>')
-        new = v.insert_html(text, lines) or append_lines(text, lines)
+    found = None if tagged or kind != facts.views.engine else exclusions.guard(facts, page, text)
+
+    def at_the_end(lines: list[str]) -> str:
+        added = v.insert_lines(kind, text, lines)
+        return added or (text if kind == "pug" else append_lines(text, lines))
+
+    new = rule.place(kind, text, found, lines, at_the_end) or text
     reason = "load the widget and the identity script"
+    if found is not None:
+        reason += f", {found.guard.summary}"
     builder.write(page, new, reason, kind)
     return applied("identity-script", page, reason)
 

@@ -11,12 +11,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from scaffolder.escape import html_attr, pug_attr
+from scaffolder.exclusions.views import SUFFIXES
 from scaffolder.markup import (
     WIDGET_HOST,
     WIDGET_SRC,
     Layout,
     Template,
-    append_lines,
     indent_at,
     insert_before_body_close,
     newline_of,
@@ -25,12 +25,6 @@ from scaffolder.markup import (
 from scaffolder.project import Project
 
 TOKEN = "bestchatbotToken"
-SUFFIXES = {
-    "ejs": (".ejs",),
-    "pug": (".pug", ".jade"),
-    "handlebars": (".hbs", ".handlebars"),
-    "nunjucks": (".njk", ".nunjucks", ".html"),
-}
 # The attribute, rendered only when the view has a token (leading space inside the condition).
 ATTRIBUTES = {
     "ejs": f'<% if (locals.{TOKEN}) {{ %> data-user-token="<%= locals.{TOKEN} %>"<% }} %>',
@@ -155,12 +149,6 @@ def targets(views: list[View]) -> list[View]:
     return sorted(closing, key=lambda v: (-v.users, v.path))
 
 
-def append_tag(engine: str, text: str, api_key: str) -> str:
-    """A page without `<body>` markup with the widget tag as its last line."""
-    tag = _pug_tag(text, api_key, True) if engine == "pug" else html_tag(engine, api_key)
-    return append_lines(text, [tag])
-
-
 def as_layout(engine: str, view: View) -> Layout:
     """The view as the shared `Layout`: the tag goes before its body's end (`body`), else at
     its end (`append`); `extenders` are the views that use it."""
@@ -254,12 +242,17 @@ def html_tag(engine: str, api_key: str) -> str:
     return f'<script src="{WIDGET_SRC}" data-api-key="{key}"{ATTRIBUTES[engine]}></script>'
 
 
-def insert_tag(engine: str, text: str, api_key: str, *, token: bool = True) -> str | None:
-    """The view with the widget tag added as the body's last child; None when it has no body."""
+def tag_line(engine: str, text: str, api_key: str, *, token: bool = True) -> str:
+    """The widget tag in the view's language (`token`: with the conditional data-user-token)."""
     if engine == "pug":
-        return _pug_insert(text, _pug_tag(text, api_key, token))
-    tag = html_tag(engine, api_key) if token else plain_tag(api_key)
-    return insert_html(text, [tag])
+        return _pug_tag(text, api_key, token)
+    return html_tag(engine, api_key) if token else plain_tag(api_key)
+
+
+def insert_lines(engine: str, text: str, lines: list[str]) -> str | None:
+    """Lines added at the end of the body (each line's own leading spaces kept, under the
+    body's children's indentation); None when the view has no body."""
+    return _pug_insert(text, *lines) if engine == "pug" else insert_html(text, lines)
 
 
 def plain_tag(api_key: str) -> str:
@@ -338,7 +331,7 @@ def _pug_tag(text: str, api_key: str, token: bool) -> str:
     return "script(" + sep.join(attrs) + ")"
 
 
-def _pug_insert(text: str, line: str) -> str | None:
+def _pug_insert(text: str, *added: str) -> str | None:
     m = _PUG_BODY.search(text)
     if m is None:
         return None
@@ -361,13 +354,14 @@ def _pug_insert(text: str, line: str) -> str | None:
     if child_indent is None:
         unit = _pug_unit(text)
         child_indent = body_indent + unit
-    new_line = child_indent + line
+    new_lines = [child_indent + line for line in added]
     if last == len(lines) - 1 or (last == len(lines) - 2 and lines[-1] == ""):
         # the body block ends the file
         if text.endswith("\n"):
-            return text + new_line + nl
-        return text + nl + new_line
-    lines.insert(last + 1, new_line + ("\r" if nl == "\r\n" else ""))
+            return text + "".join(line + nl for line in new_lines)
+        return text + "".join(nl + line for line in new_lines)
+    cr = "\r" if nl == "\r\n" else ""
+    lines[last + 1 : last + 1] = [line + cr for line in new_lines]
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scaffolder.cors import Permissive
 from scaffolder.escape import py_str
 from scaffolder.inspection import Choices
 from scaffolder.markup import Layout, Tag, Template, widget_tags
@@ -33,6 +34,7 @@ class FastAPIFacts:
     package_dir: str
     package: str
     cache_overrides: list[CacheOverride] = field(default_factory=list)  # Cache-Control set late
+    cors: tuple[Permissive, ...] = ()  # CORSMiddleware answering any origin with credentials
 
 
 Chosen = Choices[UserDep]

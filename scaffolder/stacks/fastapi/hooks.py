@@ -9,6 +9,8 @@ import posixpath
 from collections.abc import Sequence
 
 from scaffolder import choice, reporting
+from scaffolder.cors import findings as cors_findings
+from scaffolder.cors.python import starlette_cors
 from scaffolder.errors import UsageError
 from scaffolder.exclusions import Pages
 from scaffolder.exclusions import templates as exclusions
@@ -264,7 +266,8 @@ class FastAPIStack(HookedStack[d.AppInfo, FastAPIFacts, a.UserDep]):
             found = fx.bearer_token(auth, delivery, page, SPA_TOKEN.of(answers))
             token = found[0] if isinstance(found, tuple) else None
         pages = self.findings(facts, layouts)
-        return report.findings(facts, answers, delivery, prefix, auth, pages, page, token)
+        out = report.findings(facts, answers, delivery, prefix, auth, pages, page, token)
+        return out + cors_findings(facts.cors)
 
     # -- the plan ----------------------------------------------------------------------------
 
@@ -296,6 +299,7 @@ def _facts(
         package_dir=package_dir,
         package=package,
         cache_overrides=mw.cache_overrides(index, app),
+        cors=tuple(starlette_cors(index.modules(containing="CORSMiddleware"))),
     )
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from scaffolder.cors import Permissive, reaching, warn
+from scaffolder.cors.python import bearer_only
 from scaffolder.escape import py_doc
 from scaffolder.exclusions import templates as exclusions
 from scaffolder.markup import (
@@ -94,7 +96,30 @@ def steps(
         out.append(partial(_layout_tag, facts.templates, choices, w, api_key))
         out.append(partial(renewal.script, facts, choices, w, module_path(facts)))
     out.append(partial(_requirement, project, insp.stack.app_root))
+    out.append(partial(_cors, index, facts, choices, w))
     return out
+
+
+def covering(index: PythonIndex, facts: FastAPIFacts, choices: Chosen) -> list[Permissive]:
+    """The CORSMiddleware configurations answering any origin with credentials that cover the
+    endpoint, unless the app signs requests in only by a header the page attaches (no cookie
+    of the visitor's then unlocks the endpoint for another site)."""
+    found = reaching(facts.cors, choices.endpoint_url)
+    return found if found and not bearer_only(index.modules()) else []
+
+
+def _cors(
+    index: PythonIndex, facts: FastAPIFacts, choices: Chosen, w: Wiring, builder: PlanBuilder
+) -> None:
+    """A warning for each CORSMiddleware covering the endpoint, where the plan serves it (the
+    token module, or the app's own module it is appended to)."""
+    endpoint = choices.delivery == "token-endpoint"
+    if not endpoint and not _serves_endpoint(builder, facts):
+        return
+    path = module_path(facts)
+    if endpoint and w.target is not None and builder.current(path) is None:
+        path = w.target.path
+    warn(covering(index, facts, choices), choices.endpoint_url, path, builder)
 
 
 def _requirement(project: Project, app_root: str, builder: PlanBuilder) -> None:
@@ -232,7 +257,8 @@ def _generate(
             imports.add_module(module)
     for name in ("APIRouter", "Response", "status"):
         imports.add("fastapi", name)
-    if not endpoint:
+    refuse = bool(covering(index, facts, choices))
+    if not endpoint or refuse:
         imports.add("fastapi", "Request")
     python = python_version(project, app_root)
     # An app that writes `X | None` runs on 3.10+ (FastAPI evaluates annotations at import),
@@ -282,6 +308,7 @@ def _generate(
         email=email.expr,
         name=choices.name.expr if choices.name else None,
         user_id=choices.user_id.expr if choices.user_id else None,
+        refuse_cross_site=refuse,
     )
     sources = {m for m in imports.froms if m.split(".")[0] in first_party}
     return Generated(code, imports, sources)

@@ -26,7 +26,8 @@ from scaffolder.python.models import (
 from scaffolder.python.source import PyModule, PythonIndex, keyword, string_value
 from scaffolder.stacks.flask import folders
 
-if TYPE_CHECKING:  # the SPA finder loads only for an app serving no pages of its own
+if TYPE_CHECKING:  # the SPA and CORS finders load only for the apps that need them
+    from scaffolder.cors import Permissive
     from scaffolder.spa import Frontend
 
 
@@ -93,6 +94,8 @@ class FlaskFacts:
     csp: list[Evidence] = field(default_factory=list)
     frontend: Frontend | None = None
     """The bundled single-page app in the repository, for an app serving no pages of its own."""
+    cors: tuple[Permissive, ...] = ()
+    """Flask-CORS configurations answering any origin with credentials (`scaffolder.cors`)."""
 
 
 def _dir(path: str) -> str:

@@ -32,6 +32,7 @@ from scaffolder.stacks.flask import MANIFEST
 from scaffolder.stacks.flask import detect as d
 
 if TYPE_CHECKING:
+    from scaffolder.cors import Permissive
     from scaffolder.steps import Step
 
 
@@ -94,6 +95,7 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
             page_cache=d.page_cache(index),
             csp=d.csp(index),
             frontend=frontend,
+            cors=_cors(index),
         )
 
     def stack_report(self, project: Project, facts: d.FlaskFacts) -> StackReport:
@@ -229,6 +231,10 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
         ]
         out += [Finding("page-cache", e.why, (e,)) for e in facts.page_cache]
         out += [Finding("content-security-policy", e.why, (e,)) for e in facts.csp]
+        if facts.cors:
+            from scaffolder.cors import findings as cors_findings
+
+            out += cors_findings(facts.cors)
         return out
 
     # -- the plan ----------------------------------------------------------------------------
@@ -243,3 +249,14 @@ class FlaskStack(HookedStack[d.FlaskApp, d.FlaskFacts, d.AuthFacts]):
         from scaffolder.stacks.flask.plan import steps
 
         return steps(project, inspection, facts, choices)
+
+
+def _cors(index: PythonIndex) -> tuple[Permissive, ...]:
+    """Flask-CORS configurations answering any origin with credentials; its finders are loaded
+    only for the apps that mention Flask-CORS."""
+    modules = list(index.modules(containing=("flask_cors", "CORS_")))
+    if not modules:
+        return ()
+    from scaffolder.cors.python import flask_cors
+
+    return tuple(flask_cors(modules))

@@ -8,6 +8,7 @@ import re
 from functools import partial
 from typing import NamedTuple
 
+from scaffolder.cors import reaching, warn
 from scaffolder.escape import js_str, py_str
 from scaffolder.exclusions import templates as exclusions
 from scaffolder.inspection import Choices
@@ -87,7 +88,16 @@ def steps(
         *browser,
         partial(_requirement, project, app_root),
         partial(_csp, facts),
+        partial(_cors, facts, choices),
     ]
+
+
+def _cors(facts: FlaskFacts, choices: Chosen, builder: PlanBuilder) -> None:
+    """Flask-CORS answering any origin with credentials covers the endpoint (where the
+    module, as planned, serves it): a warning."""
+    url = choices.endpoint_url
+    if _renews(facts, builder):
+        warn(reaching(facts.cors, url), url, module_path(facts.app), builder)
 
 
 def module_path(app: FlaskApp) -> str:
@@ -108,6 +118,9 @@ def _token_module(
     flask_names |= {n for m, n in auth.imports if m == "flask"}
     if not endpoint:
         flask_names |= {"after_this_request", "g"}
+    refuse = bool(reaching(facts.cors, choices.endpoint_url))
+    if refuse:
+        flask_names.add("request")
     names = ", ".join(sorted(flask_names, key=lambda n: (n[0].islower(), n)))
     sign = signer(project, builder, app_root)
     froms = [("flask", names), *((m, n) for m, n in auth.imports if m != "flask")]
@@ -126,6 +139,7 @@ def _token_module(
         user_id=choices.user_id.expr if choices.user_id else None,
         context_processor=not endpoint,
         endpoint=choices.endpoint_url,
+        refuse_cross_site=refuse,
     )
     text = requote(text, _quote(project, facts))
     anchor = builder.current(facts.app.path) or ""

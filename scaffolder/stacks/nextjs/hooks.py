@@ -14,11 +14,15 @@ from dataclasses import dataclass
 
 from scaffolder import reporting
 from scaffolder.answer_rules import layout_target
+from scaffolder.cors import Permissive
+from scaffolder.cors import findings as cors_findings
+from scaffolder.cors.javascript import reflected
 from scaffolder.errors import UsageError
 from scaffolder.exclusions import Pages, viewer_segment
 from scaffolder.exclusions import nextjs as exclusions
 from scaffolder.inspection import Choices, HookedStack
 from scaffolder.js import packages
+from scaffolder.js.syntax import Source
 from scaffolder.markup import Layout, Template
 from scaffolder.model import (
     Answers,
@@ -53,6 +57,8 @@ class NextFacts:
     app: d.NextApp
     manager: packages.PackageManager
     shells: tuple[d.Shell, ...] = ()
+    cors: tuple[Permissive, ...] = ()
+    """The middleware's CORS headers answering any origin with credentials (scaffolder.cors)."""
 
 
 Chosen = Choices[p.Provider]
@@ -105,7 +111,7 @@ class NextjsStack(HookedStack[packages.PackageJson, NextFacts, p.Provider]):
 
     def facts(self, project: Project, candidate: packages.PackageJson) -> NextFacts:
         app = d.load_app(project, candidate)
-        return NextFacts(app, packages.package_manager(project, app.root))
+        return NextFacts(app, packages.package_manager(project, app.root), cors=_cors(project, app))
 
     def settle_facts(
         self, project: Project, facts: NextFacts, answers: Answers, insp: Draft
@@ -289,6 +295,14 @@ def _root_layouts(app: d.NextApp, answers: Answers, insp: Draft) -> list[d.Shell
     return layouts
 
 
+def _cors(project: Project, app: d.NextApp) -> tuple[Permissive, ...]:
+    """The app's middleware (or proxy) setting CORS headers from the request's origin."""
+    text = project.text(app.middleware) if app.middleware else None
+    if app.middleware is None or text is None:
+        return ()
+    return tuple(reflected([Source.of(app.middleware, text)], middleware_only=False))
+
+
 def _findings(facts: NextFacts) -> list[Finding]:
     app, manager = facts.app, facts.manager
     out = [
@@ -317,4 +331,4 @@ def _findings(facts: NextFacts) -> list[Finding]:
     if manager.evidence is not None:
         out.append(Finding("package-manager", manager.name, (manager.evidence,)))
     out += [Finding("content-security-policy", e.why, (e,)) for e in app.csp]
-    return out
+    return out + cors_findings(facts.cors)

@@ -47,7 +47,8 @@ class Mount:
     guard: tuple[int, int] | None = None
     """Byte range of the element the app's own page rule renders only on some pages (issue
     15, `scaffolder.exclusions.nextjs`): the `<Script>` goes there, and the component too
-    where that element is inside the one the component goes into."""
+    where that element is inside the one the component goes into (or no provider element
+    says where that is)."""
 
 
 def jsx_quote(source: Source) -> str:
@@ -99,8 +100,8 @@ def mount(source: Source, spec: Mount, style: Style | None = None) -> str:
     text = source.text
     script_name = imported(source, "next/script") or "Script"
     guarded = _element_at(source, spec.guard) if spec.guard else None
-    if guarded is not None and spec.component is None:
-        element = guarded
+    if guarded is not None and (spec.component is None or not spec.providers):
+        element = guarded  # no provider to stay inside: the rule's element holds it all
     else:
         element, _why = target_element(source, spec.providers)
         if guarded is not None and contains(element.node, guarded.node):

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from scaffolder.answer_rules import prefix_segments
+from scaffolder.cors import reaching, warn
 from scaffolder.errors import UsageError
 from scaffolder.exclusions.nextjs import JsxGuard, shell_guard
 from scaffolder.inspection import Choices
@@ -17,7 +18,7 @@ from scaffolder.js import packages
 from scaffolder.js.jsdoc import to_jsdoc
 from scaffolder.js.packages import join
 from scaffolder.js.style import Style, project_style, restyle
-from scaffolder.js.syntax import Source, checked_splice, jsx_elements
+from scaffolder.js.syntax import Source, checked_splice, contains, default_export, jsx_elements
 from scaffolder.js.tsconfig import specifier_for
 from scaffolder.js.types import strip_types
 from scaffolder.model import Inspection
@@ -26,7 +27,7 @@ from scaffolder.project import Project
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
 from scaffolder.stacks.nextjs.firebase import credentials_step
 from scaffolder.stacks.nextjs.hooks import NextFacts
-from scaffolder.stacks.nextjs.mount import Mount, mount, target_element
+from scaffolder.stacks.nextjs.mount import Mount, mount, renders, target_element
 from scaffolder.stacks.nextjs.providers import (
     Provider,
     clerk_client,
@@ -75,6 +76,7 @@ def steps(
     out: list[Step] = [
         partial(_blocked, provider),
         partial(_route, facts, choices, style, sign),
+        partial(_cors, facts, choices),
         partial(_middleware, facts, choices),
         partial(_component, facts, choices, component, shells, style),
     ]
@@ -334,10 +336,18 @@ def _route(
         current_user=provider.current_user,
         firebase=provider.firebase,
         set_all_type=f": {SET_ALL_COOKIES}" if app.config.checks_js and not app.typescript else "",
+        refuse_cross_site=bool(reaching(facts.cors, choices.endpoint_url)),
     )
     reason = f"new: GET {_endpoint_url(app, choices)} signs the widget token for the signed-in user"
     builder.write(path, code, reason, _language(path))
     return applied("route", path, reason)
+
+
+def _cors(facts: NextFacts, choices: Chosen, builder: PlanBuilder) -> None:
+    """The app's middleware answers any origin with credentials on the route: a warning."""
+    url = choices.endpoint_url
+    path = route_path(facts.app, choices.endpoint_prefix.rstrip("/"))
+    warn(reaching(facts.cors, url), _endpoint_url(facts.app, choices), path, builder)
 
 
 def _middleware(facts: NextFacts, choices: Chosen, builder: PlanBuilder) -> StepResult | None:
@@ -538,15 +548,24 @@ def _mount(
         names,
         api_key if app.widget is None else None,
     )
-    # Issue 15: the <Script> goes under the app's own rule keeping its chat script off pages.
-    found = shell_guard(shells.project, app.config, source) if spec.api_key else None
+    # Issue 15: the <Script> goes under the app's own rule keeping its chat script off pages,
+    # and the identity component too where that rule is in a component of the app's.
+    found = (
+        shell_guard(shells.project, app.config, source) if spec.api_key or spec.component else None
+    )
     edited = found is not None and builder.current(found.path) != shells.project.text(found.path)
     if found is not None and found.component and edited:
         found = None  # the component was edited since: the rule's offsets no longer hold
     if found is not None and found.component:
-        _guarded_component(found, spec.api_key or "", builder)
+        if spec.component is not None and _identity_follows(source, found, names):
+            # beside the <Script>: no token fetched on the pages the rule keeps the widget off
+            specifier = specifier_for(app.config, found.path, component)
+            beside = dataclasses.replace(spec, specifier=specifier)
+            return _guarded_component(found, beside, builder)
+        if spec.api_key:
+            _guarded_component(found, dataclasses.replace(spec, component=None), builder)
         spec = dataclasses.replace(spec, api_key=None)
-    elif found is not None:
+    elif found is not None and spec.api_key:
         spec = dataclasses.replace(spec, guard=(found.start, found.end))
     new = mount(source, spec)
     if new == source.text:
@@ -567,14 +586,36 @@ def _mount(
     return applied("mount", source.path, reason)
 
 
-def _guarded_component(found: JsxGuard, api_key: str, builder: PlanBuilder) -> None:
-    """The widget's `<Script>` in the app's component that renders its chat script only on
-    some pages, beside that script."""
+def _identity_follows(source: Source, found: JsxGuard, names: frozenset[str]) -> bool:
+    """Whether the identity component can go beside the widget's `<Script>` in the app's
+    component that renders its chat script only on some pages: the shell renders that
+    component only where the identity component would go (inside the auth provider), and not
+    the identity component itself (an earlier apply's)."""
+    fn = default_export(source)
+    rendered = jsx_elements(source, fn.node, found.via) if fn is not None else []
+    if not rendered or renders(source, COMPONENT):
+        return False
+    target, _why = target_element(source, names)
+    return all(contains(target.node, e.node) for e in rendered)
+
+
+def _guarded_component(found: JsxGuard, spec: Mount, builder: PlanBuilder) -> StepResult:
+    """The widget's `<Script>` (and the identity component, where `spec` has it) in the app's
+    component that renders its chat script only on some pages, beside that script."""
     text = builder.current(found.path) or ""
-    spec = Mount(None, "", frozenset(), api_key, guard=(found.start, found.end))
+    spec = dataclasses.replace(spec, providers=frozenset(), guard=(found.start, found.end))
     new = mount(Source.of(found.path, text), spec)
-    reason = f"load the widget with next/script {found.guard.summary}"
+    if new == text:
+        what = (
+            "the widget's <Script> and the identity component are"
+            if spec.component
+            else ("the widget's <Script> is")
+        )
+        return skipped("mount", found.path, f"{what} already there")
+    what = f"mount <{spec.component} /> and " if spec.component else ""
+    reason = f"{what}load the widget with next/script {found.guard.summary}"
     builder.write(found.path, new, reason, _language(found.path))
+    return applied("mount", found.path, reason)
 
 
 def _mount_group(

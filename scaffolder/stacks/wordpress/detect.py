@@ -476,6 +476,15 @@ def page_caches(project: Project, site: Site, composer: Composer | None) -> list
 _TEMPLATE_SUFFIXES = (".php", ".html", ".htm", ".twig")
 
 
+def scope(home: Home) -> list[str]:
+    """The folders whose code runs with the home's: a site's themes and plugins, else the
+    theme's or plugin's own."""
+    site = home.site
+    if home.kind == "site" and site is not None:
+        return [join(site.content_dir, sub) for sub in ("themes", "plugins", "mu-plugins")]
+    return [home.root]
+
+
 def find_widgets(project: Project, scope: list[str], skip: set[str]) -> list[WidgetTag]:
     found = []
     for path in project.with_suffix(*_TEMPLATE_SUFFIXES):

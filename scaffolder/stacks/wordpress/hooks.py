@@ -16,6 +16,8 @@ from dataclasses import replace
 
 from scaffolder import reporting
 from scaffolder.errors import UsageError
+from scaffolder.exclusions import Pages
+from scaffolder.exclusions import wordpress as exclusions
 from scaffolder.inspection import Choices, HookedStack
 from scaffolder.markup import Layout, Template
 from scaffolder.model import (
@@ -109,10 +111,7 @@ class WordPressStack(HookedStack[d.Home, d.WordPressFacts, d.WordPressAuth]):
         if composer is not None and composer.autoload is None:
             unloaded, composer = composer.manifest, None
         integrated = d.integrated(home_text)
-        if home.kind == "site" and site is not None:
-            scope = [d.join(site.content_dir, sub) for sub in ("themes", "plugins", "mu-plugins")]
-        else:
-            scope = [home.root]
+        scope = d.scope(home)
         return d.WordPressFacts(
             home=home,
             composer=composer,
@@ -274,6 +273,20 @@ class WordPressStack(HookedStack[d.Home, d.WordPressFacts, d.WordPressAuth]):
 
     def needs_tag(self, facts: d.WordPressFacts, delivery: Delivery) -> bool:
         return facts.integrated is None
+
+    def widget_pages(
+        self,
+        project: Project,
+        facts: d.WordPressFacts,
+        layouts: Sequence[Layout],
+        delivery: Delivery,
+    ) -> Pages:
+        """The conditional tags the wp_footer callback follows, where the theme or plugin keeps
+        its chat script off some pages, and the pages listed (issue 15); none followed where
+        the widget tag is the app's own."""
+        roots = d.scope(facts.home)
+        rule = None if facts.widgets or facts.integrated else exclusions.find(project, roots)
+        return exclusions.report(project, roots, rule)
 
     def findings(self, facts: d.WordPressFacts, layouts: Sequence[Layout]) -> list[Finding]:
         home = facts.home

@@ -7,6 +7,7 @@ import re
 from functools import partial
 
 from scaffolder import envfile
+from scaffolder.exclusions import wordpress as exclusions
 from scaffolder.inspection import Choices
 from scaffolder.markup import newline_of
 from scaffolder.model import Inspection
@@ -50,7 +51,7 @@ def steps(
         [] if endpoint else [partial(_widget_attribute, facts, path) for path in _tag_files(facts)]
     )
     return [
-        partial(_home_code, facts, choices, insp.answers.api_key or ""),
+        partial(_home_code, project, facts, choices, insp.answers.api_key or ""),
         *attributes,
         partial(_identity_script, facts, endpoint),
         partial(_php_jwt, facts),
@@ -67,7 +68,7 @@ def _namespace(text: str | None) -> php.Namespace | None:
 
 
 def _home_code(
-    facts: d.WordPressFacts, choices: Chosen, api_key: str, builder: PlanBuilder
+    project: Project, facts: d.WordPressFacts, choices: Chosen, api_key: str, builder: PlanBuilder
 ) -> StepResult:
     home, delivery = facts.home, choices.delivery
     if facts.integrated:
@@ -94,6 +95,8 @@ def _home_code(
         key: (f"__NAMESPACE__ . '\\{name}'" if ns else f"'{name}'")
         for key, name in CALLBACKS.items()
     }
+    # Issue 15: where the theme or plugin keeps its chat script off some pages, so the widget.
+    rule = None if facts.widgets else exclusions.find(project, d.scope(home))
     code = render(
         "php/wordpress/bestchatbot.php.j2",
         standalone=existing is None and home.kind == "site",
@@ -108,6 +111,9 @@ def _home_code(
         user_id=_operand(choices.user_id.expr) if choices.user_id else None,
         fn=fn,
         g="\\" if ns else "",
+        page_rule=_returned(rule) if rule else None,
+        page_rule_from=f"{rule.guard.path}:{rule.guard.line}" if rule else None,
+        page_rule_script=rule.guard.script if rule else None,
     )
     code = php.restyle(code, facts.style)
     nl = facts.style.newline
@@ -118,8 +124,17 @@ def _home_code(
     else:
         code = php.append_code(existing, code, newline_of(existing))
         reason = _reason(home, facts, endpoint, new=False)
+    if rule is not None:
+        reason += f"; the widget {rule.guard.summary}"
     builder.write(home.file, code, reason, "php")
     return applied("home-code", home.file, reason)
+
+
+def _returned(rule: exclusions.Rule) -> str:
+    """The rule as `return` gives it: one line, else one operand a line (WordPress's style)."""
+    if len(f"\t\treturn {rule.expression};".expandtabs(4)) <= 100:
+        return rule.expression
+    return "\n\t\t\t&& ".join(rule.parts)
 
 
 def _operand(expr: str) -> str:
