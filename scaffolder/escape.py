@@ -20,7 +20,6 @@ nothing to escape), so valid answers render byte-identically.
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import quote
 
@@ -157,5 +156,10 @@ def js_token_read(expr: str) -> str:
     if m is None:
         raise ValueError(f"not a storage read or a window property: {expr!r}")
     raw = m["key"]
-    key = raw[1:-1] if raw[0] == "'" else json.loads(raw)
+    if raw[0] == "'":
+        key = raw[1:-1]
+    else:
+        import json  # the one double-quoted key: `inspect` and most plans never load json
+
+        key = json.loads(raw)
     return f"{m['store']}.getItem({js_str(key, raw[0])})"

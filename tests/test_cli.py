@@ -48,7 +48,7 @@ def test_start_up_imports_nothing_heavy() -> None:
             # git's ignore rules are read by scaffolder.gitignore; apply's modules wait for apply
             # and the command line is argparse's: click is no dependency
             [
-                *("pathspec", "shutil", "click", "libcst", "jinja2"),
+                *("pathspec", "shutil", "click", "libcst", "jinja2", "json"),
                 *("scaffolder.outcome", "scaffolder.writer"),
             ],
             id="inspect",

@@ -96,7 +96,7 @@ def named_third_party(name: str) -> Vendor | None:
 # -- conditions on the page ----------------------------------------------------------------------
 
 # What the page is, as the frameworks name it: the request's path or route, the router's.
-_PATH = re.compile(
+_PATH = (
     r"\brequest\s*\.\s*(?:path(?:_info)?|full_path|get_full_path|url(?:_rule)?|endpoint"
     r"|blueprint|resolver_match|url_name|route|base_url|script_root)\b"
     r"|\brequest\s*\.\s*scope\s*\[\s*['\"]path['\"]\s*\]"
@@ -110,7 +110,7 @@ _PATH = re.compile(
     r"|checkout|cart|account_page|product|shop|woocommerce)\s*\("
 )
 # A list of paths, routes or pages the app keeps something off (EXCLUDED_PATHS, hiddenRoutes).
-PATH_LIST = re.compile(
+PATH_LIST = (
     r"\b[A-Za-z_$][\w$]*(?:_PATHS|_ROUTES|_PAGES|_URLS|_PREFIXES|_ENDPOINTS"
     r"|Paths|Routes|Pages|Urls|Prefixes|_paths|_routes|_pages|_urls|_prefixes|_endpoints)\b"
 )
@@ -125,33 +125,33 @@ _THINGS = (
     "messenger", "livechat", "chatbot", "chatbox", "tracking", "analytics", "thirdparty",
     "scripts", "bubble", "assistant",
 )  # fmt: skip
-_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
-_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_NEGATED = re.compile(r"\bnot\b|!=|!(?!=)|\bexclude")
+_IDENT = r"[A-Za-z_$][\w$]*"
+_WORDS = r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+"
+_NEGATED = r"\bnot\b|!=|!(?!=)|\bexclude"
 
 
 def page_flag(name: str) -> bool:
     """Whether a variable's name says it switches a chat / analytics script per page."""
-    words = [w.lower() for w in _WORDS.findall(name.replace("$", ""))]
+    words = [w.lower() for w in re.findall(_WORDS, name.replace("$", ""))]
     switch = any(w in _SWITCHES or w.rstrip("d") in _SWITCHES for w in words)
     return switch and any(any(t in w for t in _THINGS) for w in words)
 
 
-_MEMBERSHIP = re.compile(r"\bin\b|\.(?:includes|some|indexOf|has|find)\s*\(|starts_?with", re.I)
+_MEMBERSHIP = r"(?i)\bin\b|\.(?:includes|some|indexOf|has|find)\s*\(|starts_?with"
 # Objects whose attributes are configuration, never a page's: `config.INTERCOM_ENABLED`.
-_CONFIG = re.compile(r"(?i)\b(?:config|settings|conf|env|environ|options)\s*(?:\.|\[\s*['\"])$")
+_CONFIG = r"(?i)\b(?:config|settings|conf|env|environ|options)\s*(?:\.|\[\s*['\"])$"
 
 
 def page_reason(condition: str) -> str | None:
     """Why `condition` is about the page (None: it is about something else: configuration,
     the environment, the signed-in user)."""
-    listed = PATH_LIST.search(condition)
-    if listed is not None and _MEMBERSHIP.search(condition):
+    listed = re.search(PATH_LIST, condition)
+    if listed is not None and re.search(_MEMBERSHIP, condition):
         return f"checks the page against {listed.group(0)}"
-    if _PATH.search(condition):
+    if re.search(_PATH, condition):
         return "checks the page's path or route"
-    for m in _IDENT.finditer(condition):
-        if page_flag(m.group(0)) and not _CONFIG.search(condition[: m.start()]):
+    for m in re.finditer(_IDENT, condition):
+        if page_flag(m.group(0)) and not re.search(_CONFIG, condition[: m.start()]):
             return f"a per-page flag, {m.group(0)}"
     return None
 
@@ -159,11 +159,11 @@ def page_reason(condition: str) -> str | None:
 def excludes(condition: str) -> bool:
     """Whether the condition keeps the script off some pages (`not in`, `!=`, `not hide_x`,
     a hide / disable flag) rather than putting it on a few."""
-    if _NEGATED.search(condition):
+    if re.search(_NEGATED, condition):
         return True
     return any(
         page_flag(i) and re.search(r"(?i)hide|disable|no_|without|off", i)
-        for i in _IDENT.findall(condition)
+        for i in re.findall(_IDENT, condition)
     )
 
 

@@ -215,7 +215,7 @@ def report(
         if flag is not None:
             pages, hidden, lists = _flag_pages(engine, texts, modules, flag.group(1), guard)
             listed += pages
-        for name in dict.fromkeys(PATH_LIST.findall(guard.condition)):
+        for name in dict.fromkeys(re.findall(PATH_LIST, guard.condition)):
             rule = listed_in(modules, name, guard.condition)
             if rule is not None:
                 lists.append(rule)
@@ -301,7 +301,7 @@ def _flag_pages(
             out.append(Page(setter.path, setter.line, False, why))
             hidden |= {view} if view else set()
             continue
-        names = PATH_LIST.findall(value)
+        names = re.findall(PATH_LIST, value)
         rule = listed_in(modules, names[0], value) if names else None
         if rule is not None and hides_when_true:
             lists.append(rule)
