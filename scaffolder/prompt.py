@@ -389,7 +389,12 @@ def _widget_line(insp: Inspection[object], hints: list[Finding]) -> str:
         state = "already has" if w.has_user_token else "has no"
         return f"loads at {w.file}:{w.line}; the tag {state} data-user-token"
     if w.file:
-        return f"not present yet; it belongs in {w.file}:{w.line}"
+        placed = next((f for f in insp.findings if f.kind == "widget-placement"), None)
+        if placed is not None and placed.value == "inside":
+            e = placed.evidence[0]
+            return f"not present yet; it belongs {e.why} (at {e.location()})"
+        rule = f", {placed.evidence[0].why}" if placed is not None else ""
+        return f"not present yet; it belongs in {w.file}:{w.line}{rule}"
     if insp.supported and insp.stack.framework:
         return "not present, and no page of this project renders it (the front end lives elsewhere)"
     found = [h for h in hints if h.kind == "widget"]

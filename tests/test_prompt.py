@@ -489,3 +489,13 @@ def test_page_hints_prefer_the_widget_then_layouts(tmp_path: Path) -> None:
         ("widget", "templates/pages/chat.html", 2)
     ]
     assert "with data-user-token" in found[0].evidence[0].why
+
+
+def test_the_widget_line_follows_the_apps_own_rule(tmp_path: Path) -> None:
+    """Phase 1 says where the tag really goes when the layout keeps its chat off some pages."""
+    root = copy_fixture("flask-doc-share", tmp_path)
+    text = run("prompt", root).stdout
+    assert (
+        "3. Where the widget loads: not present yet; it belongs inside the app's own rule at "
+        "docshare/templates/base.html:15 (`not request.path.startswith(PUBLIC_PREFIXES)`)"
+    ) in text
