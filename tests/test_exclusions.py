@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from scaffolder.exclusions import excludes, page_reason, split_top, viewer_segment
-from scaffolder.exclusions.nextjs import shell_guard
 from scaffolder.exclusions.templates import guard_in, pages, place
 from scaffolder.js.syntax import Source
 from scaffolder.js.tsconfig import TsConfig
 from scaffolder.markup import insert_before_body_close, parse_template
 from scaffolder.project import Project
+from scaffolder.stacks.nextjs.exclusions import shell_guard
 from tests.helpers import copy_fixture, run, run_json
 
 TAG = '<script src="https://widget.bestchatbot.io/widget/v1/chat.js"></script>'

@@ -13,10 +13,10 @@ from textwrap import dedent
 import pytest
 
 from scaffolder import engine
-from scaffolder.exclusions import express as code
-from scaffolder.exclusions.views import guard_in, place, spans
 from scaffolder.js.syntax import Source
 from scaffolder.model import Answers
+from scaffolder.stacks.express import exclusion_pages as code
+from scaffolder.stacks.express.exclusion_views import guard_in, place, spans
 from scaffolder.writer import write_plan
 from tests.test_escape import node_render
 from tests.test_express_detect import make

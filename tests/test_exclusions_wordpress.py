@@ -11,9 +11,9 @@ from textwrap import dedent
 import pytest
 
 from scaffolder import engine
-from scaffolder.exclusions.wordpress import find, reason, report
 from scaffolder.model import Answers
 from scaffolder.project import Project
+from scaffolder.stacks.wordpress.exclusions import find, reason, report
 from scaffolder.writer import write_plan
 from tests.helpers import copy_fixture
 

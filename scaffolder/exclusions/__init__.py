@@ -7,10 +7,12 @@ pages override empty) or by rendering those pages outside the layout (a viewer r
 a root layout of its own, custom domains rewritten to a viewer route by middleware). This
 package holds what every stack shares: the third-party scripts recognised, what makes a
 condition one on the page (rather than on configuration: `config.CRISP_ID` says whether the
-vendor is set up, not where it belongs), the guard found, and the report's page lists. The
-finders per syntax live beside it (`templates` for Jinja / Django layouts, `nextjs` for JSX,
-`views` for Express's EJS / Pug / Handlebars views and `express` for the code setting what they
-read, `wordpress` for PHP's conditional tags).
+vendor is set up, not where it belongs), the guard found, and the report's page lists.
+`templates` beside it reads Jinja / Django layouts (Flask, Django, FastAPI; Express's Nunjucks);
+each stack's own finders live in its folder: `stacks.nextjs.exclusions` (JSX),
+`stacks.express.exclusion_views` (EJS / Pug / Handlebars views) and
+`stacks.express.exclusion_pages` (the code setting what they read),
+`stacks.wordpress.exclusions` (PHP's conditional tags).
 """
 
 from __future__ import annotations

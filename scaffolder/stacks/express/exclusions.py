@@ -1,14 +1,14 @@
 """The app's own page exclusions (issue 15) for Express: the guard a view puts around its chat or
 analytics script, which the widget tag (and the identity script after it) goes under, and the
-report's pages (`scaffolder.exclusions.views`, `scaffolder.exclusions.express`)."""
+report's pages (`exclusion_views`, `exclusion_pages`)."""
 
 from __future__ import annotations
 
 from scaffolder.exclusions import Pages
-from scaffolder.exclusions import express as report
-from scaffolder.exclusions import views as rule
 from scaffolder.js.syntax import Source
 from scaffolder.markup import Layout
+from scaffolder.stacks.express import exclusion_pages as report
+from scaffolder.stacks.express import exclusion_views as rule
 from scaffolder.stacks.express import inline
 from scaffolder.stacks.express.detect import ExpressFacts
 

@@ -11,7 +11,6 @@ from functools import partial
 
 from scaffolder.cors import warn
 from scaffolder.escape import js_str
-from scaffolder.exclusions import views as rule
 from scaffolder.inspection import Choices
 from scaffolder.js import lockfiles, packages, style
 from scaffolder.js.imports import ensure_import
@@ -30,6 +29,7 @@ from scaffolder.stacks.express import (
     renewal,
     users,
 )
+from scaffolder.stacks.express import exclusion_views as rule
 from scaffolder.stacks.express import views as v
 from scaffolder.stacks.express.auth import AuthFacts
 from scaffolder.stacks.express.detect import ExpressFacts, shared_caching

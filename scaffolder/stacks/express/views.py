@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from scaffolder.escape import html_attr, pug_attr
-from scaffolder.exclusions.views import SUFFIXES
 from scaffolder.markup import (
     WIDGET_HOST,
     WIDGET_SRC,
@@ -23,6 +22,7 @@ from scaffolder.markup import (
     widget_tags,
 )
 from scaffolder.project import Project
+from scaffolder.stacks.express.exclusion_views import SUFFIXES
 
 TOKEN = "bestchatbotToken"
 # The attribute, rendered only when the view has a token (leading space inside the condition).

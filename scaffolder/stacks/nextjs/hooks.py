@@ -19,7 +19,6 @@ from scaffolder.cors import findings as cors_findings
 from scaffolder.cors.javascript import reflected
 from scaffolder.errors import UsageError
 from scaffolder.exclusions import Pages, viewer_segment
-from scaffolder.exclusions import nextjs as exclusions
 from scaffolder.inspection import Choices, HookedStack
 from scaffolder.js import packages
 from scaffolder.js.syntax import Source
@@ -42,7 +41,7 @@ from scaffolder.model import (
 )
 from scaffolder.project import Project
 from scaffolder.registry import register
-from scaffolder.stacks.nextjs import MANIFEST
+from scaffolder.stacks.nextjs import MANIFEST, exclusions
 from scaffolder.stacks.nextjs import detect as d
 from scaffolder.stacks.nextjs import providers as p
 from scaffolder.steps import Step

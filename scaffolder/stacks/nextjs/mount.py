@@ -46,7 +46,7 @@ class Mount:
     """Add the widget `<Script>` with this key (None: the app already loads the widget)."""
     guard: tuple[int, int] | None = None
     """Byte range of the element the app's own page rule renders only on some pages (issue
-    15, `scaffolder.exclusions.nextjs`): the `<Script>` goes there, and the component too
+    15, `scaffolder.stacks.nextjs.exclusions`): the `<Script>` goes there, and the component too
     where that element is inside the one the component goes into (or no provider element
     says where that is)."""
 

@@ -12,7 +12,6 @@ from typing import Any
 from scaffolder.answer_rules import prefix_segments
 from scaffolder.cors import reaching, warn
 from scaffolder.errors import UsageError
-from scaffolder.exclusions.nextjs import JsxGuard, shell_guard
 from scaffolder.inspection import Choices
 from scaffolder.js import packages
 from scaffolder.js.jsdoc import to_jsdoc
@@ -25,6 +24,7 @@ from scaffolder.model import Inspection
 from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.stacks.nextjs.detect import JS_SUFFIXES, NextApp
+from scaffolder.stacks.nextjs.exclusions import JsxGuard, shell_guard
 from scaffolder.stacks.nextjs.firebase import credentials_step
 from scaffolder.stacks.nextjs.hooks import NextFacts
 from scaffolder.stacks.nextjs.mount import Mount, mount, renders, target_element

@@ -15,7 +15,7 @@ that calls `setUserToken` / `clearUserToken`, and either a `wp_footer` hook prin
 tag with `data-user-token` for logged-in users (the script renews that token before it expires),
 or, where a page cache is present, nothing personal in the page (the script fetches the token).
 Where the theme or plugin keeps its own chat script off some pages with conditional tags, the
-hook and the script's enqueue follow a copy of them (`scaffolder.exclusions.wordpress`).
+hook and the script's enqueue follow a copy of them (`scaffolder.stacks.wordpress.exclusions`).
 
 The rooms: `detect` (pure finders; `php` and `composer` hold the PHP and composer.json source
 helpers), `hooks` (the stack's hooks into the shared inspection, imported only when triage lets

@@ -17,7 +17,6 @@ from dataclasses import replace
 from scaffolder import reporting
 from scaffolder.errors import UsageError
 from scaffolder.exclusions import Pages
-from scaffolder.exclusions import wordpress as exclusions
 from scaffolder.inspection import Choices, HookedStack
 from scaffolder.markup import Layout, Template
 from scaffolder.model import (
@@ -35,7 +34,7 @@ from scaffolder.model import (
 )
 from scaffolder.project import Project
 from scaffolder.registry import register
-from scaffolder.stacks.wordpress import MANIFEST, php
+from scaffolder.stacks.wordpress import MANIFEST, exclusions, php
 from scaffolder.stacks.wordpress import detect as d
 from scaffolder.steps import Step
 

@@ -7,7 +7,6 @@ import re
 from functools import partial
 
 from scaffolder import envfile
-from scaffolder.exclusions import wordpress as exclusions
 from scaffolder.inspection import Choices
 from scaffolder.markup import newline_of
 from scaffolder.model import Inspection
@@ -15,7 +14,7 @@ from scaffolder.plan import PlanBuilder
 from scaffolder.project import Project
 from scaffolder.stacks.wordpress import composer as comp
 from scaffolder.stacks.wordpress import detect as d
-from scaffolder.stacks.wordpress import php
+from scaffolder.stacks.wordpress import exclusions, php
 from scaffolder.steps import (
     SCRIPT,
     Step,

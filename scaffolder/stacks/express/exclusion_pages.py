@@ -4,8 +4,8 @@ middleware computing it from a list of paths), and the report's pages: those the
 the widget off, and the views whose path looks like a public viewer (the widget is there
 unless the rule says otherwise: the user decides).
 
-The rule itself is found in the views (`scaffolder.exclusions.views`); this module reads the
-app's JavaScript / TypeScript modules, parsed with tree-sitter.
+The rule itself is found in the views (`exclusion_views`); this module reads the app's
+JavaScript / TypeScript modules, parsed with tree-sitter.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from scaffolder.exclusions import PATH_LIST, Guard, Page, Pages, viewer_segment
-from scaffolder.exclusions.views import SUFFIXES, ViewGuard, loads_third_party
 from scaffolder.js.syntax import Source, call_arguments, callee_name, string_value
 from scaffolder.markup import Layout
+from scaffolder.stacks.express.exclusion_views import SUFFIXES, ViewGuard, loads_third_party
 from scaffolder.treesitter import walk
 
 _REQUEST_PATH = re.compile(r"^\w+\s*\.\s*(?:path|originalUrl|url|baseUrl)$")
