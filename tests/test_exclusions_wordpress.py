@@ -141,6 +141,15 @@ def test_a_template_with_the_alternative_syntax(tmp_path: Path) -> None:
             f"// {TAWK} is loaded by the plugin\nif ( is_page( 'x' ) ) {{ }}", id="comment"
         ),
         pytest.param(f"echo '{TAWK}';", id="no-rule"),
+        # the copy runs in the plugin's own function: only conditional tags with literals
+        pytest.param(
+            f"if ( ! is_page( $slug ) ) {{ echo '{TAWK}'; }}", id="a-variable-of-the-theme"
+        ),
+        pytest.param(
+            f"if ( ! is_page( 'a' . shell_exec( 'id' ) ) ) {{ echo '{TAWK}'; }}",
+            id="a-call-inside-the-tag",
+        ),
+        pytest.param('if ( ! is_page( "{$slug}" ) ) { echo \'' + TAWK + "'; }", id="interpolation"),
     ],
 )
 def test_conditions_not_copied(tmp_path: Path, functions: str) -> None:

@@ -57,10 +57,33 @@ class Rule:
     """The expression's operands, each as `expression` joins it with `&&`."""
 
 
+# What a test copied into the generated plugin may hold: calls of conditional tags and
+# apply_filters with literal arguments (strings without interpolation, numbers, arrays of them),
+# `!`, parentheses and the boolean operators. The copy runs in a function of its own: a variable
+# or any other call of the theme's would be undefined there, or run code of the theme's again.
+_TOKEN = re.compile(
+    r"""\s+|(?P<call>\b(?:is_\w+|apply_filters)(?=\s*\())|(?P<literal>'[^'\\]*'|"[^"\\${]*"|\d+"""
+    r"""|\b(?:true|false|null|array)\b)|(?P<punct>\|\||&&|\b(?:and|or)\b|[!()\[\],])""",
+    re.IGNORECASE,
+)
+
+
+def copyable(part: str) -> bool:
+    """Whether `part` is made only of what the generated plugin may repeat (`_TOKEN`)."""
+    at = 0
+    while at < len(part):
+        m = _TOKEN.match(part, at)
+        if m is None or m.end() == at:
+            return False
+        at = m.end()
+    return True
+
+
 def reason(part: str) -> str | None:
     """Why a PHP test is about the page (a conditional tag, a per-page flag or filter); None
-    for configuration, the user, the admin screen."""
-    if _NOT_PAGE.search(part):
+    for configuration, the user, the admin screen, and for a test the generated plugin cannot
+    repeat as is (`copyable`)."""
+    if _NOT_PAGE.search(part) or not copyable(part):
         return None
     found = page_reason(part)
     if found is None:
