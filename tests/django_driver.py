@@ -100,6 +100,25 @@ def _scenario_auth() -> dict[str, Any]:
     return seen
 
 
+def _scenario_chat_block() -> dict[str, Any]:
+    """django-chat-block: the printable card overrides the layout's support_chat block empty."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from kitchen.models import Recipe  # type: ignore[import-not-found]
+
+    ada = get_user_model().objects.create_user("ada", "Ada@Example.COM", "analytical-engine")
+    Recipe.objects.create(
+        title="Soda bread", slug="soda-bread", ingredients="flour", method="bake", author=ada
+    )
+    client = Client()
+    seen: dict[str, Any] = {"ada_id": str(ada.pk), "anonymous": _text(client.get("/"))}
+    client.post("/accounts/login/", {"username": "ada", "password": "analytical-engine"})
+    seen["ada"] = _text(client.get("/"))
+    seen["ada_print"] = _text(client.get("/recipes/soda-bread/print/"))
+    seen["renewed"] = _json(client.get("/api/widget-token"))
+    return seen
+
+
 def _scenario_custom_user() -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -464,6 +483,7 @@ def _scenario_app_layout() -> dict[str, Any]:
 
 SCENARIOS: dict[str, Callable[[], dict[str, Any]]] = {
     "auth": _scenario_auth,
+    "chat_block": _scenario_chat_block,
     "without_key": _scenario_without_key,
     "custom_user": _scenario_custom_user,
     "allauth": _scenario_allauth,

@@ -351,3 +351,19 @@ def test_django_tag_in_a_layout_that_extends_another(tmp_path: Path, signing_key
     invoices = seen["invoices"]["cache_control"].split(", ")
     assert "no-store" in invoices and "private" in invoices
     assert seen["after_logout"]["status"] == 302
+
+
+def test_django_chat_block(tmp_path: Path, signing_key: str) -> None:
+    """The widget follows the layout's support_chat block: the printable card, which overrides
+    it empty, carries neither the app's chat nor the widget; the other pages carry both."""
+    root = copy_fixture("django-chat-block", tmp_path)
+    apply_twice(root, "--api-key", "pk_test_recipes")
+    seen = drive(root, "recipebox.settings", "chat_block", tmp_path)
+    for page in ("anonymous", "ada"):
+        assert WIDGET in seen[page] and "widget.intercom.io" in seen[page]
+    assert token_in(seen["anonymous"]) is None
+    ada = {"email": "ada@example.com", "name": "ada", "user_id": seen["ada_id"]}
+    assert_contract(verify(token_in(seen["ada"])), **ada)
+    assert WIDGET not in seen["ada_print"] and "widget.intercom.io" not in seen["ada_print"]
+    assert "Soda bread" in seen["ada_print"]
+    assert_contract(verify(seen["renewed"]["json"]["token"]), **ada)
