@@ -13,7 +13,7 @@ what cannot be followed ends in a leaf the rules read as "cannot tell".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from tree_sitter import Node
@@ -82,14 +82,6 @@ Frame = tuple[NodeKey, Module, Node]
 """A call being followed into a function: (the function, the caller's module, the call)."""
 
 
-@dataclass
-class _Walk:
-    through: Through | None
-    depth: int = 0
-    steps: int = 0
-    stack: set[tuple[NodeKey, Path]] = field(default_factory=set)
-
-
 class Flow:
     """The value follower of one program (callers are indexed once)."""
 
@@ -107,352 +99,7 @@ class Flow:
         through: Through | None = None,
         ctx: tuple[Frame, ...] = (),
     ) -> list[Leaf]:
-        return list(self._values(module, node, path, None, ctx, _Walk(through)))
-
-    # -- the walk -----------------------------------------------------------------------------
-
-    def _values(
-        self,
-        m: Module,
-        node: Node,
-        path: Path,
-        at: Anchor,
-        ctx: tuple[Frame, ...],
-        w: _Walk,
-    ) -> Iterator[Leaf]:
-        key = (m.key(node), path)
-        w.steps += 1
-        if w.depth > MAX_DEPTH or w.steps > MAX_STEPS or key in w.stack:
-            yield Leaf(m, node, path, "unknown", at)
-            return
-        w.stack.add(key)
-        w.depth += 1
-        try:
-            yield from self._step(m, node, path, at, ctx, w)
-        finally:
-            w.depth -= 1
-            w.stack.discard(key)
-
-    def _step(
-        self,
-        m: Module,
-        node: Node,
-        path: Path,
-        at: Anchor,
-        ctx: tuple[Frame, ...],
-        w: _Walk,
-    ) -> Iterator[Leaf]:
-        kind = node.type
-        if kind in WRAPPERS:
-            inner = next((c for c in node.named_children if c.type != "comment"), None)
-            if inner is not None:
-                yield from self._values(m, inner, path, at, ctx, w)
-            return
-        if kind in ("identifier", "shorthand_property_identifier"):
-            yield from self._identifier(m, node, path, at, ctx, w)
-        elif kind in ("member_expression", "subscript_expression"):
-            yield from self._member(m, node, path, at, ctx, w)
-        elif kind == "object":
-            yield from self._object(m, node, path, at, ctx, w)
-        elif kind == "ternary_expression":
-            for part in ("consequence", "alternative"):
-                child = node.child_by_field_name(part)
-                if child is not None:
-                    yield from self._values(m, child, path, at, ctx, w)
-        elif kind == "binary_expression" and _operator(m, node) in ("??", "||", "&&"):
-            sides = ("right",) if _operator(m, node) == "&&" else ("left", "right")
-            for part in sides:
-                child = node.child_by_field_name(part)
-                if child is not None:
-                    yield from self._values(m, child, path, at, ctx, w)
-        elif kind == "assignment_expression":
-            right = node.child_by_field_name("right")
-            if right is not None:
-                yield from self._values(m, right, path, at, ctx, w)
-        elif kind == "sequence_expression":
-            last = node.named_children[-1] if node.named_children else None
-            if last is not None:
-                yield from self._values(m, last, path, at, ctx, w)
-        elif kind == "call_expression":
-            yield from self._call(m, node, path, at, ctx, w)
-        elif (path and kind in LITERALS) or kind == "undefined":
-            yield Leaf(m, node, path, "absent", at)
-        else:
-            yield Leaf(m, node, path, "value", at)
-
-    def _identifier(
-        self,
-        m: Module,
-        node: Node,
-        path: Path,
-        at: Anchor,
-        ctx: tuple[Frame, ...],
-        w: _Walk,
-    ) -> Iterator[Leaf]:
-        if m.text(node) == "undefined":
-            yield Leaf(m, node, path, "absent", at)
-            return
-        binding = scope.lookup(m, node)
-        if binding is None:
-            yield Leaf(m, node, path, "global", at)
-            return
-        if binding.kind == "import":
-            yield from self._import(m, binding, node, path, at, w)
-            return
-        if binding.kind == "function":
-            yield Leaf(m, binding.value or node, path, "value", at)
-            return
-        defs = list(_live_definitions(m, binding, node, path))
-        for value, rest in defs:
-            if value is None:
-                continue
-            yield from self._values(m, value, rest, at, ctx, w)
-        if any(value is None for value, _ in defs):
-            if binding.kind == "param":
-                yield from self._param(m, binding, node, path, at, ctx, w)
-            elif binding.kind == "var" and binding.value is not None:
-                yield from self._values(m, binding.value, binding.pattern + path, at, ctx, w)
-                if binding.default is not None:
-                    yield from self._values(m, binding.default, path, at, ctx, w)
-            elif binding.kind == "var":  # `let x;`: undefined until assigned
-                yield Leaf(m, node, path, "absent", at)
-            else:
-                yield Leaf(m, node, path, "unknown", at)
-
-    def _import(
-        self, m: Module, binding: Binding, node: Node, path: Path, at: Anchor, w: _Walk
-    ) -> Iterator[Leaf]:
-        bound = m.imports.get(binding.name)
-        if bound is None:
-            yield Leaf(m, node, path, "unknown", at)
-            return
-        target = self.program.resolve(m.path, bound.spec)
-        if target is None:
-            yield Leaf(m, node, path, "import", at, bound.spec, bound.name)
-            return
-        name, rest = bound.name, path
-        if name == "*":
-            if not path:
-                yield Leaf(m, node, path, "value", at)
-                return
-            name, rest = path[0], path[1:]
-        found = self.program.export(target, name)
-        if found is None:
-            yield Leaf(m, node, path, "unknown", at)
-            return
-        module, value, extra = found
-        yield from self._values(module, value, extra + rest, at, (), w)
-
-    def _param(
-        self,
-        m: Module,
-        binding: Binding,
-        node: Node,
-        path: Path,
-        at: Anchor,
-        ctx: tuple[Frame, ...],
-        w: _Walk,
-    ) -> Iterator[Leaf]:
-        fn = binding.value
-        assert fn is not None
-        full = binding.pattern + path
-        frames = [i for i, f in enumerate(ctx) if f[0] == m.key(fn)]
-        promised = _then_receiver(m, fn) if binding.index == 0 else None
-        if promised is not None:  # p.then((value) => ...): the value is p's
-            yield from self._values(m, promised, full, at, ctx, w)
-            return
-        if frames:
-            i = frames[-1]
-            calls = [(ctx[i][1], ctx[i][2], ctx[:i])]
-        else:
-            calls = [(cm, call, ()) for cm, call in self.callers(m, fn)]
-        if not calls:
-            name = m.text(binding.site) if binding.site.type == "identifier" else None
-            yield Leaf(m, binding.site, full, "param", at, name)
-            if binding.default is not None:
-                yield from self._values(m, binding.default, path, at, ctx, w)
-            return
-        for cm, call, outer in calls:
-            args = call_arguments(call)
-            if any(a.type == "spread_element" for a in args[: binding.index + 1]):
-                yield Leaf(cm, call, full, "unknown", at)
-            elif binding.index < len(args):
-                yield from self._values(cm, args[binding.index], full, at, outer, w)
-            elif binding.default is not None:
-                yield from self._values(m, binding.default, path, at, ctx, w)
-            else:
-                yield Leaf(cm, call, full, "absent", at)
-
-    def _member(
-        self,
-        m: Module,
-        node: Node,
-        path: Path,
-        at: Anchor,
-        ctx: tuple[Frame, ...],
-        w: _Walk,
-    ) -> Iterator[Leaf]:
-        obj = node.child_by_field_name("object")
-        if obj is None:
-            yield Leaf(m, node, path, "unknown", at)
-            return
-        if node.type == "member_expression":
-            names = [property_name(m, node.child_by_field_name("property"))]
-        else:
-            names = self._indexes(m, node.child_by_field_name("index"), ctx, w)
-        for name in names:
-            if name is None:
-                yield Leaf(m, node, path, "value", at)
-            else:
-                yield from self._values(m, obj, (name, *path), at or (m, node), ctx, w)
-
-    def _indexes(
-        self, m: Module, index: Node | None, ctx: tuple[Frame, ...], w: _Walk
-    ) -> list[str | None]:
-        """The property names a subscript can read (`x["a"]`, `x[name]` with name followed)."""
-        if index is None:
-            return [None]
-        if index.type in ("string", "number"):
-            return [property_name(m, index)]
-        out: list[str | None] = []
-        for leaf in self._values(m, index, (), None, ctx, w):
-            name = property_name(leaf.module, leaf.node) if leaf.kind == "value" else None
-            out.append(name if leaf.node.type in ("string", "number") else None)
-        return out or [None]
-
-    def _object(
-        self,
-        m: Module,
-        node: Node,
-        path: Path,
-        at: Anchor,
-        ctx: tuple[Frame, ...],
-        w: _Walk,
-    ) -> Iterator[Leaf]:
-        if not path:
-            yield Leaf(m, node, path, "value", at)
-            return
-        want, rest = path[0], path[1:]
-        spreads = []
-        found = False
-        for child in reversed(node.named_children):  # a later key wins
-            if child.type == "pair":
-                if property_name(m, child.child_by_field_name("key")) == want:
-                    value = child.child_by_field_name("value")
-                    if value is not None:
-                        yield from self._values(m, value, rest, at if rest else None, ctx, w)
-                    found = True
-                    break
-            elif child.type == "shorthand_property_identifier":
-                if m.text(child) == want:
-                    yield from self._values(m, child, rest, at if rest else None, ctx, w)
-                    found = True
-                    break
-            elif child.type == "method_definition":
-                if property_name(m, child.child_by_field_name("name")) == want:
-                    yield Leaf(m, child, rest, "value", at)
-                    found = True
-                    break
-            elif child.type == "spread_element":
-                spreads.append(child)
-        if found:
-            return
-        provided = []
-        for spread in spreads:
-            inner = spread.named_children[0] if spread.named_children else None
-            if inner is not None:
-                provided += [
-                    leaf
-                    for leaf in self._values(m, inner, path, at, ctx, w)
-                    if leaf.kind != "absent"
-                ]
-        yield from provided
-        if not provided:
-            yield Leaf(m, node, path, "absent", at)
-
-    def _call(
-        self,
-        m: Module,
-        node: Node,
-        path: Path,
-        at: Anchor,
-        ctx: tuple[Frame, ...],
-        w: _Walk,
-    ) -> Iterator[Leaf]:
-        fn = node.child_by_field_name("function")
-        if fn is None:
-            yield Leaf(m, node, path, "value", at)
-            return
-        if w.through is not None:
-            follow = w.through(m, node)
-            if follow is not None:
-                yield from self._values(m, follow, path, at, ctx, w)
-                return
-        if fn.type == "member_expression":
-            prop = property_name(m, fn.child_by_field_name("property"))
-            obj = fn.child_by_field_name("object")
-            if prop in PASS_THROUGH and obj is not None:
-                yield from self._values(m, obj, path, at, ctx, w)
-                return
-            args = call_arguments(node)
-            if prop == "then" and args and args[0].type in FUNCTIONS:
-                for result in scope.returns(args[0]):
-                    yield from self._values(m, result, path, at, ctx, w)
-                return
-        if m.text(fn) == "Object.assign" and path:  # like an object of spreads
-            provided = [
-                leaf
-                for arg in reversed(call_arguments(node))
-                for leaf in self._values(m, arg, path, at, ctx, w)
-                if leaf.kind != "absent"
-            ]
-            yield from provided or [Leaf(m, node, path, "absent", at)]
-            return
-        if fn.type == "import" or (fn.type == "identifier" and m.text(fn) == "require"):
-            yield from self._require(m, node, path, at, w)  # `await import("x")` alike
-            return
-        targets = [
-            leaf
-            for leaf in self._values(m, fn, (), None, ctx, w)
-            if leaf.kind == "value" and leaf.node.type in FUNCTIONS and not leaf.path
-        ]
-        if not targets:
-            yield Leaf(m, node, path, "value", at)
-            return
-        for target in targets:
-            frame = (target.module.key(target.node), m, node)
-            results = scope.returns(target.node)
-            if not results:
-                yield Leaf(m, node, path, "absent", at)
-            for result in results:
-                yield from self._values(target.module, result, path, at, (*ctx, frame), w)
-
-    def _require(self, m: Module, node: Node, path: Path, at: Anchor, w: _Walk) -> Iterator[Leaf]:
-        args = call_arguments(node)
-        spec = m.text(args[0])[1:-1] if len(args) == 1 and args[0].type == "string" else None
-        target = self.program.resolve(m.path, spec) if spec else None
-        if target is None:
-            yield Leaf(m, node, path, "import", at, spec, "*")
-            return
-        if not path:  # the whole module: what `module.exports` is set to
-            whole = self.program.export(target, "default")
-            if whole is None:
-                yield Leaf(m, node, path, "value", at)
-                return
-            module, value, extra = whole
-            yield from self._values(module, value, extra, at, (), w)
-            return
-        found = self.program.export(target, path[0])
-        if found is None:
-            found = self.program.export(target, "default")
-            if found is None:
-                yield Leaf(m, node, path, "unknown", at)
-                return
-            module, value, extra = found
-            yield from self._values(module, value, extra + path, at, (), w)
-            return
-        module, value, extra = found
-        yield from self._values(module, value, extra + path[1:], at, (), w)
+        return list(_Walk(self, through).values(module, node, path, ctx))
 
     # -- callers ------------------------------------------------------------------------------
 
@@ -472,8 +119,8 @@ class Flow:
                 if callee is None:
                     continue
                 # a short walk: the callee is a name, not a computed value
-                shallow = _Walk(None, depth=MAX_DEPTH - CALLEE_DEPTH)
-                for leaf in self._values(cm, callee, (), None, (), shallow):
+                shallow = _Walk(self, None, depth=MAX_DEPTH - CALLEE_DEPTH)
+                for leaf in shallow.values(cm, callee, (), ()):
                     if leaf.module.path == m.path and leaf.module.key(leaf.node) == key:
                         found.append((cm, call))
                         break
@@ -507,6 +154,327 @@ class Flow:
                         last = module.text(callee)
                     self._calls.append((module, node, last))
         return self._calls
+
+
+class _Walk:
+    """One `Flow.values` call's walk: where it has been (`stack`), how deep and how long it
+    went, and the calls its analysis looks through."""
+
+    def __init__(self, flow: Flow, through: Through | None, depth: int = 0) -> None:
+        self.flow = flow
+        self.through = through
+        self.depth = depth
+        self.steps = 0
+        self.stack: set[tuple[NodeKey, Path]] = set()
+
+    def values(
+        self, module: Module, node: Node, path: Path, ctx: tuple[Frame, ...]
+    ) -> Iterator[Leaf]:
+        return self._values(module, node, path, None, ctx)
+
+    # -- the steps -----------------------------------------------------------------------------
+
+    def _values(
+        self, m: Module, node: Node, path: Path, at: Anchor, ctx: tuple[Frame, ...]
+    ) -> Iterator[Leaf]:
+        key = (m.key(node), path)
+        self.steps += 1
+        if self.depth > MAX_DEPTH or self.steps > MAX_STEPS or key in self.stack:
+            yield Leaf(m, node, path, "unknown", at)
+            return
+        self.stack.add(key)
+        self.depth += 1
+        try:
+            yield from self._step(m, node, path, at, ctx)
+        finally:
+            self.depth -= 1
+            self.stack.discard(key)
+
+    def _step(
+        self, m: Module, node: Node, path: Path, at: Anchor, ctx: tuple[Frame, ...]
+    ) -> Iterator[Leaf]:
+        kind = node.type
+        if kind in WRAPPERS:
+            inner = next((c for c in node.named_children if c.type != "comment"), None)
+            if inner is not None:
+                yield from self._values(m, inner, path, at, ctx)
+            return
+        if kind in ("identifier", "shorthand_property_identifier"):
+            yield from self._identifier(m, node, path, at, ctx)
+        elif kind in ("member_expression", "subscript_expression"):
+            yield from self._member(m, node, path, at, ctx)
+        elif kind == "object":
+            yield from self._object(m, node, path, at, ctx)
+        elif kind == "ternary_expression":
+            for part in ("consequence", "alternative"):
+                child = node.child_by_field_name(part)
+                if child is not None:
+                    yield from self._values(m, child, path, at, ctx)
+        elif kind == "binary_expression" and _operator(m, node) in ("??", "||", "&&"):
+            sides = ("right",) if _operator(m, node) == "&&" else ("left", "right")
+            for part in sides:
+                child = node.child_by_field_name(part)
+                if child is not None:
+                    yield from self._values(m, child, path, at, ctx)
+        elif kind == "assignment_expression":
+            right = node.child_by_field_name("right")
+            if right is not None:
+                yield from self._values(m, right, path, at, ctx)
+        elif kind == "sequence_expression":
+            last = node.named_children[-1] if node.named_children else None
+            if last is not None:
+                yield from self._values(m, last, path, at, ctx)
+        elif kind == "call_expression":
+            yield from self._call(m, node, path, at, ctx)
+        elif (path and kind in LITERALS) or kind == "undefined":
+            yield Leaf(m, node, path, "absent", at)
+        else:
+            yield Leaf(m, node, path, "value", at)
+
+    def _identifier(
+        self, m: Module, node: Node, path: Path, at: Anchor, ctx: tuple[Frame, ...]
+    ) -> Iterator[Leaf]:
+        if m.text(node) == "undefined":
+            yield Leaf(m, node, path, "absent", at)
+            return
+        binding = scope.lookup(m, node)
+        if binding is None:
+            yield Leaf(m, node, path, "global", at)
+            return
+        if binding.kind == "import":
+            yield from self._import(m, binding, node, path, at)
+            return
+        if binding.kind == "function":
+            yield Leaf(m, binding.value or node, path, "value", at)
+            return
+        defs = list(_live_definitions(m, binding, node, path))
+        for value, rest in defs:
+            if value is None:
+                continue
+            yield from self._values(m, value, rest, at, ctx)
+        if any(value is None for value, _ in defs):
+            if binding.kind == "param":
+                yield from self._param(m, binding, node, path, at, ctx)
+            elif binding.kind == "var" and binding.value is not None:
+                yield from self._values(m, binding.value, binding.pattern + path, at, ctx)
+                if binding.default is not None:
+                    yield from self._values(m, binding.default, path, at, ctx)
+            elif binding.kind == "var":  # `let x;`: undefined until assigned
+                yield Leaf(m, node, path, "absent", at)
+            else:
+                yield Leaf(m, node, path, "unknown", at)
+
+    def _import(
+        self, m: Module, binding: Binding, node: Node, path: Path, at: Anchor
+    ) -> Iterator[Leaf]:
+        bound = m.imports.get(binding.name)
+        if bound is None:
+            yield Leaf(m, node, path, "unknown", at)
+            return
+        target = self.flow.program.resolve(m.path, bound.spec)
+        if target is None:
+            yield Leaf(m, node, path, "import", at, bound.spec, bound.name)
+            return
+        name, rest = bound.name, path
+        if name == "*":
+            if not path:
+                yield Leaf(m, node, path, "value", at)
+                return
+            name, rest = path[0], path[1:]
+        found = self.flow.program.export(target, name)
+        if found is None:
+            yield Leaf(m, node, path, "unknown", at)
+            return
+        module, value, extra = found
+        yield from self._values(module, value, extra + rest, at, ())
+
+    def _param(
+        self,
+        m: Module,
+        binding: Binding,
+        node: Node,
+        path: Path,
+        at: Anchor,
+        ctx: tuple[Frame, ...],
+    ) -> Iterator[Leaf]:
+        fn = binding.value
+        assert fn is not None
+        full = binding.pattern + path
+        frames = [i for i, f in enumerate(ctx) if f[0] == m.key(fn)]
+        promised = _then_receiver(m, fn) if binding.index == 0 else None
+        if promised is not None:  # p.then((value) => ...): the value is p's
+            yield from self._values(m, promised, full, at, ctx)
+            return
+        if frames:
+            i = frames[-1]
+            calls = [(ctx[i][1], ctx[i][2], ctx[:i])]
+        else:
+            calls = [(cm, call, ()) for cm, call in self.flow.callers(m, fn)]
+        if not calls:
+            name = m.text(binding.site) if binding.site.type == "identifier" else None
+            yield Leaf(m, binding.site, full, "param", at, name)
+            if binding.default is not None:
+                yield from self._values(m, binding.default, path, at, ctx)
+            return
+        for cm, call, outer in calls:
+            args = call_arguments(call)
+            if any(a.type == "spread_element" for a in args[: binding.index + 1]):
+                yield Leaf(cm, call, full, "unknown", at)
+            elif binding.index < len(args):
+                yield from self._values(cm, args[binding.index], full, at, outer)
+            elif binding.default is not None:
+                yield from self._values(m, binding.default, path, at, ctx)
+            else:
+                yield Leaf(cm, call, full, "absent", at)
+
+    def _member(
+        self, m: Module, node: Node, path: Path, at: Anchor, ctx: tuple[Frame, ...]
+    ) -> Iterator[Leaf]:
+        obj = node.child_by_field_name("object")
+        if obj is None:
+            yield Leaf(m, node, path, "unknown", at)
+            return
+        if node.type == "member_expression":
+            names = [property_name(m, node.child_by_field_name("property"))]
+        else:
+            names = self._indexes(m, node.child_by_field_name("index"), ctx)
+        for name in names:
+            if name is None:
+                yield Leaf(m, node, path, "value", at)
+            else:
+                yield from self._values(m, obj, (name, *path), at or (m, node), ctx)
+
+    def _indexes(self, m: Module, index: Node | None, ctx: tuple[Frame, ...]) -> list[str | None]:
+        """The property names a subscript can read (`x["a"]`, `x[name]` with name followed)."""
+        if index is None:
+            return [None]
+        if index.type in ("string", "number"):
+            return [property_name(m, index)]
+        out: list[str | None] = []
+        for leaf in self._values(m, index, (), None, ctx):
+            name = property_name(leaf.module, leaf.node) if leaf.kind == "value" else None
+            out.append(name if leaf.node.type in ("string", "number") else None)
+        return out or [None]
+
+    def _object(
+        self, m: Module, node: Node, path: Path, at: Anchor, ctx: tuple[Frame, ...]
+    ) -> Iterator[Leaf]:
+        if not path:
+            yield Leaf(m, node, path, "value", at)
+            return
+        want, rest = path[0], path[1:]
+        spreads = []
+        found = False
+        for child in reversed(node.named_children):  # a later key wins
+            if child.type == "pair":
+                if property_name(m, child.child_by_field_name("key")) == want:
+                    value = child.child_by_field_name("value")
+                    if value is not None:
+                        yield from self._values(m, value, rest, at if rest else None, ctx)
+                    found = True
+                    break
+            elif child.type == "shorthand_property_identifier":
+                if m.text(child) == want:
+                    yield from self._values(m, child, rest, at if rest else None, ctx)
+                    found = True
+                    break
+            elif child.type == "method_definition":
+                if property_name(m, child.child_by_field_name("name")) == want:
+                    yield Leaf(m, child, rest, "value", at)
+                    found = True
+                    break
+            elif child.type == "spread_element":
+                spreads.append(child)
+        if found:
+            return
+        provided = []
+        for spread in spreads:
+            inner = spread.named_children[0] if spread.named_children else None
+            if inner is not None:
+                provided += [
+                    leaf for leaf in self._values(m, inner, path, at, ctx) if leaf.kind != "absent"
+                ]
+        yield from provided
+        if not provided:
+            yield Leaf(m, node, path, "absent", at)
+
+    def _call(
+        self, m: Module, node: Node, path: Path, at: Anchor, ctx: tuple[Frame, ...]
+    ) -> Iterator[Leaf]:
+        fn = node.child_by_field_name("function")
+        if fn is None:
+            yield Leaf(m, node, path, "value", at)
+            return
+        if self.through is not None:
+            follow = self.through(m, node)
+            if follow is not None:
+                yield from self._values(m, follow, path, at, ctx)
+                return
+        if fn.type == "member_expression":
+            prop = property_name(m, fn.child_by_field_name("property"))
+            obj = fn.child_by_field_name("object")
+            if prop in PASS_THROUGH and obj is not None:
+                yield from self._values(m, obj, path, at, ctx)
+                return
+            args = call_arguments(node)
+            if prop == "then" and args and args[0].type in FUNCTIONS:
+                for result in scope.returns(args[0]):
+                    yield from self._values(m, result, path, at, ctx)
+                return
+        if m.text(fn) == "Object.assign" and path:  # like an object of spreads
+            provided = [
+                leaf
+                for arg in reversed(call_arguments(node))
+                for leaf in self._values(m, arg, path, at, ctx)
+                if leaf.kind != "absent"
+            ]
+            yield from provided or [Leaf(m, node, path, "absent", at)]
+            return
+        if fn.type == "import" or (fn.type == "identifier" and m.text(fn) == "require"):
+            yield from self._require(m, node, path, at)  # `await import("x")` alike
+            return
+        targets = [
+            leaf
+            for leaf in self._values(m, fn, (), None, ctx)
+            if leaf.kind == "value" and leaf.node.type in FUNCTIONS and not leaf.path
+        ]
+        if not targets:
+            yield Leaf(m, node, path, "value", at)
+            return
+        for target in targets:
+            frame = (target.module.key(target.node), m, node)
+            results = scope.returns(target.node)
+            if not results:
+                yield Leaf(m, node, path, "absent", at)
+            for result in results:
+                yield from self._values(target.module, result, path, at, (*ctx, frame))
+
+    def _require(self, m: Module, node: Node, path: Path, at: Anchor) -> Iterator[Leaf]:
+        args = call_arguments(node)
+        spec = m.text(args[0])[1:-1] if len(args) == 1 and args[0].type == "string" else None
+        target = self.flow.program.resolve(m.path, spec) if spec else None
+        if target is None:
+            yield Leaf(m, node, path, "import", at, spec, "*")
+            return
+        if not path:  # the whole module: what `module.exports` is set to
+            whole = self.flow.program.export(target, "default")
+            if whole is None:
+                yield Leaf(m, node, path, "value", at)
+                return
+            module, value, extra = whole
+            yield from self._values(module, value, extra, at, ())
+            return
+        found = self.flow.program.export(target, path[0])
+        if found is None:
+            found = self.flow.program.export(target, "default")
+            if found is None:
+                yield Leaf(m, node, path, "unknown", at)
+                return
+            module, value, extra = found
+            yield from self._values(module, value, extra + path, at, ())
+            return
+        module, value, extra = found
+        yield from self._values(module, value, extra + path[1:], at, ())
 
 
 def _operator(m: Module, node: Node) -> str:
